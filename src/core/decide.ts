@@ -1,0 +1,233 @@
+/**
+ * @module The decision: which message a visitor sees in each placement. A pure function of
+ * (config, membership, visitor context, time) that imports nothing from Hono or the Workers runtime,
+ * so the Worker, the editor preview and the tests all run the very same code.
+ *
+ * Per placement the eligible campaigns (enabled, in schedule, audience matched) are ranked by
+ *   1. segment precedence: a campaign that targets the visitor's segments ranks by the highest of those
+ *      segments in `config.segments`; campaigns without a segment audience rank after all of them;
+ *   2. priority, higher first (default 0);
+ *   3. order in the config.
+ * The first one that can be shown wins and its variant is picked by `pickVariant`; with none, the
+ * placement's default (if any) is shown.
+ */
+import { pickVariant } from "./bucket";
+import type { Audience, Campaign, Config, Device, Message, Placement } from "./config-schema";
+import { PLACEMENTS } from "./config-schema";
+import { fillPlaceholders, formatMoney } from "./money";
+
+/** A customer's segments as stored, with an optional end (ms since epoch). */
+export interface Membership {
+  segments: string[];
+  expiresAt?: number;
+}
+
+export interface VisitorContext {
+  /** First-party visitor id: the bucketing unit when the customer is not identified. */
+  visitorId: string;
+  /** The customer id, only when its signature checked out. */
+  customerId: string | null;
+  /** ISO 3166-1 alpha-2, from `request.cf.country` or the store's override. */
+  country: string | null;
+  /** Path of the storefront page, e.g. "/products/wool-socks". */
+  path: string;
+  /** False on the visitor's first page load in this browser. */
+  returning: boolean;
+  device: Device;
+  /** The store's currency for this visitor when known (ISO 4217). */
+  currency: string | null;
+  /** BCP 47 locale for money formatting. */
+  locale: string;
+}
+
+export interface RenderedMessage {
+  text: string;
+  link?: { url: string; label?: string };
+  style?: Message["style"];
+  dismissible: boolean;
+  /** Cart progress toward free shipping: the runtime fills `{{remaining}}` from the cart total. */
+  progress?: { threshold: number; currency: string; text: string; reached?: string };
+}
+
+export interface PlacementDecision {
+  /** Null when the placement's default is shown. */
+  campaign: string | null;
+  /** The campaign's display name, when it has one (GA4 `promotion_name`). */
+  name?: string;
+  variant: string | null;
+  message: RenderedMessage;
+}
+
+export interface Decision {
+  visitor: {
+    id: string;
+    identified: boolean;
+    returning: boolean;
+    country: string | null;
+    device: Device;
+  };
+  placements: Record<Placement, PlacementDecision | null>;
+}
+
+/** The decision when nothing is known or something failed: show nothing. */
+export function emptyDecision(context: VisitorContext): Decision {
+  return {
+    visitor: visitorSummary(context),
+    placements: { topbar: null, shipping: null, returns: null },
+  };
+}
+
+/**
+ * Decides every placement for one visitor.
+ *
+ * @example
+ * decide(config, { segments: ["vip"] }, context, Date.now()).placements.topbar?.message.text
+ */
+export function decide(config: Config, membership: Membership | null, context: VisitorContext, now: number): Decision {
+  const segments = activeSegments(membership, now);
+  const precedence = new Map(config.segments.map((segment, i) => [segment, i]));
+  const unit = context.customerId ?? context.visitorId;
+  const placements = {} as Record<Placement, PlacementDecision | null>;
+  for (const placement of PLACEMENTS) {
+    placements[placement] = decidePlacement(config, placement, segments, precedence, unit, context, now);
+  }
+  return { visitor: visitorSummary(context), placements };
+}
+
+function visitorSummary(context: VisitorContext): Decision["visitor"] {
+  return {
+    id: context.visitorId,
+    identified: context.customerId !== null,
+    returning: context.returning,
+    country: context.country,
+    device: context.device,
+  };
+}
+
+/** Segments that still count at `now`. */
+export function activeSegments(membership: Membership | null, now: number): ReadonlySet<string> {
+  if (!membership || (membership.expiresAt !== undefined && membership.expiresAt <= now)) return new Set();
+  return new Set(membership.segments);
+}
+
+function decidePlacement(
+  config: Config,
+  placement: Placement,
+  segments: ReadonlySet<string>,
+  precedence: ReadonlyMap<string, number>,
+  unit: string,
+  context: VisitorContext,
+  now: number,
+): PlacementDecision | null {
+  const ranked = config.campaigns
+    .map((campaign, index) => ({ campaign, index, rank: segmentRank(campaign.audience, segments, precedence) }))
+    .filter(({ campaign }) => campaign.placement === placement && isLive(campaign, now) && matchesAudience(campaign.audience, segments, context))
+    .sort((a, b) => a.rank - b.rank || (b.campaign.priority ?? 0) - (a.campaign.priority ?? 0) || a.index - b.index);
+
+  for (const { campaign } of ranked) {
+    const variant = pickVariant(campaign.id, unit, campaign.variants);
+    const message = variant && renderMessage(variant.message, placement, context);
+    if (variant && message) {
+      return { campaign: campaign.id, ...(campaign.name ? { name: campaign.name } : {}), variant: variant.id, message };
+    }
+  }
+  const fallback = config.defaults[placement];
+  const message = fallback ? renderMessage(fallback, placement, context) : null;
+  return message ? { campaign: null, variant: null, message } : null;
+}
+
+function isLive(campaign: Campaign, now: number): boolean {
+  if (campaign.enabled === false) return false;
+  const { start, end } = campaign.schedule ?? {};
+  return (start === undefined || Date.parse(start) <= now) && (end === undefined || now < Date.parse(end));
+}
+
+/** Rank of the highest-precedence segment through which the campaign reaches this visitor. */
+function segmentRank(audience: Audience | undefined, segments: ReadonlySet<string>, precedence: ReadonlyMap<string, number>): number {
+  const targeted = [...(audience?.segments?.any ?? []), ...(audience?.segments?.all ?? [])];
+  let rank = Number.POSITIVE_INFINITY;
+  for (const segment of targeted) {
+    if (segments.has(segment)) rank = Math.min(rank, precedence.get(segment) ?? Number.POSITIVE_INFINITY);
+  }
+  return rank;
+}
+
+/** Whether every condition of the audience holds for this visitor; no audience means everyone. */
+export function matchesAudience(audience: Audience | undefined, segments: ReadonlySet<string>, context: VisitorContext): boolean {
+  if (!audience) return true;
+  const rule = audience.segments;
+  if (rule?.any && !rule.any.some((s) => segments.has(s))) return false;
+  if (rule?.all && !rule.all.every((s) => segments.has(s))) return false;
+  if (rule?.none && rule.none.some((s) => segments.has(s))) return false;
+  if (audience.countries && (context.country === null || !audience.countries.includes(context.country))) return false;
+  if (audience.paths && !audience.paths.some((pattern) => pathMatches(pattern, context.path))) return false;
+  if (audience.visitor && (audience.visitor === "returning") !== context.returning) return false;
+  if (audience.devices && !audience.devices.includes(context.device)) return false;
+  return true;
+}
+
+// Isolate-wide cache of compiled path patterns: patterns come from configs, so the set stays small.
+const patternCache = new Map<string, RegExp>();
+
+/** `*` matches any characters; "/collections/*" matches "/collections/sale" and "/collections/sale/shoes". */
+export function pathMatches(pattern: string, path: string): boolean {
+  let regex = patternCache.get(pattern);
+  if (!regex) {
+    const source = pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*");
+    regex = new RegExp(`^${source}$`);
+    if (patternCache.size > 1000) patternCache.clear();
+    patternCache.set(pattern, regex);
+  }
+  return regex.test(path);
+}
+
+// Currency of a visitor's country, for messages with per-currency thresholds when the store did not say.
+const EURO = "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK";
+const COUNTRY_CURRENCY: Record<string, string> = {
+  US: "USD", CA: "CAD", GB: "GBP", AU: "AUD", NZ: "NZD", JP: "JPY", CH: "CHF", SE: "SEK", NO: "NOK",
+  DK: "DKK", PL: "PLN", CZ: "CZK", IN: "INR", BR: "BRL", MX: "MXN",
+  ...Object.fromEntries(EURO.split(" ").map((c) => [c, "EUR"])),
+};
+
+/**
+ * The currency to show a message's amounts in: the store's currency for the visitor, else the
+ * country's, else the message's first. Null when the store's currency has no amount in the message:
+ * then the message is skipped rather than shown with a wrong currency.
+ */
+export function messageCurrency(threshold: Record<string, number>, context: VisitorContext): string | null {
+  if (context.currency) return context.currency in threshold ? context.currency : null;
+  const local = context.country ? COUNTRY_CURRENCY[context.country] : undefined;
+  if (local && local in threshold) return local;
+  return Object.keys(threshold)[0] ?? null;
+}
+
+/** A message as the runtime shows it, placeholders filled; null when it cannot be shown to this visitor. */
+export function renderMessage(message: Message, placement: Placement, context: VisitorContext): RenderedMessage | null {
+  const values: Record<string, string> = {};
+  let currency: string | null = null;
+  if (message.threshold) {
+    currency = messageCurrency(message.threshold, context);
+    const amount = currency === null ? undefined : message.threshold[currency];
+    if (currency === null || amount === undefined) return null;
+    values.threshold = formatMoney(amount, currency, context.locale);
+  }
+  const rendered: RenderedMessage = {
+    text: fillPlaceholders(message.text, values),
+    dismissible: message.dismissible ?? placement === "topbar",
+  };
+  if (message.link) rendered.link = message.link;
+  if (message.style) rendered.style = message.style;
+  const amount = currency === null ? undefined : message.threshold?.[currency];
+  if (message.progress && currency !== null && amount !== undefined) {
+    rendered.progress = {
+      threshold: amount,
+      currency,
+      text: fillPlaceholders(message.progress.text, values),
+      ...(message.progress.reached ? { reached: fillPlaceholders(message.progress.reached, values) } : {}),
+    };
+  }
+  return rendered;
+}
