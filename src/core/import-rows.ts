@@ -1,0 +1,153 @@
+/**
+ * @module Parsing a bulk membership import (NDJSON or CSV) into validated rows. The whole batch is
+ * checked before anything is written: every bad line is reported with its number and what is wrong.
+ */
+
+export interface ImportRow {
+  line: number;
+  customerId: string;
+  segments: string[];
+  /** ms since epoch */
+  expiresAt?: number;
+}
+
+export interface LineIssue {
+  line: number;
+  path?: string;
+  message: string;
+}
+
+export interface ParsedImport {
+  rows: ImportRow[];
+  issues: LineIssue[];
+}
+
+export const MAX_IMPORT_ROWS = 10_000;
+
+const SEGMENT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** Raised when a batch has more than MAX_IMPORT_ROWS rows. */
+export class TooManyRows extends Error {}
+
+/**
+ * Checks one row's fields; the same rules for both formats.
+ * `customer_id` is a non-empty string of at most 128 characters (integers are accepted as such).
+ */
+function checkRow(line: number, raw: { customer_id?: unknown; segments?: unknown; expires_at?: unknown }, now: number, issues: LineIssue[]): ImportRow | null {
+  const before = issues.length;
+  let customerId = "";
+  if (typeof raw.customer_id === "number" && Number.isSafeInteger(raw.customer_id)) customerId = String(raw.customer_id);
+  else if (typeof raw.customer_id === "string") customerId = raw.customer_id.trim();
+  if (!customerId) issues.push({ line, path: "customer_id", message: "customer_id is required (a string or integer)" });
+  else if (customerId.length > 128) issues.push({ line, path: "customer_id", message: "customer_id is longer than 128 characters" });
+
+  const segments: string[] = [];
+  if (!Array.isArray(raw.segments)) {
+    issues.push({ line, path: "segments", message: "segments must be a list of segment ids" });
+  } else if (raw.segments.length > 50) {
+    issues.push({ line, path: "segments", message: "at most 50 segments per customer" });
+  } else {
+    raw.segments.forEach((segment, i) => {
+      if (typeof segment === "string" && SEGMENT.test(segment)) segments.push(segment);
+      else issues.push({ line, path: `segments.${i}`, message: `${JSON.stringify(segment)} is not a segment id (lowercase letters, digits, '-', '_')` });
+    });
+  }
+
+  let expiresAt: number | undefined;
+  if (raw.expires_at !== undefined && raw.expires_at !== null && raw.expires_at !== "") {
+    const parsed = typeof raw.expires_at === "string" && /^\d{4}-\d{2}-\d{2}T/.test(raw.expires_at) ? Date.parse(raw.expires_at) : Number.NaN;
+    if (Number.isNaN(parsed)) issues.push({ line, path: "expires_at", message: "expires_at must be an ISO time such as 2026-12-31T23:59:59Z" });
+    else if (parsed <= now) issues.push({ line, path: "expires_at", message: "expires_at is in the past" });
+    else expiresAt = parsed;
+  }
+  if (issues.length > before) return null;
+  return { line, customerId, segments: [...new Set(segments)], ...(expiresAt !== undefined ? { expiresAt } : {}) };
+}
+
+/** One JSON object a line; blank lines are skipped. Lines are numbered from 1. */
+export function parseNdjson(text: string, now: number): ParsedImport {
+  const rows: ImportRow[] = [];
+  const issues: LineIssue[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((content, i) => {
+    if (!content.trim()) return;
+    if (rows.length + issues.length >= MAX_IMPORT_ROWS) throw new TooManyRows();
+    let value: unknown;
+    try {
+      value = JSON.parse(content);
+    } catch {
+      issues.push({ line: i + 1, message: "not valid JSON" });
+      return;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      issues.push({ line: i + 1, message: "each line must be a JSON object" });
+      return;
+    }
+    const row = checkRow(i + 1, value as Record<string, unknown>, now, issues);
+    if (row) rows.push(row);
+  });
+  return finish(rows, issues);
+}
+
+/**
+ * CSV with a header line `customer_id,segments[,expires_at]` (any column order); segments separated
+ * by `|`. Fields may be quoted ("a,b"), with "" for a quote. Line 1 is the header.
+ */
+export function parseCsv(text: string, now: number): ParsedImport {
+  const rows: ImportRow[] = [];
+  const issues: LineIssue[] = [];
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const header = splitCsvLine(lines[0] ?? "")?.map((h) => h.trim().toLowerCase());
+  if (!header || !header.includes("customer_id") || !header.includes("segments")) {
+    return { rows, issues: [{ line: 1, message: "the header must name the columns customer_id and segments (and optionally expires_at)" }] };
+  }
+  const unknown = header.filter((h) => !["customer_id", "segments", "expires_at"].includes(h));
+  if (unknown.length) return { rows, issues: [{ line: 1, message: `unknown column(s): ${unknown.join(", ")}` }] };
+  for (let i = 1; i < lines.length; i++) {
+    const content = lines[i] ?? "";
+    if (!content.trim()) continue;
+    if (rows.length + issues.length >= MAX_IMPORT_ROWS) throw new TooManyRows();
+    const fields = splitCsvLine(content);
+    if (!fields || fields.length !== header.length) {
+      issues.push({ line: i + 1, message: fields ? `expected ${header.length} fields, found ${fields.length}` : "unbalanced quotes" });
+      continue;
+    }
+    const record = Object.fromEntries(header.map((name, j) => [name, fields[j] ?? ""]));
+    const segments = (record.segments ?? "").split("|").map((s) => s.trim()).filter(Boolean);
+    const row = checkRow(i + 1, { customer_id: record.customer_id, segments, expires_at: record.expires_at }, now, issues);
+    if (row) rows.push(row);
+  }
+  return finish(rows, issues);
+}
+
+/** Fields of one CSV line, or null when its quotes do not balance. */
+function splitCsvLine(line: string): string[] | null {
+  const fields: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') (field += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"' && field === "") quoted = true;
+    else if (ch === ",") fields.push(field), (field = "");
+    else field += ch;
+  }
+  if (quoted) return null;
+  fields.push(field);
+  return fields;
+}
+
+/** A customer listed twice in one batch is an error: which row should win is not ours to guess. */
+function finish(rows: ImportRow[], issues: LineIssue[]): ParsedImport {
+  const firstLine = new Map<string, number>();
+  for (const row of rows) {
+    const first = firstLine.get(row.customerId);
+    if (first === undefined) firstLine.set(row.customerId, row.line);
+    else issues.push({ line: row.line, path: "customer_id", message: `customer ${JSON.stringify(row.customerId)} is already on line ${first}` });
+  }
+  issues.sort((a, b) => a.line - b.line);
+  return { rows, issues };
+}

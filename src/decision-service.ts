@@ -1,0 +1,46 @@
+/**
+ * @module The hot path shared by the snippet and decide routes: live config from the isolate cache,
+ * at most one KV read (the identified visitor's membership), the pure decision. It never throws:
+ * when KV or the config fails or is slow, it answers the default decision (or none) in bounded time.
+ */
+import type { Decision, Membership } from "./core/decide";
+import { decide, emptyDecision } from "./core/decide";
+import type { Env } from "./env";
+import { readLiveConfig } from "./storage/live-config";
+import { readMembership } from "./storage/memberships";
+import { resolveVisitor } from "./visitor";
+
+/** How long the hot path waits for KV before it gives up and answers without. */
+export const CONFIG_TIMEOUT_MS = 1_000;
+export const MEMBERSHIP_TIMEOUT_MS = 500;
+
+export type ServedDecision =
+  | { kind: "unknown-site"; kvReads: number }
+  | { kind: "decision"; decision: Decision; newVisitorId?: string; kvReads: number; degraded: boolean };
+
+export async function serveDecision(env: Env, site: string, request: Request, url: URL): Promise<ServedDecision> {
+  const [visitor, read] = await Promise.all([
+    resolveVisitor(request, url, env.SIGNING_SECRET),
+    readLiveConfig(env.KV, site, CONFIG_TIMEOUT_MS),
+  ]);
+  const { context, newVisitorId } = visitor;
+  const extra = newVisitorId ? { newVisitorId } : {};
+  if (read.status === "unknown") return { kind: "unknown-site", kvReads: read.kvReads };
+  const live = read.status === "ok" ? read.live : read.stale;
+  if (read.status === "failed") console.error(`valuebar: config of ${site} unavailable`, read.error);
+  if (!live) return { kind: "decision", decision: emptyDecision(context), kvReads: read.kvReads, degraded: true, ...extra };
+
+  let membership: Membership | null = null;
+  let kvReads = read.kvReads;
+  let degraded = read.status === "failed";
+  if (context.customerId !== null) {
+    kvReads++;
+    try {
+      membership = await readMembership(env.KV, env.SIGNING_SECRET, site, context.customerId, MEMBERSHIP_TIMEOUT_MS);
+    } catch (error) {
+      console.error(`valuebar: membership read failed for site ${site}`, error);
+      degraded = true;
+    }
+  }
+  return { kind: "decision", decision: decide(live.config, membership, context, Date.now()), kvReads, degraded, ...extra };
+}

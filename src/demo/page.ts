@@ -1,0 +1,119 @@
+/**
+ * @module The demo storefront at /demo (when DEMO_STORE is "on"): a small store page that loads the
+ * snippet exactly as a real store would (the inline loader, with `cid` and `sig` signed by "the store's
+ * server", here the Worker itself), and a switcher to browse as each demo customer or anonymously.
+ */
+import type { Context } from "hono";
+import { Hono } from "hono";
+import type { Env } from "../env";
+import { hmacHex } from "../http/crypto";
+import { loaderTag } from "../loader";
+import personas from "./personas.json";
+
+export const DEMO_SITE = "demo";
+
+export interface Persona {
+  key: string;
+  label: string;
+  customerId: string;
+  segments: string[];
+}
+
+export const PERSONAS: readonly Persona[] = personas;
+
+const PRODUCTS = [
+  { name: "Merino wool socks", price: 1450 },
+  { name: "Waxed canvas tote", price: 3900 },
+  { name: "Down winter jacket", price: 18900 },
+];
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function switcher(current: string, country: string): string {
+  const options = [{ key: "anonymous", label: "Anonymous visitor" }, ...PERSONAS];
+  const links = options.map((p) => {
+    const href = `/demo?as=${encodeURIComponent(p.key)}${country ? `&country=${country}` : ""}`;
+    const attrs = p.key === current ? ' aria-current="page"' : "";
+    return `<a href="${escapeHtml(href)}"${attrs} data-persona="${escapeHtml(p.key)}">${escapeHtml(p.label)}</a>`;
+  });
+  const geo = country
+    ? `<a href="/demo?as=${encodeURIComponent(current)}">Browse from anywhere</a>`
+    : `<a href="/demo?as=${encodeURIComponent(current)}&amp;country=US" data-country="US">Browse from the US</a>`;
+  return `<nav class="switcher" aria-label="Browse as"><strong>Browse as:</strong> ${links.join(" ")} <span class="geo">${geo}</span></nav>`;
+}
+
+const demoStore = async (c: Context<{ Bindings: Env }>) => {
+  if (c.env.DEMO_STORE !== "on") return c.notFound();
+  const as = c.req.query("as") ?? "anonymous";
+  const country = /^[A-Z]{2}$/.test(c.req.query("country") ?? "") ? (c.req.query("country") ?? "") : "";
+  const persona = PERSONAS.find((p) => p.key === as);
+  const origin = new URL(c.req.url).origin;
+  const params = new URLSearchParams();
+  // What the store's server does: sign the logged-in customer's id with the shared secret.
+  if (persona) {
+    params.set("cid", persona.customerId);
+    params.set("sig", await hmacHex(c.env.SIGNING_SECRET, persona.customerId));
+  }
+  if (country) params.set("country", country);
+  const snippetUrl = `${origin}/v1/s/${DEMO_SITE}.js?${params.toString()}`;
+  const who = persona ? `${persona.label}, customer ${persona.customerId}` : "an anonymous visitor";
+
+  const products = PRODUCTS.map(
+    (p) => `<li class="product"><h3>${escapeHtml(p.name)}</h3><p class="price">€${(p.price / 100).toFixed(2)}</p>
+      <button type="button" data-add="${p.price}">Add to cart</button></li>`,
+  ).join("");
+
+  return c.html(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Northwind Outfitters: valuebar demo store</title>
+<style>
+  body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1d1d1f; background: #fafaf7; }
+  header.store { display: flex; justify-content: space-between; align-items: center; padding: 16px 32px; background: #fff; border-bottom: 1px solid #e5e5e0; }
+  header.store h1 { margin: 0; font-size: 22px; }
+  .switcher { padding: 8px 32px; background: #eef2ff; font-size: 14px; }
+  .switcher a { margin-right: 10px; color: #3730a3; }
+  .switcher a[aria-current] { font-weight: 700; text-decoration: none; }
+  main { padding: 24px 32px; max-width: 960px; }
+  .products { display: grid; grid-template-columns: repeat(3, 1fr); gap: 16px; list-style: none; padding: 0; }
+  .product { background: #fff; border: 1px solid #e5e5e0; border-radius: 8px; padding: 16px; }
+  .cart { margin-top: 24px; background: #fff; border: 1px solid #e5e5e0; border-radius: 8px; padding: 16px; }
+  [data-valuebar] { color: #0b5d3b; font-weight: 600; }
+  [data-valuebar] a { margin-left: 8px; color: inherit; }
+</style>
+</head>
+<body>
+<header class="store"><h1>Northwind Outfitters</h1><span>Cart: <span id="cart-total" data-cart-total="0" data-cart-currency="EUR">€0.00</span></span></header>
+${switcher(persona?.key ?? "anonymous", country)}
+<main>
+  <p class="who">You are browsing as <strong>${escapeHtml(who)}</strong>${country ? ` from <strong>${country}</strong>` : ""}.</p>
+  <ul class="products">${products}</ul>
+  <section class="cart" aria-label="Cart">
+    <h2>Your cart</h2>
+    <p data-valuebar="shipping"></p>
+    <p data-valuebar="returns"></p>
+    <button type="button" id="clear-cart">Empty cart</button>
+  </section>
+</main>
+<script>
+  (function () {
+    var total = 0, el = document.getElementById("cart-total");
+    function show() { el.setAttribute("data-cart-total", String(total)); el.textContent = "€" + (total / 100).toFixed(2); }
+    document.addEventListener("click", function (e) {
+      var add = e.target.closest && e.target.closest("[data-add]");
+      if (add) { total += Number(add.getAttribute("data-add")); show(); }
+      if (e.target.id === "clear-cart") { total = 0; show(); }
+    });
+  })();
+</script>
+${loaderTag(snippetUrl)}
+</body>
+</html>`);
+};
+
+/** The demo store, and any page under it (so the demo links lead somewhere). */
+export const demoRoutes = new Hono<{ Bindings: Env }>().get("/demo", demoStore).get("/demo/*", demoStore);

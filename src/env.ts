@@ -1,0 +1,41 @@
+/**
+ * @module The Worker's bindings and secrets: one `Env` type, validated at the edge so a misconfigured
+ * deployment answers a clear BAD_ENVIRONMENT instead of failing somewhere deep inside.
+ */
+import * as z from "zod/mini";
+import type { SiteAdmin } from "./storage/site-admin";
+
+export interface Env {
+  /** Live configs (`config:{site}`) and memberships (`m:{site}:{hmac}`). */
+  KV: KVNamespace;
+  /** One object per site: config versions (SQLite) and the writer of imports. */
+  SITE_ADMIN: DurableObjectNamespace<SiteAdmin>;
+  /** Bearer token for /admin routes (`wrangler secret put ADMIN_TOKEN`). */
+  ADMIN_TOKEN: string;
+  /** Key of the customer-id signatures and of the membership keys (`wrangler secret put SIGNING_SECRET`). */
+  SIGNING_SECRET: string;
+  /** "on" serves the demo storefront at /demo. */
+  DEMO_STORE?: string;
+}
+
+const SecretsSchema = z.object({
+  ADMIN_TOKEN: z.string().check(z.minLength(16, "ADMIN_TOKEN must be at least 16 characters")),
+  SIGNING_SECRET: z.string().check(z.minLength(16, "SIGNING_SECRET must be at least 16 characters")),
+});
+
+// Isolate-wide: an env object is the same for every request of a deployment, so validate it once.
+const checked = new WeakMap<object, string | null>();
+
+/** Null when the deployment is configured; else what is wrong (names only, never values). */
+export function environmentProblem(env: Env): string | null {
+  let problem = checked.get(env);
+  if (problem === undefined) {
+    const result = SecretsSchema.safeParse(env);
+    problem = result.success
+      ? null
+      : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    if (!env.KV || !env.SITE_ADMIN) problem = [problem, "KV and SITE_ADMIN bindings are required"].filter(Boolean).join("; ");
+    checked.set(env, problem);
+  }
+  return problem;
+}

@@ -1,0 +1,41 @@
+/**
+ * @module HMAC signatures and constant-time comparison with Web Crypto.
+ */
+
+const encoder = new TextEncoder();
+
+// Isolate-wide cache of imported HMAC keys, keyed by secret: secrets are per deployment, so it stays tiny.
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+function toHex(buffer: ArrayBuffer): string {
+  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Lowercase hex HMAC-SHA256, what Shopify Liquid's `{{ value | hmac_sha256: secret }}` gives. */
+export async function hmacHex(secret: string, message: string): Promise<string> {
+  return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
+}
+
+/** Compares two strings in time that depends on neither their content nor their lengths. */
+export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
+  const [da, db] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(a)),
+    crypto.subtle.digest("SHA-256", encoder.encode(b)),
+  ]);
+  return crypto.subtle.timingSafeEqual(da, db);
+}
+
+/** The customer id when `sig` is its signature under `secret`; null otherwise (then: anonymous). */
+export async function verifiedCustomerId(secret: string, customerId: string | undefined, sig: string | undefined): Promise<string | null> {
+  if (!customerId || !sig || customerId.length > 128 || !/^[0-9a-f]{64}$/.test(sig)) return null;
+  return (await constantTimeEqual(await hmacHex(secret, customerId), sig)) ? customerId : null;
+}

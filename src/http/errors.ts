@@ -1,0 +1,61 @@
+/**
+ * @module One error envelope for every route: `{"error": {"code", "message", "issues"?}}`.
+ * Codes map to statuses here and nowhere else.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+const STATUS = {
+  BAD_REQUEST: 400,
+  INVALID_JSON: 400,
+  INVALID_CONFIG: 400,
+  INVALID_IMPORT: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+  BAD_ENVIRONMENT: 500,
+  UNAVAILABLE: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof STATUS;
+
+/** A problem found in the input: a field path, a line of a bulk upload, or both. */
+export interface Issue {
+  path?: string;
+  line?: number;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: Issue[],
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  get status(): ContentfulStatusCode {
+    return STATUS[this.code];
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string, issues?: Issue[]) {
+  return { error: { code, message, ...(issues ? { issues } : {}) } };
+}
+
+/** `app.onError`: our errors as they are, Hono's by status, anything else a logged generic 500. */
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);
+  if (err instanceof HTTPException) {
+    const code = (Object.keys(STATUS) as ErrorCode[]).find((k) => STATUS[k] === err.status) ?? "BAD_REQUEST";
+    return c.json(errorBody(code, err.message || code.toLowerCase().replace(/_/g, " ")), STATUS[code]);
+  }
+  console.error("valuebar: unexpected error", err);
+  return c.json(errorBody("INTERNAL", "internal error"), 500);
+}

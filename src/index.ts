@@ -1,0 +1,37 @@
+/**
+ * @module valuebar: the Worker. Public routes (snippet, decide, schema), admin routes behind a bearer
+ * token, the demo store, and the SiteAdmin Durable Object class.
+ */
+import { Hono } from "hono";
+import { demoRoutes } from "./demo/page";
+import type { Env } from "./env";
+import { requireAdmin, requireEnvironment } from "./http/auth";
+import { errorBody, handleError } from "./http/errors";
+import { adminConfigRoutes } from "./routes/admin-config";
+import { adminSegmentRoutes } from "./routes/admin-segments";
+import { decideRoutes } from "./routes/decide";
+import { schemaRoutes } from "./routes/schema";
+import { snippetRoutes } from "./routes/snippet";
+
+export { SiteAdmin } from "./storage/site-admin";
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.use("/admin/*", requireEnvironment, requireAdmin);
+
+app
+  .route("/", snippetRoutes)
+  .route("/", decideRoutes)
+  .route("/", schemaRoutes)
+  .route("/", adminConfigRoutes)
+  .route("/", adminSegmentRoutes)
+  .route("/", demoRoutes);
+
+app.get("/", (c) =>
+  c.json({ name: "valuebar", schema: "/v1/schema/config.json" }),
+);
+
+app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+app.onError(handleError);
+
+export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

@@ -1,0 +1,92 @@
+/**
+ * @module /admin/sites/{site}/segments: bulk import of memberships (NDJSON or CSV) and per-customer
+ * look-up and removal. An import is validated whole before anything is written.
+ */
+import { Hono } from "hono";
+import type { ImportRow, ParsedImport } from "../core/import-rows";
+import { MAX_IMPORT_ROWS, parseCsv, parseNdjson, TooManyRows } from "../core/import-rows";
+import type { Env } from "../env";
+import { readText } from "../http/body";
+import { ApiError } from "../http/errors";
+import { membershipKey } from "../storage/keys";
+import type { MembershipWrite } from "../storage/memberships";
+import { readMembership } from "../storage/memberships";
+import { IMPORT_CHUNK } from "../storage/site-admin";
+import { siteAdmin, validSite } from "./site";
+
+/** Largest import body: 10,000 rows of generous size. */
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+/** Issues listed in a rejected import's answer (the message gives the total). */
+const MAX_LISTED_ISSUES = 200;
+
+function parseImport(contentType: string, text: string, now: number): ParsedImport {
+  const type = contentType.split(";")[0]?.trim().toLowerCase();
+  try {
+    if (type === "application/x-ndjson" || type === "application/ndjson") return parseNdjson(text, now);
+    if (type === "text/csv") return parseCsv(text, now);
+  } catch (error) {
+    if (error instanceof TooManyRows) throw new ApiError("PAYLOAD_TOO_LARGE", `at most ${MAX_IMPORT_ROWS} rows per request; split the file`);
+    throw error;
+  }
+  throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "send memberships as application/x-ndjson or text/csv");
+}
+
+async function requireSite(env: Env, site: string) {
+  const admin = siteAdmin(env, site);
+  if (!(await admin.live())) throw new ApiError("NOT_FOUND", `no site "${site}": publish its config first`);
+  return admin;
+}
+
+async function toWrite(secret: string, site: string, row: ImportRow): Promise<MembershipWrite> {
+  const membership = row.segments.length === 0 ? null : { segments: row.segments, ...(row.expiresAt ? { expiresAt: row.expiresAt } : {}) };
+  return { key: await membershipKey(secret, site, row.customerId), membership };
+}
+
+export const adminSegmentRoutes = new Hono<{ Bindings: Env }>()
+  .post("/admin/sites/:site/segments", async (c) => {
+    const site = validSite(c.req.param("site"));
+    const admin = await requireSite(c.env, site);
+    const text = await readText(c.req.raw, MAX_IMPORT_BYTES);
+    const { rows, issues } = parseImport(c.req.header("content-type") ?? "", text, Date.now());
+    if (issues.length > 0) {
+      const lines = new Set(issues.map((i) => i.line)).size;
+      throw new ApiError(
+        "INVALID_IMPORT",
+        `${lines} line(s) are invalid (${issues.length} problem(s)); nothing was written`,
+        issues.slice(0, MAX_LISTED_ISSUES),
+      );
+    }
+    if (rows.length === 0) throw new ApiError("INVALID_IMPORT", "the import has no rows", [{ line: 1, message: "no rows" }]);
+
+    const writes = await Promise.all(rows.map((row) => toWrite(c.env.SIGNING_SECRET, site, row)));
+    for (let i = 0; i < writes.length; i += IMPORT_CHUNK) await admin.writeMemberships(writes.slice(i, i + IMPORT_CHUNK));
+
+    const live = await admin.live();
+    const known = new Set(live?.config.segments ?? []);
+    const unknownSegments = [...new Set(rows.flatMap((r) => r.segments))].filter((s) => !known.has(s)).sort();
+    return c.json({
+      written: writes.length,
+      removed: writes.filter((w) => w.membership === null).length,
+      ...(unknownSegments.length ? { unknownSegments } : {}),
+    });
+  })
+  .get("/admin/sites/:site/segments/:customerId", async (c) => {
+    const site = validSite(c.req.param("site"));
+    const customerId = c.req.param("customerId");
+    const membership = await readMembership(c.env.KV, c.env.SIGNING_SECRET, site, customerId, 5_000);
+    if (!membership || (membership.expiresAt !== undefined && membership.expiresAt <= Date.now())) {
+      throw new ApiError("NOT_FOUND", "this customer is in no segment");
+    }
+    return c.json({
+      customer_id: customerId,
+      segments: membership.segments,
+      ...(membership.expiresAt !== undefined ? { expires_at: new Date(membership.expiresAt).toISOString() } : {}),
+    });
+  })
+  .delete("/admin/sites/:site/segments/:customerId", async (c) => {
+    const site = validSite(c.req.param("site"));
+    const key = await membershipKey(c.env.SIGNING_SECRET, site, c.req.param("customerId"));
+    const existed = (await c.env.KV.get(key)) !== null;
+    await c.env.KV.delete(key);
+    return c.json({ deleted: existed });
+  });

@@ -1,0 +1,20 @@
+/**
+ * @module GET /v1/decide/{site}: the same decision as JSON, for headless storefronts.
+ */
+import { Hono } from "hono";
+import { serveDecision } from "../decision-service";
+import type { Env } from "../env";
+import { ApiError } from "../http/errors";
+import { requireEnvironment } from "../http/auth";
+import { SITE_ID } from "../storage/keys";
+
+export const decideRoutes = new Hono<{ Bindings: Env }>().get("/v1/decide/:site", requireEnvironment, async (c) => {
+  const site = c.req.param("site");
+  if (!SITE_ID.test(site)) throw new ApiError("NOT_FOUND", `no site "${site}"`);
+  const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url));
+  if (served.kind === "unknown-site") throw new ApiError("NOT_FOUND", `no site "${site}"`);
+  c.header("cache-control", "private, no-store");
+  c.header("access-control-allow-origin", "*");
+  c.header("server-timing", `kv;desc="reads=${served.kvReads}"`);
+  return c.json({ ...served.decision, ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}) });
+});

@@ -1,0 +1,54 @@
+/**
+ * @module GET /v1/s/{site}.js: the runtime with this visitor's decision inlined, in one response.
+ * Whatever goes wrong, the store gets 200 and valid JavaScript: at worst one that does nothing.
+ */
+import { Hono } from "hono";
+import { RUNTIME_JS } from "../../snippet/dist/runtime";
+import type { Decision } from "../core/decide";
+import { serveDecision } from "../decision-service";
+import type { Env } from "../env";
+import { environmentProblem } from "../env";
+import { SITE_ID } from "../storage/keys";
+
+const JS_HEADERS = {
+  "content-type": "text/javascript; charset=utf-8",
+  "cache-control": "private, no-store",
+  "x-content-type-options": "nosniff",
+};
+
+/** JSON that is safe to embed in a script: no "</script>", no line separators. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
+/** The snippet body: the runtime, then its call with the payload, all inside one function scope. */
+export function snippetBody(site: string, decision: Decision, newVisitorId?: string): string {
+  const payload = { site, decision, ...(newVisitorId ? { newVisitorId } : {}) };
+  return `(function(){${RUNTIME_JS}\n__vbr.run(${scriptJson(payload)})})();\n`;
+}
+
+function noop(reason: string, headers: Record<string, string> = {}): Response {
+  return new Response(`/* valuebar: ${reason} */\n`, { status: 200, headers: { ...JS_HEADERS, ...headers } });
+}
+
+export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file{[^/]+\\.js}", async (c) => {
+  const site = c.req.param("file").slice(0, -3);
+  if (!SITE_ID.test(site)) return noop("unknown site");
+  const problem = environmentProblem(c.env);
+  if (problem) {
+    console.error(`valuebar: BAD_ENVIRONMENT: ${problem}`);
+    return noop("unavailable");
+  }
+  try {
+    const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url));
+    const timing = { "server-timing": `kv;desc="reads=${served.kvReads}"` };
+    if (served.kind === "unknown-site") return noop("unknown site", timing);
+    return new Response(snippetBody(site, served.decision, served.newVisitorId), { status: 200, headers: { ...JS_HEADERS, ...timing } });
+  } catch (error) {
+    console.error("valuebar: snippet failed", error);
+    return noop("unavailable");
+  }
+});

@@ -1,0 +1,17 @@
+/**
+ * @module The KV layout. No key or value holds a raw customer id or email:
+ *   config:{site}          the live config: {"version": N, "publishedAt": ISO, "config": {...}}
+ *   m:{site}:{hmac}        one customer's membership: {"segments": [...], "expiresAt"?: ms}
+ * where hmac = HMAC-SHA256(SIGNING_SECRET, "membership\n" + site + "\n" + customer id), hex.
+ */
+import { hmacHex } from "../http/crypto";
+
+export const SITE_ID = /^[a-z0-9-]{1,64}$/;
+
+export function configKey(site: string): string {
+  return `config:${site}`;
+}
+
+export async function membershipKey(secret: string, site: string, customerId: string): Promise<string> {
+  return `m:${site}:${await hmacHex(secret, `membership\n${site}\n${customerId}`)}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * @module SiteAdmin: one Durable Object per site, the single writer of that site's admin state.
+ * - Config versions live in its SQLite storage (strongly consistent, numbered without gaps); publishing
+ *   writes the live config to KV, where the hot path reads it.
+ * - Imports are written to KV through it in chunks: each RPC call is its own invocation, so a
+ *   10,000-row import stays inside the per-invocation limit of KV operations.
+ * Publishes and imports of one site are serialized, so two admins can never interleave half-writes.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Config } from "../core/config-schema";
+import type { Env } from "../env";
+import { configKey } from "./keys";
+import type { LiveConfig } from "./live-config";
+import type { MembershipWrite } from "./memberships";
+import { putArguments } from "./memberships";
+
+export interface VersionSummary {
+  version: number;
+  createdAt: string;
+  note: string;
+  author: string;
+  live: boolean;
+}
+
+/** Rows per RPC call of an import: with one KV operation per row, well inside 1,000 per invocation. */
+export const IMPORT_CHUNK = 500;
+
+export class SiteAdmin extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS versions (
+      version INTEGER PRIMARY KEY,
+      created_at TEXT NOT NULL,
+      note TEXT NOT NULL,
+      author TEXT NOT NULL,
+      config TEXT NOT NULL
+    )`);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  }
+
+  /** The live config, or null for a site that has none yet. */
+  live(): LiveConfig | null {
+    const live = this.liveVersion();
+    return live === null ? null : this.load(live);
+  }
+
+  /** Publishes a validated config as the next version and makes it live. */
+  async publish(site: string, config: Config, note: string, author: string): Promise<VersionSummary> {
+    return this.ctx.blockConcurrencyWhile(() => this.publishNow(site, config, note, author));
+  }
+
+  /** Makes an old version live again, as a new version (history stays linear); null if there is no such version. */
+  async rollback(site: string, version: number, note: string, author: string): Promise<VersionSummary | null> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const old = this.load(version);
+      if (!old) return null;
+      return this.publishNow(site, old.config, note || `Rollback to version ${version}`, author);
+    });
+  }
+
+  versions(): VersionSummary[] {
+    const live = this.liveVersion();
+    return this.sql
+      .exec<{ version: number; created_at: string; note: string; author: string }>(
+        "SELECT version, created_at, note, author FROM versions ORDER BY version DESC",
+      )
+      .toArray()
+      .map((row) => ({ version: row.version, createdAt: row.created_at, note: row.note, author: row.author, live: row.version === live }));
+  }
+
+  /** Writes one chunk of a validated import (at most IMPORT_CHUNK rows). */
+  async writeMemberships(writes: MembershipWrite[]): Promise<number> {
+    if (writes.length > IMPORT_CHUNK) throw new RangeError(`at most ${IMPORT_CHUNK} rows per chunk`);
+    await Promise.all(
+      writes.map((write) =>
+        write.membership === null
+          ? this.env.KV.delete(write.key)
+          : this.env.KV.put(...putArguments({ key: write.key, membership: write.membership })),
+      ),
+    );
+    return writes.length;
+  }
+
+  private async publishNow(site: string, config: Config, note: string, author: string): Promise<VersionSummary> {
+    const version = (this.sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM versions").one().v ?? 0) + 1;
+    const createdAt = new Date().toISOString();
+    const live: LiveConfig = { version, publishedAt: createdAt, config };
+    // KV first: if it fails, no version is recorded and the live config is untouched.
+    await this.env.KV.put(configKey(site), JSON.stringify(live));
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "INSERT INTO versions (version, created_at, note, author, config) VALUES (?, ?, ?, ?, ?)",
+        version,
+        createdAt,
+        note,
+        author,
+        JSON.stringify(config),
+      );
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('live', ?)", String(version));
+    });
+    return { version, createdAt, note, author, live: true };
+  }
+
+  private liveVersion(): number | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'live'").toArray()[0];
+    return row ? Number(row.value) : null;
+  }
+
+  private load(version: number): LiveConfig | null {
+    const row = this.sql
+      .exec<{ created_at: string; config: string }>("SELECT created_at, config FROM versions WHERE version = ?", version)
+      .toArray()[0];
+    return row ? { version, publishedAt: row.created_at, config: JSON.parse(row.config) as Config } : null;
+  }
+}
