@@ -27,6 +27,9 @@ app
   .route("/", adminSegmentRoutes)
   .route("/", demoRoutes);
 
+/** Liveness, and the bare route the bench compares the snippet route against. */
+app.get("/v1/health", (c) => c.text("ok"));
+
 app.get("/", (c) =>
   c.json({ name: "valuebar", schema: "/v1/schema/config.json" }),
 );

@@ -57,11 +57,15 @@ const demoStore = async (c: Context<{ Bindings: Env }>) => {
     params.set("sig", await hmacHex(c.env.SIGNING_SECRET, persona.customerId));
   }
   if (country) params.set("country", country);
+  // The store tells the snippet its currency for this visitor (Shopify: {{ cart.currency.iso_code }}).
+  const currency = country === "US" ? "USD" : "EUR";
+  const symbol = currency === "USD" ? "$" : "€";
+  params.set("currency", currency);
   const snippetUrl = `${origin}/v1/s/${DEMO_SITE}.js?${params.toString()}`;
   const who = persona ? `${persona.label}, customer ${persona.customerId}` : "an anonymous visitor";
 
   const products = PRODUCTS.map(
-    (p) => `<li class="product"><h3>${escapeHtml(p.name)}</h3><p class="price">€${(p.price / 100).toFixed(2)}</p>
+    (p) => `<li class="product"><h3>${escapeHtml(p.name)}</h3><p class="price">${symbol}${(p.price / 100).toFixed(2)}</p>
       <button type="button" data-add="${p.price}">Add to cart</button></li>`,
   ).join("");
 
@@ -71,6 +75,7 @@ const demoStore = async (c: Context<{ Bindings: Env }>) => {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Northwind Outfitters: valuebar demo store</title>
+<link rel="icon" href="data:,">
 <style>
   body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1d1d1f; background: #fafaf7; }
   header.store { display: flex; justify-content: space-between; align-items: center; padding: 16px 32px; background: #fff; border-bottom: 1px solid #e5e5e0; }
@@ -87,7 +92,7 @@ const demoStore = async (c: Context<{ Bindings: Env }>) => {
 </style>
 </head>
 <body>
-<header class="store"><h1>Northwind Outfitters</h1><span>Cart: <span id="cart-total" data-cart-total="0" data-cart-currency="EUR">€0.00</span></span></header>
+<header class="store"><h1>Northwind Outfitters</h1><span>Cart: <span id="cart-total" data-cart-total="0" data-cart-currency="${currency}">${symbol}0.00</span></span></header>
 ${switcher(persona?.key ?? "anonymous", country)}
 <main>
   <p class="who">You are browsing as <strong>${escapeHtml(who)}</strong>${country ? ` from <strong>${country}</strong>` : ""}.</p>
@@ -102,7 +107,7 @@ ${switcher(persona?.key ?? "anonymous", country)}
 <script>
   (function () {
     var total = 0, el = document.getElementById("cart-total");
-    function show() { el.setAttribute("data-cart-total", String(total)); el.textContent = "€" + (total / 100).toFixed(2); }
+    function show() { el.setAttribute("data-cart-total", String(total)); el.textContent = "${symbol}" + (total / 100).toFixed(2); }
     document.addEventListener("click", function (e) {
       var add = e.target.closest && e.target.closest("[data-add]");
       if (add) { total += Number(add.getAttribute("data-add")); show(); }

@@ -1,0 +1,118 @@
+// @module Starting the Worker locally with `wrangler dev` (workerd with local KV and Durable Object
+// storage) and seeding the demo site. Used by `npm start`, the browser tests and the bench.
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Creates .dev.vars from .dev.vars.example when missing; returns its values. */
+export function ensureDevVars() {
+  const file = join(root, ".dev.vars");
+  if (!existsSync(file)) copyFileSync(join(root, ".dev.vars.example"), file);
+  const vars = {};
+  for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const match = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*"?(.*?)"?\s*$/.exec(line);
+    if (match) vars[match[1]] = match[2];
+  }
+  return vars;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `wrangler dev` on `port` and resolves once it answers.
+ * @returns {Promise<{url: string, stop: () => Promise<void>, output: () => string}>}
+ */
+export async function startWorker({ port, persistTo, quiet = true, timeoutMs = 90_000 } = {}) {
+  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port ?? 8787), "--inspector-port", String(await freePort())];
+  if (persistTo) args.push("--persist-to", persistTo);
+  const child = spawn("npx", args, {
+    cwd: root,
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let log = "";
+  const collect = (chunk) => {
+    log += chunk;
+    if (log.length > 200_000) log = log.slice(-100_000);
+    if (!quiet) process.stdout.write(chunk);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const url = `http://127.0.0.1:${port ?? 8787}`;
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        resolve();
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 5_000).unref();
+    });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${log}`);
+    try {
+      const res = await fetch(`${url}/`);
+      if (res.ok) return { url, stop, output: () => log };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`wrangler dev did not answer on ${url} within ${timeoutMs} ms:\n${log}`);
+}
+
+/** The demo site's config and one membership per persona, through the admin API. */
+export async function seedDemo(url, token) {
+  const headers = { authorization: `Bearer ${token}` };
+  const config = JSON.parse(readFileSync(join(root, "src/demo/config.json"), "utf8"));
+  const personas = JSON.parse(readFileSync(join(root, "src/demo/personas.json"), "utf8"));
+  const live = await fetch(`${url}/admin/sites/demo/config`, { headers });
+  const liveConfig = live.ok ? await live.json() : null;
+  if (!liveConfig || JSON.stringify(liveConfig) !== JSON.stringify(parse(config))) {
+    const res = await fetch(`${url}/admin/sites/demo/config`, {
+      method: "PUT",
+      headers: { ...headers, "content-type": "application/json", "x-valuebar-note": "Demo config (seeded by npm start)" },
+      body: JSON.stringify(config),
+    });
+    if (!res.ok) throw new Error(`seeding the demo config failed: ${res.status} ${await res.text()}`);
+  }
+  const ndjson = personas.map((p) => JSON.stringify({ customer_id: p.customerId, segments: p.segments })).join("\n");
+  const res = await fetch(`${url}/admin/sites/demo/segments`, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/x-ndjson" },
+    body: ndjson,
+  });
+  if (!res.ok) throw new Error(`seeding the demo memberships failed: ${res.status} ${await res.text()}`);
+  return { personas, config };
+}
+
+// The config as the Worker returns it: defaults filled in, so a re-seed can see it is unchanged.
+function parse(config) {
+  return { segments: [], campaigns: [], defaults: {}, ...config };
+}
