@@ -14,5 +14,5 @@ export const LOADER_TEMPLATE =
  */
 export function loaderTag(snippetUrl: string): string {
   const url = JSON.stringify(snippetUrl).replace(/</g, "\\u003c");
-  return `<script>${LOADER_TEMPLATE.replace("__URL__", url)}</script>`;
+  return `<script>${LOADER_TEMPLATE.replace("__URL__", () => url)}</script>`;
 }

@@ -31,6 +31,8 @@ const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
  * so `javascript:` or `data:` can never reach a shopper.
  */
 export function isSafeLink(url: string): boolean {
+  // Browsers drop tabs and newlines from URLs ("/\t/evil.com" is "//evil.com"): no controls, spaces or backslashes.
+  if (/[\u0000-\u0020\u007f\\]/.test(url)) return false;
   if (url.startsWith("/")) return !url.startsWith("//") && !url.includes("\\");
   return /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(url);
 }
@@ -93,6 +95,10 @@ export const MessageSchema = z
       /\{\{\s*threshold\s*\}\}/.test(t),
     );
     const hasThreshold = message.threshold !== undefined && Object.keys(message.threshold).length > 0;
+    if (message.threshold !== undefined && !hasThreshold) {
+      ctx.addIssue({ code: "custom", path: ["threshold"], message: "list at least one currency, or leave threshold out" });
+      return;
+    }
     if ((usesThreshold || message.progress) && !hasThreshold) {
       ctx.addIssue({
         code: "custom",
@@ -227,7 +233,8 @@ export interface FieldIssue {
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map(String).join(".") || "(root)",
-    message: issue.message,
+    // zod reports a bad record key as "Invalid key in record"; the key's own message says what to do.
+    message: issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message,
   }));
 }
 

@@ -27,7 +27,9 @@ export const MAX_IMPORT_ROWS = 10_000;
 const SEGMENT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** Raised when a batch has more than MAX_IMPORT_ROWS rows. */
-export class TooManyRows extends Error {}
+export class TooManyRows extends Error {
+  override name = "TooManyRows";
+}
 
 /**
  * Checks one row's fields; the same rules for both formats.
@@ -68,10 +70,11 @@ function checkRow(line: number, raw: { customer_id?: unknown; segments?: unknown
 export function parseNdjson(text: string, now: number): ParsedImport {
   const rows: ImportRow[] = [];
   const issues: LineIssue[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  let count = 0;
   lines.forEach((content, i) => {
     if (!content.trim()) return;
-    if (rows.length + issues.length >= MAX_IMPORT_ROWS) throw new TooManyRows();
+    if (++count > MAX_IMPORT_ROWS) throw new TooManyRows();
     let value: unknown;
     try {
       value = JSON.parse(content);
@@ -103,10 +106,11 @@ export function parseCsv(text: string, now: number): ParsedImport {
   }
   const unknown = header.filter((h) => !["customer_id", "segments", "expires_at"].includes(h));
   if (unknown.length) return { rows, issues: [{ line: 1, message: `unknown column(s): ${unknown.join(", ")}` }] };
+  let count = 0;
   for (let i = 1; i < lines.length; i++) {
     const content = lines[i] ?? "";
     if (!content.trim()) continue;
-    if (rows.length + issues.length >= MAX_IMPORT_ROWS) throw new TooManyRows();
+    if (++count > MAX_IMPORT_ROWS) throw new TooManyRows();
     const fields = splitCsvLine(content);
     if (!fields || fields.length !== header.length) {
       issues.push({ line: i + 1, message: fields ? `expected ${header.length} fields, found ${fields.length}` : "unbalanced quotes" });

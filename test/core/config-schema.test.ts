@@ -120,7 +120,7 @@ describe("rejected configs name the field and what to do", () => {
     [
       "{{threshold}} with an empty threshold",
       configWith({ message: { text: "Free over {{ threshold }}", threshold: {} } }),
-      [{ path: `${MESSAGE}.threshold`, message: 'add a threshold per currency (in minor units, e.g. {"EUR": 6000}) for {{threshold}} or progress' }],
+      [{ path: `${MESSAGE}.threshold`, message: "list at least one currency, or leave threshold out" }],
     ],
     [
       "progress without a threshold",
