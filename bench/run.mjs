@@ -1,0 +1,397 @@
+// @module `npm run bench`: serves the deployable bundle in workerd through Miniflare (a direct socket, no dev proxy),
+// seeds the demo site, loads three routes of the same Worker (bare health, anonymous snippet, identified snippet) and reports
+// throughput, latency, KV reads per request and sizes against their budgets. Writes bench/out/results.json.
+import { execFile } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { Agent, request } from "node:http";
+import { availableParallelism, cpus } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { Miniflare } from "miniflare";
+import { root, seedDemo } from "../scripts/dev-server.mjs";
+
+const OUT = join(root, "bench/out");
+const BUNDLE_DIR = join(OUT, "bundle");
+const LOAD = { concurrency: 32, warmupMs: 1_000, durationMs: 5_000, rounds: 5, unloadedMs: 1_000, requestTimeoutMs: 5_000, maxRequestsPerSlice: 100_000 };
+const BUDGETS = { runtimeGzip: 3_000, responseGzip: 3_500 };
+const VISITOR_ID = "0123456789abcdef0123456789abcdef";
+const CUSTOMER_ID = "1001";
+const COMPATIBILITY_DATE = "2026-11-01";
+// What Cloudflare's edge hands every request as `request.cf`; workerd reads it from this header on Miniflare's sockets.
+const EDGE_HEADERS = { "mf-cf-blob": JSON.stringify({ country: "US" }) };
+
+async function main() {
+  const secrets = { ADMIN_TOKEN: `bench-admin-${randomBytes(12).toString("hex")}`, SIGNING_SECRET: `bench-signing-${randomBytes(12).toString("hex")}` };
+  // Read before bundling: the bundle embeds this same build (other work on the checkout may rebuild it later).
+  const runtime = readRuntime();
+  const bundle = await bundleWorker();
+  const worker = await startWorker(bundle.path, secrets);
+  const stopOnSignal = async () => {
+    await worker.stop();
+    process.exit(130);
+  };
+  process.once("SIGINT", stopOnSignal);
+  process.once("SIGTERM", stopOnSignal);
+
+  let results;
+  try {
+    await seedDemo(worker.url, secrets.ADMIN_TOKEN);
+    const scenarios = scenarioList(worker.url, secrets.SIGNING_SECRET);
+    const sample = await fetchSnippet(scenarios.find((s) => s.name === "snippet identified").url);
+    const load = await measureLoad(scenarios, worker.pid);
+    results = {
+      date: new Date().toISOString(),
+      machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", node: process.version },
+      server: worker.description,
+      load: { ...LOAD, scenarios: load, ratios: ratiosToBare(load) },
+      sizes: sizes(runtime, bundle, sample),
+    };
+  } finally {
+    await worker.stop();
+  }
+
+  await mkdir(OUT, { recursive: true });
+  await writeFile(join(OUT, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  console.log(report(results));
+  const errors = results.load.scenarios.reduce((sum, s) => sum + s.errors, 0);
+  if (errors > 0) {
+    console.error(`\n${errors} request(s) failed: see "errors" above.`);
+    process.exit(1);
+  }
+}
+
+/** The built snippet runtime, without the trailing newline, as scripts/build-snippet.mjs measures it. */
+function readRuntime() {
+  const file = join(root, "snippet/dist/runtime.js");
+  if (!existsSync(file)) throw new Error("snippet/dist is missing: run `npm run bench`, which builds the snippet first");
+  return readFileSync(file, "utf8").trimEnd();
+}
+
+/** The Worker exactly as `wrangler deploy` would upload it, and its size. */
+async function bundleWorker() {
+  await rm(BUNDLE_DIR, { recursive: true, force: true });
+  try {
+    await promisify(execFile)(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", BUNDLE_DIR], {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
+      maxBuffer: 10_000_000,
+    });
+  } catch (error) {
+    throw new Error(`wrangler deploy --dry-run failed:\n${error.stdout ?? ""}${error.stderr ?? error.message}`);
+  }
+  const path = join(BUNDLE_DIR, "index.js");
+  const bytes = await readFile(path);
+  return { path, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+}
+
+/**
+ * The bundle in workerd through Miniflare, on a free port of 127.0.0.1, with ephemeral storage (gone on stop).
+ * @returns {Promise<{url: string, pid: number | null, description: string, stop: () => Promise<void>}>}
+ */
+async function startWorker(bundlePath, secrets) {
+  const name = "valuebar";
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    cf: false, // no fetching of a real cf object from the network (the direct socket takes EDGE_HEADERS' instead)
+    enableDevRegistry: false, // stay invisible to any `wrangler dev` running on this machine
+    telemetry: { enabled: false },
+    logRequests: false,
+    workers: [
+      {
+        config: {
+          name,
+          compatibilityDate: COMPATIBILITY_DATE,
+          manifest: { mainModule: "index.js", modules: { "index.js": { type: "esm", contents: readFileSync(bundlePath, "utf8") } } },
+          env: {
+            KV: { type: "kv", id: "bench-kv" },
+            SITE_ADMIN: { type: "durable-object", worker: name, exportName: "SiteAdmin" },
+            ADMIN_TOKEN: { type: "text", value: secrets.ADMIN_TOKEN },
+            SIGNING_SECRET: { type: "text", value: secrets.SIGNING_SECRET },
+            DEMO_STORE: { type: "text", value: "on" },
+          },
+          exports: { SiteAdmin: { type: "durable-object", storage: "sqlite" } },
+        },
+        // A workerd socket straight to the Worker, as with plain `workerd serve`: Miniflare's own entry worker
+        // (its dev front door on mf.ready's URL) costs about as much CPU per request as the bare route itself.
+        dev: { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] },
+      },
+    ],
+  });
+  let stopped;
+  const stop = () => (stopped ??= mf.dispose().catch((error) => console.error(`stopping Miniflare: ${error.message}`)));
+  try {
+    await mf.ready;
+    const url = (await mf.unsafeGetDirectURL(name)).origin;
+    const health = await fetch(`${url}/v1/health`, { headers: EDGE_HEADERS });
+    if (!health.ok) throw new Error(`GET /v1/health answered ${health.status}`);
+    const { version } = JSON.parse(readFileSync(join(root, "node_modules/miniflare/package.json"), "utf8"));
+    return { url, pid: childPid("workerd"), description: `Miniflare ${version}: workerd with a direct socket to the Worker on ${url}`, stop };
+  } catch (error) {
+    await stop();
+    throw new Error(`the Worker did not start under Miniflare: ${error.message}`, { cause: error });
+  }
+}
+
+/** The three routes, all on the same Worker. */
+function scenarioList(url, signingSecret) {
+  const sig = createHmac("sha256", signingSecret).update(CUSTOMER_ID).digest("hex");
+  return [
+    { name: "bare health", url: `${url}/v1/health`, snippet: false },
+    { name: "snippet anonymous", url: `${url}/v1/s/demo.js?vid=${VISITOR_ID}&path=/`, snippet: true, expectedReads: 0 },
+    { name: "snippet identified", url: `${url}/v1/s/demo.js?cid=${CUSTOMER_ID}&sig=${sig}&vid=${VISITOR_ID}&path=/`, snippet: true, expectedReads: 1 },
+  ];
+}
+
+/** One identified response: the body a VIP's browser gets, checked to be a real snippet for a known customer. */
+async function fetchSnippet(url) {
+  await fetch(url, { headers: EDGE_HEADERS }).then((res) => res.arrayBuffer()); // fills the isolate's config cache: only the membership is read next
+  const res = await fetch(url, { headers: EDGE_HEADERS });
+  const body = await res.text();
+  if (res.status !== 200 || !body.startsWith("(function(){")) throw new Error(`the identified snippet is not served (${res.status}): ${body.slice(0, 200)}`);
+  if (kvReadsOf(res.headers.get("server-timing")) !== 1) throw new Error(`the identified snippet did not read the membership: ${res.headers.get("server-timing")}`);
+  return body;
+}
+
+/**
+ * Each route is warmed up, then measured in `rounds` slices taken in turn (bare, anonymous, identified, bare, ...)
+ * so that a burst of other work on a shared machine lands on every route alike; last, one loop per route for the
+ * latency without queueing.
+ */
+async function measureLoad(scenarios, workerPid) {
+  const runs = scenarios.map((scenario) => ({
+    scenario,
+    agent: new Agent({ keepAlive: true, maxSockets: LOAD.concurrency }),
+    tally: newTally(),
+    unloaded: newTally(),
+    cpu: { client: 0, workerd: 0, system: 0 },
+    seconds: 0,
+  }));
+  try {
+    for (const run of runs) await runSlice(run.scenario, run.agent, LOAD.warmupMs, LOAD.concurrency, newTally());
+    for (let round = 0; round < LOAD.rounds; round++) {
+      for (const run of runs) await measureSlice(run, workerPid);
+    }
+    for (const run of runs) await runSlice(run.scenario, run.agent, LOAD.unloadedMs, 1, run.unloaded);
+    return runs.map(summarize);
+  } finally {
+    for (const run of runs) run.agent.destroy();
+  }
+}
+
+/** One measured slice of a route, with the CPU time this process, workerd and the whole machine spent meanwhile. */
+async function measureSlice(run, workerPid) {
+  const before = cpuSnapshot(workerPid);
+  const started = performance.now();
+  await runSlice(run.scenario, run.agent, LOAD.durationMs / LOAD.rounds, LOAD.concurrency, run.tally);
+  run.seconds += (performance.now() - started) / 1000;
+  const after = cpuSnapshot(workerPid);
+  for (const key of Object.keys(run.cpu)) run.cpu[key] += after[key] - before[key];
+}
+
+const newTally = () => ({ latencies: [], errors: 0, errorSamples: [], reads: [] });
+
+/** `concurrency` closed loops, each sending its next request when the previous one is answered. */
+async function runSlice(scenario, agent, durationMs, concurrency, tally) {
+  const deadline = performance.now() + durationMs;
+  const cap = tally.latencies.length + tally.errors + LOAD.maxRequestsPerSlice;
+  const loop = async () => {
+    while (performance.now() < deadline && tally.latencies.length + tally.errors < cap) {
+      const t0 = performance.now();
+      const outcome = await getOnce(scenario, agent);
+      if (outcome.error) {
+        tally.errors++;
+        if (tally.errorSamples.length < 5) tally.errorSamples.push(outcome.error);
+      } else {
+        tally.latencies.push(performance.now() - t0);
+        if (scenario.snippet) tally.reads.push(outcome.reads);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+}
+
+/** One request; an error unless it is a 200 with the body (and, for snippets, the header) the route promises. */
+function getOnce(scenario, agent) {
+  return new Promise((resolve) => {
+    const req = request(scenario.url, { agent, headers: EDGE_HEADERS, timeout: LOAD.requestTimeoutMs }, (res) => {
+      let head = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => {
+        if (head.length < 16) head += chunk;
+      });
+      res.on("error", (error) => resolve({ error: error.message }));
+      res.on("end", () => {
+        if (res.statusCode !== 200) return resolve({ error: `status ${res.statusCode}` });
+        if (!scenario.snippet) return resolve(head === "ok" ? {} : { error: `unexpected body ${head}` });
+        const reads = kvReadsOf(res.headers["server-timing"]);
+        if (!head.startsWith("(function(){")) return resolve({ error: `not a snippet: ${head}...` });
+        if (reads === null) return resolve({ error: "no server-timing kv reads" });
+        resolve({ reads });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${LOAD.requestTimeoutMs} ms`)));
+    req.on("error", (error) => resolve({ error: error.message }));
+    req.end();
+  });
+}
+
+/** N from `kv;desc="reads=N"`, or null. */
+function kvReadsOf(serverTiming) {
+  const match = /kv;desc="reads=(\d+)"/.exec(serverTiming ?? "");
+  return match ? Number(match[1]) : null;
+}
+
+function summarize({ scenario, tally, unloaded, cpu, seconds }) {
+  const sorted = Float64Array.from(tally.latencies).sort();
+  const summary = {
+    name: scenario.name,
+    requests: sorted.length,
+    errors: tally.errors + unloaded.errors,
+    errorSamples: [...tally.errorSamples, ...unloaded.errorSamples].slice(0, 5),
+    rps: Math.round(sorted.length / seconds),
+    p50Ms: round(percentile(sorted, 0.5), 2),
+    p99Ms: round(percentile(sorted, 0.99), 2),
+    unloadedP50Ms: round(percentile(Float64Array.from(unloaded.latencies).sort(), 0.5), 2),
+    workerdCpuMsPerRequest: round((cpu.workerd * 1000) / Math.max(sorted.length, 1), 3),
+    coresBusy: {
+      loadGenerator: round(cpu.client / seconds, 2),
+      workerd: round(cpu.workerd / seconds, 2),
+      otherProcesses: round(Math.max(0, cpu.system - cpu.client - cpu.workerd) / seconds, 2),
+    },
+  };
+  if (!scenario.snippet) return summary;
+  const reads = [...tally.reads, ...unloaded.reads];
+  return {
+    ...summary,
+    kvReads: {
+      expected: scenario.expectedReads,
+      mean: round(reads.reduce((a, b) => a + b, 0) / Math.max(reads.length, 1), 4),
+      max: Math.max(0, ...reads),
+      requestsOffExpected: reads.filter((r) => r !== scenario.expectedReads).length,
+    },
+  };
+}
+
+/** Nearest-rank percentile of an ascending array. */
+function percentile(sorted, q) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN;
+}
+
+/** Each snippet scenario against the bare route of the same Worker: what the snippet's own work costs. */
+function ratiosToBare(scenarios) {
+  const [bare, ...snippets] = scenarios;
+  return snippets.map((s) => ({
+    name: s.name,
+    throughput: round(s.rps / bare.rps, 2),
+    p50: round(s.p50Ms / bare.p50Ms, 2),
+    p99: round(s.p99Ms / bare.p99Ms, 2),
+    workerdCpuPerRequest: round(s.workerdCpuMsPerRequest / bare.workerdCpuMsPerRequest, 2),
+  }));
+}
+
+function sizes(runtimeJs, bundle, sampleBody) {
+  const runtime = Buffer.from(runtimeJs);
+  const response = Buffer.from(sampleBody);
+  return {
+    runtime: { raw: runtime.length, gzip: gzipSize(runtime), brotli: brotliSize(runtime), gzipBudget: BUDGETS.runtimeGzip },
+    identifiedResponse: { raw: response.length, gzip: gzipSize(response), brotli: brotliSize(response), gzipBudget: BUDGETS.responseGzip },
+    workerBundle: { raw: bundle.raw, gzip: bundle.gzip },
+  };
+}
+
+const gzipSize = (data) => gzipSync(data, { level: 9 }).length;
+// The same parameters as scripts/build-snippet.mjs, so the runtime figures match the build's.
+const brotliSize = (data) =>
+  brotliCompressSync(data, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+    },
+  }).length;
+
+/** The pid of our child process named `name` (Miniflare spawns workerd directly), or null. */
+function childPid(name) {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (comm === name && ppid === process.pid) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return null;
+}
+
+/** CPU seconds used so far by this process, by workerd (NaN when not found) and by the whole machine (Linux). */
+function cpuSnapshot(workerPid) {
+  const usage = process.cpuUsage();
+  return { client: (usage.user + usage.system) / 1e6, workerd: processCpuSeconds(workerPid), system: machineBusySeconds() };
+}
+
+// /proc counts in clock ticks: USER_HZ, 100 on Linux.
+const TICKS_PER_SECOND = 100;
+
+function processCpuSeconds(pid) {
+  if (pid === null) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
+}
+
+function machineBusySeconds() {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+const round = (value, digits) => Number(value.toFixed(digits));
+const bytes = (n) => n.toLocaleString("en-US");
+
+/** The results as markdown tables: readable in a terminal, pasteable into bench/README.md. */
+function report(r) {
+  const { scenarios, ratios } = r.load;
+  const within = (size, budget) => (size <= budget ? `${bytes(budget)} (ok)` : `${bytes(budget)} (OVER by ${bytes(size - budget)})`);
+  const reads = (s) => (s.kvReads ? `${s.kvReads.mean} (expected ${s.kvReads.expected}; ${s.kvReads.requestsOffExpected} requests ≠ ${s.kvReads.expected}, max ${s.kvReads.max})` : "n/a");
+  const sizeRow = (label, size, budget) =>
+    `| ${label} | ${bytes(size.raw)} | ${bytes(size.gzip)} | ${size.brotli === undefined ? "" : bytes(size.brotli)} | ${budget === undefined ? "" : within(size.gzip, budget)} |`;
+  return [
+    `valuebar bench: ${r.server}; ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}`,
+    `Load: ${LOAD.concurrency} closed loops on keep-alive connections; per route ${LOAD.warmupMs / 1000} s warm-up, then ${LOAD.durationMs / 1000} s measured ` +
+      `in ${LOAD.rounds} slices taken in turn with the other routes; "unloaded" is one loop for ${LOAD.unloadedMs / 1000} s.`,
+    "",
+    "| route | req/s | p50 ms | p99 ms | unloaded p50 ms | workerd CPU ms/req | errors | KV reads/req |",
+    "|---|---:|---:|---:|---:|---:|---:|---|",
+    ...scenarios.map((s) => `| ${s.name} | ${bytes(s.rps)} | ${s.p50Ms} | ${s.p99Ms} | ${s.unloadedP50Ms} | ${s.workerdCpuMsPerRequest} | ${s.errors} | ${reads(s)} |`),
+    "",
+    "| against bare health | throughput | p50 | p99 | workerd CPU/req |",
+    "|---|---:|---:|---:|---:|",
+    ...ratios.map((x) => `| ${x.name} | ${x.throughput}× | ${x.p50}× | ${x.p99}× | ${x.workerdCpuPerRequest}× |`),
+    "",
+    "| cores busy while measured | load generator | workerd | other processes |",
+    "|---|---:|---:|---:|",
+    ...scenarios.map((s) => `| ${s.name} | ${s.coresBusy.loadGenerator} | ${s.coresBusy.workerd} | ${s.coresBusy.otherProcesses} |`),
+    "",
+    "| bytes | raw | gzip -9 | brotli 11 | gzip budget |",
+    "|---|---:|---:|---:|---|",
+    sizeRow("snippet runtime (snippet/dist/runtime.js)", r.sizes.runtime, r.sizes.runtime.gzipBudget),
+    sizeRow("whole snippet response (identified VIP)", r.sizes.identifiedResponse, r.sizes.identifiedResponse.gzipBudget),
+    sizeRow("Worker bundle (wrangler deploy --dry-run)", r.sizes.workerBundle),
+    ...scenarios.filter((s) => s.errors).map((s) => `\nerrors in ${s.name}: ${s.errorSamples.join("; ")}`),
+    "",
+    `Written to ${join(OUT, "results.json")}`,
+  ].join("\n");
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench failed: ${error.message}`);
+  process.exit(2);
+}
