@@ -1,0 +1,433 @@
+/**
+ * @module POST /admin/sites/{site}/segments (NDJSON and CSV imports) and GET/DELETE of one customer:
+ * an import is all or nothing, a row replaces the customer's segments, and KV never holds a raw
+ * customer id or email.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { DecisionBody, ImportResult } from "../helpers";
+import {
+  admin,
+  call,
+  errorOf,
+  importMemberships,
+  membershipKvKey,
+  newSite,
+  postCsv,
+  postNdjson,
+  publishConfig,
+  signCustomer,
+  TEXT,
+} from "../helpers";
+
+interface CustomerBody {
+  customer_id: string;
+  segments: string[];
+  expires_at?: string;
+}
+
+const customerPath = (site: string, customerId: string) => `/admin/sites/${site}/segments/${encodeURIComponent(customerId)}`;
+
+async function segmentsOf(site: string, customerId: string): Promise<string[] | null> {
+  const res = await admin(customerPath(site, customerId));
+  if (res.status === 404) {
+    expect((await errorOf(res)).code).toBe("NOT_FOUND");
+    return null;
+  }
+  expect(res.status).toBe(200);
+  return (await res.json<CustomerBody>()).segments;
+}
+
+/** Every membership key KV holds for `site`. */
+async function membershipKeys(prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await env.KV.list(cursor === undefined ? { prefix } : { prefix, cursor });
+    names.push(...page.keys.map((k) => k.name));
+    if (page.list_complete) return names;
+    cursor = page.cursor;
+  }
+}
+
+async function siteWithConfig(): Promise<string> {
+  const site = newSite();
+  await publishConfig(site);
+  return site;
+}
+
+/** The decision the snippet would make for a signed-in customer. */
+async function decisionFor(site: string, customerId: string): Promise<DecisionBody> {
+  const res = await call(`/v1/decide/${site}?cid=${encodeURIComponent(customerId)}&sig=${await signCustomer(customerId)}&vid=visitor-0001`);
+  expect(res.status).toBe(200);
+  return res.json<DecisionBody>();
+}
+
+const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("admin segments: happy path", () => {
+  it("imports NDJSON and counts the rows written", async () => {
+    const site = await siteWithConfig();
+    const result = await importMemberships(site, [
+      { customer_id: "1001", segments: ["vip"] },
+      { customer_id: 1004, segments: ["high_returner", "bargain_hunter"] },
+      { customer_id: "ana@example.com", segments: ["bargain_hunter"], expires_at: inAnHour() },
+    ]);
+    expect(result).toEqual({ written: 3, removed: 0 });
+    expect(await segmentsOf(site, "1001")).toEqual(["vip"]);
+    expect(await segmentsOf(site, "1004")).toEqual(["high_returner", "bargain_hunter"]);
+    expect(await segmentsOf(site, "ana@example.com")).toEqual(["bargain_hunter"]);
+  });
+
+  it("accepts application/ndjson, CRLF line ends and blank lines", async () => {
+    const site = await siteWithConfig();
+    const body = '{"customer_id":"a1","segments":["vip"]}\r\n\r\n{"customer_id":"a2","segments":["vip"]}\r\n';
+    const res = await admin(`/admin/sites/${site}/segments`, { method: "POST", headers: { "content-type": "application/ndjson" }, body });
+    expect(res.status).toBe(200);
+    expect(await res.json<ImportResult>()).toEqual({ written: 2, removed: 0 });
+  });
+
+  it("imports CSV with |-separated segments, quoted fields and an optional expires_at", async () => {
+    const site = await siteWithConfig();
+    const expiresAt = inAnHour();
+    const csv = [
+      "customer_id,segments,expires_at",
+      "1001,vip|high_returner,",
+      `"smith, jo",bargain_hunter,"${expiresAt}"`,
+      '"o""brien@example.com"," vip | bargain_hunter ",',
+    ].join("\n");
+    const res = await postCsv(site, csv);
+    expect(res.status).toBe(200);
+    expect(await res.json<ImportResult>()).toEqual({ written: 3, removed: 0 });
+
+    expect(await segmentsOf(site, "1001")).toEqual(["vip", "high_returner"]);
+    const smith = await admin(customerPath(site, "smith, jo"));
+    expect(await smith.json<CustomerBody>()).toEqual({ customer_id: "smith, jo", segments: ["bargain_hunter"], expires_at: expiresAt });
+    expect(await segmentsOf(site, 'o"brien@example.com')).toEqual(["vip", "bargain_hunter"]);
+  });
+
+  it("reads CSV columns in any order, with a byte-order mark, CRLF and without expires_at", async () => {
+    const site = await siteWithConfig();
+    const res = await postCsv(site, "\uFEFFSegments,Customer_ID\r\nvip,2001\r\nhigh_returner|vip,2002\r\n");
+    expect(res.status).toBe(200);
+    expect(await res.json<ImportResult>()).toEqual({ written: 2, removed: 0 });
+    expect(await segmentsOf(site, "2001")).toEqual(["vip"]);
+    expect(await segmentsOf(site, "2002")).toEqual(["high_returner", "vip"]);
+  });
+
+  it("replaces a customer's segments with those of the latest import, and the visitor sees the change", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, [{ customer_id: "1001", segments: ["vip", "bargain_hunter"] }]);
+    expect((await decisionFor(site, "1001")).placements.topbar?.campaign).toBe("vip-express");
+
+    await importMemberships(site, [{ customer_id: "1001", segments: ["high_returner"] }]);
+    expect(await segmentsOf(site, "1001")).toEqual(["high_returner"]);
+    const decision = await decisionFor(site, "1001");
+    expect(decision.placements.topbar).toBeNull();
+    expect(decision.placements.returns?.message.text).toBe(TEXT.returnsInStore);
+  });
+
+  it("removes a customer listed with no segments, and counts the removal", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, [{ customer_id: "1001", segments: ["vip"] }, { customer_id: "1002", segments: ["vip"] }]);
+    const result = await importMemberships(site, [{ customer_id: "1001", segments: [] }]);
+    expect(result).toEqual({ written: 1, removed: 1 });
+    expect(await segmentsOf(site, "1001")).toBeNull();
+    expect(await segmentsOf(site, "1002")).toEqual(["vip"]);
+  });
+
+  it("writes segments the config does not list yet, and says which", async () => {
+    const site = await siteWithConfig();
+    const result = await importMemberships(site, [
+      { customer_id: "1", segments: ["vip", "lapsed"] },
+      { customer_id: "2", segments: ["churn_risk", "lapsed"] },
+    ]);
+    expect(result).toEqual({ written: 2, removed: 0, unknownSegments: ["churn_risk", "lapsed"] });
+    expect(await segmentsOf(site, "2")).toEqual(["churn_risk", "lapsed"]);
+  });
+
+  it("answers one customer's segments and expiry, and deletes them", async () => {
+    const site = await siteWithConfig();
+    const expiresAt = inAnHour();
+    await importMemberships(site, [{ customer_id: "1001", segments: ["vip"], expires_at: expiresAt }]);
+
+    const got = await admin(customerPath(site, "1001"));
+    expect(got.status).toBe(200);
+    expect(await got.json<CustomerBody>()).toEqual({ customer_id: "1001", segments: ["vip"], expires_at: expiresAt });
+
+    const deleted = await admin(customerPath(site, "1001"), { method: "DELETE" });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({ deleted: true });
+    expect(await segmentsOf(site, "1001")).toBeNull();
+    expect((await decisionFor(site, "1001")).placements.topbar).toBeNull();
+
+    const again = await admin(customerPath(site, "1001"), { method: "DELETE" });
+    expect(await again.json()).toEqual({ deleted: false });
+  });
+
+  it("handles customer ids with slashes, spaces and URL characters, such as Shopify GIDs", async () => {
+    const site = await siteWithConfig();
+    const ids = ["gid://shopify/Customer/7301", "ana garcia", "100%", "a?b#c", "x+y", "é-1"];
+    await importMemberships(site, ids.map((customer_id) => ({ customer_id, segments: ["vip"] })));
+    for (const id of ids) {
+      const res = await admin(customerPath(site, id));
+      expect(res.status, id).toBe(200);
+      expect(await res.json<CustomerBody>()).toEqual({ customer_id: id, segments: ["vip"] });
+      expect((await decisionFor(site, id)).placements.topbar?.campaign, id).toBe("vip-express");
+    }
+    const deleted = await admin(customerPath(site, "gid://shopify/Customer/7301"), { method: "DELETE" });
+    expect(await deleted.json()).toEqual({ deleted: true });
+    expect(await segmentsOf(site, "gid://shopify/Customer/7301")).toBeNull();
+  });
+
+  it("accepts exactly 10,000 rows in one import", async () => {
+    const site = await siteWithConfig();
+    const rows = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ customer_id: `c${i}`, segments: ["vip"] }));
+    const res = await postNdjson(site, rows.join("\n"));
+    expect(res.status).toBe(200);
+    expect(await res.json<ImportResult>()).toEqual({ written: 10_000, removed: 0 });
+    expect(await segmentsOf(site, "c9999")).toEqual(["vip"]);
+    expect((await membershipKeys(`m:${site}:`)).length).toBe(10_000);
+  }, 60_000);
+});
+
+describe("admin segments: errors", () => {
+  it("rejects a batch with bad lines, naming each line and what is wrong, and writes nothing", async () => {
+    const site = await siteWithConfig();
+    const lines = [
+      '{"customer_id":"good-1","segments":["vip"]}',
+      '{"customer_id":"c2","segments":["vip"]',
+      '["c3",["vip"]]',
+      '{"segments":["vip"]}',
+      '{"customer_id":"c5","segments":"vip"}',
+      '{"customer_id":"c6","segments":["VIP!"]}',
+      '{"customer_id":"c7","segments":["vip"],"expires_at":"2001-01-01T00:00:00Z"}',
+      '{"customer_id":"c8","segments":["vip"],"expires_at":"next week"}',
+      '{"customer_id":"good-1","segments":["high_returner"]}',
+      "",
+      '{"customer_id":"good-11","segments":["vip"]}',
+    ];
+    const res = await postNdjson(site, lines.join("\n"));
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe("INVALID_IMPORT");
+    expect(error.message).toMatch(/^8 line\(s\) are invalid.*nothing was written/);
+    expect(error.issues?.map((i) => [i.line, i.path])).toEqual([
+      [2, undefined],
+      [3, undefined],
+      [4, "customer_id"],
+      [5, "segments"],
+      [6, "segments.0"],
+      [7, "expires_at"],
+      [8, "expires_at"],
+      [9, "customer_id"],
+    ]);
+    expect(error.issues?.find((i) => i.line === 9)?.message).toMatch(/already on line 1/);
+    expect(error.issues?.find((i) => i.line === 7)?.message).toMatch(/past/);
+
+    expect(await segmentsOf(site, "good-1")).toBeNull();
+    expect(await segmentsOf(site, "good-11")).toBeNull();
+    expect(await membershipKeys(`m:${site}:`)).toEqual([]);
+  });
+
+  it("rejects a CSV batch with bad lines and writes nothing", async () => {
+    const site = await siteWithConfig();
+    const csv = [
+      "customer_id,segments,expires_at",
+      "1001,vip,",
+      "1002,vip",
+      '"1003,vip,',
+      "1004,vip|Bad Segment,",
+      ",vip,",
+      "1006,vip,31/12/2099",
+    ].join("\n");
+    const res = await postCsv(site, csv);
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe("INVALID_IMPORT");
+    expect(error.issues?.map((i) => i.line)).toEqual([3, 4, 5, 6, 7]);
+    expect(error.issues?.[0]?.message).toMatch(/expected 3 fields, found 2/);
+    expect(error.issues?.[1]?.message).toMatch(/unbalanced quotes/);
+    expect(await segmentsOf(site, "1001")).toBeNull();
+  });
+
+  it.each([
+    ["no segments column", "customer_id,tags\n1001,vip\n", /customer_id and segments/],
+    ["an unknown column", "customer_id,segments,email\n1001,vip,a@example.com\n", /unknown column\(s\): email/],
+  ])("rejects a CSV header with %s on line 1", async (_name, csv, message) => {
+    const site = await siteWithConfig();
+    const res = await postCsv(site, csv);
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe("INVALID_IMPORT");
+    expect(error.issues).toEqual([{ line: 1, message: expect.stringMatching(message) }]);
+    expect(await segmentsOf(site, "1001")).toBeNull();
+  });
+
+  it("lists at most 200 issues but counts every bad line", async () => {
+    const site = await siteWithConfig();
+    const res = await postNdjson(site, Array.from({ length: 300 }, () => "not json").join("\n"));
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.message).toMatch(/^300 line\(s\)/);
+    expect(error.issues?.length).toBe(200);
+  });
+
+  it("answers 400 INVALID_IMPORT to an import without rows", async () => {
+    const site = await siteWithConfig();
+    for (const res of [await postNdjson(site, "\n\n"), await postCsv(site, "customer_id,segments\n")]) {
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).code).toBe("INVALID_IMPORT");
+    }
+  });
+
+  it("answers 413 to more than 10,000 rows and writes nothing", async () => {
+    const site = await siteWithConfig();
+    const rows = Array.from({ length: 10_001 }, (_, i) => JSON.stringify({ customer_id: `c${i}`, segments: ["vip"] }));
+    const res = await postNdjson(site, rows.join("\n"));
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe("PAYLOAD_TOO_LARGE");
+    expect(await segmentsOf(site, "c0")).toBeNull();
+
+    const csv = await postCsv(site, ["customer_id,segments", ...Array.from({ length: 10_001 }, (_, i) => `c${i},vip`)].join("\n"));
+    expect(csv.status).toBe(413);
+  });
+
+  it("answers 413 to a body over 5 MiB", async () => {
+    const site = await siteWithConfig();
+    const res = await postNdjson(site, `{"customer_id":"1","segments":["vip"],"pad":"${"x".repeat(5 * 1024 * 1024)}"}`);
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe("PAYLOAD_TOO_LARGE");
+    expect(await segmentsOf(site, "1")).toBeNull();
+  });
+
+  it.each(["application/json", "text/plain", "multipart/form-data; boundary=x", null])(
+    "answers 415 to the content type %s",
+    async (contentType) => {
+      const site = await siteWithConfig();
+      const headers: Record<string, string> = contentType === null ? {} : { "content-type": contentType };
+      const res = await admin(`/admin/sites/${site}/segments`, { method: "POST", headers, body: '{"customer_id":"1","segments":["vip"]}' });
+      expect(res.status).toBe(415);
+      expect((await errorOf(res)).code).toBe("UNSUPPORTED_MEDIA_TYPE");
+      expect(await segmentsOf(site, "1")).toBeNull();
+    },
+  );
+
+  it("answers 404 to an import for a site without a config, and writes nothing", async () => {
+    const site = newSite();
+    const res = await postNdjson(site, '{"customer_id":"1","segments":["vip"]}');
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe("NOT_FOUND");
+    expect(await membershipKeys(`m:${site}:`)).toEqual([]);
+  });
+
+  it("answers 404 for a customer in no segment", async () => {
+    const site = await siteWithConfig();
+    const res = await admin(customerPath(site, "nobody"));
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe("NOT_FOUND");
+  });
+
+  it("counts an expired membership as none", async () => {
+    const site = await siteWithConfig();
+    await env.KV.put(await membershipKvKey(site, "1001"), JSON.stringify({ segments: ["vip"], expiresAt: Date.now() - 1000 }));
+    expect(await segmentsOf(site, "1001")).toBeNull();
+    expect((await decisionFor(site, "1001")).placements.topbar).toBeNull();
+  });
+
+  it("stops counting an imported membership once its expires_at has passed", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, [{ customer_id: "1001", segments: ["vip"], expires_at: inAnHour() }]);
+    expect(await segmentsOf(site, "1001")).toEqual(["vip"]);
+
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2 * 3_600_000 });
+    expect(await segmentsOf(site, "1001")).toBeNull();
+    expect((await decisionFor(site, "1001")).placements.topbar).toBeNull();
+  });
+
+  it("rejects a customer id longer than 128 characters", async () => {
+    const site = await siteWithConfig();
+    const res = await postNdjson(site, JSON.stringify({ customer_id: "x".repeat(129), segments: ["vip"] }));
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).issues).toEqual([{ line: 1, path: "customer_id", message: expect.any(String) }]);
+  });
+
+  it("answers 400 to an invalid site id on every segment route", async () => {
+    for (const res of [
+      await postNdjson("Bad_Site", '{"customer_id":"1","segments":["vip"]}'),
+      await admin(customerPath("Bad_Site", "1")),
+      await admin(customerPath("Bad_Site", "1"), { method: "DELETE" }),
+    ]) {
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).code).toBe("BAD_REQUEST");
+    }
+  });
+});
+
+describe("admin segments: security", () => {
+  it("keeps raw customer ids and emails out of every KV key and value", async () => {
+    const site = await siteWithConfig();
+    // Ids with letters outside a-f, so none can turn up by chance inside a hex digest.
+    const customers = ["cust-7731", "ana.garcia@example.com", "csv-customer-42"];
+    await importMemberships(site, [
+      { customer_id: customers[0], segments: ["vip"] },
+      { customer_id: customers[1], segments: ["high_returner"], expires_at: inAnHour() },
+    ]);
+    expect((await postCsv(site, `customer_id,segments\n${customers[2]},bargain_hunter\n`)).status).toBe(200);
+
+    const keys = await membershipKeys(`m:${site}:`);
+    expect(keys.sort()).toEqual((await Promise.all(customers.map((c) => membershipKvKey(site, c)))).sort());
+    for (const key of keys) {
+      expect(key).toMatch(new RegExp(`^m:${site}:[0-9a-f]{64}$`));
+      const value = await env.KV.get(key);
+      expect(value).not.toBeNull();
+      for (const customer of customers) {
+        expect(key).not.toContain(customer);
+        expect(value).not.toContain(customer);
+      }
+      expect(value).not.toMatch(/@|ana|garcia|cust-/);
+    }
+    // Nowhere in the namespace, whatever the site.
+    for (const key of await membershipKeys("m:")) for (const customer of customers) expect(key).not.toContain(customer);
+  });
+
+  it("keys the same customer differently in two sites, so sites cannot be linked or read across", async () => {
+    const siteA = await siteWithConfig();
+    const siteB = await siteWithConfig();
+    await importMemberships(siteA, [{ customer_id: "1001", segments: ["vip"] }]);
+    await importMemberships(siteB, [{ customer_id: "1001", segments: ["high_returner"] }]);
+
+    const [keyA] = await membershipKeys(`m:${siteA}:`);
+    const [keyB] = await membershipKeys(`m:${siteB}:`);
+    expect(keyA?.split(":")[2]).toMatch(/^[0-9a-f]{64}$/);
+    expect(keyA?.split(":")[2]).not.toBe(keyB?.split(":")[2]);
+
+    expect(await segmentsOf(siteA, "1001")).toEqual(["vip"]);
+    expect(await segmentsOf(siteB, "1001")).toEqual(["high_returner"]);
+    await admin(customerPath(siteB, "1001"), { method: "DELETE" });
+    expect(await segmentsOf(siteA, "1001")).toEqual(["vip"]);
+  });
+
+  it("writes nothing for an import without the admin token", async () => {
+    const site = await siteWithConfig();
+    const res = await call(`/admin/sites/${site}/segments`, {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: '{"customer_id":"1001","segments":["vip"]}',
+    });
+    expect(res.status).toBe(401);
+    expect(await membershipKeys(`m:${site}:`)).toEqual([]);
+  });
+
+  it("rejects markup as a segment id instead of storing it", async () => {
+    const site = await siteWithConfig();
+    const res = await postNdjson(site, '{"customer_id":"1","segments":["<img src=x onerror=alert(1)>"]}');
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).issues?.map((i) => i.path)).toEqual(["segments.0"]);
+    expect(await membershipKeys(`m:${site}:`)).toEqual([]);
+  });
+});
