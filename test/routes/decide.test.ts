@@ -205,7 +205,7 @@ describe("decide: errors and fail-open", () => {
     expect(body.placements).toEqual({ topbar: null, shipping: null, returns: null });
   });
 
-  // BUG (src/decision-service.ts:46, src/storage/live-config.ts:52): a live config whose KV value parses
+  // BUG (src/decision-service.ts:45, src/storage/live-config.ts:47-49): a live config whose KV value parses
   // as JSON but has no `config` object makes decide() throw outside any try, so this route answers
   // 500 INTERNAL, although decision-service promises "It never throws ... answers the default decision
   // (or none)". The snippet route survives only through its own catch-all (no-op script).
