@@ -1,0 +1,99 @@
+/**
+ * @module The cart total behind free-shipping progress: where the runtime reads it, how it hears that the
+ * cart changed, and the text a progress message shows for a total.
+ */
+import type { RenderedMessage } from "../../src/core/decide";
+import { fillPlaceholders, formatMoney } from "../../src/core/money";
+import { guard } from "./guard";
+
+/** A cart total in minor units (cents); no currency means the store's own. */
+export interface Cart {
+  total: number;
+  currency?: string;
+}
+
+/** A cart from untrusted input (store code, attributes, `/cart.js`); undefined unless the total is a number. */
+export function toCart(total: unknown, currency: unknown): Cart | undefined {
+  // An attribute is a string: "" or "  " is no total, not a total of 0.
+  const value = typeof total == "string" && total.trim() ? +total : total;
+  if (typeof value != "number" || !isFinite(value)) return;
+  return typeof currency == "string" && currency ? { total: value, currency } : { total: value };
+}
+
+/**
+ * The text to show for `message` with this cart: the progress text with `{{remaining}}` while below the
+ * threshold, the reached text once at it, and the plain text when the total is unknown, in another
+ * currency, or anything about the progress is malformed.
+ */
+export function progressText(message: RenderedMessage, cart: Cart | undefined, locale: string): string {
+  const progress = message.progress;
+  try {
+    if (progress && cart && (!cart.currency || cart.currency == progress.currency)) {
+      const remaining = progress.threshold - cart.total;
+      if (remaining > 0) return fillPlaceholders(progress.text, { remaining: formatMoney(remaining, progress.currency, locale) });
+      if (remaining <= 0) return progress.reached || message.text;
+    }
+  } catch {
+    // An unknown currency or a malformed progress: the plain text is still right.
+  }
+  return message.text;
+}
+
+// Shopify's cart endpoints that change the cart (add.js, change.js, update.js, clear.js, and their non-JS forms).
+const CART_CHANGE = /\/cart\/(add|change|update|clear)/;
+
+/**
+ * Follows the cart and calls `set` with every total it learns; the most recent wins. The first total comes
+ * from the first source the page has: `window.valuebar.cart` (then `known` is true), the `[data-cart-total]`
+ * element, Shopify's `/cart.js`. Later ones come from the `valuebar:cart` event, the element's changes, and
+ * on Shopify a refetch after the theme changed the cart.
+ */
+export function watchCart(set: (total: unknown, currency: unknown) => void, known: boolean): void {
+  const doc = document;
+  doc.addEventListener(
+    "valuebar:cart",
+    guard((event: Event) => {
+      const detail = (event as CustomEvent<{ total?: unknown; currency?: unknown } | null>).detail;
+      set(detail?.total, detail?.currency);
+    }),
+  );
+
+  // The element's last reading: a mutation elsewhere on the page must not replay an unchanged total
+  // over a newer one from setCart.
+  let seen: string | undefined;
+  const readElement = (apply: boolean) => {
+    const element = doc.querySelector("[data-cart-total]");
+    const total = element?.getAttribute("data-cart-total");
+    const currency = element?.getAttribute("data-cart-currency");
+    const reading = total + " " + currency;
+    if (reading != seen) {
+      seen = reading;
+      if (apply) set(total, currency);
+    }
+  };
+  readElement(!known);
+  // childList too: cart drawers often re-render the element rather than change its attribute.
+  new MutationObserver(guard(() => readElement(true))).observe(doc.documentElement, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["data-cart-total", "data-cart-currency"],
+  });
+
+  const shopify = window.Shopify;
+  if (!shopify || known || doc.querySelector("[data-cart-total]")) return;
+  const root = shopify.routes?.root;
+  const refetch = () => {
+    fetch((typeof root == "string" ? root : "/") + "cart.js", { credentials: "same-origin" })
+      .then((response) => response.json())
+      .then((cart: { total_price?: unknown; currency?: unknown }) => set(cart.total_price, cart.currency))
+      .catch(() => {});
+  };
+  refetch();
+  // The theme changes the cart with its own requests; a finished one shows up as a resource entry.
+  new PerformanceObserver(
+    guard((list: PerformanceObserverEntryList) => {
+      if (list.getEntries().some((entry) => CART_CHANGE.test(entry.name))) refetch();
+    }),
+  ).observe({ type: "resource" });
+}

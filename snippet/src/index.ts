@@ -1,0 +1,121 @@
+/**
+ * @module The valuebar runtime: shows a visitor the messages the Worker decided for them. The Worker
+ * serves `GET /v1/s/{site}.js` as `(function(){` + this bundle (an IIFE named `__vbr`) +
+ * `\n__vbr.run(` + the JSON payload + `)})();`, loaded async by the store's page.
+ */
+import type { Decision, PlacementDecision, RenderedMessage } from "../../src/core/decide";
+import { type Cart, progressText, toCart, watchCart } from "./cart";
+import { guard } from "./guard";
+import { clear, renderInline, renderTopBar, type MessageHandlers } from "./render";
+import { dismissKey, isDismissed, rememberDismissal, save, VISITOR_KEY } from "./storage";
+import { emit, promote } from "./track";
+
+/** What the Worker passes to `run`. */
+export interface SnippetPayload {
+  site: string;
+  decision: Decision;
+  /** Set when the request carried no visitor id and the server made one up: the runtime keeps it. */
+  newVisitorId?: string;
+}
+
+/** `window.valuebar`: the store's own fields (such as `cart`) stay; the runtime adds `setCart` and `decision`. */
+export interface ValuebarApi {
+  cart?: { total?: unknown; currency?: unknown } | null;
+  /** Tells the runtime the cart total in minor units, e.g. `setCart(4250, "EUR")`. */
+  setCart?: (total: number, currency?: string) => void;
+  /** A copy of the decision, fresh on every read: changing it changes nothing. */
+  readonly decision?: Decision | null;
+}
+
+declare global {
+  interface Window {
+    valuebar?: ValuebarApi;
+    dataLayer?: unknown;
+    Shopify?: { routes?: { root?: unknown } } | null;
+  }
+}
+
+const PLACEMENTS = ["topbar", "shipping", "returns"] as const;
+
+/** A rendered message whose text follows the cart. */
+interface Shown {
+  message: RenderedMessage;
+  span: HTMLSpanElement;
+}
+
+/**
+ * Shows the decided messages once the body exists and wires up the cart, dismissals and events.
+ * Never throws, whatever `payload` holds.
+ *
+ * @example
+ * __vbr.run({ site: "demo", decision, newVisitorId: "v_3f9a" });
+ */
+export function run(payload: SnippetPayload): void {
+  guard(() => {
+    const { decision, newVisitorId } = payload;
+    if (typeof newVisitorId == "string" && newVisitorId) save(VISITOR_KEY, newVisitorId);
+
+    const shown: Shown[] = [];
+    let cart: Cart | undefined;
+    let locale = "en";
+    const paint = () => {
+      for (const { message, span } of shown) {
+        const text = progressText(message, cart, locale);
+        if (span.textContent != text) span.textContent = text;
+      }
+    };
+    const setCart = (total: unknown, currency: unknown) => {
+      const next = toCart(total, currency);
+      if (next) {
+        cart = next;
+        paint();
+      }
+    };
+
+    guard(() => {
+      const current = window.valuebar;
+      const api: ValuebarApi = current && typeof current == "object" ? current : (window.valuebar = {});
+      cart = toCart(api.cart?.total, api.cart?.currency);
+      api.setCart = guard(setCart);
+      const json = JSON.stringify(decision ?? null);
+      Object.defineProperty(api, "decision", { get: () => JSON.parse(json), configurable: true, enumerable: true });
+    })();
+
+    const start = guard(() => {
+      locale = document.documentElement.lang || navigator.language || "en";
+      for (const placement of PLACEMENTS) {
+        guard(() => shown.push(...show(placement, decision?.placements?.[placement])))();
+      }
+      paint();
+      if (shown.some(({ message }) => message.progress)) watchCart(setCart, !!cart);
+    });
+    if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
+  })();
+}
+
+/** Renders one placement unless it has nothing valid to show or the visitor dismissed it. */
+function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecision | null | undefined): Shown[] {
+  const message = decision?.message;
+  if (!decision || typeof message?.text != "string") return [];
+  const key = dismissKey(placement, decision.campaign);
+  if (isDismissed(key)) return [];
+
+  let hosts: Element[] = [];
+  const on: MessageHandlers = {
+    click: guard((target: Element) => {
+      emit(target, "click", placement, decision);
+      promote("select_promotion", placement, decision);
+    }),
+    dismiss: guard((target: Element) => {
+      rememberDismissal(key);
+      emit(target, "dismiss", placement, decision);
+      hosts.forEach(clear);
+    }),
+  };
+  const rendered = placement == "topbar" ? [renderTopBar(message, on)] : renderInline(placement, message, on);
+  hosts = rendered.map(({ host }) => host);
+  for (const host of hosts) emit(host, "shown", placement, decision);
+  if (hosts.length) promote("view_promotion", placement, decision);
+  return rendered.map(({ span }) => ({ message, span }));
+}

@@ -1,0 +1,98 @@
+/**
+ * @module Drawing a message: the top bar in an open shadow root of its own (the store's CSS can't break it,
+ * its CSS can't leak), shipping and returns as plain children of the store's marked elements (the store's
+ * CSS styles them). Marketer text only ever goes in through `textContent`.
+ */
+import type { RenderedMessage } from "../../src/core/decide";
+
+export const PLACEMENT_ATTR = "data-valuebar-placement";
+
+// The config schema checks links and colours when a config is saved; the runtime checks again because it
+// is the last step before the page. Links: http(s), or a path on the store ("/x", never "//host").
+const SAFE_LINK = /^(?:https?:\/\/[^\s/$.?#]\S*|\/(?![/\\])[^\\]*)$/i;
+const HEX = /^#(?:[0-9a-f]{3}){1,2}$/i;
+
+export interface MessageHandlers {
+  click(target: Element): void;
+  dismiss(target: Element): void;
+}
+
+/**
+ * Appends `message` to `parent` as a span of text, its link when the URL is safe, and a dismiss button
+ * when it is dismissible; returns the span, whose text changes with cart progress. `target` is the
+ * placement element the handlers are told about.
+ */
+function appendMessage(parent: ParentNode, target: Element, message: RenderedMessage, on: MessageHandlers): HTMLSpanElement {
+  const make = document.createElement.bind(document);
+  const span = make("span");
+  span.textContent = message.text;
+  parent.append(span);
+  const link = message.link;
+  if (typeof link?.url == "string" && SAFE_LINK.test(link.url)) {
+    const a = make("a");
+    a.href = link.url;
+    a.textContent = link.label || "Learn more";
+    a.onclick = () => on.click(target);
+    parent.append(" ", a);
+  }
+  if (message.dismissible === true) {
+    const button = make("button");
+    // Not "submit": a shipping message often sits inside the product form.
+    button.type = "button";
+    button.setAttribute("aria-label", "Dismiss");
+    button.textContent = "\u00d7";
+    button.onclick = () => on.dismiss(target);
+    parent.append(" ", button);
+  }
+  return span;
+}
+
+/** The bar's stylesheet; only values that passed the checks above reach it. */
+function topBarCss(style: RenderedMessage["style"], dismissible: boolean): string {
+  const s = style ?? {};
+  const hex = (value: unknown, fallback: string) => (typeof value == "string" && HEX.test(value) ? value : fallback);
+  const align = s.align == "left" || s.align == "right" ? s.align : "center";
+  const size = s.size == "small" ? 12 : s.size == "large" ? 16 : 14;
+  // `!important` on :host beats even the store's `!important` rules for the host element.
+  return (
+    ":host{all:initial!important;display:block!important}" +
+    `div{position:relative;padding:10px ${dismissible ? 44 : 16}px;background:${hex(s.background, "#111")};` +
+    `color:${hex(s.color, "#fff")};font:${size}px/1.4 system-ui,sans-serif;text-align:${align}}` +
+    `a{color:${hex(s.linkColor, "inherit")}}` +
+    "button{position:absolute;top:50%;right:8px;transform:translateY(-50%);padding:4px 8px;" +
+    "border:0;background:none;color:inherit;font:20px/1 sans-serif;cursor:pointer}"
+  );
+}
+
+/** Inserts the top bar as the first child of `<body>`, replacing one a previous run left. */
+export function renderTopBar(message: RenderedMessage, on: MessageHandlers): { host: HTMLElement; span: HTMLSpanElement } {
+  document.querySelector(`[${PLACEMENT_ATTR}=topbar]`)?.remove();
+  const host = document.createElement("div");
+  host.setAttribute(PLACEMENT_ATTR, "topbar");
+  const root = host.attachShadow({ mode: "open" });
+  const style = document.createElement("style");
+  style.textContent = topBarCss(message.style, message.dismissible === true);
+  const bar = document.createElement("div");
+  root.append(style, bar);
+  const span = appendMessage(bar, host, message, on);
+  document.body.prepend(host);
+  return { host, span };
+}
+
+/** Renders into every `[data-valuebar={placement}]` element, replacing the fallback content it held. */
+export function renderInline(placement: string, message: RenderedMessage, on: MessageHandlers): { host: Element; span: HTMLSpanElement }[] {
+  return [...document.querySelectorAll(`[data-valuebar=${placement}]`)].map((host) => {
+    host.setAttribute(PLACEMENT_ATTR, placement);
+    host.replaceChildren();
+    return { host, span: appendMessage(host, host, message, on) };
+  });
+}
+
+/** Takes a dismissed message off the page: the bar goes; a marked element is emptied and unmarked. */
+export function clear(host: Element): void {
+  if (host.shadowRoot) host.remove();
+  else {
+    host.replaceChildren();
+    host.removeAttribute(PLACEMENT_ATTR);
+  }
+}

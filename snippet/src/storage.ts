@@ -1,0 +1,37 @@
+/**
+ * @module What the runtime remembers in the visitor's browser: the visitor id the server made up and the
+ * messages they dismissed. localStorage may be blocked (privacy modes, sandboxed frames) or full, so every
+ * access is wrapped: without storage the visitor is simply not remembered.
+ */
+
+export const VISITOR_KEY = "valuebar_vid";
+const DISMISSED_KEY = "valuebar_dismissed";
+
+export function save(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // Blocked or full storage: nothing to remember with.
+  }
+}
+
+/** Dismissed messages as `{"placement:campaign": dismissedAt}`. */
+function dismissedMap(): Record<string, number> {
+  try {
+    const map: unknown = JSON.parse(localStorage.getItem(DISMISSED_KEY) ?? "{}");
+    return map && typeof map == "object" ? (map as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The key a dismissal is remembered under; a placement's default counts as campaign "default". */
+export const dismissKey = (placement: string, campaign: string | null): string => placement + ":" + (campaign ?? "default");
+
+export const isDismissed = (key: string): boolean => !!dismissedMap()[key];
+
+export function rememberDismissal(key: string): void {
+  const map = dismissedMap();
+  map[key] = Date.now();
+  save(DISMISSED_KEY, JSON.stringify(map));
+}

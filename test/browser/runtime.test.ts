@@ -1,0 +1,569 @@
+/**
+ * @module The snippet runtime in real Chromium, on fixture store pages served from 127.0.0.1: what a
+ * shopper sees (top bar, shipping and returns messages, cart progress), what the store sees (events,
+ * dataLayer, window.valuebar), and that nothing a payload or a page does can break the store's page.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { ValuebarApi } from "../../snippet/src/index";
+import { launchChromium, skipBrowserTests } from "./chromium";
+import { campaign, fallback, inlineWorkerScript, payloadWith, storePage, workerScript } from "./fixtures";
+import { type FixtureServer, startFixtureServer } from "./server";
+
+declare global {
+  interface Window {
+    __events?: { type: string; placement: string | null; detail: unknown }[];
+    __pwned?: unknown;
+  }
+}
+
+/** Records every valuebar event that reaches `document` in `window.__events`. */
+const RECORD_EVENTS = `<script>
+  window.__events = [];
+  for (const type of ["valuebar:shown", "valuebar:click", "valuebar:dismiss"]) {
+    document.addEventListener(type, (e) => __events.push({ type, placement: e.target.getAttribute("data-valuebar-placement"), detail: e.detail }));
+  }
+</script>`;
+
+const SHIPPING_PROGRESS = {
+  text: "Free shipping on orders over €50.00",
+  progress: { threshold: 5000, currency: "EUR", text: "Only {{remaining}} to go for free shipping", reached: "You've unlocked free shipping!" },
+};
+
+describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
+  let browser: Browser;
+  let server: FixtureServer;
+  let context: BrowserContext | undefined;
+  /** What went wrong on the page during a test: page errors, console errors and warnings, dialogs. */
+  let problems: string[] = [];
+  let pageCount = 0;
+
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([launchChromium(), startFixtureServer()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    // Every test also holds the runtime to never disturbing the page.
+    const seen = problems;
+    problems = [];
+    expect(seen).toEqual([]);
+  });
+
+  /** Serves `html` at a fresh path and opens it in a fresh browser profile (empty localStorage). */
+  async function open(html: string, init?: () => void): Promise<{ page: Page; path: string }> {
+    const path = `/store-${++pageCount}`;
+    server.route(path, html);
+    context = await browser.newContext();
+    const page = await context.newPage();
+    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning") problems.push(`console.${message.type()}: ${message.text()}`);
+    });
+    page.on("dialog", (dialog) => {
+      problems.push(`dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    if (init) await page.addInitScript(init);
+    await page.goto(server.origin + path);
+    return { page, path };
+  }
+
+  /** The top bar's parts as a shopper would see them; null when there is no bar. */
+  function readTopBar(page: Page) {
+    return page.evaluate(() => {
+      const host = document.querySelector("[data-valuebar-placement=topbar]");
+      const root = host?.shadowRoot;
+      const bar = root?.querySelector("div");
+      if (!host || !root || !bar) return null;
+      const style = getComputedStyle(bar);
+      const link = root.querySelector("a");
+      const button = root.querySelector("button");
+      return {
+        isFirstInBody: document.body.firstElementChild === host,
+        mode: root.mode,
+        lightChildren: host.childNodes.length,
+        text: root.querySelector("span")?.textContent,
+        href: link?.getAttribute("href") ?? null,
+        label: link?.textContent ?? null,
+        linkColor: link ? getComputedStyle(link).color : null,
+        dismiss: button ? { label: button.getAttribute("aria-label"), text: button.textContent } : null,
+        background: style.backgroundColor,
+        color: style.color,
+        fontSize: style.fontSize,
+        align: style.textAlign,
+        height: host.getBoundingClientRect().height,
+      };
+    });
+  }
+
+  /** Text of the runtime's span in each element marked for `placement`, in page order. */
+  function inlineTexts(page: Page, placement: string) {
+    return page.evaluate(
+      (p) => [...document.querySelectorAll(`[data-valuebar=${p}]`)].map((el) => el.querySelector("span")?.textContent ?? null),
+      placement,
+    );
+  }
+
+  describe("top bar", () => {
+    test("shows the message in an open shadow root, first in the body, with the default look", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({ topbar: campaign({ text: "VIP: free express shipping", link: { url: "/pages/vip", label: "See perks" } }) }),
+          body: `<main id="content"><h1>Wool socks</h1></main>`,
+        }),
+      );
+      expect(await readTopBar(page)).toEqual({
+        isFirstInBody: true,
+        mode: "open",
+        lightChildren: 0,
+        text: "VIP: free express shipping",
+        href: "/pages/vip",
+        label: "See perks",
+        linkColor: "rgb(255, 255, 255)",
+        dismiss: null,
+        background: "rgb(17, 17, 17)",
+        color: "rgb(255, 255, 255)",
+        fontSize: "14px",
+        align: "center",
+        height: expect.any(Number),
+      });
+      expect(await page.evaluate(() => document.body.children[1]?.id)).toBe("content");
+    });
+
+    test("uses the message's style, a default link label and a dismiss button", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({
+            topbar: campaign({
+              text: "Spring sale: 20% off",
+              link: { url: "https://shop.example/sale" },
+              dismissible: true,
+              style: { background: "#0a7d32", color: "#fff8e1", linkColor: "#ffd54f", align: "left", size: "large" },
+            }),
+          }),
+        }),
+      );
+      expect(await readTopBar(page)).toMatchObject({
+        href: "https://shop.example/sale",
+        label: "Learn more",
+        linkColor: "rgb(255, 213, 79)",
+        dismiss: { label: "Dismiss", text: "×" },
+        background: "rgb(10, 125, 50)",
+        color: "rgb(255, 248, 225)",
+        fontSize: "16px",
+        align: "left",
+      });
+    });
+
+    test("ignores style values that are not hex colours or known options", async () => {
+      const style = { background: "red;position:fixed", color: "#fff}*{display:none", linkColor: "url(https://x.example/a.png)", align: "justify", size: "constructor" };
+      const { page } = await open(
+        storePage({
+          // The payload is checked again in the browser, whatever the server let through.
+          payload: payloadWith({ topbar: campaign({ text: "Hello", link: { url: "/a" }, style: style as never }) }),
+        }),
+      );
+      expect(await readTopBar(page)).toMatchObject({ text: "Hello", background: "rgb(17, 17, 17)", color: "rgb(255, 255, 255)", linkColor: "rgb(255, 255, 255)", fontSize: "14px", align: "center" });
+    });
+
+    test("the store's CSS cannot hide or restyle the bar, and the bar's CSS does not reach the store", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({ topbar: campaign({ text: "Hello", link: { url: "/a" }, dismissible: true }) }),
+          head: `<style>
+            body > div { display: none !important; padding: 60px !important; }
+            span { font-size: 40px !important; color: lime !important; }
+            a { color: rgb(1, 2, 3); }
+            div { background: rgb(9, 9, 9); }
+          </style>`,
+          body: `<div id="content"><span id="price">€12.00</span> <a id="more" href="/more">More</a> <button id="buy">Buy</button></div>`,
+        }),
+      );
+      const bar = await readTopBar(page);
+      expect(bar).toMatchObject({ text: "Hello", background: "rgb(17, 17, 17)", color: "rgb(255, 255, 255)", fontSize: "14px" });
+      expect(bar?.height).toBeGreaterThan(20);
+      expect(bar?.height).toBeLessThan(80);
+      expect(
+        await page.evaluate(() => {
+          const style = (selector: string) => getComputedStyle(document.querySelector(selector) as Element);
+          return { button: style("#buy").position, link: style("#more").color, price: style("#price").fontSize, content: style("#content").backgroundColor };
+        }),
+      ).toEqual({ button: "static", link: "rgb(1, 2, 3)", price: "40px", content: "rgb(9, 9, 9)" });
+    });
+  });
+
+  describe("marketer text and links", () => {
+    const hostile = `<script>alert(1)</script><img src=x onerror="window.__pwned=1;alert(2)">`;
+
+    test("markup in the text is shown literally and never becomes elements", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({
+            topbar: campaign({ text: hostile, link: { url: "/a", label: "<b>bold</b>" } }),
+            shipping: campaign({ text: hostile, link: { url: "/b", label: "<img src=y onerror=alert(3)>" } }),
+          }),
+          body: `<p data-valuebar="shipping"></p>`,
+        }),
+      );
+      await page.waitForTimeout(300);
+      expect(await readTopBar(page)).toMatchObject({ text: hostile, label: "<b>bold</b>" });
+      expect(await inlineTexts(page, "shipping")).toEqual([hostile]);
+      expect(
+        await page.evaluate(() => ({
+          shadow: document.querySelector("[data-valuebar-placement=topbar]")?.shadowRoot?.querySelectorAll("script, img, b").length,
+          inline: document.querySelectorAll("[data-valuebar=shipping] :is(script, img, b)").length,
+          pwned: window.__pwned,
+        })),
+      ).toEqual({ shadow: 0, inline: 0, pwned: undefined });
+      // An <img src=x> would have asked the store's server for /x.
+      expect(server.hits("/x") + server.hits("/y")).toBe(0);
+    });
+
+    test("a javascript:, data: or protocol-relative link gets no href", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({
+            topbar: campaign({ text: "Top", link: { url: "javascript:alert(document.domain)", label: "Click" } }),
+            shipping: campaign({ text: "Ship", link: { url: "//evil.example/steal" } }),
+            returns: campaign({ text: "Returns", link: { url: "data:text/html,<script>alert(1)</script>" } }),
+          }),
+          body: `<p data-valuebar="shipping"></p><p data-valuebar="returns"></p>`,
+        }),
+      );
+      expect(await readTopBar(page)).toMatchObject({ text: "Top", href: null });
+      expect(await inlineTexts(page, "shipping")).toEqual(["Ship"]);
+      expect(await inlineTexts(page, "returns")).toEqual(["Returns"]);
+      expect(
+        await page.evaluate(() => [
+          ...document.querySelectorAll("a[href]"),
+          ...(document.querySelector("[data-valuebar-placement=topbar]")?.shadowRoot?.querySelectorAll("a[href]") ?? []),
+        ].length),
+      ).toBe(0);
+    });
+  });
+
+  describe("shipping and returns", () => {
+    test("render into every marked element as plain children the store's CSS styles", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({
+            shipping: campaign({ text: "Free shipping on orders over €60", link: { url: "https://shop.example/shipping", label: "Shipping policy" } }),
+            returns: fallback({ text: "30-day free returns", dismissible: true }),
+          }),
+          head: `<style>.ship { color: rgb(200, 0, 0); font-size: 13px; }</style>`,
+          body: `<p class="ship" data-valuebar="shipping">Free shipping over €50</p>
+            <div id="drawer"><p class="ship" data-valuebar="shipping"></p></div>
+            <p data-valuebar="returns">Returns within 14 days</p>
+            <p id="other">Untouched</p>`,
+        }),
+      );
+      expect(await readTopBar(page)).toBeNull();
+      expect(
+        await page.evaluate(() =>
+          [...document.querySelectorAll("[data-valuebar]")].map((el) => {
+            const span = el.querySelector("span");
+            const button = el.querySelector("button");
+            return {
+              marked: el.getAttribute("data-valuebar-placement"),
+              shadow: el.shadowRoot !== null,
+              text: el.textContent,
+              spanColor: span ? getComputedStyle(span).color : null,
+              href: el.querySelector("a")?.getAttribute("href") ?? null,
+              button: button ? `${button.type} ${button.getAttribute("aria-label")}` : null,
+            };
+          }),
+        ),
+      ).toEqual([
+        { marked: "shipping", shadow: false, text: "Free shipping on orders over €60 Shipping policy", spanColor: "rgb(200, 0, 0)", href: "https://shop.example/shipping", button: null },
+        { marked: "shipping", shadow: false, text: "Free shipping on orders over €60 Shipping policy", spanColor: "rgb(200, 0, 0)", href: "https://shop.example/shipping", button: null },
+        { marked: "returns", shadow: false, text: "30-day free returns ×", spanColor: "rgb(0, 0, 0)", href: null, button: "button Dismiss" },
+      ]);
+      expect(await page.textContent("#other")).toBe("Untouched");
+    });
+
+    test("a page without marked elements shows nothing for them", async () => {
+      const { page } = await open(storePage({ payload: payloadWith({ shipping: campaign({ text: "Ship" }) }), body: `<p id="x">Hi</p>` }));
+      expect(await page.evaluate(() => document.body.innerHTML)).toBe(`<p id="x">Hi</p>`);
+    });
+  });
+
+  describe("dismissal", () => {
+    const page1 = (topbarCampaign: string) =>
+      storePage({
+        payload: payloadWith({
+          topbar: campaign({ text: `Campaign ${topbarCampaign}`, dismissible: true }, { campaign: topbarCampaign }),
+          shipping: campaign({ text: "Ship today" }),
+          returns: fallback({ text: "Free returns", dismissible: true }),
+        }),
+        head: RECORD_EVENTS,
+        body: `<p data-valuebar="shipping"></p><form action="/submitted"><p data-valuebar="returns">Returns within 14 days</p></form>`,
+      });
+
+    test("hides the message, remembers it across reloads, and only for that campaign", async () => {
+      const { page, path } = await open(page1("spring"));
+      await page.click("[data-valuebar-placement=topbar] button");
+      await page.click("[data-valuebar=returns] button");
+      expect(await readTopBar(page)).toBeNull();
+      expect(await page.evaluate(() => document.querySelector("[data-valuebar=returns]")?.outerHTML)).toBe(`<p data-valuebar="returns"></p>`);
+      expect(await page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem("valuebar_dismissed") ?? "{}")))).toEqual(["topbar:spring", "returns:default"]);
+      expect(await page.evaluate(() => window.__events?.filter((e) => e.type === "valuebar:dismiss"))).toEqual([
+        { type: "valuebar:dismiss", placement: "topbar", detail: { placement: "topbar", campaign: "spring", variant: "a" } },
+        { type: "valuebar:dismiss", placement: "returns", detail: { placement: "returns", campaign: null, variant: null } },
+      ]);
+      // The dismiss button inside the product form does not submit it.
+      expect(server.hits("/submitted")).toBe(0);
+
+      await page.reload();
+      expect(await readTopBar(page)).toBeNull();
+      expect(await page.textContent("[data-valuebar=returns]")).toBe("Returns within 14 days");
+      expect(await inlineTexts(page, "shipping")).toEqual(["Ship today"]);
+      expect(await page.evaluate(() => window.__events?.map((e) => e.placement))).toEqual(["shipping"]);
+
+      // A new campaign in the same placement is shown again.
+      server.route(path, page1("autumn"));
+      await page.reload();
+      expect(await readTopBar(page)).toMatchObject({ text: "Campaign autumn" });
+    });
+
+    test("works with storage blocked: the message goes, nothing breaks", async () => {
+      const { page } = await open(
+        storePage({ payload: payloadWith({ topbar: campaign({ text: "Hello", dismissible: true }) }, { newVisitorId: "v_new" }) }),
+        () => {
+          Object.defineProperty(window, "localStorage", {
+            get() {
+              throw new DOMException("The operation is insecure.", "SecurityError");
+            },
+          });
+        },
+      );
+      expect(await readTopBar(page)).toMatchObject({ text: "Hello" });
+      await page.click("[data-valuebar-placement=topbar] button");
+      expect(await readTopBar(page)).toBeNull();
+    });
+  });
+
+  describe("free-shipping progress", () => {
+    test("follows valuebar.setCart and the valuebar:cart event, and switches to the reached text", async () => {
+      const { page } = await open(storePage({ payload: payloadWith({ shipping: campaign(SHIPPING_PROGRESS) }), body: `<p data-valuebar="shipping"></p>` }));
+      const text = async () => (await inlineTexts(page, "shipping"))[0];
+      expect(await text()).toBe("Free shipping on orders over €50.00");
+
+      await page.evaluate(() => window.valuebar?.setCart?.(3750));
+      expect(await text()).toBe("Only €12.50 to go for free shipping");
+
+      await page.evaluate(() => document.dispatchEvent(new CustomEvent("valuebar:cart", { detail: { total: 4999, currency: "EUR" } })));
+      expect(await text()).toBe("Only €0.01 to go for free shipping");
+
+      // A cart in another currency says nothing about this threshold.
+      await page.evaluate(() => window.valuebar?.setCart?.(1000, "USD"));
+      expect(await text()).toBe("Free shipping on orders over €50.00");
+
+      await page.evaluate(() => window.valuebar?.setCart?.(5000, "EUR"));
+      expect(await text()).toBe("You've unlocked free shipping!");
+    });
+
+    test("reads and follows a [data-cart-total] element, also when the cart is re-rendered", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({ shipping: campaign(SHIPPING_PROGRESS) }),
+          body: `<div id="mini-cart"><span data-cart-total="2000" data-cart-currency="EUR"></span></div><p data-valuebar="shipping"></p>`,
+        }),
+      );
+      const text = async () => (await inlineTexts(page, "shipping"))[0];
+      expect(await text()).toBe("Only €30.00 to go for free shipping");
+
+      await page.evaluate(() => document.querySelector("[data-cart-total]")?.setAttribute("data-cart-total", "4000"));
+      await expect.poll(text).toBe("Only €10.00 to go for free shipping");
+
+      await page.evaluate(() => {
+        const cart = document.querySelector("#mini-cart");
+        if (cart) cart.innerHTML = `<span data-cart-total="6500"></span>`;
+      });
+      await expect.poll(text).toBe("You've unlocked free shipping!");
+    });
+
+    test("starts from window.valuebar.cart, formats for the page's language, and keeps the store's fields", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({ topbar: campaign({ ...SHIPPING_PROGRESS, progress: { ...SHIPPING_PROGRESS.progress, reached: undefined } }) }),
+          head: `<script>window.valuebar = { cart: { total: 3750, currency: "EUR" }, storeFlag: 1 };</script>`,
+          lang: "de-DE",
+        }),
+      );
+      expect((await readTopBar(page))?.text).toBe("Only 12,50\u00a0€ to go for free shipping");
+      expect(await page.evaluate(() => [(window.valuebar as ValuebarApi & { storeFlag?: number }).storeFlag, typeof window.valuebar?.setCart])).toEqual([1, "function"]);
+      // No reached text: the plain text once the threshold is met.
+      await page.evaluate(() => window.valuebar?.setCart?.(9000));
+      expect((await readTopBar(page))?.text).toBe("Free shipping on orders over €50.00");
+    });
+
+    test("on Shopify, reads /cart.js and reads it again after the theme adds to the cart", async () => {
+      let total = 2000;
+      server.route("/cart.js", () => ({ type: "application/json", body: JSON.stringify({ total_price: total, currency: "EUR", item_count: 1 }) }));
+      server.route("/cart/add.js", (request) => {
+        if (request.method === "POST") total += 3000;
+        return { type: "application/json", body: "{}" };
+      });
+      server.route("/products/socks.js", { type: "application/json", body: "{}" });
+      const before = server.hits("/cart.js");
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({ shipping: campaign(SHIPPING_PROGRESS) }),
+          head: `<script>window.Shopify = { shop: "demo.myshopify.com", routes: { root: "/" } };</script>`,
+          body: `<p data-valuebar="shipping"></p>`,
+        }),
+      );
+      const text = async () => (await inlineTexts(page, "shipping"))[0];
+      await expect.poll(text).toBe("Only €30.00 to go for free shipping");
+
+      await page.evaluate(() => fetch("/products/socks.js").then((r) => r.text()));
+      await page.waitForTimeout(300);
+      expect(server.hits("/cart.js") - before).toBe(1);
+
+      await page.evaluate(() => fetch("/cart/add.js", { method: "POST", body: "id=1&quantity=1" }).then((r) => r.text()));
+      await expect.poll(text).toBe("You've unlocked free shipping!");
+      expect(server.hits("/cart.js") - before).toBe(2);
+    });
+  });
+
+  describe("events and analytics", () => {
+    test("dispatches shown and click events and pushes GA4 promotions for campaigns only", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({
+            topbar: campaign({ text: "VIP sale", link: { url: "/sale" } }, { campaign: "vip-spring", name: "VIP spring sale", variant: "b" }),
+            shipping: fallback({ text: "Free shipping over €50" }),
+            returns: campaign({ text: "Easy returns" }, { campaign: "easy-returns", variant: "control" }),
+          }),
+          head: `${RECORD_EVENTS}<script>
+            window.dataLayer = [];
+            document.addEventListener("click", (e) => e.preventDefault());
+          </script>`,
+          body: `<p data-valuebar="shipping"></p><p data-valuebar="returns"></p>`,
+        }),
+      );
+      expect(await page.evaluate(() => window.__events)).toEqual([
+        { type: "valuebar:shown", placement: "topbar", detail: { placement: "topbar", campaign: "vip-spring", variant: "b" } },
+        { type: "valuebar:shown", placement: "shipping", detail: { placement: "shipping", campaign: null, variant: null } },
+        { type: "valuebar:shown", placement: "returns", detail: { placement: "returns", campaign: "easy-returns", variant: "control" } },
+      ]);
+      const promotion = (event: string, id: string, name: string, variant: string, slot: string) => ({
+        event,
+        ecommerce: { promotion_id: id, promotion_name: name, creative_name: variant, creative_slot: slot },
+      });
+      expect(await page.evaluate(() => window.dataLayer)).toEqual([
+        { ecommerce: null },
+        promotion("view_promotion", "vip-spring", "VIP spring sale", "b", "topbar"),
+        { ecommerce: null },
+        promotion("view_promotion", "easy-returns", "easy-returns", "control", "returns"),
+      ]);
+
+      await page.click("[data-valuebar-placement=topbar] a");
+      expect(await page.evaluate(() => window.__events?.at(-1))).toEqual({
+        type: "valuebar:click",
+        placement: "topbar",
+        detail: { placement: "topbar", campaign: "vip-spring", variant: "b" },
+      });
+      expect(await page.evaluate(() => (window.dataLayer as unknown[]).slice(4))).toEqual([
+        { ecommerce: null },
+        promotion("select_promotion", "vip-spring", "VIP spring sale", "b", "topbar"),
+      ]);
+    });
+
+    test("exposes a read-only copy of the decision and keeps a new visitor id", async () => {
+      const payload = payloadWith({ topbar: campaign({ text: "Hi" }) }, { newVisitorId: "v_9f3a" });
+      const { page } = await open(storePage({ payload }));
+      expect(
+        await page.evaluate(() => {
+          const copy = window.valuebar?.decision;
+          if (copy) copy.placements.topbar = null;
+          return { campaign: window.valuebar?.decision?.placements.topbar?.campaign, vid: localStorage.getItem("valuebar_vid") };
+        }),
+      ).toEqual({ campaign: "spring", vid: "v_9f3a" });
+    });
+
+    test("does not store a visitor id the server did not make up", async () => {
+      const { page } = await open(storePage({ payload: payloadWith({ topbar: campaign({ text: "Hi" }) }) }));
+      expect(await page.evaluate(() => localStorage.getItem("valuebar_vid"))).toBeNull();
+    });
+  });
+
+  describe("the store's page", () => {
+    test("keeps working: content below the bar, its handlers and layout intact", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({ topbar: campaign({ text: "Hello", dismissible: true }) }),
+          body: `<main id="content" style="margin:0"><button id="buy" onclick="this.textContent='Added'">Add to cart</button></main>`,
+        }),
+      );
+      const boxes = await page.evaluate(() => {
+        const bar = document.querySelector("[data-valuebar-placement=topbar]")?.getBoundingClientRect();
+        const content = document.querySelector("#content")?.getBoundingClientRect();
+        return { barBottom: bar?.bottom, contentTop: content?.top };
+      });
+      expect(boxes.barBottom).toBeGreaterThan(0);
+      expect(boxes.contentTop).toBeGreaterThanOrEqual(boxes.barBottom ?? Number.POSITIVE_INFINITY);
+      await page.click("#buy");
+      expect(await page.textContent("#buy")).toBe("Added");
+    });
+
+    test("survives broken payloads without a single error", async () => {
+      const broken: unknown[] = [
+        undefined,
+        null,
+        "garbage",
+        {},
+        { decision: null },
+        { decision: "garbage" },
+        { decision: { placements: null } },
+        { decision: { placements: { topbar: "x", shipping: { message: null }, returns: { message: { text: 42 } } } } },
+      ];
+      const scripts = broken.map((payload) => `<script>${inlineWorkerScript(payload)}</script>`);
+      const { page } = await open(
+        storePage({
+          // Last, a payload whose fields are all the wrong type but whose text is fine: the text is shown, plainly.
+          payload: {
+            site: 1,
+            decision: {
+              placements: {
+                topbar: { campaign: {}, variant: [], message: { text: "Still here", link: { url: 5 }, style: "red", dismissible: "yes" } },
+                shipping: { campaign: null, message: { text: "Ship", progress: { threshold: 5000, currency: "NOT-A-CURRENCY", text: "{{remaining}}" } } },
+              },
+            },
+          },
+          head: scripts.join(""),
+          body: `<main id="content">Products</main><p data-valuebar="shipping"></p>`,
+        }),
+      );
+      expect(await readTopBar(page)).toMatchObject({ text: "Still here", href: null, dismiss: null });
+      await page.evaluate(() => {
+        window.valuebar?.setCart?.(100);
+        (window.valuebar?.setCart as unknown as (t: unknown) => void)("abc");
+        document.dispatchEvent(new CustomEvent("valuebar:cart", { detail: null }));
+      });
+      expect(await inlineTexts(page, "shipping")).toEqual(["Ship"]);
+      expect(await page.textContent("#content")).toBe("Products");
+    });
+  });
+
+  describe("loading", () => {
+    test("runs from the Worker's script loaded async, as stores embed it", async () => {
+      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(payloadWith({ topbar: campaign({ text: "Async hello" }) })) });
+      const { page } = await open(storePage({ head: `<script async src="/v1/s/demo.js"></script>`, body: `<p>Store</p>` }));
+      await expect.poll(async () => (await readTopBar(page))?.text).toBe("Async hello");
+    });
+
+    test("runs when it arrives after the page has loaded, and a second run replaces the bar", async () => {
+      server.route("/v1/s/late.js", { type: "text/javascript; charset=utf-8", body: workerScript(payloadWith({ topbar: campaign({ text: "Late hello" }) })) });
+      const { page } = await open(storePage({ body: `<p>Store</p>` }));
+      for (let i = 0; i < 2; i++) await page.addScriptTag({ url: "/v1/s/late.js" });
+      expect(await readTopBar(page)).toMatchObject({ text: "Late hello", isFirstInBody: true });
+      expect(await page.evaluate(() => document.querySelectorAll("[data-valuebar-placement=topbar]").length)).toBe(1);
+    });
+  });
+});
