@@ -42,5 +42,11 @@ export async function serveDecision(env: Env, site: string, request: Request, ur
       degraded = true;
     }
   }
-  return { kind: "decision", decision: decide(live.config, membership, context, Date.now()), kvReads, degraded, ...extra };
+  try {
+    return { kind: "decision", decision: decide(live.config, membership, context, Date.now()), kvReads, degraded, ...extra };
+  } catch (error) {
+    // Only a config that bypassed validation can get here; the store still gets a valid, empty answer.
+    console.error(`valuebar: decision failed for site ${site}`, error);
+    return { kind: "decision", decision: emptyDecision(context), kvReads, degraded: true, ...extra };
+  }
 }

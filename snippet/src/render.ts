@@ -9,7 +9,9 @@ export const PLACEMENT_ATTR = "data-valuebar-placement";
 
 // The config schema checks links and colours when a config is saved; the runtime checks again because it
 // is the last step before the page. Links: http(s), or a path on the store ("/x", never "//host").
-const SAFE_LINK = /^(?:https?:\/\/[^\s/$.?#]\S*|\/(?![/\\])[^\\]*)$/i;
+// Same rule as the config schema: http(s) or a same-site path, no controls, spaces or backslashes anywhere
+// (browsers drop tabs and newlines, so "/\t/evil.com" would be "//evil.com").
+const SAFE_LINK = /^(?:https?:\/\/[^\s/$.?#\\]|\/(?!\/))[^\u0000-\u0020\u007f\\]*$/i;
 const HEX = /^#(?:[0-9a-f]{3}){1,2}$/i;
 
 export interface MessageHandlers {
@@ -64,7 +66,10 @@ function topBarCss(style: RenderedMessage["style"], dismissible: boolean): strin
   );
 }
 
-/** Inserts the top bar as the first child of `<body>`, replacing one a previous run left. */
+/**
+ * Inserts the top bar into the store's `[data-valuebar=topbar]` slot when it has one (where it can reserve
+ * the bar's height, so nothing shifts), else as the first child of `<body>`; replaces one a previous run left.
+ */
 export function renderTopBar(message: RenderedMessage, on: MessageHandlers): { host: HTMLElement; span: HTMLSpanElement } {
   document.querySelector(`[${PLACEMENT_ATTR}=topbar]`)?.remove();
   const host = document.createElement("div");
@@ -75,7 +80,8 @@ export function renderTopBar(message: RenderedMessage, on: MessageHandlers): { h
   const bar = document.createElement("div");
   root.append(style, bar);
   const span = appendMessage(bar, host, message, on);
-  document.body.prepend(host);
+  const slot = document.querySelector("[data-valuebar=topbar]");
+  slot ? slot.replaceChildren(host) : document.body.prepend(host);
   return { host, span };
 }
 

@@ -87,11 +87,17 @@ const demoStore = async (c: Context<{ Bindings: Env }>) => {
   .products { display: grid; grid-template-columns: repeat(3, 1fr); gap: 16px; list-style: none; padding: 0; }
   .product { background: #fff; border: 1px solid #e5e5e0; border-radius: 8px; padding: 16px; }
   .cart { margin-top: 24px; background: #fff; border: 1px solid #e5e5e0; border-radius: 8px; padding: 16px; }
+  .topbar-slot.reserved { min-height: 40px; background: #111; }
   [data-valuebar] { color: #0b5d3b; font-weight: 600; }
   [data-valuebar] a { margin-left: 8px; color: inherit; }
 </style>
 </head>
 <body>
+${
+  // The bar's slot. For signed-in customers (the server knows them) it reserves the bar's height, so the
+  // page does not shift when the bar arrives; for anonymous visitors, who mostly see no bar, it reserves nothing.
+  persona ? '<div data-valuebar="topbar" class="topbar-slot reserved"></div>' : '<div data-valuebar="topbar" class="topbar-slot"></div>'
+}
 <header class="store"><h1>Northwind Outfitters</h1><span>Cart: <span id="cart-total" data-cart-total="0" data-cart-currency="${currency}">${symbol}0.00</span></span></header>
 ${switcher(persona?.key ?? "anonymous", country)}
 <main>
@@ -99,8 +105,8 @@ ${switcher(persona?.key ?? "anonymous", country)}
   <ul class="products">${products}</ul>
   <section class="cart" aria-label="Cart">
     <h2>Your cart</h2>
-    <p data-valuebar="shipping"></p>
-    <p data-valuebar="returns"></p>
+    <p data-valuebar="shipping">Free shipping on orders over ${symbol}${currency === "USD" ? "75.00" : "60.00"}</p>
+    <p data-valuebar="returns">Free returns within 30 days</p>
     <button type="button" id="clear-cart">Empty cart</button>
   </section>
 </main>

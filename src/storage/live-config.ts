@@ -45,12 +45,20 @@ export async function readLiveConfig(kv: KVNamespace, site: string, timeoutMs: n
   }
   try {
     const value = await withTimeout(kv.get<LiveConfig>(configKey(site), { type: "json", cacheTtl: KV_CACHE_TTL_S }), timeoutMs);
+    if (value !== null && !isLiveConfig(value)) throw new Error(`the live config of ${site} in KV has an unexpected shape`);
     if (cache.size > 10_000) cache.clear();
     cache.set(site, { value, fetchedAt: now });
     return value ? { status: "ok", live: value, kvReads: 1 } : { status: "unknown", kvReads: 1 };
   } catch (error) {
     return { status: "failed", stale: hit?.value ?? null, kvReads: 1, error };
   }
+}
+
+/** The shape the admin routes write; anything else in KV (hand edits, a future format) counts as a failed read. */
+function isLiveConfig(value: unknown): value is LiveConfig {
+  if (typeof value !== "object" || value === null) return false;
+  const { config } = value as { config?: unknown };
+  return typeof config === "object" && config !== null && Array.isArray((config as { campaigns?: unknown }).campaigns);
 }
 
 /** Rejects when `promise` takes longer than `ms`. */

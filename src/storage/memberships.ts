@@ -19,10 +19,13 @@ export interface MembershipWrite {
 }
 
 /** The KV value and options of a write; KV drops the key itself a minute after it expires. */
-export function putArguments(write: MembershipWrite & { membership: Membership }): [string, string, KVNamespacePutOptions] {
+export function putArguments(write: MembershipWrite & { membership: Membership }, now = Date.now()): [string, string, KVNamespacePutOptions] {
   const { membership } = write;
   const options: KVNamespacePutOptions = {};
-  // KV needs an expiration at least 60 s ahead; the decision checks `expiresAt` itself in any case.
-  if (membership.expiresAt !== undefined) options.expiration = Math.floor(membership.expiresAt / 1000) + 60;
+  // KV wants a TTL of at least 60 s, so a membership already past its end lives one more minute in KV;
+  // the decision checks `expiresAt` itself in any case.
+  if (membership.expiresAt !== undefined) {
+    options.expirationTtl = Math.max(60, Math.ceil((membership.expiresAt - now) / 1000) + 60);
+  }
   return [write.key, JSON.stringify(membership), options];
 }

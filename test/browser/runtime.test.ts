@@ -135,6 +135,22 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       expect(await page.evaluate(() => document.body.children[1]?.id)).toBe("content");
     });
 
+    test("goes into the store's topbar slot when the page has one, replacing the slot's fallback", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({ topbar: campaign({ text: "VIP: free express shipping" }) }),
+          body: `<header id="store-header">Store</header><div id="slot" data-valuebar="topbar" style="min-height:40px">Welcome</div><main id="content">Socks</main>`,
+        }),
+      );
+      expect(await readTopBar(page)).toMatchObject({ isFirstInBody: false, text: "VIP: free express shipping" });
+      expect(
+        await page.evaluate(() => {
+          const slot = document.getElementById("slot");
+          return { parent: document.querySelector("[data-valuebar-placement=topbar]")?.parentElement?.id, children: slot?.childNodes.length, text: slot?.textContent };
+        }),
+      ).toEqual({ parent: "slot", children: 1, text: "" });
+    });
+
     test("uses the message's style, a default link label and a dismiss button", async () => {
       const { page } = await open(
         storePage({
@@ -244,6 +260,22 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
           ...(document.querySelector("[data-valuebar-placement=topbar]")?.shadowRoot?.querySelectorAll("a[href]") ?? []),
         ].length),
       ).toBe(0);
+    });
+
+    test("a path a browser would read as another host, or a URL with controls, gets no href", async () => {
+      const { page } = await open(
+        storePage({
+          payload: payloadWith({
+            topbar: campaign({ text: "Top", link: { url: "/\t/evil.example/steal" } }),
+            shipping: campaign({ text: "Ship", link: { url: "/\\evil.example/steal" } }),
+            returns: campaign({ text: "Returns", link: { url: "https://shop.example/\nreturns" } }),
+          }),
+          body: `<p data-valuebar="shipping"></p><p data-valuebar="returns"></p>`,
+        }),
+      );
+      expect(await readTopBar(page)).toMatchObject({ text: "Top", href: null });
+      expect(await inlineTexts(page, "returns")).toEqual(["Returns"]);
+      expect(await page.evaluate(() => document.querySelectorAll("a[href]").length)).toBe(0);
     });
   });
 

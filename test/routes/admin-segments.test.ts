@@ -150,6 +150,22 @@ describe("admin segments: happy path", () => {
     expect(await segmentsOf(site, "2")).toEqual(["churn_risk", "lapsed"]);
   });
 
+  it("lets KV drop an expiring membership a minute after its expires_at, and keeps the others", async () => {
+    const site = await siteWithConfig();
+    const expiresAt = inAnHour();
+    await importMemberships(site, [
+      { customer_id: "1001", segments: ["vip"], expires_at: expiresAt },
+      { customer_id: "1002", segments: ["vip"] },
+    ]);
+    const { keys } = await env.KV.list({ prefix: `m:${site}:` });
+    const byKey = new Map(keys.map((k) => [k.name, k.expiration]));
+    const expiring = byKey.get(await membershipKvKey(site, "1001"));
+    expect(expiring).toBeGreaterThanOrEqual(Math.floor(Date.parse(expiresAt) / 1000) + 59);
+    expect(expiring).toBeLessThanOrEqual(Math.ceil(Date.parse(expiresAt) / 1000) + 62);
+    expect(byKey.has(await membershipKvKey(site, "1002"))).toBe(true);
+    expect(byKey.get(await membershipKvKey(site, "1002"))).toBeUndefined();
+  });
+
   it("answers one customer's segments and expiry, and deletes them", async () => {
     const site = await siteWithConfig();
     const expiresAt = inAnHour();

@@ -205,11 +205,7 @@ describe("decide: errors and fail-open", () => {
     expect(body.placements).toEqual({ topbar: null, shipping: null, returns: null });
   });
 
-  // BUG (src/decision-service.ts:45, src/storage/live-config.ts:47-49): a live config whose KV value parses
-  // as JSON but has no `config` object makes decide() throw outside any try, so this route answers
-  // 500 INTERNAL, although decision-service promises "It never throws ... answers the default decision
-  // (or none)". The snippet route survives only through its own catch-all (no-op script).
-  it("BUG: answers an empty decision, not a 500, when the live config in KV has an unexpected shape", async () => {
+  it("answers an empty decision, not a 500, when the live config in KV has an unexpected shape", async () => {
     const site = newSite();
     await env.KV.put(`config:${site}`, JSON.stringify({ version: 1, publishedAt: "2026-01-01T00:00:00Z" }));
     const res = await call(`/v1/decide/${site}?vid=visitor-0001`);

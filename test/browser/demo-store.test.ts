@@ -1,0 +1,210 @@
+/**
+ * @module The demo storefront end to end, as a shopper sees it: the Worker under `wrangler dev` (local KV
+ * and Durable Objects, seeded through the admin API), the store page on another site (127.0.0.1 vs
+ * localhost, so the snippet is third-party), and Debian's Chromium.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningWorker } from "../../scripts/dev-server.mjs";
+import { ensureDevVars, freePort, root, seedDemo, startWorker } from "../../scripts/dev-server.mjs";
+import { bucketOf } from "../../src/core/bucket";
+import { launchChromium, skipBrowserTests } from "./chromium";
+import type { FixtureServer } from "./server";
+import { startFixtureServer } from "./server";
+
+let worker: RunningWorker;
+let store: FixtureServer;
+let browser: Browser;
+let stateDir: string;
+
+interface Visit {
+  page: Page;
+  problems: string[];
+  context: BrowserContext;
+}
+
+/** Opens the demo store as `query` (e.g. "as=vip") in a fresh browser profile, collecting console errors. */
+async function visit(query: string, init?: (context: BrowserContext) => Promise<unknown>): Promise<Visit> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  if (init) await init(context);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+  });
+  await page.goto(`${store.origin}/demo?${query}`);
+  await page.waitForFunction(() => document.querySelector("[data-valuebar-placement]") !== null);
+  return { page, problems, context };
+}
+
+function topbarText(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const host = document.querySelector('[data-valuebar-placement="topbar"]');
+    return host?.shadowRoot?.querySelector("span")?.textContent ?? null;
+  });
+}
+
+function placementText(page: Page, placement: "shipping" | "returns"): Promise<string> {
+  return page.locator(`[data-valuebar="${placement}"]`).innerText();
+}
+
+describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
+  beforeAll(async () => {
+    const vars = ensureDevVars();
+    const token = vars.ADMIN_TOKEN ?? "";
+    stateDir = mkdtempSync(join(tmpdir(), "valuebar-demo-"));
+    worker = await startWorker({ port: await freePort(), persistTo: stateDir });
+    await seedDemo(worker.url, token);
+    // The store lives on another site than the Worker: its pages come from 127.0.0.1, the snippet from localhost.
+    const workerOrigin = worker.url.replace("127.0.0.1", "localhost");
+    store = await startFixtureServer();
+    store.route("/demo", async (request) => {
+      const query = new URL(request.url ?? "/", "http://store").search;
+      const res = await fetch(`${workerOrigin}/demo${query}`);
+      return { status: res.status, body: await res.text() };
+    });
+    // The same page from a store that reserves no room for the bar.
+    store.route("/demo-no-slot", async (request) => {
+      const query = new URL(request.url ?? "/", "http://store").search;
+      const res = await fetch(`${workerOrigin}/demo${query}`);
+      return { status: res.status, body: (await res.text()).replace(/<div data-valuebar="topbar"[^>]*><\/div>/, "") };
+    });
+    // Chromium with third-party cookies blocked, as Safari and Firefox do by default.
+    browser = await launchChromium(["--test-third-party-cookie-phaseout"]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await store?.close();
+    await worker?.stop();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("shows the VIP their top bar, and the default shipping and returns messages", async () => {
+    const { page, problems, context } = await visit("as=vip");
+    const text = await topbarText(page);
+    expect(["Free express shipping on every order, thank you for being a VIP", "VIP early access: the winter sale starts today for you"]).toContain(text);
+    expect(await placementText(page, "shipping")).toBe("Add €60.00 more for free shipping");
+    expect(await placementText(page, "returns")).toBe("Free returns within 30 days");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the high returner free in-store returns where the store marked the returns message", async () => {
+    const { page, problems, context } = await visit("as=high_returner");
+    expect(await placementText(page, "returns")).toContain("Free returns in any of our stores");
+    await expect(page.locator('[data-valuebar="returns"] a').getAttribute("href")).resolves.toBe("/demo/pages/stores");
+    expect(await page.locator('[data-valuebar="returns"]').getAttribute("data-valuebar-placement")).toBe("returns");
+    // Also occasional: that segment's top bar, since high_returner has no top bar campaign.
+    expect(await topbarText(page)).toContain("Welcome back! See what is new this week");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the bargain hunter free-shipping progress that follows the cart", async () => {
+    const { page, problems, context } = await visit("as=bargain_hunter");
+    expect(await placementText(page, "shipping")).toBe("You're €40.00 away from free shipping");
+    await page.locator("[data-add='1450']").click();
+    await expect.poll(() => placementText(page, "shipping")).toBe("You're €25.50 away from free shipping");
+    await page.locator("[data-add='3900']").click();
+    await expect.poll(() => placementText(page, "shipping")).toBe("You've unlocked free shipping!");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows an anonymous visitor no top bar and the defaults, and an anonymous US visitor the US offer", async () => {
+    const anonymous = await visit("as=anonymous");
+    expect(await anonymous.page.locator('[data-valuebar-placement="topbar"]').count()).toBe(0);
+    expect(await placementText(anonymous.page, "shipping")).toBe("Add €60.00 more for free shipping");
+    expect(anonymous.problems).toEqual([]);
+    await anonymous.context.close();
+
+    const us = await visit("as=anonymous&country=US");
+    await us.page.waitForFunction(() => document.querySelector('[data-valuebar-placement="topbar"]') !== null);
+    expect(await topbarText(us.page)).toMatch(/\$50\.00/);
+    expect(await placementText(us.page, "shipping")).toBe("Add $75.00 more for free shipping");
+    expect(us.problems).toEqual([]);
+    await us.context.close();
+  });
+
+  it("keeps an anonymous visitor's variant across reloads, with third-party cookies blocked", async () => {
+    // Two visitor ids whose buckets fall in different variants of the 50/50 US test.
+    const ids = Array.from({ length: 64 }, (_, i) => `visitor${String(i).padStart(4, "0")}abcdef`);
+    const inA = ids.find((id) => bucketOf("us-free-shipping", id) < 0.5) ?? "";
+    const inB = ids.find((id) => bucketOf("us-free-shipping", id) >= 0.5) ?? "";
+    for (const [vid, variant] of [
+      [inA, "a"],
+      [inB, "b"],
+    ] as const) {
+      const seen: string[] = [];
+      const { page, problems, context } = await visit("as=anonymous&country=US", (ctx) =>
+        ctx.addInitScript((id) => {
+          if (!localStorage.getItem("valuebar_vid")) localStorage.setItem("valuebar_vid", id);
+        }, vid),
+      );
+      for (let load = 0; load < 4; load++) {
+        if (load > 0) await page.reload();
+        await page.waitForFunction(() => document.querySelector('[data-valuebar-placement="topbar"]') !== null);
+        seen.push(await page.evaluate(() => (window as unknown as { valuebar: { decision: { placements: { topbar: { variant: string } } } } }).valuebar.decision.placements.topbar.variant));
+      }
+      expect(seen).toEqual([variant, variant, variant, variant]);
+      expect(await page.evaluate(() => localStorage.getItem("valuebar_vid"))).toBe(vid);
+      expect(await context.cookies()).toEqual([]);
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it("a new visitor gets a visitor id in the store's own storage and keeps it", async () => {
+    const { page, context } = await visit("as=anonymous&country=US");
+    const first = await page.evaluate(() => localStorage.getItem("valuebar_vid"));
+    expect(first).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    const variant = await page.evaluate(() => (window as unknown as { valuebar: { decision: { placements: { topbar: { variant: string } } } } }).valuebar.decision.placements.topbar.variant);
+    expect(variant).toBe(bucketOf("us-free-shipping", first ?? "") < 0.5 ? "a" : "b");
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-valuebar-placement="topbar"]') !== null);
+    expect(await page.evaluate(() => localStorage.getItem("valuebar_vid"))).toBe(first);
+    await context.close();
+  });
+
+  it("keeps the store from shifting when the top bar arrives in a reserved slot, and records the shift without one", async () => {
+    async function cumulativeShift(path: string): Promise<number> {
+      const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+      const page = await context.newPage();
+      await page.addInitScript(() => {
+        const w = window as unknown as { __shift: number };
+        w.__shift = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
+            if (!entry.hadRecentInput) w.__shift += entry.value;
+          }
+        }).observe({ type: "layout-shift", buffered: true });
+      });
+      await page.goto(`${store.origin}${path}`);
+      await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=shipping]") !== null);
+      // Layout-shift entries arrive with the next frames.
+      await page.waitForTimeout(500);
+      const shift = await page.evaluate(() => (window as unknown as { __shift: number }).__shift);
+      await context.close();
+      return shift;
+    }
+    const figures = {
+      viewport: "1100x700",
+      vipReservedSlot: await cumulativeShift("/demo?as=vip"),
+      vipNoSlot: await cumulativeShift("/demo-no-slot?as=vip"),
+      anonymous: await cumulativeShift("/demo?as=anonymous"),
+    };
+    mkdirSync(join(root, "test-artifacts"), { recursive: true });
+    writeFileSync(join(root, "test-artifacts", "layout-shift.json"), `${JSON.stringify(figures, null, 2)}\n`);
+    console.log(`cumulative layout shift: ${JSON.stringify(figures)}`);
+    // A reserved slot and fallback text in the marked elements: nothing moves.
+    expect(figures.vipReservedSlot).toBeLessThan(0.01);
+    expect(figures.anonymous).toBeLessThan(0.01);
+    // Without a slot the bar pushes the page down once: the shift is real, and this proves the test sees it.
+    expect(figures.vipNoSlot).toBeGreaterThan(0.01);
+  });
+});
