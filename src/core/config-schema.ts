@@ -3,7 +3,11 @@
  * Single source of truth: the TypeScript types come from `z.infer`, the published JSON Schema from
  * `z.toJSONSchema`. Pure: imports nothing from Hono or the Workers runtime.
  */
-import { z } from "zod";
+import en from "zod/v4/locales/en.js";
+import * as z from "zod/mini";
+
+// zod/mini (about a seventh of classic zod in the bundle) ships no messages until a locale is loaded.
+z.config(en());
 
 export const PLACEMENTS = ["topbar", "shipping", "returns"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
@@ -13,15 +17,17 @@ export type Device = (typeof DEVICES)[number];
 
 const slug = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit");
+  .check(z.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit"));
 
 const isoTime = z.iso.datetime({ offset: true, message: "use an ISO 8601 time such as 2026-12-01T00:00:00Z" });
 
-const hexColour = z
-  .string()
-  .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "use a hex colour such as #1a2b3c");
+const hexColour = z.string().check(z.regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "use a hex colour such as #1a2b3c"));
 
-const currencyCode = z.string().regex(/^[A-Z]{3}$/, "use an ISO 4217 currency code such as EUR");
+const currencyCode = z.string().check(z.regex(/^[A-Z]{3}$/, "use an ISO 4217 currency code such as EUR"));
+
+/** A trimmed text of 1 to `max` characters. */
+const text = (max: number, emptyMessage?: string) =>
+  z.string().check(z.trim(), z.minLength(1, emptyMessage), z.maxLength(max));
 
 /** Placeholders a message text may use, and where they are allowed. */
 const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
@@ -38,187 +44,163 @@ export function isSafeLink(url: string): boolean {
 }
 
 const link = z.object({
-  url: z
-    .string()
-    .max(2048)
-    .refine(isSafeLink, "use an http(s) URL or a path starting with '/'"),
-  label: z.string().min(1).max(60).optional(),
+  url: z.string().check(z.maxLength(2048), z.refine(isSafeLink, "use an http(s) URL or a path starting with '/'")),
+  label: z.optional(z.string().check(z.minLength(1), z.maxLength(60))),
 });
 
-const style = z
-  .object({
-    background: hexColour.optional(),
-    color: hexColour.optional(),
-    linkColor: hexColour.optional(),
-    align: z.enum(["left", "center", "right"]).optional(),
-    size: z.enum(["small", "medium", "large"]).optional(),
-  })
-  .strict();
+const style = z.strictObject({
+  background: z.optional(hexColour),
+  color: z.optional(hexColour),
+  linkColor: z.optional(hexColour),
+  align: z.optional(z.enum(["left", "center", "right"])),
+  size: z.optional(z.enum(["small", "medium", "large"])),
+});
 
 export const MessageSchema = z
-  .object({
-    text: z.string().trim().min(1, "a message needs text").max(300),
-    link: link.optional(),
-    style: style.optional(),
-    dismissible: z.boolean().optional(),
+  .strictObject({
+    text: text(300, "a message needs text"),
+    link: z.optional(link),
+    style: z.optional(style),
+    dismissible: z.optional(z.boolean()),
     /** Money amounts in minor units (cents) per currency, shown where the text says {{threshold}}. */
-    threshold: z.record(currencyCode, z.number().int().min(0).max(100_000_000)).optional(),
+    threshold: z.optional(z.record(currencyCode, z.int().check(z.gte(0), z.lte(100_000_000)))),
     /** Free-shipping progress from the cart total: `text` may say {{remaining}}; `reached` once it is met. */
-    progress: z
-      .object({
-        text: z.string().trim().min(1).max(300),
-        reached: z.string().trim().min(1).max(300).optional(),
-      })
-      .strict()
-      .optional(),
+    progress: z.optional(z.strictObject({ text: text(300), reached: z.optional(text(300)) })),
   })
-  .strict()
-  .superRefine((message, ctx) => {
-    const check = (text: string, allowed: string[], path: (string | number)[]) => {
-      for (const match of text.matchAll(PLACEHOLDER)) {
-        const name = match[1] ?? "";
-        if (!allowed.includes(name)) {
-          ctx.addIssue({
-            code: "custom",
-            path,
-            message: `unknown placeholder {{${name}}}; allowed here: ${allowed.map((a) => `{{${a}}}`).join(", ") || "none"}`,
-          });
+  .check(
+    z.superRefine((message, ctx) => {
+      const check = (text: string, allowed: string[], path: (string | number)[]) => {
+        for (const match of text.matchAll(PLACEHOLDER)) {
+          const name = match[1] ?? "";
+          if (!allowed.includes(name)) {
+            ctx.addIssue({
+              code: "custom",
+              path,
+              message: `unknown placeholder {{${name}}}; allowed here: ${allowed.map((a) => `{{${a}}}`).join(", ") || "none"}`,
+            });
+          }
         }
+      };
+      check(message.text, ["threshold"], ["text"]);
+      if (message.progress) {
+        check(message.progress.text, ["remaining", "threshold"], ["progress", "text"]);
+        if (message.progress.reached) check(message.progress.reached, ["threshold"], ["progress", "reached"]);
       }
-    };
-    check(message.text, ["threshold"], ["text"]);
-    if (message.progress) {
-      check(message.progress.text, ["remaining", "threshold"], ["progress", "text"]);
-      if (message.progress.reached) check(message.progress.reached, ["threshold"], ["progress", "reached"]);
-    }
-    const usesThreshold = [message.text, message.progress?.text ?? "", message.progress?.reached ?? ""].some((t) =>
-      /\{\{\s*threshold\s*\}\}/.test(t),
-    );
-    const hasThreshold = message.threshold !== undefined && Object.keys(message.threshold).length > 0;
-    if (message.threshold !== undefined && !hasThreshold) {
-      ctx.addIssue({ code: "custom", path: ["threshold"], message: "list at least one currency, or leave threshold out" });
-      return;
-    }
-    if ((usesThreshold || message.progress) && !hasThreshold) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["threshold"],
-        message: "add a threshold per currency (in minor units, e.g. {\"EUR\": 6000}) for {{threshold}} or progress",
-      });
-    }
-  });
+      const usesThreshold = [message.text, message.progress?.text ?? "", message.progress?.reached ?? ""].some((t) =>
+        /\{\{\s*threshold\s*\}\}/.test(t),
+      );
+      const hasThreshold = message.threshold !== undefined && Object.keys(message.threshold).length > 0;
+      if (message.threshold !== undefined && !hasThreshold) {
+        ctx.addIssue({ code: "custom", path: ["threshold"], message: "list at least one currency, or leave threshold out" });
+        return;
+      }
+      if ((usesThreshold || message.progress) && !hasThreshold) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["threshold"],
+          message: "add a threshold per currency (in minor units, e.g. {\"EUR\": 6000}) for {{threshold}} or progress",
+        });
+      }
+    }),
+  );
 export type Message = z.infer<typeof MessageSchema>;
 
-export const VariantSchema = z
-  .object({
-    id: slug,
-    weight: z.number().min(0).max(100_000),
-    message: MessageSchema,
-  })
-  .strict();
+export const VariantSchema = z.strictObject({
+  id: slug,
+  weight: z.number().check(z.gte(0), z.lte(100_000)),
+  message: MessageSchema,
+});
 export type Variant = z.infer<typeof VariantSchema>;
 
-const segmentList = z.array(slug).min(1).max(50);
+const segmentList = z.array(slug).check(z.minLength(1), z.maxLength(50));
 
-export const AudienceSchema = z
-  .object({
-    segments: z
-      .object({ any: segmentList.optional(), all: segmentList.optional(), none: segmentList.optional() })
-      .strict()
-      .optional(),
-    countries: z
-      .array(z.string().regex(/^[A-Z]{2}$/, "use an ISO 3166-1 alpha-2 code such as US"))
-      .min(1)
-      .max(250)
-      .optional(),
-    /** Store paths: `*` matches any characters, e.g. "/products/*"; a trailing "/**" matches a whole subtree. */
-    paths: z
-      .array(z.string().regex(/^\/[^\s]*$/, "use a path starting with '/', '*' as wildcard"))
-      .min(1)
-      .max(50)
-      .optional(),
-    visitor: z.enum(["new", "returning"]).optional(),
-    devices: z.array(z.enum(DEVICES)).min(1).optional(),
-  })
-  .strict();
+export const AudienceSchema = z.strictObject({
+  segments: z.optional(z.strictObject({ any: z.optional(segmentList), all: z.optional(segmentList), none: z.optional(segmentList) })),
+  countries: z.optional(
+    z.array(z.string().check(z.regex(/^[A-Z]{2}$/, "use an ISO 3166-1 alpha-2 code such as US"))).check(z.minLength(1), z.maxLength(250)),
+  ),
+  /** Store paths: `*` matches any characters, e.g. "/products/*"; a trailing "/**" matches a whole subtree. */
+  paths: z.optional(
+    z.array(z.string().check(z.regex(/^\/[^\s]*$/, "use a path starting with '/', '*' as wildcard"))).check(z.minLength(1), z.maxLength(50)),
+  ),
+  visitor: z.optional(z.enum(["new", "returning"])),
+  devices: z.optional(z.array(z.enum(DEVICES)).check(z.minLength(1))),
+});
 export type Audience = z.infer<typeof AudienceSchema>;
 
 export const CampaignSchema = z
-  .object({
+  .strictObject({
     id: slug,
-    name: z.string().max(120).optional(),
+    name: z.optional(z.string().check(z.maxLength(120))),
     placement: z.enum(PLACEMENTS),
     /** Higher wins between campaigns at the same segment precedence; default 0. */
-    priority: z.number().int().min(-1000).max(1000).optional(),
-    enabled: z.boolean().optional(),
-    schedule: z
-      .object({ start: isoTime.optional(), end: isoTime.optional() })
-      .strict()
-      .refine((s) => !s.start || !s.end || Date.parse(s.start) < Date.parse(s.end), {
-        message: "end must be after start",
-        path: ["end"],
-      })
-      .optional(),
-    audience: AudienceSchema.optional(),
-    variants: z.array(VariantSchema).min(1).max(10),
+    priority: z.optional(z.int().check(z.gte(-1000), z.lte(1000))),
+    enabled: z.optional(z.boolean()),
+    schedule: z.optional(
+      z.strictObject({ start: z.optional(isoTime), end: z.optional(isoTime) }).check(
+        z.refine((s) => !s.start || !s.end || Date.parse(s.start) < Date.parse(s.end), {
+          message: "end must be after start",
+          path: ["end"],
+        }),
+      ),
+    ),
+    audience: z.optional(AudienceSchema),
+    variants: z.array(VariantSchema).check(z.minLength(1), z.maxLength(10)),
   })
-  .strict()
-  .superRefine((campaign, ctx) => {
-    const seen = new Set<string>();
-    campaign.variants.forEach((variant, i) => {
-      if (seen.has(variant.id)) {
-        ctx.addIssue({ code: "custom", path: ["variants", i, "id"], message: `duplicate variant id "${variant.id}"` });
+  .check(
+    z.superRefine((campaign, ctx) => {
+      const seen = new Set<string>();
+      campaign.variants.forEach((variant, i) => {
+        if (seen.has(variant.id)) {
+          ctx.addIssue({ code: "custom", path: ["variants", i, "id"], message: `duplicate variant id "${variant.id}"` });
+        }
+        seen.add(variant.id);
+      });
+      if (campaign.variants.reduce((sum, v) => sum + v.weight, 0) <= 0) {
+        ctx.addIssue({ code: "custom", path: ["variants"], message: "at least one variant needs a weight above 0" });
       }
-      seen.add(variant.id);
-    });
-    if (campaign.variants.reduce((sum, v) => sum + v.weight, 0) <= 0) {
-      ctx.addIssue({ code: "custom", path: ["variants"], message: "at least one variant needs a weight above 0" });
-    }
-  });
+    }),
+  );
 export type Campaign = z.infer<typeof CampaignSchema>;
 
+const defaultMessage = z.optional(z.nullable(MessageSchema));
+
 export const ConfigSchema = z
-  .object({
+  .strictObject({
     /** Segments in precedence order: a visitor in several gets the campaign of the first one listed. */
-    segments: z.array(slug).max(100).default([]),
-    campaigns: z.array(CampaignSchema).max(200).default([]),
+    segments: z._default(z.array(slug).check(z.maxLength(100)), []),
+    campaigns: z._default(z.array(CampaignSchema).check(z.maxLength(200)), []),
     /** What a placement shows when no campaign matches; leave a placement out (or null) to show nothing. */
-    defaults: z
-      .object({
-        topbar: MessageSchema.nullable().optional(),
-        shipping: MessageSchema.nullable().optional(),
-        returns: MessageSchema.nullable().optional(),
-      })
-      .strict()
-      .default({}),
+    defaults: z._default(z.strictObject({ topbar: defaultMessage, shipping: defaultMessage, returns: defaultMessage }), {}),
   })
-  .strict()
-  .superRefine((config, ctx) => {
-    const known = new Set<string>();
-    config.segments.forEach((segment, i) => {
-      if (known.has(segment)) ctx.addIssue({ code: "custom", path: ["segments", i], message: `duplicate segment "${segment}"` });
-      known.add(segment);
-    });
-    const ids = new Set<string>();
-    config.campaigns.forEach((campaign, i) => {
-      if (ids.has(campaign.id)) {
-        ctx.addIssue({ code: "custom", path: ["campaigns", i, "id"], message: `duplicate campaign id "${campaign.id}"` });
-      }
-      ids.add(campaign.id);
-      const rule = campaign.audience?.segments;
-      for (const kind of ["any", "all", "none"] as const) {
-        rule?.[kind]?.forEach((segment, j) => {
-          if (!known.has(segment)) {
-            ctx.addIssue({
-              code: "custom",
-              path: ["campaigns", i, "audience", "segments", kind, j],
-              message: `segment "${segment}" is not listed in "segments"`,
-            });
-          }
-        });
-      }
-    });
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      const known = new Set<string>();
+      config.segments.forEach((segment, i) => {
+        if (known.has(segment)) ctx.addIssue({ code: "custom", path: ["segments", i], message: `duplicate segment "${segment}"` });
+        known.add(segment);
+      });
+      const ids = new Set<string>();
+      config.campaigns.forEach((campaign, i) => {
+        if (ids.has(campaign.id)) {
+          ctx.addIssue({ code: "custom", path: ["campaigns", i, "id"], message: `duplicate campaign id "${campaign.id}"` });
+        }
+        ids.add(campaign.id);
+        const rule = campaign.audience?.segments;
+        for (const kind of ["any", "all", "none"] as const) {
+          rule?.[kind]?.forEach((segment, j) => {
+            if (!known.has(segment)) {
+              ctx.addIssue({
+                code: "custom",
+                path: ["campaigns", i, "audience", "segments", kind, j],
+                message: `segment "${segment}" is not listed in "segments"`,
+              });
+            }
+          });
+        }
+      });
+    }),
+  );
 /** A config as accepted (defaults filled in). */
 export type Config = z.output<typeof ConfigSchema>;
 /** A config as a marketer or the API writes it. */
@@ -230,7 +212,7 @@ export interface FieldIssue {
 }
 
 /** zod issues as `{path: "campaigns.0.variants.1.weight", message}`, never zod's raw output. */
-export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+export function toFieldIssues(error: z.core.$ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map(String).join(".") || "(root)",
     // zod reports a bad record key as "Invalid key in record"; the key's own message says what to do.

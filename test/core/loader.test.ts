@@ -3,6 +3,7 @@
  * that carries the snippet URL as a string whatever characters the URL holds.
  */
 import { describe, expect, it } from "vitest";
+import readme from "../../README.md?raw";
 import { LOADER_TEMPLATE, loaderTag } from "../../src/loader";
 
 const [BEFORE = "", AFTER = ""] = LOADER_TEMPLATE.split("__URL__");
@@ -20,6 +21,15 @@ describe("LOADER_TEMPLATE", () => {
   it("is at most 400 bytes around the URL", () => {
     expect(LOADER_TEMPLATE.split("__URL__")).toHaveLength(2);
     expect(new TextEncoder().encode(BEFORE + AFTER).byteLength).toBeLessThanOrEqual(400);
+  });
+});
+
+describe("the install guide in README.md", () => {
+  it("shows the loader exactly as the Worker writes it, with its true size", () => {
+    const htmlExample = `<script>${BEFORE}"https://valuebar.example.workers.dev/v1/s/my-store.js?currency=EUR"${AFTER}</script>`;
+    expect(readme).toContain(htmlExample);
+    expect(readme).toContain(`<script>${BEFORE}{{ valuebar_url | strip_newlines | strip | json }}${AFTER}</script>`);
+    expect(readme.match(/\((\d+) bytes\s+around the URL\)/)?.[1]).toBe(String(new TextEncoder().encode(BEFORE + AFTER).byteLength));
   });
 });
 
