@@ -5,6 +5,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { RUNTIME_JS } from "../../snippet/dist/runtime";
+import demoConfig from "../../src/demo/config.json";
 import type { SnippetPayload } from "../helpers";
 import {
   admin,
@@ -21,6 +23,7 @@ import {
   STORE_CONFIG_TEXT,
   TEXT,
   visitorQuery,
+  importMemberships,
 } from "../helpers";
 
 interface Snippet {
@@ -67,6 +70,28 @@ async function warmStore(): Promise<string> {
 
 /** The decision part of the payload as text: what must not differ between two visitors. */
 const decisionText = (s: Snippet) => JSON.stringify(decided(s).decision);
+
+/** Gzipped size in bytes, with workerd's CompressionStream (zlib's default level: never smaller than gzip -9). */
+async function gzipBytes(text: string): Promise<number> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+describe("snippet: size budgets", () => {
+  it("keeps the runtime within 3,000 bytes gzipped and a VIP's whole demo-store snippet within 3,500", async () => {
+    expect(await gzipBytes(RUNTIME_JS)).toBeLessThanOrEqual(3_000);
+    const site = newSite("budget");
+    await publishConfig(site, demoConfig);
+    await importMemberships(site, [{ customer_id: "1001", segments: ["vip"] }]);
+    const shot = await snippet(site, await visitorQuery({ cid: "1001", vid: newVisitorId(), country: "DE" }));
+    const { decision } = decided(shot);
+    // A typical decision: a styled top bar with a link, the default shipping message with progress, returns.
+    expect(decision.placements.topbar?.campaign).toBe("vip-express");
+    expect(shot.js).toContain(`"progress":`);
+    expect(decision.placements.returns).not.toBeNull();
+    expect(await gzipBytes(shot.js)).toBeLessThanOrEqual(3_500);
+  });
+});
 
 describe("snippet: happy path", () => {
   it("gives a signed-in VIP one of the vip-express topbar variants, as valid JavaScript", async () => {
