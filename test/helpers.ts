@@ -5,6 +5,9 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { VersionSummary } from "../src/storage/site-admin";
+
+export type { VersionSummary };
 
 export const ORIGIN = "https://valuebar.test";
 
@@ -152,13 +155,6 @@ export function snippetPayload(js: string): SnippetPayload | null {
   return JSON.parse(js.slice(start + "__vbr.run(".length, end)) as SnippetPayload;
 }
 
-export interface VersionSummary {
-  version: number;
-  createdAt: string;
-  note: string;
-  author: string;
-  live: boolean;
-}
 
 export interface ImportResult {
   written: number;
