@@ -27,7 +27,7 @@ export async function serveDecision(env: Env, site: string, request: Request, ur
   const extra = newVisitorId ? { newVisitorId } : {};
   if (read.status === "unknown") return { kind: "unknown-site", kvReads: read.kvReads };
   const live = read.status === "ok" ? read.live : read.stale;
-  if (read.status === "failed") console.error(`valuebar: config of ${site} unavailable`, read.error);
+  if (read.status === "failed" && read.kvReads > 0) console.error(`valuebar: config of ${site} unavailable`, read.error);
   if (!live) return { kind: "decision", decision: emptyDecision(context), kvReads: read.kvReads, degraded: true, ...extra };
 
   let membership: Membership | null = null;

@@ -25,12 +25,12 @@ export function toCart(total: unknown, currency: unknown): Cart | undefined {
  * threshold, the reached text once at it, and the plain text when the total is unknown, in another
  * currency, or anything about the progress is malformed.
  */
-export function progressText(message: RenderedMessage, cart: Cart | undefined, locale: string): string {
+export function progressText(message: RenderedMessage, cart: Cart | undefined): string {
   const progress = message.progress;
   try {
     if (progress && cart && (!cart.currency || cart.currency == progress.currency)) {
       const remaining = progress.threshold - cart.total;
-      if (remaining > 0) return fillPlaceholders(progress.text, { remaining: formatMoney(remaining, progress.currency, locale) });
+      if (remaining > 0) return fillPlaceholders(progress.text, { remaining: formatMoney(remaining, progress.currency, progress.locale) });
       if (remaining <= 0) return progress.reached || message.text;
     }
   } catch {

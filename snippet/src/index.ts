@@ -57,10 +57,9 @@ export function run(payload: SnippetPayload): void {
 
     const shown: Shown[] = [];
     let cart: Cart | undefined;
-    let locale = "en";
     const paint = () => {
       for (const { message, span } of shown) {
-        const text = progressText(message, cart, locale);
+        const text = progressText(message, cart);
         if (span.textContent != text) span.textContent = text;
       }
     };
@@ -82,7 +81,6 @@ export function run(payload: SnippetPayload): void {
     })();
 
     const start = guard(() => {
-      locale = document.documentElement.lang || navigator.language || "en";
       for (const placement of PLACEMENTS) {
         guard(() => shown.push(...show(placement, decision?.placements?.[placement])))();
       }

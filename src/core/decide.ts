@@ -46,7 +46,7 @@ export interface RenderedMessage {
   style?: Message["style"];
   dismissible: boolean;
   /** Cart progress toward free shipping: the runtime fills `{{remaining}}` from the cart total. */
-  progress?: { threshold: number; currency: string; text: string; reached?: string };
+  progress?: { threshold: number; currency: string; locale: string; text: string; reached?: string };
 }
 
 export interface PlacementDecision {
@@ -207,11 +207,12 @@ export function messageCurrency(threshold: Record<string, number>, context: Visi
 /** A message as the runtime shows it, placeholders filled; null when it cannot be shown to this visitor. */
 export function renderMessage(message: Message, placement: Placement, context: VisitorContext): RenderedMessage | null {
   const values: Record<string, string> = {};
-  let currency: string | null = null;
+  let money: { amount: number; currency: string } | undefined;
   if (message.threshold) {
-    currency = messageCurrency(message.threshold, context);
+    const currency = messageCurrency(message.threshold, context);
     const amount = currency === null ? undefined : message.threshold[currency];
     if (currency === null || amount === undefined) return null;
+    money = { amount, currency };
     values.threshold = formatMoney(amount, currency, context.locale);
   }
   const rendered: RenderedMessage = {
@@ -220,11 +221,12 @@ export function renderMessage(message: Message, placement: Placement, context: V
   };
   if (message.link) rendered.link = message.link;
   if (message.style) rendered.style = message.style;
-  const amount = currency === null ? undefined : message.threshold?.[currency];
-  if (message.progress && currency !== null && amount !== undefined) {
+  if (message.progress && money) {
     rendered.progress = {
-      threshold: amount,
-      currency,
+      threshold: money.amount,
+      currency: money.currency,
+      // The runtime formats {{remaining}} in the same locale as {{threshold}} was formatted here.
+      locale: context.locale,
       text: fillPlaceholders(message.progress.text, values),
       ...(message.progress.reached ? { reached: fillPlaceholders(message.progress.reached, values) } : {}),
     };

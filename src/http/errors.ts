@@ -53,8 +53,10 @@ export function errorBody(code: ErrorCode, message: string, issues?: Issue[]) {
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);
   if (err instanceof HTTPException) {
-    const code = (Object.keys(STATUS) as ErrorCode[]).find((k) => STATUS[k] === err.status) ?? "BAD_REQUEST";
-    return c.json(errorBody(code, err.message || code.toLowerCase().replace(/_/g, " ")), STATUS[code]);
+    // Hono's own statuses stay as they are; the code is ours where we have one for that status.
+    const status = err.status >= 400 && err.status <= 599 ? (err.status as ContentfulStatusCode) : 500;
+    const code = (Object.keys(STATUS) as ErrorCode[]).find((k) => STATUS[k] === status) ?? (status < 500 ? "BAD_REQUEST" : "INTERNAL");
+    return c.json(errorBody(code, err.message || code.toLowerCase().replace(/_/g, " ")), status);
   }
   console.error("valuebar: unexpected error", err);
   return c.json(errorBody("INTERNAL", "internal error"), 500);

@@ -19,6 +19,8 @@ export const KV_CACHE_TTL_S = 30;
 interface Cached {
   value: LiveConfig | null;
   fetchedAt: number;
+  /** Set when the last read failed: `value` is then the last known config (or null), served stale. */
+  error?: unknown;
 }
 
 // Isolate-wide cache shared by all requests of this isolate: site -> live config (null: no such site).
@@ -41,16 +43,21 @@ export type ConfigRead =
 export async function readLiveConfig(kv: KVNamespace, site: string, timeoutMs: number, now = Date.now()): Promise<ConfigRead> {
   const hit = cache.get(site);
   if (hit && now - hit.fetchedAt < CONFIG_TTL_MS) {
+    if (hit.error !== undefined) return { status: "failed", stale: hit.value, kvReads: 0, error: hit.error };
     return hit.value ? { status: "ok", live: hit.value, kvReads: 0 } : { status: "unknown", kvReads: 0 };
   }
+  if (cache.size > 10_000) cache.clear();
   try {
     const value = await withTimeout(kv.get<LiveConfig>(configKey(site), { type: "json", cacheTtl: KV_CACHE_TTL_S }), timeoutMs);
     if (value !== null && !isLiveConfig(value)) throw new Error(`the live config of ${site} in KV has an unexpected shape`);
-    if (cache.size > 10_000) cache.clear();
     cache.set(site, { value, fetchedAt: now });
     return value ? { status: "ok", live: value, kvReads: 1 } : { status: "unknown", kvReads: 1 };
   } catch (error) {
-    return { status: "failed", stale: hit?.value ?? null, kvReads: 1, error };
+    // Remember the failure for CONFIG_TTL_MS too: while KV is down or slow, requests answer from the stale
+    // config at once instead of each waiting out the timeout again.
+    const stale = hit?.value ?? null;
+    cache.set(site, { value: stale, fetchedAt: now, error });
+    return { status: "failed", stale, kvReads: 1, error };
   }
 }
 

@@ -27,7 +27,7 @@ const RECORD_EVENTS = `<script>
 
 const SHIPPING_PROGRESS = {
   text: "Free shipping on orders over €50.00",
-  progress: { threshold: 5000, currency: "EUR", text: "Only {{remaining}} to go for free shipping", reached: "You've unlocked free shipping!" },
+  progress: { threshold: 5000, currency: "EUR", locale: "en-IE", text: "Only {{remaining}} to go for free shipping", reached: "You've unlocked free shipping!" },
 };
 
 describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
@@ -399,6 +399,13 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       expect(await text()).toBe("You've unlocked free shipping!");
     });
 
+    test("formats the amount left in the locale the Worker formatted the threshold in, not the page's", async () => {
+      const german = { text: "Kostenloser Versand ab 50,00 €", progress: { ...SHIPPING_PROGRESS.progress, locale: "de-DE", text: "Noch {{remaining}} bis zum kostenlosen Versand" } };
+      const { page } = await open(storePage({ lang: "en-US", payload: payloadWith({ shipping: campaign(german) }), body: `<p data-valuebar="shipping"></p>` }));
+      await page.evaluate(() => window.valuebar?.setCart?.(3750, "EUR"));
+      expect((await inlineTexts(page, "shipping"))[0]).toBe("Noch 12,50\u00a0€ bis zum kostenlosen Versand");
+    });
+
     test("reads and follows a [data-cart-total] element, also when the cart is re-rendered", async () => {
       const { page } = await open(
         storePage({
@@ -419,7 +426,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       await expect.poll(text).toBe("You've unlocked free shipping!");
     });
 
-    test("starts from window.valuebar.cart, formats for the page's language, and keeps the store's fields", async () => {
+    test("starts from window.valuebar.cart, formats like the rest of the message whatever the page's language, and keeps the store's fields", async () => {
       const { page } = await open(
         storePage({
           payload: payloadWith({ topbar: campaign({ ...SHIPPING_PROGRESS, progress: { ...SHIPPING_PROGRESS.progress, reached: undefined } }) }),
@@ -427,7 +434,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
           lang: "de-DE",
         }),
       );
-      expect((await readTopBar(page))?.text).toBe("Only 12,50\u00a0€ to go for free shipping");
+      expect((await readTopBar(page))?.text).toBe("Only €12.50 to go for free shipping");
       expect(await page.evaluate(() => [(window.valuebar as ValuebarApi & { storeFlag?: number }).storeFlag, typeof window.valuebar?.setCart])).toEqual([1, "function"]);
       // No reached text: the plain text once the threshold is met.
       await page.evaluate(() => window.valuebar?.setCart?.(9000));
@@ -564,7 +571,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
             decision: {
               placements: {
                 topbar: { campaign: {}, variant: [], message: { text: "Still here", link: { url: 5 }, style: "red", dismissible: "yes" } },
-                shipping: { campaign: null, message: { text: "Ship", progress: { threshold: 5000, currency: "NOT-A-CURRENCY", text: "{{remaining}}" } } },
+                shipping: { campaign: null, message: { text: "Ship", progress: { threshold: 5000, currency: "NOT-A-CURRENCY", locale: "en", text: "{{remaining}}" } } },
               },
             },
           },

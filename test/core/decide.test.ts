@@ -361,13 +361,14 @@ describe("money", () => {
       message: {
         text: "Free shipping on orders over 40,00\u00a0€",
         dismissible: false,
-        progress: { threshold: 4000, currency: "EUR", text: "You're {{remaining}} away from free shipping", reached: "You've unlocked free shipping!" },
+        progress: { threshold: 4000, currency: "EUR", locale: "de-DE", text: "You're {{remaining}} away from free shipping", reached: "You've unlocked free shipping!" },
       },
     });
     const config = threshold({ USD: 7500 }, { progress: { text: "{{remaining}} to go for free shipping over {{threshold}}" } });
     expect(decide(config, null, visitor({ currency: "USD" }), NOW).placements.shipping?.message.progress).toEqual({
       threshold: 7500,
       currency: "USD",
+      locale: "en-US",
       text: "{{remaining}} to go for free shipping over $75.00",
     });
   });

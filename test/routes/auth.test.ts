@@ -2,7 +2,7 @@
  * @module The admin bearer token on every admin route, the error envelope, the misconfigured
  * deployment, and the public extras: the demo store, the JSON Schema and unknown routes.
  */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
@@ -237,6 +237,12 @@ describe("config schema", () => {
     expect(schema.type).toBe("object");
     expect(Object.keys(schema.properties ?? {}).sort()).toEqual(["campaigns", "defaults", "segments"]);
     expect(schema.properties?.campaigns?.items?.properties?.placement?.enum).toEqual(["topbar", "shipping", "returns"]);
+  });
+
+  it("names the host it was asked on in $id, also after another host asked", async () => {
+    await call("/v1/schema/config.json");
+    const res = await exports.default.fetch(new Request("https://personalize.shop.example/v1/schema/config.json"));
+    expect((await res.json<JsonSchema>()).$id).toBe("https://personalize.shop.example/v1/schema/config.json");
   });
 });
 

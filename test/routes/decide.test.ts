@@ -205,6 +205,22 @@ describe("decide: errors and fail-open", () => {
     expect(body.placements).toEqual({ topbar: null, shipping: null, returns: null });
   });
 
+  it("keeps answering from the last known config while KV holds a broken one, without reading it on every request", async () => {
+    const site = await seedStore();
+    const query = `vid=${newVisitorId()}&country=DE`;
+    const before = await decide(site, query);
+    expect(before.body.placements.shipping?.message.text).toBe(TEXT.defaultShippingEur);
+
+    await env.KV.put(`config:${site}`, "{");
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 5_001 });
+    const failed = await decide(site, query);
+    expect(kvReads(failed.res)).toBe(1);
+    expect(failed.text).toBe(before.text);
+    const next = await decide(site, query);
+    expect(kvReads(next.res)).toBe(0);
+    expect(next.text).toBe(before.text);
+  });
+
   it("answers an empty decision, not a 500, when the live config in KV has an unexpected shape", async () => {
     const site = newSite();
     await env.KV.put(`config:${site}`, JSON.stringify({ version: 1, publishedAt: "2026-01-01T00:00:00Z" }));
