@@ -4,15 +4,9 @@
  * CSS styles them). Marketer text only ever goes in through `textContent`.
  */
 import type { RenderedMessage } from "../../src/core/decide";
+import { HEX_COLOUR, isSafeLink } from "../../src/core/safe";
 
 export const PLACEMENT_ATTR = "data-valuebar-placement";
-
-// The config schema checks links and colours when a config is saved; the runtime checks again because it
-// is the last step before the page. Links: http(s), or a path on the store ("/x", never "//host").
-// Same rule as the config schema: http(s) or a same-site path, no controls, spaces or backslashes anywhere
-// (browsers drop tabs and newlines, so "/\t/evil.com" would be "//evil.com").
-const SAFE_LINK = /^(?:https?:\/\/[^\s/$.?#\\]|\/(?!\/))[^\u0000-\u0020\u007f\\]*$/i;
-const HEX = /^#(?:[0-9a-f]{3}){1,2}$/i;
 
 export interface MessageHandlers {
   click(target: Element): void;
@@ -30,7 +24,7 @@ function appendMessage(parent: ParentNode, target: Element, message: RenderedMes
   span.textContent = message.text;
   parent.append(span);
   const link = message.link;
-  if (typeof link?.url == "string" && SAFE_LINK.test(link.url)) {
+  if (typeof link?.url == "string" && isSafeLink(link.url)) {
     const a = make("a");
     a.href = link.url;
     a.textContent = link.label || "Learn more";
@@ -52,7 +46,7 @@ function appendMessage(parent: ParentNode, target: Element, message: RenderedMes
 /** The bar's stylesheet; only values that passed the checks above reach it. */
 function topBarCss(style: RenderedMessage["style"], dismissible: boolean): string {
   const s = style ?? {};
-  const hex = (value: unknown, fallback: string) => (typeof value == "string" && HEX.test(value) ? value : fallback);
+  const hex = (value: unknown, fallback: string) => (typeof value == "string" && HEX_COLOUR.test(value) ? value : fallback);
   const align = s.align == "left" || s.align == "right" ? s.align : "center";
   const size = s.size == "small" ? 12 : s.size == "large" ? 16 : 14;
   // `!important` on :host beats even the store's `!important` rules for the host element.

@@ -5,6 +5,7 @@
  */
 import en from "zod/v4/locales/en.js";
 import * as z from "zod/mini";
+import { HEX_COLOUR, isSafeLink } from "./safe";
 
 // zod/mini (about a seventh of classic zod in the bundle) ships no messages until a locale is loaded.
 z.config(en());
@@ -21,7 +22,7 @@ const slug = z
 
 const isoTime = z.iso.datetime({ offset: true, message: "use an ISO 8601 time such as 2026-12-01T00:00:00Z" });
 
-const hexColour = z.string().check(z.regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "use a hex colour such as #1a2b3c"));
+const hexColour = z.string().check(z.regex(HEX_COLOUR, "use a hex colour such as #1a2b3c"));
 
 const currencyCode = z.string().check(z.regex(/^[A-Z]{3}$/, "use an ISO 4217 currency code such as EUR"));
 
@@ -31,17 +32,6 @@ const text = (max: number, emptyMessage?: string) =>
 
 /** Placeholders a message text may use, and where they are allowed. */
 const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
-
-/**
- * A link is an absolute http(s) URL or a path on the store ("/pages/shipping"); nothing else,
- * so `javascript:` or `data:` can never reach a shopper.
- */
-export function isSafeLink(url: string): boolean {
-  // Browsers drop tabs and newlines from URLs ("/\t/evil.com" is "//evil.com"): no controls, spaces or backslashes.
-  if (/[\u0000-\u0020\u007f\\]/.test(url)) return false;
-  if (url.startsWith("/")) return !url.startsWith("//") && !url.includes("\\");
-  return /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(url);
-}
 
 const link = z.object({
   url: z.string().check(z.maxLength(2048), z.refine(isSafeLink, "use an http(s) URL or a path starting with '/'")),
