@@ -104,10 +104,14 @@ function visitorSummary(context: VisitorContext): Decision["visitor"] {
   };
 }
 
+/** Whether a stored membership still counts at `now` (it has no `expiresAt`, or that lies ahead). */
+export function isCurrent(membership: Membership | null, now: number): membership is Membership {
+  return membership !== null && (membership.expiresAt === undefined || membership.expiresAt > now);
+}
+
 /** Segments that still count at `now`. */
 export function activeSegments(membership: Membership | null, now: number): ReadonlySet<string> {
-  if (!membership || (membership.expiresAt !== undefined && membership.expiresAt <= now)) return new Set();
-  return new Set(membership.segments);
+  return isCurrent(membership, now) ? new Set(membership.segments) : new Set();
 }
 
 function decidePlacement(

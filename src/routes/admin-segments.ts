@@ -3,6 +3,7 @@
  * look-up and removal. An import is validated whole before anything is written.
  */
 import { Hono } from "hono";
+import { isCurrent } from "../core/decide";
 import type { ImportRow, ParsedImport } from "../core/import-rows";
 import { MAX_IMPORT_ROWS, parseCsv, parseNdjson, TooManyRows } from "../core/import-rows";
 import type { Env } from "../env";
@@ -31,10 +32,12 @@ function parseImport(contentType: string, text: string, now: number): ParsedImpo
   throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "send memberships as application/x-ndjson or text/csv");
 }
 
+/** The site's admin object and live config; 404 for a site without a config. */
 async function requireSite(env: Env, site: string) {
   const admin = siteAdmin(env, site);
-  if (!(await admin.live())) throw new ApiError("NOT_FOUND", `no site "${site}": publish its config first`);
-  return admin;
+  const live = await admin.live();
+  if (!live) throw new ApiError("NOT_FOUND", `no site "${site}": publish its config first`);
+  return { admin, live };
 }
 
 async function toWrite(secret: string, site: string, row: ImportRow): Promise<MembershipWrite> {
@@ -45,7 +48,7 @@ async function toWrite(secret: string, site: string, row: ImportRow): Promise<Me
 export const adminSegmentRoutes = new Hono<{ Bindings: Env }>()
   .post("/admin/sites/:site/segments", async (c) => {
     const site = validSite(c.req.param("site"));
-    const admin = await requireSite(c.env, site);
+    const { admin, live } = await requireSite(c.env, site);
     const text = await readText(c.req.raw, MAX_IMPORT_BYTES);
     const { rows, issues } = parseImport(c.req.header("content-type") ?? "", text, Date.now());
     if (issues.length > 0) {
@@ -59,10 +62,20 @@ export const adminSegmentRoutes = new Hono<{ Bindings: Env }>()
     if (rows.length === 0) throw new ApiError("INVALID_IMPORT", "the import has no rows", [{ line: 1, message: "no rows" }]);
 
     const writes = await Promise.all(rows.map((row) => toWrite(c.env.SIGNING_SECRET, site, row)));
-    for (let i = 0; i < writes.length; i += IMPORT_CHUNK) await admin.writeMemberships(writes.slice(i, i + IMPORT_CHUNK));
+    for (let i = 0; i < writes.length; i += IMPORT_CHUNK) {
+      try {
+        await admin.writeMemberships(writes.slice(i, i + IMPORT_CHUNK));
+      } catch (error) {
+        // Validation is all-or-nothing; a KV failure midway is not undoable, so say exactly where it stopped.
+        console.error(`valuebar: import into ${site} stopped after ${i} of ${writes.length} rows`, error);
+        throw new ApiError(
+          "UNAVAILABLE",
+          `storage failed after ${i} of ${writes.length} rows (lines in file order); send the same import again: each row replaces that customer's segments`,
+        );
+      }
+    }
 
-    const live = await admin.live();
-    const known = new Set(live?.config.segments ?? []);
+    const known = new Set(live.config.segments);
     const unknownSegments = [...new Set(rows.flatMap((r) => r.segments))].filter((s) => !known.has(s)).sort();
     return c.json({
       written: writes.length,
@@ -74,9 +87,7 @@ export const adminSegmentRoutes = new Hono<{ Bindings: Env }>()
     const site = validSite(c.req.param("site"));
     const customerId = c.req.param("customerId");
     const membership = await readMembership(c.env.KV, c.env.SIGNING_SECRET, site, customerId, 5_000);
-    if (!membership || (membership.expiresAt !== undefined && membership.expiresAt <= Date.now())) {
-      throw new ApiError("NOT_FOUND", "this customer is in no segment");
-    }
+    if (!isCurrent(membership, Date.now())) throw new ApiError("NOT_FOUND", "this customer is in no segment");
     return c.json({
       customer_id: customerId,
       segments: membership.segments,

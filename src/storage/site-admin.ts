@@ -4,7 +4,9 @@
  *   writes the live config to KV, where the hot path reads it.
  * - Imports are written to KV through it in chunks: each RPC call is its own invocation, so a
  *   10,000-row import stays inside the per-invocation limit of KV operations.
- * Publishes and imports of one site are serialized, so two admins can never interleave half-writes.
+ * Publishes and rollbacks of one site are serialized (`blockConcurrencyWhile`), so versions never interleave.
+ * Imports are validated whole before their first chunk; chunks of two concurrent imports may interleave, and as
+ * each row replaces one customer's whole value, the later write of a customer wins, as with any two updates.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Config } from "../core/config-schema";
