@@ -50,3 +50,11 @@ export async function serveDecision(env: Env, site: string, request: Request, ur
     return { kind: "decision", decision: emptyDecision(context), kvReads, degraded: true, ...extra };
   }
 }
+
+/**
+ * The `Server-Timing` header of a served decision: KV reads made, and `degraded` when KV or the config failed
+ * and the answer fell back (stale config, no membership, or nothing), for the store's developer tools.
+ */
+export function serverTiming(served: ServedDecision): string {
+  return `kv;desc="reads=${served.kvReads}"${served.kind === "decision" && served.degraded ? ", degraded" : ""}`;
+}

@@ -5,6 +5,7 @@
  */
 import en from "zod/v4/locales/en.js";
 import * as z from "zod/mini";
+import { placeholdersIn } from "./money";
 import { HEX_COLOUR, isSafeLink } from "./safe";
 
 // zod/mini (about a seventh of classic zod in the bundle) ships no messages until a locale is loaded.
@@ -29,9 +30,6 @@ const currencyCode = z.string().check(z.regex(/^[A-Z]{3}$/, "use an ISO 4217 cur
 /** A trimmed text of 1 to `max` characters. */
 const text = (max: number, emptyMessage?: string) =>
   z.string().check(z.trim(), z.minLength(1, emptyMessage), z.maxLength(max));
-
-/** Placeholders a message text may use, and where they are allowed. */
-const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
 
 const link = z.object({
   url: z.string().check(z.maxLength(2048), z.refine(isSafeLink, "use an http(s) URL or a path starting with '/'")),
@@ -59,9 +57,10 @@ export const MessageSchema = z
   })
   .check(
     z.superRefine((message, ctx) => {
+      const used = new Set<string>();
       const check = (text: string, allowed: string[], path: (string | number)[]) => {
-        for (const match of text.matchAll(PLACEHOLDER)) {
-          const name = match[1] ?? "";
+        for (const name of placeholdersIn(text)) {
+          used.add(name);
           if (!allowed.includes(name)) {
             ctx.addIssue({
               code: "custom",
@@ -71,20 +70,18 @@ export const MessageSchema = z
           }
         }
       };
+      // Placeholders a message text may use, and where they are allowed.
       check(message.text, ["threshold"], ["text"]);
       if (message.progress) {
         check(message.progress.text, ["remaining", "threshold"], ["progress", "text"]);
         if (message.progress.reached) check(message.progress.reached, ["threshold"], ["progress", "reached"]);
       }
-      const usesThreshold = [message.text, message.progress?.text ?? "", message.progress?.reached ?? ""].some((t) =>
-        /\{\{\s*threshold\s*\}\}/.test(t),
-      );
       const hasThreshold = message.threshold !== undefined && Object.keys(message.threshold).length > 0;
       if (message.threshold !== undefined && !hasThreshold) {
         ctx.addIssue({ code: "custom", path: ["threshold"], message: "list at least one currency, or leave threshold out" });
         return;
       }
-      if ((usesThreshold || message.progress) && !hasThreshold) {
+      if ((used.has("threshold") || message.progress) && !hasThreshold) {
         ctx.addIssue({
           code: "custom",
           path: ["threshold"],

@@ -16,7 +16,15 @@ export function formatMoney(minor: number, currency: string, locale: string): st
   return format.format(minor / 10 ** digits);
 }
 
+/** A `{{name}}` placeholder in a message text; group 1 is the name. */
+const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
+
+/** The names of the placeholders `text` uses. */
+export function placeholdersIn(text: string): string[] {
+  return [...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? "");
+}
+
 /** Replaces each `{{name}}` in `text` with `values[name]`; unknown names are left as they are. */
 export function fillPlaceholders(text: string, values: Record<string, string>): string {
-  return text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
+  return text.replace(PLACEHOLDER, (whole, name: string) => values[name] ?? whole);
 }

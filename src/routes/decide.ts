@@ -2,7 +2,7 @@
  * @module GET /v1/decide/{site}: the same decision as JSON, for headless storefronts.
  */
 import { Hono } from "hono";
-import { serveDecision } from "../decision-service";
+import { serveDecision, serverTiming } from "../decision-service";
 import type { Env } from "../env";
 import { ApiError } from "../http/errors";
 import { requireEnvironment } from "../http/auth";
@@ -15,6 +15,6 @@ export const decideRoutes = new Hono<{ Bindings: Env }>().get("/v1/decide/:site"
   if (served.kind === "unknown-site") throw new ApiError("NOT_FOUND", `no site "${site}"`);
   c.header("cache-control", "private, no-store");
   c.header("access-control-allow-origin", "*");
-  c.header("server-timing", `kv;desc="reads=${served.kvReads}"`);
+  c.header("server-timing", serverTiming(served));
   return c.json({ ...served.decision, ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}) });
 });

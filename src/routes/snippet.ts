@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { RUNTIME_JS } from "../../snippet/dist/runtime";
 import type { Decision } from "../core/decide";
-import { serveDecision } from "../decision-service";
+import { serveDecision, serverTiming } from "../decision-service";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
 import { SITE_ID } from "../storage/keys";
@@ -44,7 +44,7 @@ export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file{[^/]
   }
   try {
     const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url));
-    const timing = { "server-timing": `kv;desc="reads=${served.kvReads}"` };
+    const timing = { "server-timing": serverTiming(served) };
     if (served.kind === "unknown-site") return noop("unknown site", timing);
     return new Response(snippetBody(site, served.decision, served.newVisitorId), { status: 200, headers: { ...JS_HEADERS, ...timing } });
   } catch (error) {

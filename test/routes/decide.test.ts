@@ -190,7 +190,8 @@ describe("decide: errors and fail-open", () => {
   it("answers the default decision when the customer's membership in KV is not valid JSON", async () => {
     const site = await seedStore();
     await env.KV.put(await membershipKvKey(site, CUSTOMER.vip), "{not json");
-    const { body } = await decide(site, await visitorQuery({ cid: CUSTOMER.vip, vid: newVisitorId(), country: "DE" }));
+    const { body, res } = await decide(site, await visitorQuery({ cid: CUSTOMER.vip, vid: newVisitorId(), country: "DE" }));
+    expect(res.headers.get("server-timing")).toMatch(/, degraded$/);
     expect(body.placements).toEqual({
       topbar: null,
       shipping: { campaign: null, variant: null, message: { text: TEXT.defaultShippingEur, dismissible: false } },
@@ -213,8 +214,10 @@ describe("decide: errors and fail-open", () => {
 
     await env.KV.put(`config:${site}`, "{");
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 5_001 });
+    expect(before.res.headers.get("server-timing")).not.toContain("degraded");
     const failed = await decide(site, query);
     expect(kvReads(failed.res)).toBe(1);
+    expect(failed.res.headers.get("server-timing")).toBe('kv;desc="reads=1", degraded');
     expect(failed.text).toBe(before.text);
     const next = await decide(site, query);
     expect(kvReads(next.res)).toBe(0);
