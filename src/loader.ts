@@ -3,6 +3,7 @@
  * store's own localStorage (so a visitor keeps their variant where third-party cookies are blocked),
  * then loads the snippet async with `vid`, `new` and `path`. At most 400 bytes around the URL.
  */
+import { scriptJson } from "./http/script-json";
 
 /** The loader's code; `__URL__` stands for the snippet URL (a JSON string literal). */
 export const LOADER_TEMPLATE =
@@ -13,6 +14,6 @@ export const LOADER_TEMPLATE =
  * e.g. ".../v1/s/demo.js?cid=..&sig=.." or ".../v1/s/demo.js?").
  */
 export function loaderTag(snippetUrl: string): string {
-  const url = JSON.stringify(snippetUrl).replace(/</g, "\\u003c");
+  const url = scriptJson(snippetUrl);
   return `<script>${LOADER_TEMPLATE.replace("__URL__", () => url)}</script>`;
 }

@@ -8,6 +8,7 @@ import type { Decision } from "../core/decide";
 import { serveDecision, serverTiming } from "../decision-service";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
+import { scriptJson } from "../http/script-json";
 import { SITE_ID } from "../storage/keys";
 
 const JS_HEADERS = {
@@ -15,14 +16,6 @@ const JS_HEADERS = {
   "cache-control": "private, no-store",
   "x-content-type-options": "nosniff",
 };
-
-/** JSON that is safe to embed in a script: no "</script>", no line separators. */
-export function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, "\\u003c")
-    .replace(/\u2028/g, "\\u2028")
-    .replace(/\u2029/g, "\\u2029");
-}
 
 /** The snippet body: the runtime, then its call with the payload, all inside one function scope. */
 export function snippetBody(site: string, decision: Decision, newVisitorId?: string): string {
