@@ -14,7 +14,7 @@
 import { pickVariant } from "./bucket";
 import type { Audience, Campaign, Config, Device, Message, Placement } from "./config-schema";
 import { PLACEMENTS } from "./config-schema";
-import { fillPlaceholders, formatMoney } from "./money";
+import { fillPlaceholders, formatMoneyCached } from "./money";
 
 /** A customer's segments as stored, with an optional end (ms since epoch). */
 export interface Membership {
@@ -217,7 +217,7 @@ export function renderMessage(message: Message, placement: Placement, context: V
     const amount = currency === null ? undefined : message.threshold[currency];
     if (currency === null || amount === undefined) return null;
     money = { amount, currency };
-    values.threshold = formatMoney(amount, currency, context.locale);
+    values.threshold = formatMoneyCached(amount, currency, context.locale);
   }
   const rendered: RenderedMessage = {
     text: fillPlaceholders(message.text, values),
