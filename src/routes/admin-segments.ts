@@ -20,16 +20,19 @@ export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 /** Issues listed in a rejected import's answer (the message gives the total). */
 const MAX_LISTED_ISSUES = 200;
 
-function parseImport(contentType: string, text: string, now: number): ParsedImport {
+/** The parser for the body's Content-Type, chosen before the body is read; 415 for any other type. */
+function importParser(contentType: string): (text: string, now: number) => ParsedImport {
   const type = contentType.split(";")[0]?.trim().toLowerCase();
-  try {
-    if (type === "application/x-ndjson" || type === "application/ndjson") return parseNdjson(text, now);
-    if (type === "text/csv") return parseCsv(text, now);
-  } catch (error) {
-    if (error instanceof TooManyRows) throw new ApiError("PAYLOAD_TOO_LARGE", `at most ${MAX_IMPORT_ROWS} rows per request; split the file`);
-    throw error;
-  }
-  throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "send memberships as application/x-ndjson or text/csv");
+  const parse = type === "application/x-ndjson" || type === "application/ndjson" ? parseNdjson : type === "text/csv" ? parseCsv : null;
+  if (!parse) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "send memberships as application/x-ndjson or text/csv");
+  return (text, now) => {
+    try {
+      return parse(text, now);
+    } catch (error) {
+      if (error instanceof TooManyRows) throw new ApiError("PAYLOAD_TOO_LARGE", `at most ${MAX_IMPORT_ROWS} rows per request; split the file`);
+      throw error;
+    }
+  };
 }
 
 /** The site's admin object and live config; 404 for a site without a config. */
@@ -49,8 +52,8 @@ export const adminSegmentRoutes = new Hono<{ Bindings: Env }>()
   .post("/admin/sites/:site/segments", async (c) => {
     const site = validSite(c.req.param("site"));
     const { admin, live } = await requireSite(c.env, site);
-    const text = await readText(c.req.raw, MAX_IMPORT_BYTES);
-    const { rows, issues } = parseImport(c.req.header("content-type") ?? "", text, Date.now());
+    const parse = importParser(c.req.header("content-type") ?? "");
+    const { rows, issues } = parse(await readText(c.req.raw, MAX_IMPORT_BYTES), Date.now());
     if (issues.length > 0) {
       const lines = new Set(issues.map((i) => i.line)).size;
       throw new ApiError(
