@@ -124,8 +124,9 @@ function decidePlacement(
   now: number,
 ): PlacementDecision | null {
   const ranked = config.campaigns
-    .map((campaign, index) => ({ campaign, index, rank: segmentRank(campaign.audience, segments, precedence) }))
+    .map((campaign, index) => ({ campaign, index }))
     .filter(({ campaign }) => campaign.placement === placement && isLive(campaign, now) && matchesAudience(campaign.audience, segments, context))
+    .map((entry) => ({ ...entry, rank: segmentRank(entry.campaign.audience, segments, precedence) }))
     .sort((a, b) => a.rank - b.rank || (b.campaign.priority ?? 0) - (a.campaign.priority ?? 0) || a.index - b.index);
 
   for (const { campaign } of ranked) {
