@@ -175,6 +175,12 @@ describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
     async function cumulativeShift(path: string): Promise<number> {
       const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
       const page = await context.newPage();
+      // Locally the snippet can arrive before the first paint, where nothing counts as a shift; over a real
+      // network it arrives after. Hold it back 300 ms so every run measures the real-world case.
+      await page.route("**/v1/s/**", async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await route.continue();
+      });
       await page.addInitScript(() => {
         const w = window as unknown as { __shift: number };
         w.__shift = 0;
@@ -194,6 +200,7 @@ describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
     }
     const figures = {
       viewport: "1100x700",
+      snippetDelayMs: 300,
       vipReservedSlot: await cumulativeShift("/demo?as=vip"),
       vipNoSlot: await cumulativeShift("/demo-no-slot?as=vip"),
       anonymous: await cumulativeShift("/demo?as=anonymous"),
