@@ -24,7 +24,8 @@ export async function serveDecision(env: Env, site: string, request: Request, ur
     readLiveConfig(env.KV, site, CONFIG_TIMEOUT_MS),
   ]);
   const { context, newVisitorId } = visitor;
-  const extra = newVisitorId ? { newVisitorId } : {};
+  // Without consent the browser keeps nothing, so there is no visitor id to hand out.
+  const extra = newVisitorId && context.consent ? { newVisitorId } : {};
   if (read.status === "unknown") return { kind: "unknown-site", kvReads: read.kvReads };
   const live = read.status === "ok" ? read.live : read.stale;
   if (read.status === "failed" && read.kvReads > 0) console.error(`valuebar: config of ${site} unavailable`, read.error);

@@ -1,13 +1,14 @@
 /**
  * @module The inline loader a store puts in its pages: it keeps the first-party visitor id in the
  * store's own localStorage (so a visitor keeps their variant where third-party cookies are blocked),
- * then loads the snippet async with `vid`, `new` and `path`. At most 400 bytes around the URL.
+ * then loads the snippet async with `vid`, `new` and `path`. With `window.valuebar = { consent: false }` set
+ * before it, it stores nothing and asks with `consent=0`. At most 400 bytes around the URL.
  */
 import { scriptJson } from "./http/script-json";
 
 /** The loader's code; `__URL__` stands for the snippet URL (a JSON string literal). */
 export const LOADER_TEMPLATE =
-  '(function(d,u){var k="valuebar_vid",v,n,s;try{v=localStorage.getItem(k);n=!v;if(n){v=(crypto.randomUUID?crypto.randomUUID():Math.random().toString(36).slice(2)+Date.now()).replace(/-/g,"");localStorage.setItem(k,v)}}catch(e){}s=d.createElement("script");s.async=1;s.src=u+"&path="+encodeURIComponent(location.pathname)+(v?"&vid="+v:"")+(n?"&new=1":"");d.head.appendChild(s)})(document,__URL__);';
+  '(function(d,u){var w=window.valuebar,c=!(w&&w.consent===!1),k="valuebar_vid",v,n,s;try{v=c&&localStorage.getItem(k);if(c&&!v){n=1;v=Math.random().toString(36).slice(2)+Date.now();localStorage.setItem(k,v)}}catch(e){}s=d.createElement("script");s.async=1;s.src=u+"&path="+encodeURIComponent(location.pathname)+(v?"&vid="+v:"")+(n?"&new=1":"")+(c?"":"&consent=0");d.head.appendChild(s)})(document,__URL__);';
 
 /**
  * A `<script>` element with the loader for `snippetUrl` (which must already carry a query string,

@@ -1,6 +1,6 @@
 /**
  * @module Who is asking: the visitor context of a snippet or decide request, from its query string
- * (`cid`, `sig`, `vid`, `new`, `path`, `country`, `currency`, `locale`) and headers.
+ * (`cid`, `sig`, `vid`, `new`, `path`, `country`, `currency`, `locale`, `consent`) and headers.
  */
 import type { Device } from "./core/config-schema";
 import type { VisitorContext } from "./core/decide";
@@ -33,6 +33,8 @@ export async function resolveVisitor(request: Request, url: URL, secret: string)
     device: deviceOf(request.headers),
     currency: /^[A-Z]{3}$/.test(currency) ? currency : null,
     locale: localeOf(q.get("locale") ?? request.headers.get("accept-language")),
+    // The store's switch: `consent=0` when the visitor has not agreed to analytics.
+    consent: q.get("consent") !== "0",
   };
   return known ? { context } : { context, newVisitorId: visitorId };
 }

@@ -181,6 +181,7 @@ export interface PlacementDecision {
 export interface DecisionBody {
   visitor: { id: string; identified: boolean; returning: boolean; country: string | null; device: string };
   placements: { topbar: PlacementDecision | null; shipping: PlacementDecision | null; returns: PlacementDecision | null };
+  exposures: { campaign: string; experiment: string; variant: string }[];
   newVisitorId?: string;
 }
 
@@ -188,4 +189,5 @@ export interface SnippetPayload {
   site: string;
   decision: Omit<DecisionBody, "newVisitorId">;
   newVisitorId?: string;
+  consent?: false;
 }

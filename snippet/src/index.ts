@@ -7,7 +7,7 @@ import type { Decision, PlacementDecision, RenderedMessage } from "../../src/cor
 import { type Cart, progressText, toCart, watchCart } from "./cart";
 import { guard } from "./guard";
 import { clear, renderInline, renderTopBar, type MessageHandlers } from "./render";
-import { dismissKey, isDismissed, rememberDismissal, save, VISITOR_KEY } from "./storage";
+import { dismissKey, isDismissed, rememberDismissal, save, VISITOR_KEY, withholdConsent } from "./storage";
 import { emit, promote } from "./track";
 
 /** What the Worker passes to `run`. */
@@ -16,10 +16,14 @@ export interface SnippetPayload {
   decision: Decision;
   /** Set when the request carried no visitor id and the server made one up: the runtime keeps it. */
   newVisitorId?: string;
+  /** False when the request said `consent=0`: the runtime stores and sends nothing. */
+  consent?: false;
 }
 
 /** `window.valuebar`: the store's own fields (such as `cart`) stay; the runtime adds `setCart` and `decision`. */
 export interface ValuebarApi {
+  /** The store's consent switch: `false` means store nothing and send nothing (set it before the loader). */
+  consent?: unknown;
   cart?: { total?: unknown; currency?: unknown } | null;
   /** Tells the runtime the cart total in minor units, e.g. `setCart(4250, "EUR")`. */
   setCart?: (total: number, currency?: string) => void;
@@ -53,6 +57,7 @@ interface Shown {
 export function run(payload: SnippetPayload): void {
   guard(() => {
     const { decision, newVisitorId } = payload;
+    if (payload.consent === false || window.valuebar?.consent === false) withholdConsent();
     if (typeof newVisitorId == "string" && newVisitorId) save(VISITOR_KEY, newVisitorId);
 
     const shown: Shown[] = [];

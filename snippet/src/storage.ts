@@ -7,7 +7,15 @@
 export const VISITOR_KEY = "valuebar_vid";
 const DISMISSED_KEY = "valuebar_dismissed";
 
+// False once the store signals no consent: from then on the runtime writes nothing to the browser.
+let consented = true;
+
+export const withholdConsent = (): void => {
+  consented = false;
+};
+
 export function save(key: string, value: string): void {
+  if (!consented) return;
   try {
     localStorage.setItem(key, value);
   } catch {

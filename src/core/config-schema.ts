@@ -95,7 +95,10 @@ export type Message = z.infer<typeof MessageSchema>;
 export const VariantSchema = z.strictObject({
   id: slug,
   weight: z.number().check(z.gte(0), z.lte(100_000)),
-  message: MessageSchema,
+  /** What this variant shows; left out on the control. */
+  message: z.optional(MessageSchema),
+  /** The holdout of an experiment: it sees the placement's default (or nothing), to measure the message's effect. */
+  control: z.optional(z.boolean()),
 });
 export type Variant = z.infer<typeof VariantSchema>;
 
@@ -133,15 +136,34 @@ export const CampaignSchema = z
     ),
     audience: z.optional(AudienceSchema),
     variants: z.array(VariantSchema).check(z.minLength(1), z.maxLength(10)),
+    /** A campaign with two or more weighted variants is an experiment: exposures and conversions are counted. */
+    experiment: z.optional(
+      z.strictObject({
+        /** Change it to restart the experiment: everyone is assigned afresh and counting starts over. */
+        seed: z.optional(slug),
+        /** How long after a unit's first exposure its conversions count; default 72. */
+        conversionWindowHours: z.optional(z.int().check(z.gte(1), z.lte(24 * 90))),
+      }),
+    ),
   })
   .check(
     z.superRefine((campaign, ctx) => {
       const seen = new Set<string>();
+      let controls = 0;
       campaign.variants.forEach((variant, i) => {
         if (seen.has(variant.id)) {
           ctx.addIssue({ code: "custom", path: ["variants", i, "id"], message: `duplicate variant id "${variant.id}"` });
         }
         seen.add(variant.id);
+        if (variant.control) {
+          controls++;
+          if (variant.message) {
+            ctx.addIssue({ code: "custom", path: ["variants", i, "message"], message: "a control shows the placement's default: leave message out" });
+          }
+          if (controls > 1) ctx.addIssue({ code: "custom", path: ["variants", i, "control"], message: "an experiment has at most one control" });
+        } else if (!variant.message) {
+          ctx.addIssue({ code: "custom", path: ["variants", i, "message"], message: 'a variant needs a message, or "control": true' });
+        }
       });
       if (campaign.variants.reduce((sum, v) => sum + v.weight, 0) <= 0) {
         ctx.addIssue({ code: "custom", path: ["variants"], message: "at least one variant needs a weight above 0" });

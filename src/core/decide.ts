@@ -12,8 +12,9 @@
  * placement's default (if any) is shown.
  */
 import { pickVariant } from "./bucket";
-import type { Audience, Campaign, Config, Device, Message, Placement } from "./config-schema";
+import type { Audience, Campaign, Config, Device, Message, Placement, Variant } from "./config-schema";
 import { PLACEMENTS } from "./config-schema";
+import { baselineVariant, experimentKey, isExperiment } from "./experiment";
 import { fillPlaceholders, formatMoneyCached } from "./money";
 
 /** A customer's segments as stored, with an optional end (ms since epoch). */
@@ -38,6 +39,8 @@ export interface VisitorContext {
   currency: string | null;
   /** BCP 47 locale for money formatting. */
   locale: string;
+  /** False when the store signals no consent: the visitor is in no experiment and nothing is counted. */
+  consent: boolean;
 }
 
 export interface RenderedMessage {
@@ -50,12 +53,22 @@ export interface RenderedMessage {
 }
 
 export interface PlacementDecision {
-  /** Null when the placement's default is shown. */
+  /** Null when the placement's default is shown outside any campaign. */
   campaign: string | null;
   /** The campaign's display name, when it has one (GA4 `promotion_name`). */
   name?: string;
   variant: string | null;
+  /** Set on an experiment's control: the message is the placement's default. */
+  control?: true;
   message: RenderedMessage;
+}
+
+/** A unit seeing an experiment's variant (or control), for the Worker to count. */
+export interface Exposure {
+  campaign: string;
+  /** The experiment's key: the campaign id, plus its seed when it has one. */
+  experiment: string;
+  variant: string;
 }
 
 export interface Decision {
@@ -67,6 +80,8 @@ export interface Decision {
     device: Device;
   };
   placements: Record<Placement, PlacementDecision | null>;
+  /** The experiments this decision enrolls the visitor in, one per placement at most. */
+  exposures: Exposure[];
 }
 
 /** The decision when nothing is known or something failed: show nothing. */
@@ -74,6 +89,7 @@ export function emptyDecision(context: VisitorContext): Decision {
   return {
     visitor: visitorSummary(context),
     placements: { topbar: null, shipping: null, returns: null },
+    exposures: [],
   };
 }
 
@@ -88,10 +104,13 @@ export function decide(config: Config, membership: Membership | null, context: V
   const precedence = new Map(config.segments.map((segment, i) => [segment, i]));
   const unit = context.customerId ?? context.visitorId;
   const placements = {} as Record<Placement, PlacementDecision | null>;
+  const exposures: Exposure[] = [];
   for (const placement of PLACEMENTS) {
-    placements[placement] = decidePlacement(config, placement, segments, precedence, unit, context, now);
+    const { shown, exposure } = decidePlacement(config, placement, segments, precedence, unit, context, now);
+    placements[placement] = shown;
+    if (exposure) exposures.push(exposure);
   }
-  return { visitor: visitorSummary(context), placements };
+  return { visitor: visitorSummary(context), placements, exposures };
 }
 
 function visitorSummary(context: VisitorContext): Decision["visitor"] {
@@ -122,23 +141,37 @@ function decidePlacement(
   unit: string,
   context: VisitorContext,
   now: number,
-): PlacementDecision | null {
+): { shown: PlacementDecision | null; exposure?: Exposure } {
   const ranked = config.campaigns
     .map((campaign, index) => ({ campaign, index }))
     .filter(({ campaign }) => campaign.placement === placement && isLive(campaign, now) && matchesAudience(campaign.audience, segments, context))
     .map((entry) => ({ ...entry, rank: segmentRank(entry.campaign.audience, segments, precedence) }))
     .sort((a, b) => a.rank - b.rank || (b.campaign.priority ?? 0) - (a.campaign.priority ?? 0) || a.index - b.index);
 
-  for (const { campaign } of ranked) {
-    const variant = pickVariant(campaign.id, unit, campaign.variants);
-    const message = variant && renderMessage(variant.message, placement, context);
-    if (variant && message) {
-      return { campaign: campaign.id, ...(campaign.name ? { name: campaign.name } : {}), variant: variant.id, message };
-    }
-  }
   const fallback = config.defaults[placement];
-  const message = fallback ? renderMessage(fallback, placement, context) : null;
-  return message ? { campaign: null, variant: null, message } : null;
+  const shownDefault = () => (fallback ? renderMessage(fallback, placement, context) : null);
+  for (const { campaign } of ranked) {
+    const experiment = isExperiment(campaign);
+    const variant = assignedVariant(campaign, experiment, unit, context);
+    if (!variant) continue;
+    const exposure = experiment && context.consent ? { campaign: campaign.id, experiment: experimentKey(campaign), variant: variant.id } : undefined;
+    const named = { campaign: campaign.id, ...(campaign.name ? { name: campaign.name } : {}), variant: variant.id };
+    if (variant.control) {
+      // The holdout sees what the placement shows without this campaign: its default, or nothing.
+      const message = shownDefault();
+      return { shown: message ? { ...named, control: true, message } : null, ...(exposure ? { exposure } : {}) };
+    }
+    const message = variant.message ? renderMessage(variant.message, placement, context) : null;
+    if (message) return { shown: { ...named, message }, ...(exposure ? { exposure } : {}) };
+  }
+  const message = shownDefault();
+  return { shown: message ? { campaign: null, variant: null, message } : null };
+}
+
+/** The unit's variant; a visitor without consent is not enrolled in an experiment and sees its baseline. */
+function assignedVariant(campaign: Campaign, experiment: boolean, unit: string, context: VisitorContext): Variant | undefined {
+  if (experiment && !context.consent) return baselineVariant(campaign);
+  return pickVariant(experimentKey(campaign), unit, campaign.variants);
 }
 
 function isLive(campaign: Campaign, now: number): boolean {

@@ -18,8 +18,8 @@ const JS_HEADERS = {
 };
 
 /** The snippet body: the runtime, then its call with the payload, all inside one function scope. */
-export function snippetBody(site: string, decision: Decision, newVisitorId?: string): string {
-  const payload = { site, decision, ...(newVisitorId ? { newVisitorId } : {}) };
+export function snippetBody(site: string, decision: Decision, newVisitorId?: string, consent = true): string {
+  const payload = { site, decision, ...(newVisitorId ? { newVisitorId } : {}), ...(consent ? {} : { consent: false }) };
   return `(function(){${RUNTIME_JS}\n__vbr.run(${scriptJson(payload)})})();\n`;
 }
 
@@ -39,7 +39,7 @@ export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file{[^/]
     const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url));
     const timing = { "server-timing": serverTiming(served) };
     if (served.kind === "unknown-site") return noop("unknown site", timing);
-    return new Response(snippetBody(site, served.decision, served.newVisitorId), { status: 200, headers: { ...JS_HEADERS, ...timing } });
+    return new Response(snippetBody(site, served.decision, served.newVisitorId, new URL(c.req.url).searchParams.get("consent") !== "0"), { status: 200, headers: { ...JS_HEADERS, ...timing } });
   } catch (error) {
     console.error("valuebar: snippet failed", error);
     return noop("unavailable");

@@ -159,6 +159,31 @@ describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
     }
   });
 
+  it("with window.valuebar.consent = false stores nothing, asks with consent=0 and shows the US test's baseline", async () => {
+    const requested: string[] = [];
+    for (let load = 0; load < 3; load++) {
+      const { page, problems, context } = await visit("as=anonymous&country=US", (ctx) =>
+        ctx.addInitScript(() => {
+          (window as unknown as { valuebar: { consent: boolean } }).valuebar = { consent: false };
+        }),
+      );
+      page.on("request", (request) => requested.push(request.url()));
+      await page.reload();
+      await page.waitForFunction(() => document.querySelector('[data-valuebar-placement="topbar"]') !== null);
+      expect(await page.evaluate(() => (window as unknown as { valuebar: { decision: { placements: { topbar: { variant: string } } } } }).valuebar.decision.placements.topbar.variant)).toBe("a");
+      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+      expect(await context.cookies()).toEqual([]);
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+    const snippetLoads = requested.filter((url) => url.includes("/v1/s/demo.js"));
+    expect(snippetLoads).toHaveLength(3);
+    for (const url of snippetLoads) {
+      expect(new URL(url).searchParams.get("consent")).toBe("0");
+      expect(new URL(url).searchParams.has("vid")).toBe(false);
+    }
+  });
+
   it("a new visitor gets a visitor id in the store's own storage and keeps it", async () => {
     const { page, context } = await visit("as=anonymous&country=US");
     const first = await page.evaluate(() => localStorage.getItem("valuebar_vid"));

@@ -21,6 +21,7 @@ export function decisionWith(placements: Partial<Placements>): Decision {
   return {
     visitor: { id: "v_fixture", identified: false, returning: false, country: "DE", device: "desktop" },
     placements: { topbar: null, shipping: null, returns: null, ...placements },
+    exposures: [],
   };
 }
 

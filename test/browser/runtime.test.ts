@@ -362,6 +362,21 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       expect(await readTopBar(page)).toMatchObject({ text: "Campaign autumn" });
     });
 
+    test.each([
+      ["the Worker's payload says consent: false", "", { consent: false as const }],
+      ["the store set window.valuebar.consent = false", "<script>window.valuebar = { consent: false };</script>", {}],
+    ])("stores nothing when %s: no visitor id, dismissals for this page only", async (_name, head, extra) => {
+      const { page } = await open(
+        storePage({ head, payload: payloadWith({ topbar: campaign({ text: "Hello", dismissible: true }) }, { newVisitorId: "v_new_visitor", ...extra }) }),
+      );
+      await page.click("[data-valuebar-placement=topbar] button");
+      expect(await readTopBar(page)).toBeNull();
+      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+      await page.reload();
+      expect(await readTopBar(page)).toMatchObject({ text: "Hello" });
+      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    });
+
     test("works with storage blocked: the message goes, nothing breaks", async () => {
       const { page } = await open(
         storePage({ payload: payloadWith({ topbar: campaign({ text: "Hello", dismissible: true }) }, { newVisitorId: "v_new" }) }),

@@ -241,6 +241,36 @@ describe("rejected configs name the field and what to do", () => {
   });
 });
 
+describe("experiments", () => {
+  const variants = (...list: object[]) => ({ campaign: { variants: list } });
+
+  it("accepts a control without a message, a seed and a conversion window", () => {
+    const config = configWith({
+      ...variants({ id: "control", weight: 10, control: true }, { id: "a", weight: 45, message: { text: "A" } }, { id: "b", weight: 45, message: { text: "B" } }),
+    }) as { campaigns: Record<string, unknown>[] };
+    (config.campaigns[0] as Record<string, unknown>).experiment = { seed: "restart-2", conversionWindowHours: 48 };
+    expect(parseConfig(config).ok).toBe(true);
+  });
+
+  it.each<[string, object[], string, string]>([
+    ["a control with a message", [{ id: "control", weight: 10, control: true, message: { text: "No" } }, { id: "a", weight: 90, message: { text: "A" } }], "campaigns.0.variants.0.message", "a control shows the placement's default: leave message out"],
+    ["a variant without a message", [{ id: "a", weight: 50 }, { id: "b", weight: 50, message: { text: "B" } }], "campaigns.0.variants.0.message", 'a variant needs a message, or "control": true'],
+    ["two controls", [{ id: "c1", weight: 10, control: true }, { id: "c2", weight: 10, control: true }, { id: "a", weight: 80, message: { text: "A" } }], "campaigns.0.variants.1.control", "an experiment has at most one control"],
+  ])("rejects %s at its path", (_name, list, path, message) => {
+    expect(issuesOf(configWith(variants(...list)))).toContainEqual({ path, message });
+  });
+
+  it.each([
+    [{ seed: "Not A Slug" }, "campaigns.0.experiment.seed"],
+    [{ conversionWindowHours: 0 }, "campaigns.0.experiment.conversionWindowHours"],
+    [{ conversionWindowHours: 1.5 }, "campaigns.0.experiment.conversionWindowHours"],
+    [{ conversionWindowHours: 24 * 91 }, "campaigns.0.experiment.conversionWindowHours"],
+    [{ window: 3 }, "campaigns.0.experiment"],
+  ])("rejects the experiment settings %j", (experiment, path) => {
+    expect(issuesOf(configWith({ campaign: { experiment } })).map((i) => i.path)).toContain(path);
+  });
+});
+
 describe("the JSON Schema", () => {
   it("describes campaigns and survives JSON serialisation", () => {
     const schema = configJsonSchema();

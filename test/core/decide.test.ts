@@ -8,6 +8,7 @@ import type { Audience, Config, ConfigInput } from "../../src/core/config-schema
 import { parseConfig } from "../../src/core/config-schema";
 import type { Membership, VisitorContext } from "../../src/core/decide";
 import { decide } from "../../src/core/decide";
+import { bucketOf } from "../../src/core/bucket";
 import demoJson from "../../src/demo/config.json";
 import vectors from "./bucket-vectors.json";
 
@@ -32,6 +33,7 @@ function visitor(overrides: Partial<VisitorContext> = {}): VisitorContext {
     device: "desktop",
     currency: null,
     locale: "en-US",
+    consent: true,
     ...overrides,
   };
 }
@@ -434,6 +436,113 @@ describe("variant", () => {
     for (let i = 0; i < 20; i++) {
       expect(variantOf({ customerId: "cust-42", visitorId: `device-${i}`, device: i % 2 ? "mobile" : "tablet" })).toBe(first);
     }
+  });
+});
+
+describe("experiments", () => {
+  /** A 20% holdout against two messages, with a default topbar for the holdout to see. */
+  const withHoldout = (extra: Partial<CampaignInput> = {}, defaultTopbar: unknown = { text: "Default bar" }) =>
+    configOf({
+      campaigns: [
+        topbar("sale", {
+          variants: [
+            { id: "control", weight: 20, control: true },
+            { id: "a", weight: 40, message: { text: "Sale A" } },
+            { id: "b", weight: 40, message: { text: "Sale B" } },
+          ],
+          ...extra,
+        }),
+        topbar("fallback-campaign", { priority: -1 }),
+      ],
+      defaults: { topbar: defaultTopbar },
+    });
+  /** Visitor ids that land in each range of a 20/40/40 split for bucketing key `key`. */
+  const visitorsIn = (key: string) => {
+    const ids = Array.from({ length: 400 }, (_, i) => `visitor-${i}`);
+    return {
+      control: ids.filter((id) => bucketOf(key, id) < 0.2),
+      a: ids.filter((id) => bucketOf(key, id) >= 0.2 && bucketOf(key, id) < 0.6),
+      b: ids.filter((id) => bucketOf(key, id) >= 0.6),
+    };
+  };
+
+  it("shows the control the placement's default, not the next campaign, and counts it as the control", () => {
+    const config = withHoldout();
+    for (const visitorId of visitorsIn("sale").control.slice(0, 20)) {
+      const decision = decide(config, null, visitor({ visitorId }), NOW);
+      expect(decision.placements.topbar).toEqual({ campaign: "sale", variant: "control", control: true, message: { text: "Default bar", dismissible: true } });
+      expect(decision.exposures).toEqual([{ campaign: "sale", experiment: "sale", variant: "control" }]);
+    }
+  });
+
+  it("shows the control nothing when the placement has no default, and still counts the exposure", () => {
+    const config = withHoldout({}, null);
+    const visitorId = visitorsIn("sale").control[0] ?? "";
+    const decision = decide(config, null, visitor({ visitorId }), NOW);
+    expect(decision.placements.topbar).toBeNull();
+    expect(decision.exposures).toEqual([{ campaign: "sale", experiment: "sale", variant: "control" }]);
+  });
+
+  it("shows each treatment its message and records one exposure for it", () => {
+    const config = withHoldout();
+    const { a, b } = visitorsIn("sale");
+    for (const [ids, variant, text] of [
+      [a, "a", "Sale A"],
+      [b, "b", "Sale B"],
+    ] as const) {
+      for (const visitorId of ids.slice(0, 10)) {
+        const decision = decide(config, null, visitor({ visitorId }), NOW);
+        expect(decision.placements.topbar).toMatchObject({ campaign: "sale", variant, message: { text } });
+        expect(decision.exposures).toEqual([{ campaign: "sale", experiment: "sale", variant }]);
+      }
+    }
+  });
+
+  it("records no exposure for a campaign with one weighted variant: it is not an experiment", () => {
+    const config = configOf({ campaigns: [topbar("plain", { variants: [{ id: "a", weight: 1, message: { text: "Hi" } }, { id: "b", weight: 0, message: { text: "Off" } }] })] });
+    const decision = decide(config, null, visitor(), NOW);
+    expect(decision.placements.topbar?.variant).toBe("a");
+    expect(decision.exposures).toEqual([]);
+  });
+
+  it("enrolls nobody without consent: the baseline is shown and nothing is counted", () => {
+    const config = withHoldout();
+    const { a, b } = visitorsIn("sale");
+    for (const visitorId of [...a.slice(0, 10), ...b.slice(0, 10)]) {
+      const decision = decide(config, null, visitor({ visitorId, consent: false }), NOW);
+      expect(decision.placements.topbar).toMatchObject({ campaign: "sale", variant: "control", control: true, message: { text: "Default bar" } });
+      expect(decision.exposures).toEqual([]);
+    }
+    // Without a control, the baseline is the first weighted variant.
+    const noControl = configOf({ campaigns: [topbar("ab", { variants: [{ id: "off", weight: 0, message: { text: "Off" } }, { id: "a", weight: 1, message: { text: "A" } }, { id: "b", weight: 1, message: { text: "B" } }] })] });
+    for (const visitorId of b.slice(0, 10)) {
+      expect(decide(noControl, null, visitor({ visitorId, consent: false }), NOW).placements.topbar?.variant).toBe("a");
+    }
+  });
+
+  it("restarts with a new seed: units are bucketed afresh and counted under a new experiment key", () => {
+    const config = withHoldout({ experiment: { seed: "run-2" } });
+    const before = visitorsIn("sale");
+    const after = visitorsIn("sale:run-2");
+    for (const [variant, ids] of Object.entries(after)) {
+      for (const visitorId of ids.slice(0, 10)) {
+        expect(decide(config, null, visitor({ visitorId }), NOW).exposures).toEqual([{ campaign: "sale", experiment: "sale:run-2", variant }]);
+      }
+    }
+    // A new assignment, not the old one: a good share of units change variant.
+    const moved = Object.entries(before).flatMap(([variant, ids]) => ids.filter((id) => !(after[variant as keyof typeof after] ?? []).includes(id)));
+    expect(moved.length).toBeGreaterThan(100);
+  });
+
+  it("moves only the units whose bucket changes range when weights change mid-test", () => {
+    const even = configOf({ campaigns: [topbar("ab", { variants: [{ id: "a", weight: 50, message: { text: "A" } }, { id: "b", weight: 50, message: { text: "B" } }] })] });
+    const skewed = configOf({ campaigns: [topbar("ab", { variants: [{ id: "a", weight: 70, message: { text: "A" } }, { id: "b", weight: 30, message: { text: "B" } }] })] });
+    const ids = Array.from({ length: 1000 }, (_, i) => `visitor-${i}`);
+    const variantIn = (config: Config, visitorId: string) => decide(config, null, visitor({ visitorId }), NOW).placements.topbar?.variant;
+    const moved = ids.filter((id) => variantIn(even, id) !== variantIn(skewed, id));
+    // Exactly those with a bucket in [0.5, 0.7) move, and only from b to a.
+    expect(moved).toEqual(ids.filter((id) => bucketOf("ab", id) >= 0.5 && bucketOf("ab", id) < 0.7));
+    for (const id of moved) expect([variantIn(even, id), variantIn(skewed, id)]).toEqual(["b", "a"]);
   });
 });
 

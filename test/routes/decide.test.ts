@@ -47,7 +47,7 @@ afterEach(() => {
 });
 
 describe("decide: happy path", () => {
-  it("answers {visitor, placements: {topbar, shipping, returns}} with no-store and CORS headers", async () => {
+  it("answers {visitor, placements: {topbar, shipping, returns}, exposures} with no-store and CORS headers", async () => {
     const site = await seedStore();
     const vid = newVisitorId();
     const { res, body } = await decide(site, `vid=${vid}&country=DE`);
@@ -62,6 +62,7 @@ describe("decide: happy path", () => {
         shipping: { campaign: null, variant: null, message: { text: TEXT.defaultShippingEur, dismissible: false } },
         returns: null,
       },
+      exposures: [],
     });
   });
 

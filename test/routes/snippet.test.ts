@@ -180,6 +180,30 @@ describe("snippet: happy path", () => {
   });
 });
 
+describe("snippet: consent", () => {
+  it("enrolls a VIP in the vip-express experiment and counts the exposure when consent is not withheld", async () => {
+    const site = await seedStore();
+    const shot = await snippet(site, await visitorQuery({ cid: CUSTOMER.vip, vid: newVisitorId() }));
+    const { decision } = decided(shot);
+    expect(decision.exposures).toEqual([{ campaign: "vip-express", experiment: "vip-express", variant: decision.placements.topbar?.variant }]);
+    expect(shot.payload?.consent).toBeUndefined();
+  });
+
+  it("with consent=0 enrolls nobody: the baseline variant, no exposure, no visitor id handed out, and says so to the runtime", async () => {
+    const site = await seedStore();
+    for (let i = 0; i < 8; i++) {
+      const shot = await snippet(site, `${await visitorQuery({ cid: CUSTOMER.vip, vid: newVisitorId() })}&consent=0`);
+      const payload = decided(shot);
+      expect(payload.decision.placements.topbar).toMatchObject({ campaign: "vip-express", variant: "express" });
+      expect(payload.decision.exposures).toEqual([]);
+      expect(payload.consent).toBe(false);
+    }
+    const fresh = decided(await snippet(site, "consent=0"));
+    expect(fresh.newVisitorId).toBeUndefined();
+    expect(decided(await snippet(site, "")).newVisitorId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+  });
+});
+
 describe("snippet: errors and fail-open", () => {
   it("answers an unknown site with 200 and JavaScript that does nothing", async () => {
     const shot = await snippet(newSite("nowhere"), "vid=visitor-0001");
