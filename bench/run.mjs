@@ -109,11 +109,12 @@ async function startWorker(bundlePath, secrets) {
           env: {
             KV: { type: "kv", id: "bench-kv" },
             SITE_ADMIN: { type: "durable-object", worker: name, exportName: "SiteAdmin" },
+            EXPERIMENTS: { type: "durable-object", worker: name, exportName: "ExperimentShard" },
             ADMIN_TOKEN: { type: "text", value: secrets.ADMIN_TOKEN },
             SIGNING_SECRET: { type: "text", value: secrets.SIGNING_SECRET },
             DEMO_STORE: { type: "text", value: "on" },
           },
-          exports: { SiteAdmin: { type: "durable-object", storage: "sqlite" } },
+          exports: { SiteAdmin: { type: "durable-object", storage: "sqlite" }, ExperimentShard: { type: "durable-object", storage: "sqlite" } },
         },
         // A workerd socket straight to the Worker, as with plain `workerd serve`: Miniflare's own entry worker
         // (its dev front door on mf.ready's URL) costs about as much CPU per request as the bare route itself.

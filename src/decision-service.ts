@@ -6,6 +6,7 @@
 import type { Decision, Membership } from "./core/decide";
 import { decide, emptyDecision } from "./core/decide";
 import type { Env } from "./env";
+import { exposuresToLog, logExposures } from "./storage/experiments";
 import { readLiveConfig } from "./storage/live-config";
 import { readMembership } from "./storage/memberships";
 import { resolveVisitor } from "./visitor";
@@ -18,7 +19,17 @@ export type ServedDecision =
   | { kind: "unknown-site"; kvReads: number }
   | { kind: "decision"; decision: Decision; newVisitorId?: string; kvReads: number; degraded: boolean };
 
-export async function serveDecision(env: Env, site: string, request: Request, url: URL): Promise<ServedDecision> {
+/**
+ * The decision for this request. Its experiment exposures are written in the background through `waitUntil`
+ * (the runtime's `ctx.waitUntil`), so counting never delays the answer.
+ */
+export async function serveDecision(
+  env: Env,
+  site: string,
+  request: Request,
+  url: URL,
+  waitUntil: (work: Promise<unknown>) => void,
+): Promise<ServedDecision> {
   const [visitor, read] = await Promise.all([
     resolveVisitor(request, url, env.SIGNING_SECRET),
     readLiveConfig(env.KV, site, CONFIG_TIMEOUT_MS),
@@ -44,7 +55,11 @@ export async function serveDecision(env: Env, site: string, request: Request, ur
     }
   }
   try {
-    return { kind: "decision", decision: decide(live.config, membership, context, Date.now()), kvReads, degraded, ...extra };
+    const now = Date.now();
+    const decision = decide(live.config, membership, context, now);
+    const exposures = exposuresToLog(site, decision.exposures, context, now);
+    if (exposures.length > 0) waitUntil(logExposures(env, site, exposures, context, now));
+    return { kind: "decision", decision, kvReads, degraded, ...extra };
   } catch (error) {
     // Only a config that bypassed validation can get here; the store still gets a valid, empty answer.
     console.error(`valuebar: decision failed for site ${site}`, error);

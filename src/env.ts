@@ -3,6 +3,7 @@
  * deployment answers a clear BAD_ENVIRONMENT instead of failing somewhere deep inside.
  */
 import * as z from "zod/mini";
+import type { ExperimentShard } from "./storage/experiment-shard";
 import type { SiteAdmin } from "./storage/site-admin";
 
 export interface Env {
@@ -10,6 +11,8 @@ export interface Env {
   KV: KVNamespace;
   /** One object per site: config versions (SQLite) and the writer of imports. */
   SITE_ADMIN: DurableObjectNamespace<SiteAdmin>;
+  /** Experiment counts: one object per (site, experiment, shard), see storage/experiment-shard.ts. */
+  EXPERIMENTS: DurableObjectNamespace<ExperimentShard>;
   /** Bearer token for /admin routes (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** Key of the customer-id signatures and of the membership keys (`wrangler secret put SIGNING_SECRET`). */
@@ -34,7 +37,9 @@ export function environmentProblem(env: Env): string | null {
     problem = result.success
       ? null
       : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    if (!env.KV || !env.SITE_ADMIN) problem = [problem, "KV and SITE_ADMIN bindings are required"].filter(Boolean).join("; ");
+    if (!env.KV || !env.SITE_ADMIN || !env.EXPERIMENTS) {
+      problem = [problem, "KV, SITE_ADMIN and EXPERIMENTS bindings are required"].filter(Boolean).join("; ");
+    }
     checked.set(env, problem);
   }
   return problem;

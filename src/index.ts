@@ -13,6 +13,7 @@ import { decideRoutes } from "./routes/decide";
 import { schemaRoutes } from "./routes/schema";
 import { snippetRoutes } from "./routes/snippet";
 
+export { ExperimentShard } from "./storage/experiment-shard";
 export { SiteAdmin } from "./storage/site-admin";
 
 const app = new Hono<{ Bindings: Env }>();

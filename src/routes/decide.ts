@@ -11,7 +11,7 @@ import { SITE_ID } from "../storage/keys";
 export const decideRoutes = new Hono<{ Bindings: Env }>().get("/v1/decide/:site", requireEnvironment, async (c) => {
   const site = c.req.param("site");
   if (!SITE_ID.test(site)) throw new ApiError("NOT_FOUND", `no site "${site}"`);
-  const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url));
+  const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url), (work) => c.executionCtx.waitUntil(work));
   if (served.kind === "unknown-site") throw new ApiError("NOT_FOUND", `no site "${site}"`);
   c.header("cache-control", "private, no-store");
   c.header("access-control-allow-origin", "*");

@@ -36,7 +36,7 @@ export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file{[^/]
     return noop("unavailable");
   }
   try {
-    const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url));
+    const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url), (work) => c.executionCtx.waitUntil(work));
     const timing = { "server-timing": serverTiming(served) };
     if (served.kind === "unknown-site") return noop("unknown site", timing);
     return new Response(snippetBody(site, served.decision, served.newVisitorId, new URL(c.req.url).searchParams.get("consent") !== "0"), { status: 200, headers: { ...JS_HEADERS, ...timing } });

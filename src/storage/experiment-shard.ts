@@ -1,0 +1,185 @@
+/**
+ * @module ExperimentShard: one Durable Object per (site, experiment, shard), with SQLite storage. A unit (a
+ * keyed hash of the customer id, else of the visitor id: never the raw id) always lands in the same shard, so
+ * each shard alone can dedupe its units' exposures, orders and events, and the results add the shards up.
+ *
+ * Why EXPERIMENT_SHARDS = 16: one Durable Object runs one request at a time and does a few thousand small
+ * SQLite writes a second; 16 of them take tens of thousands of exposures and events a second for one hot
+ * experiment, while the results only have 16 objects to ask.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+
+export const EXPERIMENT_SHARDS = 16;
+
+/** Events one unit may send to one experiment per hour; more are refused, counted nowhere. */
+export const EVENTS_PER_UNIT_PER_HOUR = 60;
+
+export interface ExposureRecord {
+  unit: string;
+  variant: string;
+  at: number;
+}
+
+export type ShardEvent =
+  | { kind: "click" | "dismiss"; unit: string; variant: string; at: number; windowMs: number }
+  | { kind: "add_to_cart"; unit: string; at: number; windowMs: number }
+  | { kind: "purchase"; unit: string; at: number; windowMs: number; orderId: string; value: number; currency: string };
+
+/** What became of an event: only "counted" changed anything. */
+export type EventOutcome = "counted" | "not_exposed" | "outside_window" | "duplicate_order" | "rate_limited";
+
+export interface VariantAggregate {
+  variant: string;
+  /** Units seen in this variant only. */
+  units: number;
+  clicked: number;
+  addedToCart: number;
+  purchased: number;
+  firstExposure: number;
+  lastExposure: number;
+}
+
+export interface RevenueAggregate {
+  variant: string;
+  currency: string;
+  /** Sum over units of each unit's revenue, and of its square (for the variance). */
+  sum: number;
+  sumSquares: number;
+}
+
+export interface ShardAggregates {
+  variants: VariantAggregate[];
+  revenue: RevenueAggregate[];
+  /** Units seen in more than one variant: left out of every figure above. */
+  multipleVariantUnits: number;
+}
+
+interface UnitRow {
+  variant: string;
+  first_at: number;
+  rate_start: number;
+  rate_count: number;
+  [key: string]: SqlStorageValue;
+}
+
+const HOUR_MS = 3_600_000;
+
+export class ExperimentShard extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS units (
+      unit TEXT PRIMARY KEY,
+      variant TEXT NOT NULL,
+      first_at INTEGER NOT NULL,
+      last_at INTEGER NOT NULL,
+      multiple INTEGER NOT NULL DEFAULT 0,
+      clicked INTEGER NOT NULL DEFAULT 0,
+      added INTEGER NOT NULL DEFAULT 0,
+      purchased INTEGER NOT NULL DEFAULT 0,
+      rate_start INTEGER NOT NULL DEFAULT 0,
+      rate_count INTEGER NOT NULL DEFAULT 0
+    )`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS orders (
+      order_id TEXT PRIMARY KEY,
+      unit TEXT NOT NULL,
+      value REAL NOT NULL,
+      currency TEXT NOT NULL,
+      at INTEGER NOT NULL
+    )`);
+  }
+
+  /** Records exposures: a unit's first one fixes its variant and time; another variant flags the unit. */
+  expose(records: ExposureRecord[]): number {
+    for (const { unit, variant, at } of records) {
+      this.sql.exec(
+        `INSERT INTO units (unit, variant, first_at, last_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (unit) DO UPDATE SET
+           last_at = MAX(last_at, excluded.last_at),
+           multiple = multiple OR (variant <> excluded.variant)`,
+        unit,
+        variant,
+        at,
+        at,
+      );
+    }
+    return records.length;
+  }
+
+  /** Counts one event for a unit exposed to the experiment, inside its conversion window. */
+  record(event: ShardEvent): EventOutcome {
+    const row = this.sql.exec<UnitRow>("SELECT variant, first_at, rate_start, rate_count FROM units WHERE unit = ?", event.unit).toArray()[0];
+    if (!row) return "not_exposed";
+    const inWindow = row.rate_start + HOUR_MS > event.at;
+    if (inWindow && row.rate_count >= EVENTS_PER_UNIT_PER_HOUR) return "rate_limited";
+    this.sql.exec(
+      "UPDATE units SET rate_start = ?, rate_count = ? WHERE unit = ?",
+      inWindow ? row.rate_start : event.at,
+      inWindow ? row.rate_count + 1 : 1,
+      event.unit,
+    );
+    if (event.at < row.first_at || event.at > row.first_at + event.windowMs) return "outside_window";
+
+    switch (event.kind) {
+      case "click":
+        this.sql.exec("UPDATE units SET clicked = 1, multiple = multiple OR (variant <> ?) WHERE unit = ?", event.variant, event.unit);
+        return "counted";
+      case "dismiss":
+        this.sql.exec("UPDATE units SET multiple = multiple OR (variant <> ?) WHERE unit = ?", event.variant, event.unit);
+        return "counted";
+      case "add_to_cart":
+        this.sql.exec("UPDATE units SET added = 1 WHERE unit = ?", event.unit);
+        return "counted";
+      case "purchase": {
+        const known = this.sql.exec("SELECT 1 FROM orders WHERE order_id = ?", event.orderId).toArray().length > 0;
+        if (known) return "duplicate_order";
+        this.ctx.storage.transactionSync(() => {
+          this.sql.exec(
+            "INSERT INTO orders (order_id, unit, value, currency, at) VALUES (?, ?, ?, ?, ?)",
+            event.orderId,
+            event.unit,
+            event.value,
+            event.currency,
+            event.at,
+          );
+          this.sql.exec("UPDATE units SET purchased = 1 WHERE unit = ?", event.unit);
+        });
+        return "counted";
+      }
+    }
+  }
+
+  /** Per-variant sums of this shard, units seen in several variants left out. */
+  aggregates(): ShardAggregates {
+    const variants = this.sql
+      .exec<{ variant: string; units: number; clicked: number; added: number; purchased: number; first: number; last: number }>(
+        `SELECT variant, COUNT(*) AS units, SUM(clicked) AS clicked, SUM(added) AS added, SUM(purchased) AS purchased,
+                MIN(first_at) AS first, MAX(last_at) AS last
+         FROM units WHERE multiple = 0 GROUP BY variant ORDER BY variant`,
+      )
+      .toArray()
+      .map((r) => ({
+        variant: r.variant,
+        units: r.units,
+        clicked: r.clicked,
+        addedToCart: r.added,
+        purchased: r.purchased,
+        firstExposure: r.first,
+        lastExposure: r.last,
+      }));
+    const revenue = this.sql
+      .exec<{ variant: string; currency: string; sum: number; squares: number }>(
+        `SELECT u.variant AS variant, o.currency AS currency, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares
+         FROM (SELECT unit, currency, SUM(value) AS total FROM orders GROUP BY unit, currency) AS o
+         JOIN units AS u ON u.unit = o.unit
+         WHERE u.multiple = 0 GROUP BY u.variant, o.currency ORDER BY u.variant, o.currency`,
+      )
+      .toArray()
+      .map((r) => ({ variant: r.variant, currency: r.currency, sum: r.sum, sumSquares: r.squares }));
+    const multipleVariantUnits = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM units WHERE multiple = 1").one().n;
+    return { variants, revenue, multipleVariantUnits };
+  }
+}

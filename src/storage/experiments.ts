@@ -1,0 +1,92 @@
+/**
+ * @module Where an experiment's counts live and how the Worker writes them: a unit's key (an HMAC of the
+ * customer or visitor id, so no raw id reaches storage), its shard, and the shard objects of an experiment.
+ */
+import { fnv1a32 } from "../core/bucket";
+import type { Exposure, VisitorContext } from "../core/decide";
+import type { Env } from "../env";
+import { hmacHex } from "../http/crypto";
+import type { ShardAggregates } from "./experiment-shard";
+import { EXPERIMENT_SHARDS } from "./experiment-shard";
+
+/** The stored identity of a unit: customers and anonymous visitors never collide, and neither is readable. */
+export function unitKey(secret: string, context: Pick<VisitorContext, "customerId" | "visitorId">): Promise<string> {
+  const unit = context.customerId !== null ? `customer\n${context.customerId}` : `visitor\n${context.visitorId}`;
+  return hmacHex(secret, `unit\n${unit}`);
+}
+
+export function shardOf(unit: string): number {
+  return fnv1a32(unit) % EXPERIMENT_SHARDS;
+}
+
+export function experimentShard(env: Env, site: string, experiment: string, shard: number) {
+  return env.EXPERIMENTS.get(env.EXPERIMENTS.idFromName(`${site}\n${experiment}\n${shard}`));
+}
+
+// Isolate-wide: exposures this isolate wrote lately. A visitor's next page views repeat the same exposure; the
+// shard would dedupe them anyway, so skipping them saves a write (and an HMAC) per page view. Only the unit's
+// last exposure time is less precise for it, by at most RECENT_MS.
+const recent = new Map<string, number>();
+const RECENT_MS = 10 * 60_000;
+const RECENT_MAX = 50_000;
+
+/** The exposures not written by this isolate within RECENT_MS, now marked as written. */
+export function exposuresToLog(site: string, exposures: readonly Exposure[], context: VisitorContext, now: number): Exposure[] {
+  const unit = context.customerId !== null ? `c\n${context.customerId}` : `v\n${context.visitorId}`;
+  return exposures.filter((e) => {
+    const key = `${site}\n${e.experiment}\n${e.variant}\n${unit}`;
+    const at = recent.get(key);
+    if (at !== undefined && now - at < RECENT_MS) return false;
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(key, now);
+    return true;
+  });
+}
+
+/** Writes a decision's exposures; meant for `waitUntil`, so it logs failures instead of throwing. */
+export async function logExposures(env: Env, site: string, exposures: readonly Exposure[], context: VisitorContext, at: number): Promise<void> {
+  if (exposures.length === 0) return;
+  try {
+    const unit = await unitKey(env.SIGNING_SECRET, context);
+    const shard = shardOf(unit);
+    await Promise.all(exposures.map((e) => experimentShard(env, site, e.experiment, shard).expose([{ unit, variant: e.variant, at }])));
+  } catch (error) {
+    console.error(`valuebar: exposures of site ${site} not recorded`, error);
+  }
+}
+
+/** Every shard's sums for one experiment, added up per variant (and per variant and currency for revenue). */
+export async function experimentAggregates(env: Env, site: string, experiment: string): Promise<ShardAggregates> {
+  const shards = await Promise.all(
+    Array.from({ length: EXPERIMENT_SHARDS }, (_, shard) => experimentShard(env, site, experiment, shard).aggregates()),
+  );
+  const variants = new Map<string, ShardAggregates["variants"][number]>();
+  const revenue = new Map<string, ShardAggregates["revenue"][number]>();
+  let multipleVariantUnits = 0;
+  for (const shard of shards) {
+    multipleVariantUnits += shard.multipleVariantUnits;
+    for (const v of shard.variants) {
+      const sum = variants.get(v.variant);
+      variants.set(
+        v.variant,
+        sum
+          ? {
+              variant: v.variant,
+              units: sum.units + v.units,
+              clicked: sum.clicked + v.clicked,
+              addedToCart: sum.addedToCart + v.addedToCart,
+              purchased: sum.purchased + v.purchased,
+              firstExposure: Math.min(sum.firstExposure, v.firstExposure),
+              lastExposure: Math.max(sum.lastExposure, v.lastExposure),
+            }
+          : { ...v },
+      );
+    }
+    for (const r of shard.revenue) {
+      const key = `${r.variant}\n${r.currency}`;
+      const sum = revenue.get(key);
+      revenue.set(key, sum ? { ...sum, sum: sum.sum + r.sum, sumSquares: sum.sumSquares + r.sumSquares } : { ...r });
+    }
+  }
+  return { variants: [...variants.values()], revenue: [...revenue.values()], multipleVariantUnits };
+}

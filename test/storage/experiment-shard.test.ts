@@ -1,0 +1,115 @@
+/**
+ * @module ExperimentShard, called as the Worker calls it (RPC on a real Durable Object with SQLite): a unit's
+ * first exposure fixes its variant, a second variant flags it, events count only for exposed units inside the
+ * conversion window, an order id counts once, and one unit cannot flood the counts.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { EVENTS_PER_UNIT_PER_HOUR } from "../../src/storage/experiment-shard";
+
+const HOUR = 3_600_000;
+const WINDOW = 72 * HOUR;
+const T0 = Date.parse("2026-11-20T10:00:00Z");
+
+function freshShard() {
+  return env.EXPERIMENTS.get(env.EXPERIMENTS.idFromName(`test\n${crypto.randomUUID()}\n0`));
+}
+
+describe("exposures", () => {
+  it("counts a unit once, in the variant of its first exposure, with first and last exposure times", async () => {
+    const shard = freshShard();
+    await shard.expose([
+      { unit: "u1", variant: "a", at: T0 },
+      { unit: "u1", variant: "a", at: T0 + HOUR },
+      { unit: "u2", variant: "b", at: T0 + 2 * HOUR },
+    ]);
+    await shard.expose([{ unit: "u1", variant: "a", at: T0 + 3 * HOUR }]);
+    const { variants, multipleVariantUnits } = await shard.aggregates();
+    expect(variants).toEqual([
+      { variant: "a", units: 1, clicked: 0, addedToCart: 0, purchased: 0, firstExposure: T0, lastExposure: T0 + 3 * HOUR },
+      { variant: "b", units: 1, clicked: 0, addedToCart: 0, purchased: 0, firstExposure: T0 + 2 * HOUR, lastExposure: T0 + 2 * HOUR },
+    ]);
+    expect(multipleVariantUnits).toBe(0);
+  });
+
+  it("flags a unit seen in two variants and leaves it out of every figure", async () => {
+    const shard = freshShard();
+    await shard.expose([
+      { unit: "u1", variant: "a", at: T0 },
+      { unit: "u2", variant: "a", at: T0 },
+      { unit: "u1", variant: "b", at: T0 + HOUR },
+    ]);
+    await shard.record({ kind: "purchase", unit: "u1", at: T0 + 2 * HOUR, windowMs: WINDOW, orderId: "o1", value: 50, currency: "EUR" });
+    const { variants, revenue, multipleVariantUnits } = await shard.aggregates();
+    expect(variants.map((v) => [v.variant, v.units, v.purchased])).toEqual([["a", 1, 0]]);
+    expect(revenue).toEqual([]);
+    expect(multipleVariantUnits).toBe(1);
+  });
+
+  it("flags a unit that clicks another variant than the one it was exposed to", async () => {
+    const shard = freshShard();
+    await shard.expose([{ unit: "u1", variant: "a", at: T0 }]);
+    expect(await shard.record({ kind: "click", unit: "u1", variant: "b", at: T0 + 1000, windowMs: WINDOW })).toBe("counted");
+    expect((await shard.aggregates()).multipleVariantUnits).toBe(1);
+  });
+});
+
+describe("events", () => {
+  it("counts clicks, adds to cart and purchases per unit, and revenue per unit and currency", async () => {
+    const shard = freshShard();
+    await shard.expose([
+      { unit: "u1", variant: "a", at: T0 },
+      { unit: "u2", variant: "a", at: T0 },
+      { unit: "u3", variant: "b", at: T0 },
+    ]);
+    const at = T0 + HOUR;
+    expect(await shard.record({ kind: "click", unit: "u1", variant: "a", at, windowMs: WINDOW })).toBe("counted");
+    expect(await shard.record({ kind: "click", unit: "u1", variant: "a", at: at + 1, windowMs: WINDOW })).toBe("counted");
+    expect(await shard.record({ kind: "add_to_cart", unit: "u2", at, windowMs: WINDOW })).toBe("counted");
+    expect(await shard.record({ kind: "purchase", unit: "u1", at, windowMs: WINDOW, orderId: "o1", value: 30, currency: "EUR" })).toBe("counted");
+    expect(await shard.record({ kind: "purchase", unit: "u1", at, windowMs: WINDOW, orderId: "o2", value: 10, currency: "EUR" })).toBe("counted");
+    expect(await shard.record({ kind: "purchase", unit: "u2", at, windowMs: WINDOW, orderId: "o3", value: 5, currency: "EUR" })).toBe("counted");
+    expect(await shard.record({ kind: "purchase", unit: "u3", at, windowMs: WINDOW, orderId: "o4", value: 99, currency: "USD" })).toBe("counted");
+    const { variants, revenue } = await shard.aggregates();
+    expect(variants.map(({ variant, units, clicked, addedToCart, purchased }) => ({ variant, units, clicked, addedToCart, purchased }))).toEqual([
+      { variant: "a", units: 2, clicked: 1, addedToCart: 1, purchased: 2 },
+      { variant: "b", units: 1, clicked: 0, addedToCart: 0, purchased: 1 },
+    ]);
+    // Unit u1 spent 40 and u2 spent 5: sum 45, sum of squares 40² + 5² = 1625.
+    expect(revenue).toEqual([
+      { variant: "a", currency: "EUR", sum: 45, sumSquares: 1625 },
+      { variant: "b", currency: "USD", sum: 99, sumSquares: 9801 },
+    ]);
+  });
+
+  it("counts an order id once", async () => {
+    const shard = freshShard();
+    await shard.expose([{ unit: "u1", variant: "a", at: T0 }]);
+    const purchase = { kind: "purchase" as const, unit: "u1", at: T0 + 1, windowMs: WINDOW, orderId: "order-1001", value: 42.5, currency: "EUR" };
+    expect(await shard.record(purchase)).toBe("counted");
+    expect(await shard.record(purchase)).toBe("duplicate_order");
+    expect(await shard.record({ ...purchase, value: 1000 })).toBe("duplicate_order");
+    expect((await shard.aggregates()).revenue).toEqual([{ variant: "a", currency: "EUR", sum: 42.5, sumSquares: 42.5 * 42.5 }]);
+  });
+
+  it("ignores events of units never exposed, and events before the first exposure or after the window", async () => {
+    const shard = freshShard();
+    expect(await shard.record({ kind: "add_to_cart", unit: "stranger", at: T0, windowMs: WINDOW })).toBe("not_exposed");
+    await shard.expose([{ unit: "u1", variant: "a", at: T0 }]);
+    expect(await shard.record({ kind: "add_to_cart", unit: "u1", at: T0 - 1, windowMs: WINDOW })).toBe("outside_window");
+    expect(await shard.record({ kind: "add_to_cart", unit: "u1", at: T0 + WINDOW + 1, windowMs: WINDOW })).toBe("outside_window");
+    expect((await shard.aggregates()).variants[0]?.addedToCart).toBe(0);
+    expect(await shard.record({ kind: "add_to_cart", unit: "u1", at: T0 + WINDOW, windowMs: WINDOW })).toBe("counted");
+    expect((await shard.aggregates()).variants[0]?.addedToCart).toBe(1);
+  });
+
+  it(`refuses more than ${EVENTS_PER_UNIT_PER_HOUR} events an hour from one unit, then takes them again`, async () => {
+    const shard = freshShard();
+    await shard.expose([{ unit: "u1", variant: "a", at: T0 }]);
+    const purchase = (i: number, at: number) => ({ kind: "purchase" as const, unit: "u1", at, windowMs: WINDOW, orderId: `o${i}`, value: 1, currency: "EUR" });
+    for (let i = 0; i < EVENTS_PER_UNIT_PER_HOUR; i++) expect(await shard.record(purchase(i, T0 + 1000 + i))).toBe("counted");
+    expect(await shard.record(purchase(1000, T0 + 2000))).toBe("rate_limited");
+    expect((await shard.aggregates()).revenue[0]?.sum).toBe(EVENTS_PER_UNIT_PER_HOUR);
+    expect(await shard.record(purchase(1001, T0 + 1000 + HOUR))).toBe("counted");
+  });
+});
