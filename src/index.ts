@@ -8,8 +8,10 @@ import type { Env } from "./env";
 import { requireAdmin, requireEnvironment } from "./http/auth";
 import { errorBody, handleError } from "./http/errors";
 import { adminConfigRoutes } from "./routes/admin-config";
+import { adminExperimentRoutes } from "./routes/admin-experiments";
 import { adminSegmentRoutes } from "./routes/admin-segments";
 import { decideRoutes } from "./routes/decide";
+import { eventRoutes } from "./routes/events";
 import { schemaRoutes } from "./routes/schema";
 import { snippetRoutes } from "./routes/snippet";
 
@@ -23,9 +25,11 @@ app.use("/admin/*", requireEnvironment, requireAdmin);
 app
   .route("/", snippetRoutes)
   .route("/", decideRoutes)
+  .route("/", eventRoutes)
   .route("/", schemaRoutes)
   .route("/", adminConfigRoutes)
   .route("/", adminSegmentRoutes)
+  .route("/", adminExperimentRoutes)
   .route("/", demoRoutes);
 
 /** Liveness, and the bare route the bench compares the snippet route against. */

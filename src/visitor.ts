@@ -6,7 +6,7 @@ import type { Device } from "./core/config-schema";
 import type { VisitorContext } from "./core/decide";
 import { verifiedCustomerId } from "./http/crypto";
 
-const VISITOR_ID = /^[A-Za-z0-9_-]{8,64}$/;
+export const VISITOR_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 export interface ResolvedVisitor {
   context: VisitorContext;

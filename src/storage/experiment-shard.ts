@@ -43,6 +43,8 @@ export interface VariantAggregate {
 export interface RevenueAggregate {
   variant: string;
   currency: string;
+  /** Units with a purchase in this currency. */
+  buyers: number;
   /** Sum over units of each unit's revenue, and of its square (for the variance). */
   sum: number;
   sumSquares: number;
@@ -171,14 +173,14 @@ export class ExperimentShard extends DurableObject<Env> {
         lastExposure: r.last,
       }));
     const revenue = this.sql
-      .exec<{ variant: string; currency: string; sum: number; squares: number }>(
-        `SELECT u.variant AS variant, o.currency AS currency, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares
+      .exec<{ variant: string; currency: string; buyers: number; sum: number; squares: number }>(
+        `SELECT u.variant AS variant, o.currency AS currency, COUNT(*) AS buyers, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares
          FROM (SELECT unit, currency, SUM(value) AS total FROM orders GROUP BY unit, currency) AS o
          JOIN units AS u ON u.unit = o.unit
          WHERE u.multiple = 0 GROUP BY u.variant, o.currency ORDER BY u.variant, o.currency`,
       )
       .toArray()
-      .map((r) => ({ variant: r.variant, currency: r.currency, sum: r.sum, sumSquares: r.squares }));
+      .map((r) => ({ variant: r.variant, currency: r.currency, buyers: r.buyers, sum: r.sum, sumSquares: r.squares }));
     const multipleVariantUnits = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM units WHERE multiple = 1").one().n;
     return { variants, revenue, multipleVariantUnits };
   }

@@ -77,8 +77,8 @@ describe("events", () => {
     ]);
     // Unit u1 spent 40 and u2 spent 5: sum 45, sum of squares 40² + 5² = 1625.
     expect(revenue).toEqual([
-      { variant: "a", currency: "EUR", sum: 45, sumSquares: 1625 },
-      { variant: "b", currency: "USD", sum: 99, sumSquares: 9801 },
+      { variant: "a", currency: "EUR", buyers: 2, sum: 45, sumSquares: 1625 },
+      { variant: "b", currency: "USD", buyers: 1, sum: 99, sumSquares: 9801 },
     ]);
   });
 
@@ -89,7 +89,7 @@ describe("events", () => {
     expect(await shard.record(purchase)).toBe("counted");
     expect(await shard.record(purchase)).toBe("duplicate_order");
     expect(await shard.record({ ...purchase, value: 1000 })).toBe("duplicate_order");
-    expect((await shard.aggregates()).revenue).toEqual([{ variant: "a", currency: "EUR", sum: 42.5, sumSquares: 42.5 * 42.5 }]);
+    expect((await shard.aggregates()).revenue).toEqual([{ variant: "a", currency: "EUR", buyers: 1, sum: 42.5, sumSquares: 42.5 * 42.5 }]);
   });
 
   it("ignores events of units never exposed, and events before the first exposure or after the window", async () => {

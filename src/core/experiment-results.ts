@@ -1,0 +1,150 @@
+/**
+ * @module The results of an experiment as a growth team reads them: per variant and metric (click-through,
+ * purchase conversion, revenue per visitor), the rate or mean with its 95% interval, the uplift against
+ * control (absolute and relative, with intervals), Welch's p-value, the chance to beat control, and a verdict,
+ * or "not_enough_data" below the minimums; plus the sample-ratio check, the share of units seen in several
+ * variants, and the run dates. Pure: it takes the summed counts and does the statistics of ./stats.ts.
+ */
+import type { Campaign } from "./config-schema";
+import { baselineVariant, conversionWindowMs, experimentKey } from "./experiment";
+import type { Arm, Comparison, Interval, MetricKind } from "./stats";
+import { compare, sampleRatioCheck, summarize } from "./stats";
+
+/** The counts results are computed from: what the experiment's shards add up to. */
+export interface ExperimentCounts {
+  variants: { variant: string; units: number; clicked: number; addedToCart: number; purchased: number; firstExposure: number; lastExposure: number }[];
+  revenue: { variant: string; currency: string; buyers: number; sum: number; sumSquares: number }[];
+  multipleVariantUnits: number;
+}
+
+/** Below these, in either of the two variants compared, the answer is "not_enough_data" rather than a verdict. */
+export const MIN_UNITS_PER_VARIANT = 100;
+export const MIN_CONVERSIONS_PER_VARIANT = 5;
+/** p below this is a significant difference. */
+export const ALPHA = 0.05;
+
+export type Verdict = "better" | "worse" | "inconclusive" | "not_enough_data";
+
+export interface VariantMetric {
+  variant: string;
+  units: number;
+  /** Units that converted (or bought, for revenue). */
+  conversions: number;
+  /** Conversion rate, or revenue per unit. */
+  value: number;
+  interval: Interval | null;
+  /** Against the control; null on the control itself. */
+  vsControl: (Omit<Comparison, "degreesOfFreedom"> & { verdict: Verdict }) | { verdict: "not_enough_data" } | null;
+}
+
+export interface MetricResult {
+  kind: MetricKind;
+  variants: VariantMetric[];
+}
+
+export interface ExperimentResults {
+  campaign: string;
+  experiment: string;
+  control: string;
+  conversionWindowHours: number;
+  run: { firstExposure: string; lastExposure: string } | null;
+  units: { counted: number; multipleVariants: number; multipleVariantShare: number };
+  sampleRatio: (ReturnType<typeof sampleRatioCheck> & { expectedShares: Record<string, number> }) | null;
+  metrics: {
+    clickThrough: MetricResult;
+    purchase: MetricResult;
+    /** One result per currency purchases were made in. */
+    revenuePerVisitor: Record<string, MetricResult>;
+  };
+  warnings: string[];
+}
+
+export function experimentResults(campaign: Campaign, counts: ExperimentCounts): ExperimentResults {
+  const control = baselineVariant(campaign)?.id ?? campaign.variants[0]?.id ?? "";
+  const variantIds = campaign.variants.map((v) => v.id);
+  const countOf = (id: string) => counts.variants.find((v) => v.variant === id);
+  const unitsOf = (id: string) => countOf(id)?.units ?? 0;
+
+  const binaryMetric = (converted: (id: string) => number): MetricResult =>
+    metric("binary", control, variantIds, (id) => {
+      const x = converted(id);
+      return { arm: { units: unitsOf(id), sum: x, sumSquares: x }, conversions: x };
+    });
+  const currencies = [...new Set(counts.revenue.map((r) => r.currency))].sort();
+  const revenuePerVisitor = Object.fromEntries(
+    currencies.map((currency) => [
+      currency,
+      metric("continuous", control, variantIds, (id) => {
+        const r = counts.revenue.find((x) => x.variant === id && x.currency === currency);
+        return { arm: { units: unitsOf(id), sum: r?.sum ?? 0, sumSquares: r?.sumSquares ?? 0 }, conversions: r?.buyers ?? 0 };
+      }),
+    ]),
+  );
+
+  const counted = variantIds.reduce((s, id) => s + unitsOf(id), 0);
+  const multiple = counts.multipleVariantUnits;
+  const weights = campaign.variants.map((v) => v.weight);
+  const srm = sampleRatioCheck(variantIds.map(unitsOf), weights);
+  const weightTotal = weights.reduce((s, w) => s + w, 0);
+  const exposures = counts.variants.filter((v) => v.units > 0);
+
+  const warnings: string[] = [];
+  if (srm?.mismatch) {
+    warnings.push(`sample ratio mismatch (p = ${srm.pValue.toExponential(2)}): units are not split as the weights say; do not trust these results`);
+  }
+  const multipleShare = counted + multiple > 0 ? multiple / (counted + multiple) : 0;
+  if (multipleShare > 0.01) warnings.push(`${(multipleShare * 100).toFixed(1)}% of units were seen in more than one variant and are left out`);
+
+  return {
+    campaign: campaign.id,
+    experiment: experimentKey(campaign),
+    control,
+    conversionWindowHours: conversionWindowMs(campaign) / 3_600_000,
+    run:
+      exposures.length > 0
+        ? {
+            firstExposure: new Date(Math.min(...exposures.map((v) => v.firstExposure))).toISOString(),
+            lastExposure: new Date(Math.max(...exposures.map((v) => v.lastExposure))).toISOString(),
+          }
+        : null,
+    units: { counted, multipleVariants: multiple, multipleVariantShare: multipleShare },
+    sampleRatio: srm && {
+      ...srm,
+      expectedShares: Object.fromEntries(campaign.variants.map((v) => [v.id, weightTotal > 0 ? v.weight / weightTotal : 0])),
+    },
+    metrics: {
+      clickThrough: binaryMetric((id) => countOf(id)?.clicked ?? 0),
+      purchase: binaryMetric((id) => countOf(id)?.purchased ?? 0),
+      revenuePerVisitor,
+    },
+    warnings,
+  };
+}
+
+function metric(kind: MetricKind, control: string, variantIds: string[], data: (id: string) => { arm: Arm; conversions: number }): MetricResult {
+  const base = data(control);
+  return {
+    kind,
+    variants: variantIds.map((id) => {
+      const { arm, conversions } = data(id);
+      const summary = summarize(arm, kind);
+      return {
+        variant: id,
+        units: arm.units,
+        conversions,
+        value: summary.mean,
+        interval: summary.interval,
+        vsControl: id === control ? null : versus(base, { arm, conversions }, kind),
+      };
+    }),
+  };
+}
+
+function versus(control: { arm: Arm; conversions: number }, treatment: { arm: Arm; conversions: number }, kind: MetricKind): VariantMetric["vsControl"] {
+  const enough = [control, treatment].every((side) => side.arm.units >= MIN_UNITS_PER_VARIANT && side.conversions >= MIN_CONVERSIONS_PER_VARIANT);
+  const result = enough ? compare(control.arm, treatment.arm, kind) : null;
+  if (!result) return { verdict: "not_enough_data" };
+  const { degreesOfFreedom: _df, ...shown } = result;
+  const verdict: Verdict = result.pValue >= ALPHA ? "inconclusive" : result.absolute.estimate > 0 ? "better" : "worse";
+  return { ...shown, verdict };
+}

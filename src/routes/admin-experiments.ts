@@ -1,0 +1,25 @@
+/**
+ * @module GET /admin/sites/{site}/experiments/{campaign}/results: an experiment's results, from the counts of
+ * all its shards and the live config's variants and weights.
+ */
+import { Hono } from "hono";
+import { experimentKey, isExperiment } from "../core/experiment";
+import { experimentResults } from "../core/experiment-results";
+import type { Env } from "../env";
+import { ApiError } from "../http/errors";
+import { experimentAggregates } from "../storage/experiments";
+import { siteAdmin, validSite } from "./site";
+
+export const adminExperimentRoutes = new Hono<{ Bindings: Env }>().get("/admin/sites/:site/experiments/:campaign/results", async (c) => {
+  const site = validSite(c.req.param("site"));
+  const live = await siteAdmin(c.env, site).live();
+  if (!live) throw new ApiError("NOT_FOUND", `no site "${site}": publish its config first`);
+  const id = c.req.param("campaign");
+  const campaign = live.config.campaigns.find((x) => x.id === id);
+  if (!campaign) throw new ApiError("NOT_FOUND", `no campaign "${id}" in the live config of "${site}"`);
+  if (!isExperiment(campaign)) {
+    throw new ApiError("BAD_REQUEST", `campaign "${id}" is not an experiment: it needs two or more variants with a weight above 0`);
+  }
+  const counts = await experimentAggregates(c.env, site, experimentKey(campaign));
+  return c.json(experimentResults(campaign, counts));
+});

@@ -1,0 +1,218 @@
+/**
+ * @module POST /v1/events/{site} and the results of an experiment: beacons count for exposed units only,
+ * once per order, within limits; bad beacons are refused whole; the results of a seeded experiment match
+ * SciPy's numbers for the same counts (test/core/stats-reference.json).
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { ExperimentResults } from "../../src/core/experiment-results";
+import { EVENTS_PER_UNIT_PER_HOUR } from "../../src/storage/experiment-shard";
+import { experimentAggregates, experimentShard, shardOf } from "../../src/storage/experiments";
+import reference from "../core/stats-reference.json";
+import type { DecisionBody } from "../helpers";
+import { admin, call, CUSTOMER, errorOf, newSite, newVisitorId, publishConfig, seedStore, signCustomer } from "../helpers";
+
+const AB_CONFIG = {
+  campaigns: [
+    {
+      id: "ab",
+      placement: "topbar",
+      variants: [
+        { id: "control", weight: 20, control: true },
+        { id: "a", weight: 40, message: { text: "A" } },
+        { id: "b", weight: 40, message: { text: "B" } },
+      ],
+    },
+  ],
+  defaults: { topbar: { text: "Welcome" } },
+};
+
+function beacon(site: string, body: unknown): Promise<Response> {
+  return call(`/v1/events/${site}`, { method: "POST", headers: { "content-type": "text/plain;charset=UTF-8" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+}
+
+/** A site running AB_CONFIG and a visitor who was shown it: their variant, once the exposure is stored. */
+async function exposedVisitor(): Promise<{ site: string; vid: string; variant: string }> {
+  const site = newSite("ab");
+  await publishConfig(site, AB_CONFIG);
+  const vid = newVisitorId();
+  const decision = await (await call(`/v1/decide/${site}?vid=${vid}`)).json<DecisionBody>();
+  const variant = decision.exposures[0]?.variant ?? "";
+  await expect.poll(async () => (await experimentAggregates(env, site, "ab")).variants.length).toBe(1);
+  return { site, vid, variant };
+}
+
+async function results(site: string, campaign = "ab"): Promise<ExperimentResults> {
+  const res = await admin(`/admin/sites/${site}/experiments/${campaign}/results`);
+  expect(res.status, await res.clone().text()).toBe(200);
+  return res.json<ExperimentResults>();
+}
+
+const conversionsOf = (metric: ExperimentResults["metrics"]["clickThrough"], variant: string) => metric.variants.find((v) => v.variant === variant)?.conversions;
+
+describe("events: happy path", () => {
+  it("counts a click, an add to cart and a purchase of an exposed visitor for their variant", async () => {
+    const { site, vid, variant } = await exposedVisitor();
+    const click = await beacon(site, { type: "click", campaign: "ab", variant, vid });
+    expect(click.status).toBe(200);
+    expect(click.headers.get("access-control-allow-origin")).toBe("*");
+    expect(await click.json()).toEqual({ outcomes: { ab: "counted" } });
+    expect(await (await beacon(site, { type: "add_to_cart", vid })).json()).toEqual({ outcomes: { ab: "counted" } });
+    expect(await (await beacon(site, { type: "purchase", vid, value: 42.5, currency: "EUR", order_id: "1001" })).json()).toEqual({ outcomes: { ab: "counted" } });
+
+    const r = await results(site);
+    expect(r.units.counted).toBe(1);
+    expect(conversionsOf(r.metrics.clickThrough, variant)).toBe(1);
+    expect(conversionsOf(r.metrics.purchase, variant)).toBe(1);
+    expect(r.metrics.revenuePerVisitor.EUR?.variants.find((v) => v.variant === variant)?.value).toBe(42.5);
+  });
+
+  it("counts an order id once however often the store sends it", async () => {
+    const { site, vid, variant } = await exposedVisitor();
+    const order = { type: "purchase", vid, value: 20, currency: "EUR", order_id: "A-77" };
+    expect(await (await beacon(site, order)).json()).toEqual({ outcomes: { ab: "counted" } });
+    expect(await (await beacon(site, order)).json()).toEqual({ outcomes: { ab: "duplicate_order" } });
+    expect((await results(site)).metrics.revenuePerVisitor.EUR?.variants.find((v) => v.variant === variant)?.value).toBe(20);
+  });
+
+  it("counts a signed-in customer's purchase for the experiments they were exposed to, on any device", async () => {
+    const site = await seedStore();
+    const sig = await signCustomer(CUSTOMER.vip);
+    const decision = await (await call(`/v1/decide/${site}?cid=${CUSTOMER.vip}&sig=${sig}&vid=${newVisitorId()}`)).json<DecisionBody>();
+    const variant = decision.placements.topbar?.variant ?? "";
+    await expect.poll(async () => (await experimentAggregates(env, site, "vip-express")).variants.length).toBe(1);
+    // Another device: another visitor id, the same customer.
+    const res = await beacon(site, { type: "purchase", cid: CUSTOMER.vip, sig, vid: newVisitorId(), value: 99, currency: "USD", order_id: "9" });
+    expect(await res.json()).toEqual({ outcomes: { "vip-express": "counted" } });
+    expect(conversionsOf((await results(site, "vip-express")).metrics.purchase, variant)).toBe(1);
+  });
+
+  it("counts nothing for a visitor never exposed", async () => {
+    const { site } = await exposedVisitor();
+    expect(await (await beacon(site, { type: "add_to_cart", vid: newVisitorId() })).json()).toEqual({ outcomes: { ab: "not_exposed" } });
+    expect((await results(site)).metrics.purchase.variants.every((v) => v.conversions === 0)).toBe(true);
+  });
+});
+
+describe("events: bad input is refused and counted nowhere", () => {
+  it.each<[string, unknown, number, string]>([
+    ["an unknown type", { type: "pageview", vid: "visitor-0001" }, 400, "type"],
+    ["a negative value", { type: "purchase", vid: "visitor-0001", value: -5, currency: "EUR", order_id: "1" }, 400, "value"],
+    ["an absurd value", { type: "purchase", vid: "visitor-0001", value: 1e9, currency: "EUR", order_id: "1" }, 400, "value"],
+    ["a value that is not a number", { type: "purchase", vid: "visitor-0001", value: "12", currency: "EUR", order_id: "1" }, 400, "value"],
+    ["a bad currency", { type: "purchase", vid: "visitor-0001", value: 5, currency: "euro", order_id: "1" }, 400, "currency"],
+    ["no order id", { type: "purchase", vid: "visitor-0001", value: 5, currency: "EUR" }, 400, "order_id"],
+    ["a bad visitor id", { type: "add_to_cart", vid: "<script>" }, 400, "vid"],
+    ["no one to count it for", { type: "add_to_cart" }, 400, "vid"],
+    ["an unknown field", { type: "add_to_cart", vid: "visitor-0001", extra: 1 }, 400, ""],
+    ["a variant the experiment does not have", { type: "click", campaign: "ab", variant: "zzz", vid: "visitor-0001" }, 400, "variant"],
+  ])("%s: %i naming %s", async (_name, body, status, path) => {
+    const { site, variant } = await exposedVisitor();
+    const res = await beacon(site, body);
+    expect(res.status).toBe(status);
+    const error = await errorOf(res);
+    if (path) expect(error.issues?.map((i) => i.path)).toContain(path);
+    const r = await results(site);
+    expect([r.metrics.clickThrough, r.metrics.purchase].flatMap((m) => m.variants.map((v) => v.conversions))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(r.units.counted).toBe(1);
+    expect(variant).not.toBe("");
+  });
+
+  it("answers 400 INVALID_JSON for a body that is not JSON, 413 for one over 4 KB, 404 for unknown sites and experiments", async () => {
+    const { site } = await exposedVisitor();
+    expect((await errorOf(await beacon(site, "{nope"))).code).toBe("INVALID_JSON");
+    const big = await beacon(site, { type: "add_to_cart", vid: "visitor-0001", pad: "x".repeat(5000) });
+    expect(big.status).toBe(413);
+    expect((await beacon(newSite("nowhere"), { type: "add_to_cart", vid: "visitor-0001" })).status).toBe(404);
+    expect((await beacon("Bad_Site", { type: "add_to_cart", vid: "visitor-0001" })).status).toBe(404);
+    const unknown = await beacon(site, { type: "click", campaign: "nope", variant: "a", vid: "visitor-0001" });
+    expect(unknown.status).toBe(404);
+  });
+
+  it(`answers 429 past ${EVENTS_PER_UNIT_PER_HOUR} events an hour from one visitor, and counts none of those`, async () => {
+    const { site, vid, variant } = await exposedVisitor();
+    for (let i = 0; i < EVENTS_PER_UNIT_PER_HOUR; i++) {
+      expect((await beacon(site, { type: "purchase", vid, value: 1, currency: "EUR", order_id: `o-${i}` })).status).toBe(200);
+    }
+    const refused = await beacon(site, { type: "purchase", vid, value: 1000, currency: "EUR", order_id: "o-flood" });
+    expect(refused.status).toBe(429);
+    expect((await errorOf(refused)).code).toBe("RATE_LIMITED");
+    expect((await results(site)).metrics.revenuePerVisitor.EUR?.variants.find((v) => v.variant === variant)?.value).toBe(EVENTS_PER_UNIT_PER_HOUR);
+  });
+
+  it("keeps the results behind the admin token", async () => {
+    const { site } = await exposedVisitor();
+    expect((await call(`/admin/sites/${site}/experiments/ab/results`)).status).toBe(401);
+    expect((await admin(`/admin/sites/${site}/experiments/nope/results`)).status).toBe(404);
+  });
+});
+
+describe("results of a seeded experiment", () => {
+  /** Exposes `units` units of `variant`, of which the first `clicks` click, through the shards they belong to. */
+  async function seed(site: string, variant: string, units: number, clicks: number): Promise<void> {
+    const at = Date.now() - 3_600_000;
+    const all = Array.from({ length: units }, (_, i) => `${variant}-unit-${i}`);
+    const byShard = new Map<number, string[]>();
+    for (const unit of all) byShard.set(shardOf(unit), [...(byShard.get(shardOf(unit)) ?? []), unit]);
+    await Promise.all([...byShard].map(([shard, list]) => experimentShard(env, site, "hero", shard).expose(list.map((unit) => ({ unit, variant, at })))));
+    for (const unit of all.slice(0, clicks)) {
+      expect(await experimentShard(env, site, "hero", shardOf(unit)).record({ kind: "click", unit, variant, at: at + 1000, windowMs: 72 * 3_600_000 })).toBe("counted");
+    }
+  }
+
+  it("match SciPy for 100/1000 against 130/1000 clicks, with a clean sample ratio", async () => {
+    const site = newSite("seeded");
+    await publishConfig(site, {
+      campaigns: [{ id: "hero", placement: "topbar", variants: [{ id: "a", weight: 50, message: { text: "A" } }, { id: "b", weight: 50, message: { text: "B" } }] }],
+    });
+    const ref = reference.comparisons[0];
+    expect(ref?.control).toEqual({ units: 1000, sum: 100, sumSquares: 100 });
+    expect(ref?.treatment).toEqual({ units: 1000, sum: 130, sumSquares: 130 });
+    await seed(site, "a", 1000, 100);
+    await seed(site, "b", 1000, 130);
+
+    const r = await results(site, "hero");
+    expect(r.control).toBe("a");
+    expect(r.units).toEqual({ counted: 2000, multipleVariants: 0, multipleVariantShare: 0 });
+    expect(r.sampleRatio).toMatchObject({ chiSquare: 0, pValue: 1, mismatch: false, expectedShares: { a: 0.5, b: 0.5 } });
+    const [a, b] = r.metrics.clickThrough.variants;
+    expect(a).toMatchObject({ variant: "a", units: 1000, conversions: 100, value: 0.1, vsControl: null });
+    const vs = b?.vsControl;
+    if (!vs || !("pValue" in vs)) throw new Error("expected a comparison");
+    expect(vs.pValue).toBeCloseTo(ref?.pValue ?? 0, 10);
+    expect(vs.absolute.interval[0]).toBeCloseTo(ref?.absolute[1] ?? 0, 10);
+    expect(vs.absolute.interval[1]).toBeCloseTo(ref?.absolute[2] ?? 0, 10);
+    expect(vs.relative?.interval[0]).toBeCloseTo(ref?.relative[1] ?? 0, 10);
+    expect(vs.relative?.interval[1]).toBeCloseTo(ref?.relative[2] ?? 0, 10);
+    expect(Math.abs(vs.chanceToBeatControl - (ref?.chanceToBeatControlExact ?? 0))).toBeLessThan(0.002);
+    expect(vs.verdict).toBe("better");
+    // Purchases: none yet, so no verdict.
+    expect(r.metrics.purchase.variants[1]?.vsControl).toEqual({ verdict: "not_enough_data" });
+    expect(r.warnings).toEqual([]);
+    expect(r.run?.firstExposure).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it("warns of a sample ratio mismatch when the split is far from the weights", async () => {
+    const site = newSite("srm");
+    await publishConfig(site, {
+      campaigns: [{ id: "hero", placement: "topbar", variants: [{ id: "a", weight: 50, message: { text: "A" } }, { id: "b", weight: 50, message: { text: "B" } }] }],
+    });
+    await seed(site, "a", 600, 0);
+    await seed(site, "b", 400, 0);
+    const r = await results(site, "hero");
+    // χ² = (600-500)²/500 + (400-500)²/500 = 40, p ≈ 2.5e-10.
+    expect(r.sampleRatio?.chiSquare).toBeCloseTo(40, 10);
+    expect(r.sampleRatio?.mismatch).toBe(true);
+    expect(r.warnings[0]).toMatch(/^sample ratio mismatch/);
+  });
+
+  it("says not enough data below 100 units a variant", async () => {
+    const site = newSite("small");
+    await publishConfig(site, {
+      campaigns: [{ id: "hero", placement: "topbar", variants: [{ id: "a", weight: 50, message: { text: "A" } }, { id: "b", weight: 50, message: { text: "B" } }] }],
+    });
+    await seed(site, "a", 60, 10);
+    await seed(site, "b", 60, 30);
+    expect((await results(site, "hero")).metrics.clickThrough.variants[1]?.vsControl).toEqual({ verdict: "not_enough_data" });
+  });
+});
