@@ -7,8 +7,8 @@ import type { Decision, PlacementDecision, RenderedMessage } from "../../src/cor
 import { type Cart, progressText, toCart, watchCart } from "./cart";
 import { guard } from "./guard";
 import { clear, renderInline, renderTopBar, type MessageHandlers } from "./render";
-import { dismissKey, isDismissed, rememberDismissal, save, VISITOR_KEY, withholdConsent } from "./storage";
-import { emit, promote } from "./track";
+import { consented, dismissKey, isDismissed, load, rememberDismissal, save, VISITOR_KEY, withholdConsent } from "./storage";
+import { beacon, emit, promote, setupBeacons } from "./track";
 
 /** What the Worker passes to `run`. */
 export interface SnippetPayload {
@@ -27,6 +27,8 @@ export interface ValuebarApi {
   cart?: { total?: unknown; currency?: unknown } | null;
   /** Tells the runtime the cart total in minor units, e.g. `setCart(4250, "EUR")`. */
   setCart?: (total: number, currency?: string) => void;
+  /** Sends a conversion to the Worker: `track("add_to_cart")`, `track("purchase", {value, currency, order_id})`. */
+  track?: (type: string, data?: object) => void;
   /** A copy of the decision, fresh on every read: changing it changes nothing. */
   readonly decision?: Decision | null;
 }
@@ -57,8 +59,11 @@ interface Shown {
 export function run(payload: SnippetPayload): void {
   guard(() => {
     const { decision, newVisitorId } = payload;
+    const script = document.currentScript as HTMLScriptElement | null;
     if (payload.consent === false || window.valuebar?.consent === false) withholdConsent();
     if (typeof newVisitorId == "string" && newVisitorId) save(VISITOR_KEY, newVisitorId);
+    if (consented) guard(() => setupBeacons(script?.src ?? "", payload.site, load(VISITOR_KEY) || newVisitorId || null))();
+    experiments = (decision?.exposures ?? []).map((e) => e.campaign);
 
     const shown: Shown[] = [];
     let cart: Cart | undefined;
@@ -81,6 +86,7 @@ export function run(payload: SnippetPayload): void {
       const api: ValuebarApi = current && typeof current == "object" ? current : (window.valuebar = {});
       cart = toCart(api.cart?.total, api.cart?.currency);
       api.setCart = guard(setCart);
+      api.track = guard((type: string, data?: object) => beacon({ ...data, type }));
       const json = JSON.stringify(decision ?? null);
       Object.defineProperty(api, "decision", { get: () => JSON.parse(json), configurable: true, enumerable: true });
     })();
@@ -97,6 +103,13 @@ export function run(payload: SnippetPayload): void {
   })();
 }
 
+// The campaigns of this page's decision that are experiments: their clicks and dismissals are counted.
+let experiments: string[] = [];
+
+function experimental(type: "click" | "dismiss", decision: PlacementDecision): void {
+  if (experiments.includes(decision.campaign as string)) beacon({ type, campaign: decision.campaign, variant: decision.variant });
+}
+
 /** Renders one placement unless it has nothing valid to show or the visitor dismissed it. */
 function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecision | null | undefined): Shown[] {
   const message = decision?.message;
@@ -108,11 +121,13 @@ function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecisio
   const on: MessageHandlers = {
     click: guard((target: Element) => {
       emit(target, "click", placement, decision);
+      experimental("click", decision);
       promote("select_promotion", placement, decision);
     }),
     dismiss: guard((target: Element) => {
       rememberDismissal(key);
       emit(target, "dismiss", placement, decision);
+      experimental("dismiss", decision);
       hosts.forEach(clear);
     }),
   };

@@ -7,8 +7,8 @@
 export const VISITOR_KEY = "valuebar_vid";
 const DISMISSED_KEY = "valuebar_dismissed";
 
-// False once the store signals no consent: from then on the runtime writes nothing to the browser.
-let consented = true;
+// False once the store signals no consent: from then on the runtime writes nothing and sends nothing.
+export let consented = true;
 
 export const withholdConsent = (): void => {
   consented = false;
@@ -20,6 +20,14 @@ export function save(key: string, value: string): void {
     localStorage.setItem(key, value);
   } catch {
     // Blocked or full storage: nothing to remember with.
+  }
+}
+
+export function load(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
   }
 }
 

@@ -1,8 +1,28 @@
 /**
- * @module What the runtime tells the store: DOM events on the placement element, and GA4 promotion events
- * in `window.dataLayer` when the store has one (campaigns only; a placement's default is no promotion).
+ * @module What the runtime tells the store and the Worker: DOM events on the placement element, GA4 promotion
+ * events in `window.dataLayer` when the store has one (campaigns only; a placement's default is no promotion),
+ * and beacons to the Worker's events route (experiment clicks and dismissals, the store's conversions).
  */
 import type { PlacementDecision } from "../../src/core/decide";
+import { save } from "./storage";
+
+let sendBeacon: ((body: object) => void) | undefined;
+
+/**
+ * Points beacons at the Worker that served the snippet, as the visitor it was served for: the snippet's own
+ * URL carries the Worker's origin and the store-signed `cid` and `sig`. The customer id and signature are kept
+ * in the store's storage too, so a checkout pixel can send the purchase for the same unit.
+ */
+export function setupBeacons(src: string, site: string, vid: string | null): void {
+  const url = new URL(src);
+  const q = url.searchParams;
+  const id = { vid: vid || q.get("vid"), cid: q.get("cid"), sig: q.get("sig") };
+  if (id.cid && id.sig) save("valuebar_cid", id.cid), save("valuebar_sig", id.sig);
+  sendBeacon = (body) => navigator.sendBeacon(url.origin + "/v1/events/" + site, JSON.stringify({ ...body, ...id }));
+}
+
+/** Sends an event to the Worker; nothing before `setupBeacons` (no consent, or no snippet URL). */
+export const beacon = (body: object): void => sendBeacon?.(body);
 
 export type Action = "shown" | "click" | "dismiss";
 

@@ -547,6 +547,64 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
     });
   });
 
+  describe("beacons to the Worker", () => {
+    const experimentPayload = (extra: object = {}) =>
+      payloadWith(
+        {
+          topbar: campaign({ text: "Test A", link: { url: "/sale" }, dismissible: true }, { campaign: "hero", variant: "a" }),
+          shipping: campaign({ text: "Not an experiment", link: { url: "/ship" } }, { campaign: "plain", variant: "a" }),
+        },
+        extra,
+      );
+    /** A store page loading the snippet from a URL, as the loader does, with the store-signed identity in it. */
+    async function openWithSnippet(head = "", extra: object = {}) {
+      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript({ ...experimentPayload(extra), decision: { ...experimentPayload(extra).decision, exposures: [{ campaign: "hero", experiment: "hero", variant: "a" }] } }) });
+      server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
+      const before = server.bodies("/v1/events/demo").length;
+      const opened = await open(storePage({ head: `${head}<script async src="/v1/s/demo.js?cid=1001&sig=${"ab".repeat(32)}&vid=visitor-from-url"></script>`, body: `<p data-valuebar="shipping"></p>` }));
+      await opened.page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
+      const sent = async () => server.bodies("/v1/events/demo").slice(before).map((b) => JSON.parse(b) as Record<string, unknown>);
+      return { ...opened, sent };
+    }
+
+    test("sends a click on an experiment's message, and nothing for a campaign that is not one", async () => {
+      const { page, sent } = await openWithSnippet();
+      await page.evaluate(() => {
+        // Keep the page: the link's navigation is not what this test is about.
+        document.addEventListener("click", (e) => e.preventDefault(), true);
+      });
+      await page.evaluate(() => (document.querySelector("[data-valuebar-placement=topbar]")?.shadowRoot?.querySelector("a") as HTMLElement | null)?.click());
+      await page.evaluate(() => (document.querySelector("[data-valuebar=shipping] a") as HTMLElement | null)?.click());
+      await expect.poll(sent).toEqual([{ type: "click", campaign: "hero", variant: "a", vid: "visitor-from-url", cid: "1001", sig: "ab".repeat(32) }]);
+      // The checkout pixel finds the same identity in the store's storage.
+      expect(await page.evaluate(() => [localStorage.getItem("valuebar_cid"), localStorage.getItem("valuebar_sig")])).toEqual(["1001", "ab".repeat(32)]);
+    });
+
+    test("sends the store's conversions from valuebar.track, as text/plain", async () => {
+      const { page, sent } = await openWithSnippet();
+      await page.evaluate(() => {
+        const api = window.valuebar as { track?: (type: string, data?: object) => void };
+        api.track?.("add_to_cart");
+        api.track?.("purchase", { value: 42.5, currency: "EUR", order_id: "1001" });
+      });
+      await expect.poll(sent).toEqual([
+        { type: "add_to_cart", vid: "visitor-from-url", cid: "1001", sig: "ab".repeat(32) },
+        { type: "purchase", value: 42.5, currency: "EUR", order_id: "1001", vid: "visitor-from-url", cid: "1001", sig: "ab".repeat(32) },
+      ]);
+    });
+
+    test("sends nothing and stores nothing without consent", async () => {
+      const { page, sent } = await openWithSnippet("<script>window.valuebar = { consent: false };</script>");
+      await page.evaluate(() => {
+        (document.querySelector("[data-valuebar-placement=topbar]")?.shadowRoot?.querySelector("button") as HTMLElement | null)?.click();
+        (window.valuebar as { track?: (type: string) => void }).track?.("add_to_cart");
+      });
+      await page.waitForTimeout(300);
+      expect(await sent()).toEqual([]);
+      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    });
+  });
+
   describe("the store's page", () => {
     test("keeps working: content below the bar, its handlers and layout intact", async () => {
       const { page } = await open(

@@ -1,7 +1,7 @@
 /**
  * @module A tiny HTTP server on 127.0.0.1 (port chosen by the OS) for fixture store pages and the store
- * endpoints they call, such as Shopify's /cart.js. Counts requests per path so tests can see what the
- * runtime fetched.
+ * endpoints they call, such as Shopify's /cart.js. Counts requests per path and keeps request bodies, so tests
+ * can see what the runtime fetched and sent.
  */
 import { createServer, type IncomingMessage } from "node:http";
 
@@ -21,15 +21,20 @@ export interface FixtureServer {
   route(path: string, route: Route): void;
   /** How many requests `path` has had. */
   hits(path: string): number;
+  /** The bodies of the requests to `path` that had one, in arrival order. */
+  bodies(path: string): string[];
   close(): Promise<void>;
 }
 
 export async function startFixtureServer(): Promise<FixtureServer> {
   const routes = new Map<string, Route>([["/favicon.ico", { status: 204, body: "" }]]);
   const counts = new Map<string, number>();
+  const received = new Map<string, string[]>();
   const server = createServer(async (request, response) => {
-    request.resume();
     const path = new URL(request.url ?? "/", "http://fixture").pathname;
+    let body = "";
+    for await (const chunk of request) body += String(chunk);
+    if (body) received.set(path, [...(received.get(path) ?? []), body]);
     counts.set(path, (counts.get(path) ?? 0) + 1);
     const route = routes.get(path) ?? { status: 404, type: "text/plain", body: "not found" };
     let reply: Reply;
@@ -52,6 +57,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
     origin: `http://127.0.0.1:${address.port}`,
     route: (path, route) => void routes.set(path, route),
     hits: (path) => counts.get(path) ?? 0,
+    bodies: (path) => received.get(path) ?? [],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
