@@ -107,16 +107,26 @@ ${switcher(persona?.key ?? "anonymous", country)}
     <h2>Your cart</h2>
     <p data-valuebar="shipping">Free shipping on orders over ${symbol}${currency === "USD" ? "75.00" : "60.00"}</p>
     <p data-valuebar="returns">Free returns within 30 days</p>
+    <button type="button" id="checkout">Place order</button>
     <button type="button" id="clear-cart">Empty cart</button>
+    <p id="order-status" role="status"></p>
   </section>
 </main>
 <script>
   (function () {
-    var total = 0, el = document.getElementById("cart-total");
+    var total = 0, orders = 0, el = document.getElementById("cart-total");
     function show() { el.setAttribute("data-cart-total", String(total)); el.textContent = "${symbol}" + (total / 100).toFixed(2); }
+    // What a store's own code does: report conversions to valuebar (when its runtime is there).
+    function track(type, data) { var v = window.valuebar; if (v && v.track) v.track(type, data); }
     document.addEventListener("click", function (e) {
       var add = e.target.closest && e.target.closest("[data-add]");
-      if (add) { total += Number(add.getAttribute("data-add")); show(); }
+      if (add) { total += Number(add.getAttribute("data-add")); show(); track("add_to_cart"); }
+      if (e.target.id === "checkout" && total > 0) {
+        var id = "demo-" + Date.now() + "-" + (++orders);
+        track("purchase", { value: total / 100, currency: "${currency}", order_id: id });
+        document.getElementById("order-status").textContent = "Order " + id + " placed";
+        total = 0; show();
+      }
       if (e.target.id === "clear-cart") { total = 0; show(); }
     });
   })();

@@ -23,10 +23,11 @@ import { VISITOR_ID } from "../visitor";
 /** A beacon is small; anything bigger is not one. */
 export const MAX_EVENT_BYTES = 4096;
 
+// Null is as good as absent: the runtime and checkout pixels send what the store's storage holds, maybe nothing.
 const identity = {
-  vid: z.optional(z.string().check(z.regex(VISITOR_ID, "use the visitor id the runtime keeps (8-64 letters, digits, '-' or '_')"))),
-  cid: z.optional(z.string().check(z.maxLength(128))),
-  sig: z.optional(z.string().check(z.maxLength(128))),
+  vid: z.nullish(z.string().check(z.regex(VISITOR_ID, "use the visitor id the runtime keeps (8-64 letters, digits, '-' or '_')"))),
+  cid: z.nullish(z.string().check(z.maxLength(128))),
+  sig: z.nullish(z.string().check(z.maxLength(128))),
 };
 const shown = z.strictObject({
   type: z.enum(["click", "dismiss"]),
@@ -59,8 +60,8 @@ export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site"
   if (read.status === "failed") throw new ApiError("UNAVAILABLE", "the site's config could not be read; send the event again");
   const experiments = read.live.config.campaigns.filter(isExperiment);
 
-  const customerId = await verifiedCustomerId(c.env.SIGNING_SECRET, event.cid, event.sig);
-  if (customerId === null && event.vid === undefined) {
+  const customerId = await verifiedCustomerId(c.env.SIGNING_SECRET, event.cid ?? undefined, event.sig ?? undefined);
+  if (customerId === null && !event.vid) {
     throw new ApiError("BAD_REQUEST", "the event names no one; nothing was counted", [{ path: "vid", message: "send the visitor id (or a signed cid)" }]);
   }
   const unit = await unitKey(c.env.SIGNING_SECRET, { customerId, visitorId: event.vid ?? "" });

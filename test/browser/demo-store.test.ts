@@ -19,6 +19,7 @@ let worker: RunningWorker;
 let store: FixtureServer;
 let browser: Browser;
 let stateDir: string;
+let adminToken: string;
 
 interface Visit {
   page: Page;
@@ -56,6 +57,7 @@ describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
   beforeAll(async () => {
     const vars = ensureDevVars();
     const token = vars.ADMIN_TOKEN ?? "";
+    adminToken = token;
     stateDir = mkdtempSync(join(tmpdir(), "valuebar-demo-"));
     worker = await startWorker({ port: await freePort(), persistTo: stateDir });
     await seedDemo(worker.url, token);
@@ -182,6 +184,51 @@ describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
       expect(new URL(url).searchParams.get("consent")).toBe("0");
       expect(new URL(url).searchParams.has("vid")).toBe(false);
     }
+  });
+
+  it("counts a shopper's exposure, click and purchase for the variant they saw, in the experiment's results", async () => {
+    interface VariantCount {
+      variant: string;
+      units: number;
+      conversions: number;
+    }
+    interface Results {
+      units: { counted: number };
+      metrics: { clickThrough: { variants: VariantCount[] }; purchase: { variants: VariantCount[] }; revenuePerVisitor: Record<string, { variants: (VariantCount & { value: number })[] }> };
+    }
+    const results = async (): Promise<Results> => {
+      const res = await fetch(`${worker.url}/admin/sites/demo/experiments/us-free-shipping/results`, { headers: { authorization: `Bearer ${adminToken}` } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Results;
+    };
+    const before = await results();
+    const { page, problems, context } = await visit("as=anonymous&country=US");
+    await page.waitForFunction(() => document.querySelector('[data-valuebar-placement="topbar"]') !== null);
+    const variant = await page.evaluate(() => (window as unknown as { valuebar: { decision: { placements: { topbar: { variant: string } } } } }).valuebar.decision.placements.topbar.variant);
+
+    // The exposure is written in the background; a shopper takes longer to buy than this test does.
+    await expect.poll(async () => (await results()).units.counted, { timeout: 10_000 }).toBe(before.units.counted + 1);
+
+    // The US offer's link leads to the shipping page; the click is counted before the browser leaves.
+    await page.evaluate(() => document.addEventListener("click", (e) => e.preventDefault(), true));
+    await page.evaluate(() => (document.querySelector('[data-valuebar-placement="topbar"]')?.shadowRoot?.querySelector("a") as HTMLElement | null)?.click());
+    await page.locator("[data-add='3900']").click();
+    await page.locator("#checkout").click();
+    await expect(page.locator("#order-status").textContent()).resolves.toMatch(/^Order demo-/);
+
+    const count = (m: { variants: VariantCount[] }) => m.variants.find((v) => v.variant === variant);
+    await expect
+      .poll(async () => count((await results()).metrics.purchase)?.conversions, { timeout: 10_000 })
+      .toBe((count(before.metrics.purchase)?.conversions ?? 0) + 1);
+    const after = await results();
+    expect(after.units.counted).toBe(before.units.counted + 1);
+    expect(count(after.metrics.purchase)?.units).toBe((count(before.metrics.purchase)?.units ?? 0) + 1);
+    expect(count(after.metrics.clickThrough)?.conversions).toBe((count(before.metrics.clickThrough)?.conversions ?? 0) + 1);
+    expect(after.metrics.revenuePerVisitor.USD?.variants.find((v) => v.variant === variant)?.conversions).toBe(
+      (before.metrics.revenuePerVisitor.USD?.variants.find((v) => v.variant === variant)?.conversions ?? 0) + 1,
+    );
+    expect(problems).toEqual([]);
+    await context.close();
   });
 
   it("a new visitor gets a visitor id in the store's own storage and keeps it", async () => {

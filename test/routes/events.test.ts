@@ -87,6 +87,11 @@ describe("events: happy path", () => {
     expect(conversionsOf((await results(site, "vip-express")).metrics.purchase, variant)).toBe(1);
   });
 
+  it("takes null for the identity fields it does not need, as the runtime sends them", async () => {
+    const { site, vid } = await exposedVisitor();
+    expect(await (await beacon(site, { type: "add_to_cart", vid, cid: null, sig: null })).json()).toEqual({ outcomes: { ab: "counted" } });
+  });
+
   it("counts nothing for a visitor never exposed", async () => {
     const { site } = await exposedVisitor();
     expect(await (await beacon(site, { type: "add_to_cart", vid: newVisitorId() })).json()).toEqual({ outcomes: { ab: "not_exposed" } });
