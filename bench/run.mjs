@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 import { root, seedDemo } from "../scripts/dev-server.mjs";
+import { measureEvents, measureResults } from "./experiments.mjs";
 
 const OUT = join(root, "bench/out");
 const BUNDLE_DIR = join(OUT, "bundle");
@@ -42,11 +43,14 @@ async function main() {
     const scenarios = scenarioList(worker.url, secrets.SIGNING_SECRET);
     const sample = await fetchSnippet(scenarios.find((s) => s.name === "snippet identified").url);
     const load = await measureLoad(scenarios, worker.pid);
+    const events = await measureEvents(worker.url, secrets.ADMIN_TOKEN, EDGE_HEADERS);
+    const experimentResults = await measureResults(worker.url, secrets.ADMIN_TOKEN, await worker.experiments());
     results = {
       date: new Date().toISOString(),
       machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", node: process.version },
       server: worker.description,
       load: { ...LOAD, scenarios: load, ratios: ratiosToBare(load) },
+      experiments: { events, results: experimentResults },
       sizes: sizes(runtime, bundle, sample),
     };
   } finally {
@@ -130,7 +134,13 @@ async function startWorker(bundlePath, secrets) {
     const health = await fetch(`${url}/v1/health`, { headers: EDGE_HEADERS });
     if (!health.ok) throw new Error(`GET /v1/health answered ${health.status}`);
     const { version } = JSON.parse(readFileSync(join(root, "node_modules/miniflare/package.json"), "utf8"));
-    return { url, pid: childPid("workerd"), description: `Miniflare ${version}: workerd with a direct socket to the Worker on ${url}`, stop };
+    return {
+      url,
+      pid: childPid("workerd"),
+      description: `Miniflare ${version}: workerd with a direct socket to the Worker on ${url}`,
+      stop,
+      experiments: () => mf.getDurableObjectNamespace("EXPERIMENTS", name),
+    };
   } catch (error) {
     await stop();
     throw new Error(`the Worker did not start under Miniflare: ${error.message}`, { cause: error });
@@ -378,6 +388,13 @@ function report(r) {
     "| cores busy while measured | load generator | workerd | other processes |",
     "|---|---:|---:|---:|",
     ...scenarios.map((s) => `| ${s.name} | ${s.coresBusy.loadGenerator} | ${s.coresBusy.workerd} | ${s.coresBusy.otherProcesses} |`),
+    "",
+    "| experiments | figure |",
+    "|---|---|",
+    `| events route (add_to_cart beacons of ${r.experiments.events.visitors} exposed visitors, ${r.experiments.events.concurrency} loops) | ` +
+      `${bytes(r.experiments.events.eventsPerSecond)} events/s, p50 ${r.experiments.events.p50Ms} ms, p99 ${r.experiments.events.p99Ms} ms, statuses ${JSON.stringify(r.experiments.events.statuses)} |`,
+    `| results route, ${bytes(r.experiments.results.units)} units in ${r.experiments.results.shards} shards (${bytes(r.experiments.results.conversions)} clicks and purchases) | ` +
+      `median ${r.experiments.results.medianMs} ms of ${r.experiments.results.resultsMs.join(", ")} ms (seeding took ${r.experiments.results.seedSeconds} s) |`,
     "",
     "| bytes | raw | gzip -9 | brotli 11 | gzip budget |",
     "|---|---:|---:|---:|---|",
