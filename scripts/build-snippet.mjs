@@ -28,7 +28,7 @@ const result = await build({
   logLevel: "warning",
 });
 const esm = (result.outputFiles[0]?.text ?? "").trimEnd();
-const exported = /export\{(\w+) as run\};$/.exec(esm);
+const exported = /export\{([\w$]+) as run\};$/.exec(esm);
 if (!exported) throw new Error("esbuild's output does not end with the export of run: update scripts/build-snippet.mjs");
 const js = `"use strict";${esm.slice(0, exported.index)}var __vbr={run:${exported[1]}};`;
 

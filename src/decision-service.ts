@@ -17,7 +17,7 @@ export const MEMBERSHIP_TIMEOUT_MS = 500;
 
 export type ServedDecision =
   | { kind: "unknown-site"; kvReads: number }
-  | { kind: "decision"; decision: Decision; newVisitorId?: string; kvReads: number; degraded: boolean };
+  | { kind: "decision"; decision: Decision; newVisitorId?: string; consent: boolean; kvReads: number; degraded: boolean };
 
 /**
  * The decision for this request. Its experiment exposures are written in the background through `waitUntil`
@@ -36,7 +36,7 @@ export async function serveDecision(
   ]);
   const { context, newVisitorId } = visitor;
   // Without consent the browser keeps nothing, so there is no visitor id to hand out.
-  const extra = newVisitorId && context.consent ? { newVisitorId } : {};
+  const extra = { consent: context.consent, ...(newVisitorId && context.consent ? { newVisitorId } : {}) };
   if (read.status === "unknown") return { kind: "unknown-site", kvReads: read.kvReads };
   const live = read.status === "ok" ? read.live : read.stale;
   if (read.status === "failed" && read.kvReads > 0) console.error(`valuebar: config of ${site} unavailable`, read.error);
@@ -54,17 +54,23 @@ export async function serveDecision(
       degraded = true;
     }
   }
+  const now = Date.now();
+  let decision: Decision;
   try {
-    const now = Date.now();
-    const decision = decide(live.config, membership, context, now);
-    const exposures = exposuresToLog(site, decision.exposures, context, now);
-    if (exposures.length > 0) waitUntil(logExposures(env, site, exposures, context, now));
-    return { kind: "decision", decision, kvReads, degraded, ...extra };
+    decision = decide(live.config, membership, context, now);
   } catch (error) {
     // Only a config that bypassed validation can get here; the store still gets a valid, empty answer.
     console.error(`valuebar: decision failed for site ${site}`, error);
     return { kind: "decision", decision: emptyDecision(context), kvReads, degraded: true, ...extra };
   }
+  try {
+    const exposures = exposuresToLog(site, decision.exposures, context, now);
+    if (exposures.length > 0) waitUntil(logExposures(env, site, exposures, context, now));
+  } catch (error) {
+    // Counting must never cost the shopper their message.
+    console.error(`valuebar: exposures of site ${site} not scheduled`, error);
+  }
+  return { kind: "decision", decision, kvReads, degraded, ...extra };
 }
 
 /**

@@ -8,7 +8,7 @@ import { scriptJson } from "./http/script-json";
 
 /** The loader's code; `__URL__` stands for the snippet URL (a JSON string literal). */
 export const LOADER_TEMPLATE =
-  '(function(d,u){var w=window.valuebar,c=!(w&&w.consent===!1),k="valuebar_vid",v,n,s;try{v=c&&localStorage.getItem(k);if(c&&!v){n=1;v=Math.random().toString(36).slice(2)+Date.now();localStorage.setItem(k,v)}}catch(e){}s=d.createElement("script");s.async=1;s.src=u+"&path="+encodeURIComponent(location.pathname)+(v?"&vid="+v:"")+(n?"&new=1":"")+(c?"":"&consent=0");d.head.appendChild(s)})(document,__URL__);';
+  '(function(d,u){var c=(window.valuebar||0).consent!==!1,k="valuebar_vid",v,n,s;try{v=c&&localStorage.getItem(k);if(c&&!v){n=1;v=((crypto.randomUUID||Math.random).call(crypto)+"").replace(/\\W/g,"");localStorage.setItem(k,v)}}catch(e){}s=d.createElement("script");s.src=u+"&path="+encodeURIComponent(location.pathname)+(v?"&vid="+v:"")+(n?"&new=1":"")+(c?"":"&consent=0");d.head.append(s)})(document,__URL__);';
 
 /**
  * A `<script>` element with the loader for `snippetUrl` (which must already carry a query string,

@@ -5,14 +5,27 @@
  */
 
 export const VISITOR_KEY = "valuebar_vid";
+/** The signed-in customer's id and signature, for a checkout pixel to send purchases as the same unit. */
+export const CUSTOMER_KEY = "valuebar_cid";
+export const SIGNATURE_KEY = "valuebar_sig";
 const DISMISSED_KEY = "valuebar_dismissed";
 
 // False once the store signals no consent: from then on the runtime writes nothing and sends nothing.
 export let consented = true;
 
+/** From now on nothing is stored or sent; what an earlier page view kept about the visitor is removed. */
 export const withholdConsent = (): void => {
   consented = false;
+  for (const key of [VISITOR_KEY, CUSTOMER_KEY, SIGNATURE_KEY]) remove(key);
 };
+
+export function remove(key: string): void {
+  try {
+    localStorage.removeItem(key);
+  } catch {
+    // Blocked storage holds nothing to remove.
+  }
+}
 
 export function save(key: string, value: string): void {
   if (!consented) return;

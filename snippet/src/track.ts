@@ -4,7 +4,8 @@
  * and beacons to the Worker's events route (experiment clicks and dismissals, the store's conversions).
  */
 import type { PlacementDecision } from "../../src/core/decide";
-import { save } from "./storage";
+import { guard } from "./guard";
+import { CUSTOMER_KEY, remove, save, SIGNATURE_KEY } from "./storage";
 
 let sendBeacon: ((body: object) => void) | undefined;
 
@@ -17,12 +18,19 @@ export function setupBeacons(src: string, site: string, vid: string | null): voi
   const url = new URL(src);
   const q = url.searchParams;
   const id = { vid: vid || q.get("vid"), cid: q.get("cid"), sig: q.get("sig") };
-  if (id.cid && id.sig) save("valuebar_cid", id.cid), save("valuebar_sig", id.sig);
+  // A page without a signed-in customer (logged out, another person) must not leave the last one's identity behind.
+  if (id.cid && id.sig) save(CUSTOMER_KEY, id.cid), save(SIGNATURE_KEY, id.sig);
+  else remove(CUSTOMER_KEY), remove(SIGNATURE_KEY);
   sendBeacon = (body) => navigator.sendBeacon(url.origin + "/v1/events/" + site, JSON.stringify({ ...body, ...id }));
 }
 
-/** Sends an event to the Worker; nothing before `setupBeacons` (no consent, or no snippet URL). */
-export const beacon = (body: object): void => sendBeacon?.(body);
+/**
+ * Sends an event to the Worker: nothing before `setupBeacons` (no consent, or no snippet URL), nothing once the
+ * store withdraws consent, and never an error into the page.
+ */
+export const beacon = guard((body: object): void => {
+  if (window.valuebar?.consent !== false) sendBeacon?.(body);
+});
 
 export type Action = "shown" | "click" | "dismiss";
 

@@ -152,6 +152,9 @@ function decidePlacement(
   const shownDefault = () => (fallback ? renderMessage(fallback, placement, context) : null);
   for (const { campaign } of ranked) {
     const experiment = isExperiment(campaign);
+    // An experiment reaches a visitor only if every one of its messages can be shown to them (a threshold in
+    // their currency): deciding that after assignment would drop units from some variants and not others.
+    if (experiment && campaign.variants.some((v) => v.weight > 0 && v.message && !renderMessage(v.message, placement, context))) continue;
     const variant = assignedVariant(campaign, experiment, unit, context);
     if (!variant) continue;
     const exposure = experiment && context.consent ? { campaign: campaign.id, experiment: experimentKey(campaign), variant: variant.id } : undefined;

@@ -1,6 +1,6 @@
 /**
  * @module The results of an experiment as a growth team reads them: per variant and metric (click-through,
- * purchase conversion, revenue per visitor), the rate or mean with its 95% interval, the uplift against
+ * add to cart, purchase conversion, revenue per visitor), the rate or mean with its 95% interval, the uplift against
  * control (absolute and relative, with intervals), Welch's p-value, the chance to beat control, and a verdict,
  * or "not_enough_data" below the minimums; plus the sample-ratio check, the share of units seen in several
  * variants, and the run dates. Pure: it takes the summed counts and does the statistics of ./stats.ts.
@@ -10,10 +10,33 @@ import { baselineVariant, conversionWindowMs, experimentKey } from "./experiment
 import type { Arm, Comparison, Interval, MetricKind } from "./stats";
 import { compare, sampleRatioCheck, summarize } from "./stats";
 
-/** The counts results are computed from: what the experiment's shards add up to. */
+/** One variant's units, and how many of them clicked, added to cart and bought. */
+export interface VariantCounts {
+  variant: string;
+  /** Units seen in this variant only. */
+  units: number;
+  clicked: number;
+  addedToCart: number;
+  purchased: number;
+  firstExposure: number;
+  lastExposure: number;
+}
+
+/** One variant's revenue in one currency: sums over units of each unit's revenue and of its square. */
+export interface RevenueCounts {
+  variant: string;
+  currency: string;
+  /** Units with a purchase in this currency. */
+  buyers: number;
+  sum: number;
+  sumSquares: number;
+}
+
+/** The counts results are computed from: one shard's, or what an experiment's shards add up to. */
 export interface ExperimentCounts {
-  variants: { variant: string; units: number; clicked: number; addedToCart: number; purchased: number; firstExposure: number; lastExposure: number }[];
-  revenue: { variant: string; currency: string; buyers: number; sum: number; sumSquares: number }[];
+  variants: VariantCounts[];
+  revenue: RevenueCounts[];
+  /** Units seen in more than one variant: left out of every figure above. */
   multipleVariantUnits: number;
 }
 
@@ -52,6 +75,7 @@ export interface ExperimentResults {
   sampleRatio: (ReturnType<typeof sampleRatioCheck> & { expectedShares: Record<string, number> }) | null;
   metrics: {
     clickThrough: MetricResult;
+    addToCart: MetricResult;
     purchase: MetricResult;
     /** One result per currency purchases were made in. */
     revenuePerVisitor: Record<string, MetricResult>;
@@ -83,14 +107,19 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
 
   const counted = variantIds.reduce((s, id) => s + unitsOf(id), 0);
   const multiple = counts.multipleVariantUnits;
-  const weights = campaign.variants.map((v) => v.weight);
-  const srm = sampleRatioCheck(variantIds.map(unitsOf), weights);
-  const weightTotal = weights.reduce((s, w) => s + w, 0);
+  // The split is checked among the variants that still take units; units in a variant whose weight is now 0
+  // were assigned before a change of weights, which the warnings name.
+  const weighted = campaign.variants.filter((v) => v.weight > 0);
+  const srm = sampleRatioCheck(weighted.map((v) => unitsOf(v.id)), weighted.map((v) => v.weight));
+  const weightTotal = weighted.reduce((s, v) => s + v.weight, 0);
   const exposures = counts.variants.filter((v) => v.units > 0);
 
   const warnings: string[] = [];
   if (srm?.mismatch) {
     warnings.push(`sample ratio mismatch (p = ${srm.pValue.toExponential(2)}): units are not split as the weights say; do not trust these results`);
+  }
+  for (const v of campaign.variants) {
+    if (v.weight === 0 && unitsOf(v.id) > 0) warnings.push(`variant "${v.id}" has weight 0 but ${unitsOf(v.id)} units: the weights changed during the test`);
   }
   const multipleShare = counted + multiple > 0 ? multiple / (counted + multiple) : 0;
   if (multipleShare > 0.01) warnings.push(`${(multipleShare * 100).toFixed(1)}% of units were seen in more than one variant and are left out`);
@@ -114,6 +143,7 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
     },
     metrics: {
       clickThrough: binaryMetric((id) => countOf(id)?.clicked ?? 0),
+      addToCart: binaryMetric((id) => countOf(id)?.addedToCart ?? 0),
       purchase: binaryMetric((id) => countOf(id)?.purchased ?? 0),
       revenuePerVisitor,
     },

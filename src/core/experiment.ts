@@ -23,7 +23,7 @@ export function experimentKey(campaign: Campaign): string {
  * control when the campaign has one, else its first weighted variant.
  */
 export function baselineVariant(campaign: Campaign): Variant | undefined {
-  return campaign.variants.find((v) => v.control) ?? campaign.variants.find((v) => v.weight > 0);
+  return campaign.variants.find((v) => v.control && v.weight > 0) ?? campaign.variants.find((v) => v.weight > 0);
 }
 
 export function conversionWindowMs(campaign: Campaign): number {

@@ -15,6 +15,7 @@ import { readJson } from "../http/body";
 import { verifiedCustomerId } from "../http/crypto";
 import { ApiError } from "../http/errors";
 import type { EventOutcome, ShardEvent } from "../storage/experiment-shard";
+import { EVENTS_PER_UNIT_PER_HOUR } from "../storage/experiment-shard";
 import { experimentShard, shardOf, unitKey } from "../storage/experiments";
 import { SITE_ID } from "../storage/keys";
 import { readLiveConfig } from "../storage/live-config";
@@ -57,8 +58,10 @@ export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site"
 
   const read = await readLiveConfig(c.env.KV, site, CONFIG_TIMEOUT_MS);
   if (read.status === "unknown") throw new ApiError("NOT_FOUND", `no site "${site}"`);
-  if (read.status === "failed") throw new ApiError("UNAVAILABLE", "the site's config could not be read; send the event again");
-  const experiments = read.live.config.campaigns.filter(isExperiment);
+  // As the snippet does: a KV hiccup falls back to the last config this isolate knew.
+  const live = read.status === "ok" ? read.live : read.stale;
+  if (!live) throw new ApiError("UNAVAILABLE", "the site's config could not be read; send the event again");
+  const experiments = live.config.campaigns.filter(isExperiment);
 
   const customerId = await verifiedCustomerId(c.env.SIGNING_SECRET, event.cid ?? undefined, event.sig ?? undefined);
   if (customerId === null && !event.vid) {
@@ -76,8 +79,10 @@ export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site"
       outcomes[campaign.id] = await experimentShard(c.env, site, experimentKey(campaign), shardOf(unit)).record(shardEvent);
     }),
   );
-  if (Object.values(outcomes).includes("rate_limited")) {
-    throw new ApiError("RATE_LIMITED", "too many events from this visitor; this one was not counted");
+  // 429 only when the event counted nowhere because of the limit; otherwise each experiment's outcome says it.
+  const all = Object.values(outcomes);
+  if (all.length > 0 && all.every((o) => o === "rate_limited")) {
+    throw new ApiError("RATE_LIMITED", `too many events from this visitor (at most ${EVENTS_PER_UNIT_PER_HOUR} an hour per experiment); this one was not counted`);
   }
   return c.json({ outcomes });
 });

@@ -39,7 +39,7 @@ export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file{[^/]
     const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url), (work) => c.executionCtx.waitUntil(work));
     const timing = { "server-timing": serverTiming(served) };
     if (served.kind === "unknown-site") return noop("unknown site", timing);
-    return new Response(snippetBody(site, served.decision, served.newVisitorId, new URL(c.req.url).searchParams.get("consent") !== "0"), { status: 200, headers: { ...JS_HEADERS, ...timing } });
+    return new Response(snippetBody(site, served.decision, served.newVisitorId, served.consent), { status: 200, headers: { ...JS_HEADERS, ...timing } });
   } catch (error) {
     console.error("valuebar: snippet failed", error);
     return noop("unavailable");

@@ -8,6 +8,7 @@
  * experiment, while the results only have 16 objects to ask.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { ExperimentCounts } from "../core/experiment-results";
 import type { Env } from "../env";
 
 export const EXPERIMENT_SHARDS = 16;
@@ -28,34 +29,6 @@ export type ShardEvent =
 
 /** What became of an event: only "counted" changed anything. */
 export type EventOutcome = "counted" | "not_exposed" | "outside_window" | "duplicate_order" | "rate_limited";
-
-export interface VariantAggregate {
-  variant: string;
-  /** Units seen in this variant only. */
-  units: number;
-  clicked: number;
-  addedToCart: number;
-  purchased: number;
-  firstExposure: number;
-  lastExposure: number;
-}
-
-export interface RevenueAggregate {
-  variant: string;
-  currency: string;
-  /** Units with a purchase in this currency. */
-  buyers: number;
-  /** Sum over units of each unit's revenue, and of its square (for the variance). */
-  sum: number;
-  sumSquares: number;
-}
-
-export interface ShardAggregates {
-  variants: VariantAggregate[];
-  revenue: RevenueAggregate[];
-  /** Units seen in more than one variant: left out of every figure above. */
-  multipleVariantUnits: number;
-}
 
 interface UnitRow {
   variant: string;
@@ -85,12 +58,15 @@ export class ExperimentShard extends DurableObject<Env> {
       rate_start INTEGER NOT NULL DEFAULT 0,
       rate_count INTEGER NOT NULL DEFAULT 0
     )`);
+    // An order counts once for its unit. Per unit, not per shard: an order id someone else guessed and sent
+    // first must not shut out the real buyer's purchase.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS orders (
-      order_id TEXT PRIMARY KEY,
       unit TEXT NOT NULL,
+      order_id TEXT NOT NULL,
       value REAL NOT NULL,
       currency TEXT NOT NULL,
-      at INTEGER NOT NULL
+      at INTEGER NOT NULL,
+      PRIMARY KEY (unit, order_id)
     )`);
   }
 
@@ -136,13 +112,13 @@ export class ExperimentShard extends DurableObject<Env> {
         this.sql.exec("UPDATE units SET added = 1 WHERE unit = ?", event.unit);
         return "counted";
       case "purchase": {
-        const known = this.sql.exec("SELECT 1 FROM orders WHERE order_id = ?", event.orderId).toArray().length > 0;
+        const known = this.sql.exec("SELECT 1 FROM orders WHERE unit = ? AND order_id = ?", event.unit, event.orderId).toArray().length > 0;
         if (known) return "duplicate_order";
         this.ctx.storage.transactionSync(() => {
           this.sql.exec(
-            "INSERT INTO orders (order_id, unit, value, currency, at) VALUES (?, ?, ?, ?, ?)",
-            event.orderId,
+            "INSERT INTO orders (unit, order_id, value, currency, at) VALUES (?, ?, ?, ?, ?)",
             event.unit,
+            event.orderId,
             event.value,
             event.currency,
             event.at,
@@ -155,7 +131,7 @@ export class ExperimentShard extends DurableObject<Env> {
   }
 
   /** Per-variant sums of this shard, units seen in several variants left out. */
-  aggregates(): ShardAggregates {
+  aggregates(): ExperimentCounts {
     const variants = this.sql
       .exec<{ variant: string; units: number; clicked: number; added: number; purchased: number; first: number; last: number }>(
         `SELECT variant, COUNT(*) AS units, SUM(clicked) AS clicked, SUM(added) AS added, SUM(purchased) AS purchased,

@@ -4,15 +4,21 @@
  */
 import { fnv1a32 } from "../core/bucket";
 import type { Exposure, VisitorContext } from "../core/decide";
+import type { ExperimentCounts, RevenueCounts, VariantCounts } from "../core/experiment-results";
 import type { Env } from "../env";
 import { hmacHex } from "../http/crypto";
-import type { ShardAggregates } from "./experiment-shard";
 import { EXPERIMENT_SHARDS } from "./experiment-shard";
 
-/** The stored identity of a unit: customers and anonymous visitors never collide, and neither is readable. */
-export function unitKey(secret: string, context: Pick<VisitorContext, "customerId" | "visitorId">): Promise<string> {
-  const unit = context.customerId !== null ? `customer\n${context.customerId}` : `visitor\n${context.visitorId}`;
-  return hmacHex(secret, `unit\n${unit}`);
+type Unit = Pick<VisitorContext, "customerId" | "visitorId">;
+
+/** Who is counted: the customer when signed in, else the visitor; the two kinds never collide. */
+function unitOf(context: Unit): string {
+  return context.customerId !== null ? `customer\n${context.customerId}` : `visitor\n${context.visitorId}`;
+}
+
+/** The stored identity of a unit: a keyed hash, so no raw id is readable in storage. */
+export function unitKey(secret: string, context: Unit): Promise<string> {
+  return hmacHex(secret, `unit\n${unitOf(context)}`);
 }
 
 export function shardOf(unit: string): number {
@@ -30,11 +36,12 @@ const recent = new Map<string, number>();
 const RECENT_MS = 10 * 60_000;
 const RECENT_MAX = 50_000;
 
-/** The exposures not written by this isolate within RECENT_MS, now marked as written. */
+const recentKey = (site: string, e: Exposure, context: Unit) => `${site}\n${e.experiment}\n${e.variant}\n${unitOf(context)}`;
+
+/** The exposures not written by this isolate within RECENT_MS, now marked as written (unmarked if the write fails). */
 export function exposuresToLog(site: string, exposures: readonly Exposure[], context: VisitorContext, now: number): Exposure[] {
-  const unit = context.customerId !== null ? `c\n${context.customerId}` : `v\n${context.visitorId}`;
   return exposures.filter((e) => {
-    const key = `${site}\n${e.experiment}\n${e.variant}\n${unit}`;
+    const key = recentKey(site, e, context);
     const at = recent.get(key);
     if (at !== undefined && now - at < RECENT_MS) return false;
     if (recent.size >= RECENT_MAX) recent.clear();
@@ -51,17 +58,19 @@ export async function logExposures(env: Env, site: string, exposures: readonly E
     const shard = shardOf(unit);
     await Promise.all(exposures.map((e) => experimentShard(env, site, e.experiment, shard).expose([{ unit, variant: e.variant, at }])));
   } catch (error) {
+    // Not written: the next page view tries again.
+    for (const e of exposures) recent.delete(recentKey(site, e, context));
     console.error(`valuebar: exposures of site ${site} not recorded`, error);
   }
 }
 
 /** Every shard's sums for one experiment, added up per variant (and per variant and currency for revenue). */
-export async function experimentAggregates(env: Env, site: string, experiment: string): Promise<ShardAggregates> {
+export async function experimentAggregates(env: Env, site: string, experiment: string): Promise<ExperimentCounts> {
   const shards = await Promise.all(
     Array.from({ length: EXPERIMENT_SHARDS }, (_, shard) => experimentShard(env, site, experiment, shard).aggregates()),
   );
-  const variants = new Map<string, ShardAggregates["variants"][number]>();
-  const revenue = new Map<string, ShardAggregates["revenue"][number]>();
+  const variants = new Map<string, VariantCounts>();
+  const revenue = new Map<string, RevenueCounts>();
   let multipleVariantUnits = 0;
   for (const shard of shards) {
     multipleVariantUnits += shard.multipleVariantUnits;

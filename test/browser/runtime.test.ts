@@ -365,13 +365,17 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
     test.each([
       ["the Worker's payload says consent: false", "", { consent: false as const }],
       ["the store set window.valuebar.consent = false", "<script>window.valuebar = { consent: false };</script>", {}],
-    ])("stores nothing when %s: no visitor id, dismissals for this page only", async (_name, head, extra) => {
+    ])("stores nothing when %s: no visitor id, dismissals for this page only, earlier ids removed", async (_name, head, extra) => {
+      // What a visit before the consent was withdrawn left behind.
+      const earlier = `<script>localStorage.setItem("valuebar_vid", "visitor-earlier-1"); localStorage.setItem("valuebar_cid", "1001"); localStorage.setItem("valuebar_sig", "ab");</script>`;
       const { page } = await open(
-        storePage({ head, payload: payloadWith({ topbar: campaign({ text: "Hello", dismissible: true }) }, { newVisitorId: "v_new_visitor", ...extra }) }),
+        storePage({ head: earlier + head, payload: payloadWith({ topbar: campaign({ text: "Hello", dismissible: true }) }, { newVisitorId: "v_new_visitor", ...extra }) }),
       );
+      expect(await page.evaluate(() => localStorage.length)).toBe(0);
       await page.click("[data-valuebar-placement=topbar] button");
       expect(await readTopBar(page)).toBeNull();
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
+      await page.evaluate(() => localStorage.clear());
       await page.reload();
       expect(await readTopBar(page)).toMatchObject({ text: "Hello" });
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
@@ -591,6 +595,36 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
         { type: "add_to_cart", vid: "visitor-from-url", cid: "1001", sig: "ab".repeat(32) },
         { type: "purchase", value: 42.5, currency: "EUR", order_id: "1001", vid: "visitor-from-url", cid: "1001", sig: "ab".repeat(32) },
       ]);
+    });
+
+    test("forgets the last signed-in customer on a page served without one", async () => {
+      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(experimentPayload()) });
+      const { page } = await open(
+        storePage({
+          head: `<script>localStorage.setItem("valuebar_cid", "1001"); localStorage.setItem("valuebar_sig", "ab");</script><script async src="/v1/s/demo.js?vid=visitor-from-url"></script>`,
+        }),
+      );
+      await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
+      expect(await page.evaluate(() => [localStorage.getItem("valuebar_cid"), localStorage.getItem("valuebar_sig")])).toEqual([null, null]);
+    });
+
+    test("still dismisses and still works when the browser refuses the beacon", async () => {
+      const { page } = await openWithSnippet("<script>navigator.sendBeacon = () => { throw new Error('beacons disabled'); };</script>");
+      await page.click("[data-valuebar-placement=topbar] button");
+      expect(await readTopBar(page)).toBeNull();
+      await page.evaluate(() => (window.valuebar as { track?: (type: string) => void }).track?.("add_to_cart"));
+      expect(await inlineTexts(page, "shipping")).toEqual(["Not an experiment"]);
+    });
+
+    test("stops sending once the store withdraws consent on the page", async () => {
+      const { page, sent } = await openWithSnippet();
+      await page.evaluate(() => {
+        const api = window.valuebar as { consent?: boolean; track?: (type: string) => void };
+        api.consent = false;
+        api.track?.("add_to_cart");
+      });
+      await page.waitForTimeout(300);
+      expect(await sent()).toEqual([]);
     });
 
     test("sends nothing and stores nothing without consent", async () => {

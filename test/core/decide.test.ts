@@ -498,6 +498,35 @@ describe("experiments", () => {
     }
   });
 
+  it("leaves out, for every unit alike, a visitor one of the experiment's messages cannot be shown to", () => {
+    // Variant b has no amount in dollars: a US shopper in dollars is in neither variant, whatever their bucket.
+    const config = configOf({
+      campaigns: [
+        topbar("money", {
+          variants: [
+            { id: "a", weight: 50, message: { text: "Hello" } },
+            { id: "b", weight: 50, message: { text: "Free over {{threshold}}", threshold: { EUR: 5000 } } },
+          ],
+        }),
+      ],
+      defaults: { topbar: { text: "Default bar" } },
+    });
+    for (let i = 0; i < 40; i++) {
+      const dollars = decide(config, null, visitor({ visitorId: `visitor-${i}`, currency: "USD" }), NOW);
+      expect(dollars.placements.topbar).toMatchObject({ campaign: null, message: { text: "Default bar" } });
+      expect(dollars.exposures).toEqual([]);
+      expect(decide(config, null, visitor({ visitorId: `visitor-${i}`, currency: "EUR" }), NOW).exposures).toHaveLength(1);
+    }
+  });
+
+  it("takes the first weighted variant as baseline when the control's weight is 0", () => {
+    const config = withHoldout();
+    const campaign = config.campaigns[0];
+    if (!campaign) throw new Error("fixture");
+    const stopped = configOf({ ...config, campaigns: [{ ...campaign, variants: campaign.variants.map((v) => (v.control ? { ...v, weight: 0 } : v)) }] });
+    expect(decide(stopped, null, visitor({ consent: false }), NOW).placements.topbar).toMatchObject({ campaign: "sale", variant: "a" });
+  });
+
   it("records no exposure for a campaign with one weighted variant: it is not an experiment", () => {
     const config = configOf({ campaigns: [topbar("plain", { variants: [{ id: "a", weight: 1, message: { text: "Hi" } }, { id: "b", weight: 0, message: { text: "Off" } }] })] });
     const decision = decide(config, null, visitor(), NOW);

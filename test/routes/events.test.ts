@@ -4,7 +4,7 @@
  * SciPy's numbers for the same counts (test/core/stats-reference.json).
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ExperimentResults } from "../../src/core/experiment-results";
 import { EVENTS_PER_UNIT_PER_HOUR } from "../../src/storage/experiment-shard";
 import { experimentAggregates, experimentShard, shardOf } from "../../src/storage/experiments";
@@ -63,6 +63,7 @@ describe("events: happy path", () => {
     const r = await results(site);
     expect(r.units.counted).toBe(1);
     expect(conversionsOf(r.metrics.clickThrough, variant)).toBe(1);
+    expect(conversionsOf(r.metrics.addToCart, variant)).toBe(1);
     expect(conversionsOf(r.metrics.purchase, variant)).toBe(1);
     expect(r.metrics.revenuePerVisitor.EUR?.variants.find((v) => v.variant === variant)?.value).toBe(42.5);
   });
@@ -90,6 +91,19 @@ describe("events: happy path", () => {
   it("takes null for the identity fields it does not need, as the runtime sends them", async () => {
     const { site, vid } = await exposedVisitor();
     expect(await (await beacon(site, { type: "add_to_cart", vid, cid: null, sig: null })).json()).toEqual({ outcomes: { ab: "counted" } });
+  });
+
+  it("keeps counting from the last known config while KV holds a broken one", async () => {
+    const { site, vid } = await exposedVisitor();
+    expect((await beacon(site, { type: "add_to_cart", vid })).status).toBe(200);
+    await env.KV.put(`config:${site}`, "{");
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 5_001 });
+    try {
+      const res = await beacon(site, { type: "purchase", vid, value: 10, currency: "EUR", order_id: "stale-1" });
+      expect(await res.json()).toEqual({ outcomes: { ab: "counted" } });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("counts nothing for a visitor never exposed", async () => {
@@ -209,6 +223,19 @@ describe("results of a seeded experiment", () => {
     expect(r.sampleRatio?.chiSquare).toBeCloseTo(40, 10);
     expect(r.sampleRatio?.mismatch).toBe(true);
     expect(r.warnings[0]).toMatch(/^sample ratio mismatch/);
+  });
+
+  it("checks the split among the variants still weighted, and names units in a variant set to weight 0", async () => {
+    const site = newSite("reweighted");
+    const variants = (b: number) => [{ id: "a", weight: 50, message: { text: "A" } }, { id: "b", weight: b, message: { text: "B" } }, { id: "c", weight: 50, message: { text: "C" } }];
+    await publishConfig(site, { campaigns: [{ id: "hero", placement: "topbar", variants: variants(50) }] });
+    await seed(site, "a", 300, 0);
+    await seed(site, "b", 300, 0);
+    await seed(site, "c", 300, 0);
+    await publishConfig(site, { campaigns: [{ id: "hero", placement: "topbar", variants: variants(0) }] });
+    const r = await results(site, "hero");
+    expect(r.sampleRatio).toMatchObject({ chiSquare: 0, degreesOfFreedom: 1, mismatch: false, expectedShares: { a: 0.5, c: 0.5 } });
+    expect(r.warnings).toEqual(['variant "b" has weight 0 but 300 units: the weights changed during the test']);
   });
 
   it("says not enough data below 100 units a variant", async () => {

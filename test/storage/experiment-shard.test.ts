@@ -92,6 +92,19 @@ describe("events", () => {
     expect((await shard.aggregates()).revenue).toEqual([{ variant: "a", currency: "EUR", buyers: 1, sum: 42.5, sumSquares: 42.5 * 42.5 }]);
   });
 
+  it("counts an order id once per unit: someone else sending it first does not shut out the buyer", async () => {
+    const shard = freshShard();
+    await shard.expose([
+      { unit: "buyer", variant: "a", at: T0 },
+      { unit: "prankster", variant: "b", at: T0 },
+    ]);
+    const order = { kind: "purchase" as const, at: T0 + 1, windowMs: WINDOW, orderId: "1001", value: 30, currency: "EUR" };
+    expect(await shard.record({ ...order, unit: "prankster", value: 0 })).toBe("counted");
+    expect(await shard.record({ ...order, unit: "buyer" })).toBe("counted");
+    expect(await shard.record({ ...order, unit: "buyer" })).toBe("duplicate_order");
+    expect((await shard.aggregates()).revenue.find((r) => r.variant === "a")).toMatchObject({ buyers: 1, sum: 30 });
+  });
+
   it("ignores events of units never exposed, and events before the first exposure or after the window", async () => {
     const shard = freshShard();
     expect(await shard.record({ kind: "add_to_cart", unit: "stranger", at: T0, windowMs: WINDOW })).toBe("not_exposed");
