@@ -5,8 +5,9 @@
 import { Hono } from "hono";
 import { demoRoutes } from "./demo/page";
 import type { Env } from "./env";
-import { requireAdmin, requireEnvironment } from "./http/auth";
+import { authenticate, requireEnvironment } from "./http/auth";
 import { errorBody, handleError } from "./http/errors";
+import { adminAccessRoutes } from "./routes/admin-access";
 import { adminConfigRoutes } from "./routes/admin-config";
 import { adminExperimentRoutes } from "./routes/admin-experiments";
 import { adminSegmentRoutes } from "./routes/admin-segments";
@@ -20,7 +21,7 @@ export { SiteAdmin } from "./storage/site-admin";
 
 const app = new Hono<{ Bindings: Env }>();
 
-app.use("/admin/*", requireEnvironment, requireAdmin);
+app.use("/admin/*", requireEnvironment, authenticate);
 
 app
   .route("/", snippetRoutes)
@@ -30,6 +31,7 @@ app
   .route("/", adminConfigRoutes)
   .route("/", adminSegmentRoutes)
   .route("/", adminExperimentRoutes)
+  .route("/", adminAccessRoutes)
   .route("/", demoRoutes);
 
 /** Liveness, and the bare route the bench compares the snippet route against. */

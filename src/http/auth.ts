@@ -1,11 +1,38 @@
 /**
- * @module Admin authentication (a bearer token compared in constant time) and the environment guard.
+ * @module Who may do what on the admin API. `ADMIN_TOKEN` is the deployment's owner; the owner issues named,
+ * site-scoped tokens with a role: `editor` (the config), `analyst` (read-only: config, results, audit) and
+ * `importer` (segments). Tokens travel in the `Authorization` header, never in a cookie, so another site cannot
+ * make a browser send one. Also the environment guard.
  */
 import { createMiddleware } from "hono/factory";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
-import { constantTimeEqual } from "./crypto";
+import { SITE_ID } from "../storage/keys";
+import { constantTimeEqual, sha256Hex } from "./crypto";
 import { ApiError } from "./errors";
+
+/** Roles the owner can give a token. */
+export const ROLES = ["editor", "analyst", "importer"] as const;
+export type Role = "owner" | (typeof ROLES)[number];
+
+export type Permission = "config:read" | "config:write" | "results:read" | "segments:read" | "segments:write" | "audit:read" | "tokens";
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  owner: ["config:read", "config:write", "results:read", "segments:read", "segments:write", "audit:read", "tokens"],
+  editor: ["config:read", "config:write", "results:read", "audit:read"],
+  analyst: ["config:read", "results:read", "audit:read"],
+  importer: ["segments:read", "segments:write"],
+};
+
+/** The holder of the request's token: the name shown in versions and the audit log, and its role. */
+export interface Actor {
+  name: string;
+  role: Role;
+}
+
+export type AdminEnv = { Bindings: Env; Variables: { actor: Actor } };
+
+export const OWNER: Actor = { name: "admin", role: "owner" };
 
 /** 500 BAD_ENVIRONMENT when secrets or bindings are missing, naming what (never values). */
 export const requireEnvironment = createMiddleware<{ Bindings: Env }>(async (c, next) => {
@@ -14,13 +41,37 @@ export const requireEnvironment = createMiddleware<{ Bindings: Env }>(async (c, 
   await next();
 });
 
-/** 401 unless `Authorization: Bearer <ADMIN_TOKEN>`. */
-export const requireAdmin = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+/**
+ * 401 unless `Authorization: Bearer <token>` names the owner (`ADMIN_TOKEN`, compared in constant time) or a
+ * token the owner issued for the site in the path; sets the `actor`.
+ */
+export const authenticate = createMiddleware<AdminEnv>(async (c, next) => {
   const header = c.req.header("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match?.[1] || !(await constantTimeEqual(match[1], c.env.ADMIN_TOKEN))) {
-    c.header("www-authenticate", 'Bearer realm="valuebar admin"');
-    throw new ApiError("UNAUTHORIZED", header ? "the admin token is not valid" : "send the admin token as 'Authorization: Bearer <token>'");
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  let actor: Actor | null = null;
+  if (token) {
+    if (await constantTimeEqual(token, c.env.ADMIN_TOKEN)) actor = OWNER;
+    else {
+      // Issued tokens are stored as their SHA-256 and looked up by it: a random 256-bit token has no
+      // prefix an attacker could learn from timing.
+      const site = /^\/admin\/sites\/([^/]+)/.exec(new URL(c.req.url).pathname)?.[1];
+      if (site && SITE_ID.test(site)) {
+        actor = await c.env.SITE_ADMIN.get(c.env.SITE_ADMIN.idFromName(site)).tokenActor(await sha256Hex(token));
+      }
+    }
   }
+  if (!actor) {
+    c.header("www-authenticate", 'Bearer realm="valuebar admin"');
+    throw new ApiError("UNAUTHORIZED", header ? "the token is not valid for this site" : "send a token as 'Authorization: Bearer <token>'");
+  }
+  c.set("actor", actor);
   await next();
 });
+
+/** 403 unless the actor's role grants `permission`. */
+export const allow = (permission: Permission) =>
+  createMiddleware<AdminEnv>(async (c, next) => {
+    const { role } = c.get("actor");
+    if (!GRANTS[role].includes(permission)) throw new ApiError("FORBIDDEN", `a token with the ${role} role cannot do this (it needs ${permission})`);
+    await next();
+  });

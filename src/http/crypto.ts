@@ -39,3 +39,8 @@ export async function verifiedCustomerId(secret: string, customerId: string | un
   if (!customerId || !sig || customerId.length > 128 || !/^[0-9a-f]{64}$/.test(sig)) return null;
   return (await constantTimeEqual(await hmacHex(secret, customerId), sig)) ? customerId : null;
 }
+
+/** Lowercase hex SHA-256 of `text`: how admin tokens are stored (they are random, so a plain hash suffices). */
+export async function sha256Hex(text: string): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}

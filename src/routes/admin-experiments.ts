@@ -5,12 +5,13 @@
 import { Hono } from "hono";
 import { experimentKey, isExperiment } from "../core/experiment";
 import { experimentResults } from "../core/experiment-results";
-import type { Env } from "../env";
+import type { AdminEnv } from "../http/auth";
+import { allow } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { experimentAggregates } from "../storage/experiments";
 import { siteAdmin, validSite } from "./site";
 
-export const adminExperimentRoutes = new Hono<{ Bindings: Env }>().get("/admin/sites/:site/experiments/:campaign/results", async (c) => {
+export const adminExperimentRoutes = new Hono<AdminEnv>().get("/admin/sites/:site/experiments/:campaign/results", allow("results:read"), async (c) => {
   const site = validSite(c.req.param("site"));
   const live = await siteAdmin(c.env, site).live();
   if (!live) throw new ApiError("NOT_FOUND", `no site "${site}": publish its config first`);

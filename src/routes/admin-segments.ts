@@ -7,6 +7,8 @@ import { isCurrent } from "../core/decide";
 import type { ImportRow, ParsedImport } from "../core/import-rows";
 import { MAX_IMPORT_ROWS, parseCsv, parseNdjson, TooManyRows } from "../core/import-rows";
 import type { Env } from "../env";
+import type { AdminEnv } from "../http/auth";
+import { allow } from "../http/auth";
 import { readText } from "../http/body";
 import { ApiError } from "../http/errors";
 import { membershipKey } from "../storage/keys";
@@ -48,8 +50,8 @@ async function toWrite(secret: string, site: string, row: ImportRow): Promise<Me
   return { key: await membershipKey(secret, site, row.customerId), membership };
 }
 
-export const adminSegmentRoutes = new Hono<{ Bindings: Env }>()
-  .post("/admin/sites/:site/segments", async (c) => {
+export const adminSegmentRoutes = new Hono<AdminEnv>()
+  .post("/admin/sites/:site/segments", allow("segments:write"), async (c) => {
     const site = validSite(c.req.param("site"));
     const { admin, live } = await requireSite(c.env, site);
     const parse = importParser(c.req.header("content-type") ?? "");
@@ -80,13 +82,11 @@ export const adminSegmentRoutes = new Hono<{ Bindings: Env }>()
 
     const known = new Set(live.config.segments);
     const unknownSegments = [...new Set(rows.flatMap((r) => r.segments))].filter((s) => !known.has(s)).sort();
-    return c.json({
-      written: writes.length,
-      removed: writes.filter((w) => w.membership === null).length,
-      ...(unknownSegments.length ? { unknownSegments } : {}),
-    });
+    const removed = writes.filter((w) => w.membership === null).length;
+    await admin.audit(c.get("actor"), "segments.import", `imported ${writes.length} row(s): ${writes.length - removed} customer(s) set, ${removed} removed`);
+    return c.json({ written: writes.length, removed, ...(unknownSegments.length ? { unknownSegments } : {}) });
   })
-  .get("/admin/sites/:site/segments/:customerId", async (c) => {
+  .get("/admin/sites/:site/segments/:customerId", allow("segments:read"), async (c) => {
     const site = validSite(c.req.param("site"));
     const customerId = c.req.param("customerId");
     const membership = await readMembership(c.env.KV, c.env.SIGNING_SECRET, site, customerId, 5_000);
@@ -97,10 +97,12 @@ export const adminSegmentRoutes = new Hono<{ Bindings: Env }>()
       ...(membership.expiresAt !== undefined ? { expires_at: new Date(membership.expiresAt).toISOString() } : {}),
     });
   })
-  .delete("/admin/sites/:site/segments/:customerId", async (c) => {
+  .delete("/admin/sites/:site/segments/:customerId", allow("segments:write"), async (c) => {
     const site = validSite(c.req.param("site"));
     const key = await membershipKey(c.env.SIGNING_SECRET, site, c.req.param("customerId"));
     const existed = (await c.env.KV.get(key)) !== null;
     await c.env.KV.delete(key);
+    // The audit log names no customer: their id stays with the store.
+    if (existed) await siteAdmin(c.env, site).audit(c.get("actor"), "segments.delete", "removed one customer's segments");
     return c.json({ deleted: existed });
   });

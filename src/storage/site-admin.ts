@@ -11,6 +11,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Config } from "../core/config-schema";
 import type { Env } from "../env";
+import type { Actor, Role } from "../http/auth";
 import { configKey } from "./keys";
 import type { LiveConfig } from "./live-config";
 import type { MembershipWrite } from "./memberships";
@@ -22,6 +23,21 @@ export interface VersionSummary {
   note: string;
   author: string;
   live: boolean;
+}
+
+export interface TokenSummary {
+  name: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  /** "name (role)" of the token that did it. */
+  actor: string;
+  action: string;
+  summary: string;
 }
 
 /** Rows per RPC call of an import: with one KV operation per row, well inside 1,000 per invocation. */
@@ -41,6 +57,70 @@ export class SiteAdmin extends DurableObject<Env> {
       config TEXT NOT NULL
     )`);
     this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS tokens (
+      name TEXT PRIMARY KEY,
+      role TEXT NOT NULL,
+      hash TEXT NOT NULL UNIQUE,
+      created_at TEXT NOT NULL,
+      created_by TEXT NOT NULL
+    )`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      at TEXT NOT NULL,
+      actor TEXT NOT NULL,
+      action TEXT NOT NULL,
+      summary TEXT NOT NULL
+    )`);
+  }
+
+  /** The holder of the token with this SHA-256, or null. */
+  tokenActor(hash: string): Actor | null {
+    const row = this.sql.exec<{ name: string; role: string }>("SELECT name, role FROM tokens WHERE hash = ?", hash).toArray()[0];
+    return row ? { name: row.name, role: row.role as Role } : null;
+  }
+
+  /** Issues a token (stored as its hash); false when the name is taken. */
+  createToken(name: string, role: Role, hash: string, by: Actor): boolean {
+    if (this.sql.exec("SELECT 1 FROM tokens WHERE name = ?", name).toArray().length > 0) return false;
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("INSERT INTO tokens (name, role, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)", name, role, hash, new Date().toISOString(), by.name);
+      this.record(by, "token.create", `issued token "${name}" with the ${role} role`);
+    });
+    return true;
+  }
+
+  tokens(): TokenSummary[] {
+    return this.sql
+      .exec<{ name: string; role: string; created_at: string; created_by: string }>("SELECT name, role, created_at, created_by FROM tokens ORDER BY name")
+      .toArray()
+      .map((r) => ({ name: r.name, role: r.role as Role, createdAt: r.created_at, createdBy: r.created_by }));
+  }
+
+  /** Revokes a token at once; false when there is none by that name. */
+  deleteToken(name: string, by: Actor): boolean {
+    let deleted = false;
+    this.ctx.storage.transactionSync(() => {
+      deleted = this.sql.exec("DELETE FROM tokens WHERE name = ?", name).rowsWritten > 0;
+      if (deleted) this.record(by, "token.delete", `revoked token "${name}"`);
+    });
+    return deleted;
+  }
+
+  /** Adds a line to the audit log. */
+  audit(by: Actor, action: string, summary: string): void {
+    this.record(by, action, summary);
+  }
+
+  /** The latest audit lines, newest first. */
+  auditLog(limit: number): AuditEntry[] {
+    return this.sql
+      .exec<{ at: string; actor: string; action: string; summary: string }>("SELECT at, actor, action, summary FROM audit ORDER BY id DESC LIMIT ?", limit)
+      .toArray()
+      .map((r) => ({ at: r.at, actor: r.actor, action: r.action, summary: r.summary }));
+  }
+
+  private record(by: Actor, action: string, summary: string): void {
+    this.sql.exec("INSERT INTO audit (at, actor, action, summary) VALUES (?, ?, ?, ?)", new Date().toISOString(), `${by.name} (${by.role})`, action, summary);
   }
 
   /** The live config, or null for a site that has none yet. */
@@ -50,16 +130,16 @@ export class SiteAdmin extends DurableObject<Env> {
   }
 
   /** Publishes a validated config as the next version and makes it live. */
-  async publish(site: string, config: Config, note: string, author: string): Promise<VersionSummary> {
-    return this.ctx.blockConcurrencyWhile(() => this.publishNow(site, config, note, author));
+  async publish(site: string, config: Config, note: string, by: Actor): Promise<VersionSummary> {
+    return this.ctx.blockConcurrencyWhile(() => this.publishNow(site, config, note, by, "config.publish"));
   }
 
   /** Makes an old version live again, as a new version (history stays linear); null if there is no such version. */
-  async rollback(site: string, version: number, note: string, author: string): Promise<VersionSummary | null> {
+  async rollback(site: string, version: number, note: string, by: Actor): Promise<VersionSummary | null> {
     return this.ctx.blockConcurrencyWhile(async () => {
       const old = this.load(version);
       if (!old) return null;
-      return this.publishNow(site, old.config, note || `Rollback to version ${version}`, author);
+      return this.publishNow(site, old.config, note || `Rollback to version ${version}`, by, "config.rollback");
     });
   }
 
@@ -86,7 +166,8 @@ export class SiteAdmin extends DurableObject<Env> {
     return writes.length;
   }
 
-  private async publishNow(site: string, config: Config, note: string, author: string): Promise<VersionSummary> {
+  private async publishNow(site: string, config: Config, note: string, by: Actor, action: string): Promise<VersionSummary> {
+    const author = by.name;
     const version = (this.sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM versions").one().v ?? 0) + 1;
     const createdAt = new Date().toISOString();
     const live: LiveConfig = { version, publishedAt: createdAt, config };
@@ -102,6 +183,7 @@ export class SiteAdmin extends DurableObject<Env> {
         JSON.stringify(config),
       );
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('live', ?)", String(version));
+      this.record(by, action, `version ${version} is live${note ? `: ${note}` : ""}`);
     });
     return { version, createdAt, note, author, live: true };
   }
