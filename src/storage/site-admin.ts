@@ -9,6 +9,7 @@
  * each row replaces one customer's whole value, the later write of a customer wins, as with any two updates.
  */
 import { DurableObject } from "cloudflare:workers";
+import { describeChanges } from "../core/config-diff";
 import type { Config } from "../core/config-schema";
 import type { Env } from "../env";
 import type { Actor, Role } from "../http/auth";
@@ -23,6 +24,8 @@ export interface VersionSummary {
   note: string;
   author: string;
   live: boolean;
+  /** What changed since the version before, in words (see core/config-diff.ts). */
+  changes: string[];
 }
 
 export interface TokenSummary {
@@ -143,14 +146,22 @@ export class SiteAdmin extends DurableObject<Env> {
     });
   }
 
+  /** Every version, newest first, each with what changed since the one before it. */
   versions(): VersionSummary[] {
     const live = this.liveVersion();
-    return this.sql
-      .exec<{ version: number; created_at: string; note: string; author: string }>(
-        "SELECT version, created_at, note, author FROM versions ORDER BY version DESC",
+    const rows = this.sql
+      .exec<{ version: number; created_at: string; note: string; author: string; config: string }>(
+        "SELECT version, created_at, note, author, config FROM versions ORDER BY version ASC",
       )
-      .toArray()
-      .map((row) => ({ version: row.version, createdAt: row.created_at, note: row.note, author: row.author, live: row.version === live }));
+      .toArray();
+    let previous: Config | null = null;
+    const summaries = rows.map((row) => {
+      const config = JSON.parse(row.config) as Config;
+      const changes = describeChanges(previous, config);
+      previous = config;
+      return { version: row.version, createdAt: row.created_at, note: row.note, author: row.author, live: row.version === live, changes };
+    });
+    return summaries.reverse();
   }
 
   /** Writes one chunk of a validated import (at most IMPORT_CHUNK rows). */
@@ -168,6 +179,8 @@ export class SiteAdmin extends DurableObject<Env> {
 
   private async publishNow(site: string, config: Config, note: string, by: Actor, action: string): Promise<VersionSummary> {
     const author = by.name;
+    const previous = this.sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM versions").one().v;
+    const before = previous === null ? null : this.load(previous);
     const version = (this.sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM versions").one().v ?? 0) + 1;
     const createdAt = new Date().toISOString();
     const live: LiveConfig = { version, publishedAt: createdAt, config };
@@ -185,7 +198,7 @@ export class SiteAdmin extends DurableObject<Env> {
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('live', ?)", String(version));
       this.record(by, action, `version ${version} is live${note ? `: ${note}` : ""}`);
     });
-    return { version, createdAt, note, author, live: true };
+    return { version, createdAt, note, author, live: true, changes: describeChanges(before?.config ?? null, config) };
   }
 
   private liveVersion(): number | null {

@@ -80,7 +80,7 @@ describe("admin config: happy path", () => {
     const res = await put(site, STORE_CONFIG_TEXT);
     expect(res.status).toBe(200);
     const published = await res.json<VersionSummary>();
-    expect(published).toEqual({ version: 1, createdAt: expect.any(String), note: "", author: "admin", live: true });
+    expect(published).toEqual({ version: 1, createdAt: expect.any(String), note: "", author: "admin", live: true, changes: ["first version"] });
     expect(Number.isNaN(Date.parse(published.createdAt))).toBe(false);
 
     const got = await admin(configPath(site));
@@ -126,6 +126,15 @@ describe("admin config: happy path", () => {
       note: "Rollback to version 1",
       author: "admin",
       live: true,
+      // Against version 2, the announcement: the reference store's campaigns and default come back.
+      changes: [
+        "segments added: high_returner, bargain_hunter",
+        'campaign "vip-express" added (topbar, 2 variant(s))',
+        'campaign "returns-instore" added (returns, 1 variant(s))',
+        'campaign "us-free-shipping" added (topbar, 1 variant(s))',
+        'campaign "sale" removed',
+        'default shipping added: "Free shipping on orders over {{threshold}}"',
+      ],
     });
     expect(await liveConfig(site)).toStrictEqual(JSON.parse(STORE_CONFIG_TEXT));
     expect((await versionsOf(site)).map((v) => [v.version, v.live])).toEqual([
