@@ -9,6 +9,7 @@ import { authenticate, requireEnvironment } from "./http/auth";
 import { errorBody, handleError } from "./http/errors";
 import { adminAccessRoutes } from "./routes/admin-access";
 import { adminConfigRoutes } from "./routes/admin-config";
+import { adminDraftRoutes } from "./routes/admin-draft";
 import { adminExperimentRoutes } from "./routes/admin-experiments";
 import { adminSegmentRoutes } from "./routes/admin-segments";
 import { decideRoutes } from "./routes/decide";
@@ -32,6 +33,7 @@ app
   .route("/", adminSegmentRoutes)
   .route("/", adminExperimentRoutes)
   .route("/", adminAccessRoutes)
+  .route("/", adminDraftRoutes)
   .route("/", demoRoutes);
 
 /** Liveness, and the bare route the bench compares the snippet route against. */

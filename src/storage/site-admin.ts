@@ -28,6 +28,12 @@ export interface VersionSummary {
   changes: string[];
 }
 
+export interface Draft {
+  config: Config;
+  savedAt: string;
+  savedBy: string;
+}
+
 export interface TokenSummary {
   name: string;
   role: Role;
@@ -74,6 +80,40 @@ export class SiteAdmin extends DurableObject<Env> {
       action TEXT NOT NULL,
       summary TEXT NOT NULL
     )`);
+  }
+
+  /** The saved draft, or null. */
+  draft(): Draft | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'draft'").toArray()[0];
+    return row ? (JSON.parse(row.value) as Draft) : null;
+  }
+
+  /** Saves a validated config as the draft (replacing any), without touching the live config. */
+  saveDraft(config: Config, by: Actor): Draft {
+    const draft: Draft = { config, savedAt: new Date().toISOString(), savedBy: by.name };
+    const before = this.draft()?.config ?? this.live()?.config ?? null;
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('draft', ?)", JSON.stringify(draft));
+      this.record(by, "draft.save", describeChanges(before, config).join("; ").slice(0, 1000));
+    });
+    return draft;
+  }
+
+  discardDraft(by?: Actor): boolean {
+    const deleted = this.sql.exec("DELETE FROM meta WHERE key = 'draft'").rowsWritten > 0;
+    if (deleted && by) this.record(by, "draft.discard", "discarded the draft");
+    return deleted;
+  }
+
+  /** Publishes the draft as the next version and clears it; null when there is no draft. */
+  async publishDraft(site: string, note: string, by: Actor): Promise<VersionSummary | null> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const draft = this.draft();
+      if (!draft) return null;
+      const version = await this.publishNow(site, draft.config, note, by, "config.publish");
+      this.discardDraft();
+      return version;
+    });
   }
 
   /** The holder of the token with this SHA-256, or null. */

@@ -1,0 +1,111 @@
+/**
+ * @module The editor's draft and "view as" preview: a draft is validated like a publish and never touches the
+ * live config until it is published; the preview answers what the hot path would show a described visitor.
+ */
+import { describe, expect, it } from "vitest";
+import type { DecisionBody, VersionSummary } from "../helpers";
+import { admin, call, errorOf, newSite, publishConfig, STORE_CONFIG_TEXT, TEXT } from "../helpers";
+
+const json = (body: unknown, method = "POST"): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+function withVipText(text: string) {
+  const config = JSON.parse(STORE_CONFIG_TEXT) as { campaigns: { id: string; variants: { message: { text: string } }[] }[] };
+  for (const variant of config.campaigns[0]?.variants ?? []) variant.message.text = text;
+  return config;
+}
+
+interface PreviewBody {
+  source: string;
+  decision: DecisionBody;
+}
+
+async function preview(site: string, body: unknown): Promise<PreviewBody> {
+  const res = await admin(`/admin/sites/${site}/preview`, json(body));
+  expect(res.status, await res.clone().text()).toBe(200);
+  return res.json<PreviewBody>();
+}
+
+describe("draft", () => {
+  it("saves a draft the shoppers do not see, previews it, and publishes it with a note", async () => {
+    const site = newSite("draft");
+    await publishConfig(site);
+    const saved = await admin(`/admin/sites/${site}/draft`, json(withVipText("Draft VIP text"), "PUT"));
+    expect(saved.status).toBe(200);
+    expect(await saved.json()).toMatchObject({ savedBy: "admin", savedAt: expect.any(String) });
+
+    // Live is untouched.
+    const live = await admin(`/admin/sites/${site}/config`);
+    expect(JSON.stringify(await live.json())).not.toContain("Draft VIP text");
+
+    const vip = { as: { segments: ["vip"], signedIn: true, unit: "1001" } };
+    expect((await preview(site, vip)).decision.placements.topbar?.message.text).toBe("Draft VIP text");
+    expect((await preview(site, { ...vip, live: true })).decision.placements.topbar?.message.text).toMatch(/^(Free express|Early access)/);
+
+    const published = await admin(`/admin/sites/${site}/draft/publish`, json({ note: "new VIP copy" }));
+    expect(published.status).toBe(200);
+    const version = await published.json<VersionSummary>();
+    expect(version).toMatchObject({ version: 2, note: "new VIP copy", live: true });
+    expect(version.changes).toContain('campaign "vip-express": variant "early" text "Early access to the winter sale starts today" → "Draft VIP text"');
+    expect((await admin(`/admin/sites/${site}/draft`)).status).toBe(404);
+    const { entries } = await (await admin(`/admin/sites/${site}/audit`)).json<{ entries: { action: string; summary: string }[] }>();
+    expect(entries.slice(0, 2).map((e) => e.action)).toEqual(["config.publish", "draft.save"]);
+    expect(entries[1]?.summary).toContain('variant "express" text');
+  });
+
+  it("refuses an invalid draft with every issue's path, and keeps the saved one", async () => {
+    const site = newSite("draft");
+    await publishConfig(site);
+    await admin(`/admin/sites/${site}/draft`, json(withVipText("Good draft"), "PUT"));
+    const bad = withVipText("Bad");
+    Object.assign(bad.campaigns[0]?.variants[0]?.message ?? {}, { style: { background: "red" } });
+    const res = await admin(`/admin/sites/${site}/draft`, json(bad, "PUT"));
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).issues).toContainEqual({ path: "campaigns.0.variants.0.message.style.background", message: "use a hex colour such as #1a2b3c" });
+    expect(JSON.stringify(await (await admin(`/admin/sites/${site}/draft`)).json())).toContain("Good draft");
+  });
+
+  it("has nothing to publish without a draft", async () => {
+    const site = newSite("draft");
+    await publishConfig(site);
+    expect((await admin(`/admin/sites/${site}/draft/publish`, json({}))).status).toBe(404);
+  });
+});
+
+describe("preview: view as", () => {
+  it("runs the Worker's decision for the visitor described: segments, country, currency, device", async () => {
+    const site = newSite("view");
+    await publishConfig(site);
+    const anonymous = await preview(site, {});
+    expect(anonymous.source).toBe("live");
+    // No country and no currency: the threshold's first currency.
+    expect(anonymous.decision.placements.shipping?.message.text).toBe(TEXT.defaultShippingEur);
+    const us = await preview(site, { as: { country: "US", currency: "USD" } });
+    expect(us.decision.placements.topbar?.message.text).toBe(TEXT.usTopbar);
+    const returner = await preview(site, { as: { segments: ["high_returner"], country: "DE", currency: "EUR", device: "mobile" } });
+    expect(returner.decision.placements.returns?.message.text).toBe(TEXT.returnsInStore);
+    expect(returner.decision.placements.shipping?.message.text).toBe(TEXT.defaultShippingEur);
+    expect(returner.decision.visitor.device).toBe("mobile");
+  });
+
+  it("previews a config sent along (unsaved edits), and names its problems when invalid", async () => {
+    const site = newSite("view");
+    await publishConfig(site);
+    const sent = await preview(site, { config: withVipText("Unsaved text"), as: { segments: ["vip"] } });
+    expect(sent.source).toBe("sent");
+    expect(sent.decision.placements.topbar?.message.text).toBe("Unsaved text");
+    const res = await admin(`/admin/sites/${site}/preview`, json({ config: { campaigns: [{ id: "x" }] } }));
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe("INVALID_CONFIG");
+    const badAs = await admin(`/admin/sites/${site}/preview`, json({ as: { country: "usa" } }));
+    expect((await errorOf(badAs)).issues?.map((i) => i.path)).toContain("as.country");
+  });
+
+  it("counts no exposure: a preview is not a shopper", async () => {
+    const site = newSite("view");
+    await publishConfig(site);
+    await preview(site, { as: { segments: ["vip"] } });
+    const results = await admin(`/admin/sites/${site}/experiments/vip-express/results`);
+    expect((await results.json<{ units: { counted: number } }>()).units.counted).toBe(0);
+    expect((await call(`/admin/sites/${site}/preview`, json({}))).status).toBe(401);
+  });
+});
