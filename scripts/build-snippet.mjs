@@ -1,5 +1,5 @@
 /**
- * @module Builds the browser runtime (snippet/src) into one minified IIFE named `__vbr` and writes it as
+ * @module Builds the browser runtime (snippet/src) into one minified script defining `__vbr` and writes it as
  * snippet/dist/runtime.js and as snippet/dist/runtime.ts (`RUNTIME_JS`) for the Worker
  * to embed. Measures the bundle and fails when it is over the gzip budget.
  *

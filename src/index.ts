@@ -4,7 +4,9 @@
  */
 import { Hono } from "hono";
 import { demoRoutes } from "./demo/page";
+import { editorRoutes } from "./editor/page";
 import type { Env } from "./env";
+import type { AdminEnv } from "./http/auth";
 import { authenticate, requireEnvironment } from "./http/auth";
 import { errorBody, handleError } from "./http/errors";
 import { adminAccessRoutes } from "./routes/admin-access";
@@ -20,9 +22,16 @@ import { snippetRoutes } from "./routes/snippet";
 export { ExperimentShard } from "./storage/experiment-shard";
 export { SiteAdmin } from "./storage/site-admin";
 
-const app = new Hono<{ Bindings: Env }>();
+const app = new Hono<AdminEnv>();
 
-app.use("/admin/*", requireEnvironment, authenticate);
+// The editor's page and script are public (they hold no data); everything else under /admin needs a token.
+const editorFiles = /^\/admin(?:\/assets\/[^/]+)?$/;
+app.use("/admin/*", async (c, next) => {
+  if (editorFiles.test(new URL(c.req.url).pathname)) return next();
+  return requireEnvironment(c, async () => {
+    await authenticate(c, next);
+  });
+});
 
 app
   .route("/", snippetRoutes)
@@ -34,7 +43,8 @@ app
   .route("/", adminExperimentRoutes)
   .route("/", adminAccessRoutes)
   .route("/", adminDraftRoutes)
-  .route("/", demoRoutes);
+  .route("/", demoRoutes)
+  .route("/", editorRoutes);
 
 /** Liveness, and the bare route the bench compares the snippet route against. */
 app.get("/v1/health", (c) => c.text("ok"));

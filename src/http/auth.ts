@@ -35,7 +35,7 @@ export type AdminEnv = { Bindings: Env; Variables: { actor: Actor } };
 export const OWNER: Actor = { name: "admin", role: "owner" };
 
 /** 500 BAD_ENVIRONMENT when secrets or bindings are missing, naming what (never values). */
-export const requireEnvironment = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+export const requireEnvironment = createMiddleware<AdminEnv>(async (c, next) => {
   const problem = environmentProblem(c.env);
   if (problem) throw new ApiError("BAD_ENVIRONMENT", `the deployment is misconfigured: ${problem}`);
   await next();
