@@ -33,13 +33,38 @@ main { padding: 24px; }
 .variants { margin: 4px 0 0; padding-left: 18px; }
 .message { padding-left: 6px; }
 .weight, .none { color: var(--muted); }
+.status { color: var(--muted); font-weight: 600; }
+.layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(340px, 2fr); gap: 24px; align-items: start; }
+.panel { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px; }
+.panel h2 { margin: 0 0 8px; font-size: 17px; }
+.field input:not([type=checkbox]), .field textarea, .field select { width: 100%; }
+.field.check { display: flex; gap: 8px; align-items: center; margin-top: 10px; }
+.field.check label { margin: 0; font-weight: 400; }
+fieldset { border: 1px solid var(--line); border-radius: 8px; margin: 12px 0; padding: 8px 12px; }
+legend { font-weight: 600; padding: 0 4px; }
+[aria-invalid=true] { border-color: var(--error); outline: 2px solid var(--error); }
+.issues { padding-left: 18px; }
+.view-as { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 8px; }
+.view-as label { margin-top: 0; font-weight: 400; font-size: 13px; }
+#preview { width: 100%; height: 180px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
+.publish { margin-top: 12px; }
+.publish input { width: 100%; margin-bottom: 8px; }
+.history { padding: 0 24px 24px; }
+.history li { margin-bottom: 10px; }
+.history button { margin-left: 8px; }
 `;
 
 export const editorRoutes = new Hono<{ Bindings: Env }>()
   .get("/admin", (c) => {
+    // A fresh nonce per page: the preview frame runs the real runtime inline under it, nothing else inline runs.
+    const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
     c.header("cache-control", "no-store");
-    c.header("content-security-policy", "default-src 'self'; style-src 'unsafe-inline'; frame-src 'self' blob: data:; img-src 'self' data:");
+    c.header(
+      "content-security-policy",
+      `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
+    );
     c.header("x-frame-options", "DENY");
+    c.header("referrer-policy", "no-referrer");
     return c.html(`<!doctype html>
 <html lang="en">
 <head>
@@ -48,7 +73,7 @@ export const editorRoutes = new Hono<{ Bindings: Env }>()
 <title>valuebar editor</title>
 <link rel="icon" href="data:,">
 <style>${CSS}</style>
-<script defer src="${SCRIPT}"></script>
+<script defer nonce="${nonce}" src="${SCRIPT}"></script>
 </head>
 <body><div id="app"></div></body>
 </html>`);

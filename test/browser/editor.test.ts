@@ -52,10 +52,96 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await expect(vipTopbar.textContent()).resolves.toContain("Free express shipping on every order, thank you for being a VIP");
     await expect(vipTopbar.locator('[data-variant="early"] .weight').textContent()).resolves.toBe(" 50%");
     await expect(page.locator('tr[data-segment="(other)"] td[data-placement="topbar"]').textContent()).resolves.toContain("Free shipping to the US");
-    await expect(page.locator('tr[data-segment="(everyone)"] td[data-placement="returns"]').textContent()).resolves.toBe("Free returns within 30 days");
+    await expect(page.locator('tr[data-segment="(everyone)"] td[data-placement="returns"] .message').textContent()).resolves.toBe("Free returns within 30 days");
     mkdirSync(join(root, "test-artifacts"), { recursive: true });
     await page.screenshot({ path: join(root, "test-artifacts", "editor-grid.png"), fullPage: true });
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  /** The demo's live versions, through the admin API. */
+  async function versionCount(): Promise<number> {
+    const res = await fetch(`${worker.url}/admin/sites/demo/config/versions`, { headers: { authorization: `Bearer ${token}` } });
+    return ((await res.json()) as { versions: unknown[] }).versions.length;
+  }
+
+  /** The VIP's top bar on the demo storefront, as customer 1001 sees it. */
+  async function vipTopbarOnStore(): Promise<string | null> {
+    const page = await browser.newPage();
+    await page.goto(`${worker.url}/demo?as=vip`);
+    await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
+    const text = await page.evaluate(() => document.querySelector("[data-valuebar-placement=topbar]")?.shadowRoot?.querySelector("span")?.textContent ?? null);
+    await page.close();
+    return text;
+  }
+
+  const VIP_TEXT = (j: number) => `[data-path="campaigns.0.variants.${j}.message.text"]`;
+
+  it("edits the VIP top bar with a live preview, publishes it to the store, and rolls it back", async () => {
+    const before = await vipTopbarOnStore();
+    expect(before).toMatch(/VIP/);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await signIn(page, "demo", token);
+    await page.getByRole("button", { name: "Edit VIP: express shipping or early access" }).click();
+    for (const j of [0, 1]) await page.locator(VIP_TEXT(j)).fill("Winter perks for our VIPs, on the house");
+
+    const preview = page.frameLocator("#preview");
+    await expect.poll(() => preview.locator("[data-valuebar-placement=topbar] span").textContent(), { timeout: 10_000 }).toBe("Winter perks for our VIPs, on the house");
+    await expect.poll(() => page.locator("#status").textContent()).toBe("Unpublished changes");
+    mkdirSync(join(root, "test-artifacts"), { recursive: true });
+    await page.screenshot({ path: join(root, "test-artifacts", "editor-edit.png"), fullPage: true });
+    await page.locator("#preview").screenshot({ path: join(root, "test-artifacts", "editor-preview.png") });
+
+    const versions = await versionCount();
+    await page.getByLabel("Note for the history").fill("Winter VIP copy");
+    await page.getByRole("button", { name: "Publish these changes" }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toBe(`Version ${versions + 1} is live`);
+    expect(await vipTopbarOnStore()).toBe("Winter perks for our VIPs, on the house");
+    await expect(page.locator(`li[data-version="${versions + 1}"]`).textContent()).resolves.toContain("Winter VIP copy");
+    await expect(page.locator(`li[data-version="${versions + 1}"]`).textContent()).resolves.toContain('variant "express" text');
+
+    await page.getByRole("button", { name: `Roll back to version ${versions}` }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toBe(`Version ${versions} is live again (as version ${versions + 2})`);
+    expect(await vipTopbarOnStore()).toBe(before);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shows an invalid colour's error next to its field and publishes nothing", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signIn(page, "demo", token);
+    await page.getByRole("button", { name: "Edit VIP: express shipping or early access" }).click();
+    const colour = page.locator('[data-path="campaigns.0.variants.0.message.style.background"]');
+    await colour.fill("red");
+    const error = page.locator('[data-error-for="campaigns.0.variants.0.message.style.background"]');
+    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toBe("use a hex colour such as #1a2b3c");
+    await expect(colour.getAttribute("aria-invalid")).resolves.toBe("true");
+    await expect(colour.getAttribute("aria-describedby")).resolves.toBe(await error.getAttribute("id"));
+    const versions = await versionCount();
+    await page.getByRole("button", { name: "Publish these changes" }).click();
+    await expect.poll(() => page.locator("#status").textContent()).toBe("Not published: 1 problem(s) to fix first");
+    expect(await versionCount()).toBe(versions);
+    await page.close();
+  });
+
+  it("does not let an analyst publish", async () => {
+    const issued = await fetch(`${worker.url}/admin/sites/demo/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: `analyst-${Date.now()}`, role: "analyst" }),
+    });
+    const analyst = ((await issued.json()) as { token: string }).token;
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signIn(page, "demo", analyst);
+    await page.getByRole("button", { name: "Edit VIP: express shipping or early access" }).click();
+    await page.locator(VIP_TEXT(0)).fill("An analyst's idea");
+    const versions = await versionCount();
+    await page.getByRole("button", { name: "Publish these changes" }).click();
+    await expect.poll(() => page.locator("#status").textContent()).toBe("Not published: your role cannot publish");
+    expect(await versionCount()).toBe(versions);
+    expect(await vipTopbarOnStore()).not.toBe("An analyst's idea");
     await page.close();
   });
 

@@ -14,7 +14,9 @@ describe("editor page", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(res.headers.get("content-security-policy")).toMatch(/default-src 'self'/);
     const html = await res.text();
-    expect(html).toContain(`<script defer src="/admin/assets/editor.${EDITOR_HASH}.js"></script>`);
+    const nonce = /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(res.headers.get("content-security-policy") ?? "")?.[1];
+    expect(nonce).toBeDefined();
+    expect(html).toContain(`<script defer nonce="${nonce}" src="/admin/assets/editor.${EDITOR_HASH}.js"></script>`);
     expect(html).not.toMatch(/token-[0-9a-f]|test-admin-token/);
   });
 

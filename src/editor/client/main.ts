@@ -5,6 +5,7 @@
  * The token lives in this tab's sessionStorage and travels in the Authorization header, never in a cookie.
  */
 import type { Campaign, Config, Message, Placement } from "../../core/config-schema";
+import { RUNTIME_JS } from "../../../snippet/dist/runtime";
 
 const PLACEMENT_LABELS: Record<Placement, string> = { topbar: "Top bar", shipping: "Free shipping", returns: "Free returns" };
 const PLACEMENTS = Object.keys(PLACEMENT_LABELS) as Placement[];
@@ -68,21 +69,58 @@ function showSignIn(problem = ""): void {
   (site.value ? token : site).focus();
 }
 
+/** What the editor holds for the signed-in site. */
+interface State {
+  session: Session;
+  live: Config;
+  /** The working copy every edit changes; published as a new version. */
+  draft: Config;
+  /** The cell being edited. */
+  editing: { kind: "campaign"; index: number } | { kind: "default"; placement: Placement } | null;
+  viewAs: { segment: string; country: string; currency: string; device: string; cartTotal: string };
+  issues: { path: string; message: string }[];
+}
+
+let state: State | null = null;
+let previewTimer: ReturnType<typeof setTimeout> | undefined;
+
 async function showSite(session: Session, first?: Response): Promise<void> {
   const res = first ?? (await api(session, "/config"));
   if (res.status === 401) return showSignIn("Your token is no longer valid. Sign in again.");
-  const config: Config = res.status === 404 ? { segments: [], campaigns: [], defaults: {} } : ((await res.json()) as Config);
+  const live: Config = res.status === 404 ? { segments: [], campaigns: [], defaults: {} } : ((await res.json()) as Config);
+  state = {
+    session,
+    live,
+    draft: structuredClone(live),
+    editing: null,
+    viewAs: { segment: live.segments[0] ?? "", country: "", currency: "EUR", device: "desktop", cartTotal: "" },
+    issues: [],
+  };
+  render();
+  await showHistory();
+}
+
+function render(): void {
+  if (!state) return;
+  const { session } = state;
   const signOut = el("button", { type: "button", class: "link" }, "Sign out");
   signOut.onclick = () => {
     sessionStorage.removeItem(SESSION_KEY);
+    state = null;
     showSignIn();
   };
+  const changed = JSON.stringify(state.draft) !== JSON.stringify(state.live);
   app.replaceChildren(
-    el("header", { class: "bar" }, el("h1", {}, `valuebar · ${session.site}`), signOut),
-    el("main", {}, grid(config)),
+    el("header", { class: "bar" }, el("h1", {}, `valuebar · ${session.site}`), el("span", { class: "status", role: "status", id: "status" }, changed ? "Unpublished changes" : ""), signOut),
+    el("main", { class: "layout" }, el("section", { "aria-label": "Messages" }, grid(state.draft)), panel()),
+    el("section", { class: "history", "aria-labelledby": "history-title" }, el("h2", { id: "history-title" }, "History"), el("ol", { id: "versions" })),
   );
 }
 
+function setStatus(text: string): void {
+  const status = document.getElementById("status");
+  if (status) status.textContent = text;
+}
 /** The campaigns that reach a segment through `any` or `all`, in a placement. */
 function campaignsFor(config: Config, placement: Placement, segment: string | null): Campaign[] {
   return config.campaigns.filter((c) => {
@@ -96,9 +134,9 @@ function grid(config: Config): HTMLTableElement {
   const head = el("tr", {}, el("th", { scope: "col" }, "Who"), ...PLACEMENTS.map((p) => el("th", { scope: "col" }, PLACEMENT_LABELS[p])));
   const rows: HTMLTableRowElement[] = [];
   for (const segment of config.segments) {
-    rows.push(el("tr", { "data-segment": segment }, el("th", { scope: "row" }, segment), ...PLACEMENTS.map((p) => cell(campaignsFor(config, p, segment)))));
+    rows.push(el("tr", { "data-segment": segment }, el("th", { scope: "row" }, segment), ...PLACEMENTS.map((p) => cell(config, p, segment))));
   }
-  rows.push(el("tr", { "data-segment": "(other)" }, el("th", { scope: "row" }, "Geo, page and device campaigns"), ...PLACEMENTS.map((p) => cell(campaignsFor(config, p, null)))));
+  rows.push(el("tr", { "data-segment": "(other)" }, el("th", { scope: "row" }, "Geo, page and device campaigns"), ...PLACEMENTS.map((p) => cell(config, p, null))));
   rows.push(
     el(
       "tr",
@@ -106,7 +144,8 @@ function grid(config: Config): HTMLTableElement {
       el("th", { scope: "row" }, "Everyone else"),
       ...PLACEMENTS.map((p) => {
         const message = config.defaults[p];
-        return el("td", { "data-placement": p }, message ? messageLine(message) : el("span", { class: "none" }, "Nothing shown"));
+        const edit = button(message ? "Edit" : "Add a default", `Edit the default ${PLACEMENT_LABELS[p]} message`, () => openEditor({ kind: "default", placement: p }));
+        return el("td", { "data-placement": p }, message ? messageLine(message) : el("span", { class: "none" }, "Nothing shown"), el("div", {}, edit));
       }),
     ),
   );
@@ -119,10 +158,23 @@ function grid(config: Config): HTMLTableElement {
   );
 }
 
-function cell(campaigns: Campaign[]): HTMLTableCellElement {
-  const td = el("td", { "data-placement": campaigns[0]?.placement ?? "" });
-  if (campaigns.length === 0) td.append(el("span", { class: "none" }, "—"));
+function button(text: string, label: string, onClick: () => void, kind = "link"): HTMLButtonElement {
+  const b = el("button", { type: "button", class: kind, "aria-label": label }, text);
+  b.onclick = onClick;
+  return b;
+}
+
+function cell(config: Config, placement: Placement, segment: string | null): HTMLTableCellElement {
+  const campaigns = campaignsFor(config, placement, segment);
+  const td = el("td", { "data-placement": placement });
+  if (campaigns.length === 0) {
+    td.append(el("span", { class: "none" }, "—"));
+    if (segment !== null) {
+      td.append(el("div", {}, button("Add a message", `Add a ${PLACEMENT_LABELS[placement]} message for ${segment}`, () => addCampaign(placement, segment))));
+    }
+  }
   for (const campaign of campaigns) {
+    const index = config.campaigns.indexOf(campaign);
     const total = campaign.variants.reduce((s, v) => s + v.weight, 0) || 1;
     const list = el(
       "ul",
@@ -136,7 +188,8 @@ function cell(campaigns: Campaign[]): HTMLTableCellElement {
         ),
       ),
     );
-    td.append(el("div", { class: "campaign", "data-campaign": campaign.id }, el("strong", {}, campaign.name ?? campaign.id), list));
+    const edit = button("Edit", `Edit ${campaign.name ?? campaign.id}`, () => openEditor({ kind: "campaign", index }));
+    td.append(el("div", { class: "campaign", "data-campaign": campaign.id }, el("strong", {}, campaign.name ?? campaign.id), list, edit));
   }
   return td;
 }
@@ -145,6 +198,298 @@ function messageLine(message: Message): HTMLSpanElement {
   const line = el("span", { class: "message" }, message.text);
   if (message.style?.background) line.style.borderLeft = `6px solid ${message.style.background}`;
   return line;
+}
+
+function addCampaign(placement: Placement, segment: string): void {
+  if (!state) return;
+  const taken = new Set(state.draft.campaigns.map((c) => c.id));
+  let id = `${segment}-${placement}`.replace(/_/g, "-");
+  for (let n = 2; taken.has(id); n++) id = `${segment}-${placement}-${n}`.replace(/_/g, "-");
+  state.draft.campaigns.push({ id, placement, audience: { segments: { any: [segment] } }, variants: [{ id: "a", weight: 100, message: { text: "" } }] });
+  openEditor({ kind: "campaign", index: state.draft.campaigns.length - 1 });
+}
+
+function openEditor(editing: NonNullable<State["editing"]>): void {
+  if (!state) return;
+  state.editing = editing;
+  render();
+  void showHistory();
+  document.querySelector<HTMLElement>(".panel textarea, .panel input")?.focus();
+  schedulePreview(0);
+}
+
+/** A labelled input bound to a path of the draft; its error (from the schema) appears right under it. */
+function field(label: string, path: string, value: string, set: (value: string) => void, type = "text"): HTMLElement {
+  const id = `f-${path.replace(/\W/g, "-")}`;
+  const input =
+    type === "textarea"
+      ? el("textarea", { id, rows: "2", "data-path": path, "aria-describedby": `${id}-error` })
+      : el("input", { id, type, "data-path": path, "aria-describedby": `${id}-error`, ...(type === "number" ? { min: "0", step: "1" } : {}) });
+  input.value = value;
+  input.oninput = () => {
+    set(input.value);
+    schedulePreview();
+  };
+  return el("div", { class: "field" }, el("label", { for: id }, label), input, el("p", { id: `${id}-error`, class: "error", "data-error-for": path }));
+}
+
+function checkbox(label: string, path: string, checked: boolean, set: (value: boolean) => void): HTMLElement {
+  const id = `f-${path.replace(/\W/g, "-")}`;
+  const input = el("input", { id, type: "checkbox", "data-path": path });
+  input.checked = checked;
+  input.onchange = () => {
+    set(input.checked);
+    schedulePreview();
+  };
+  return el("div", { class: "field check" }, input, el("label", { for: id }, label));
+}
+
+/** The fields of a message at `path` (e.g. "campaigns.0.variants.1.message"). */
+function messageFields(message: Message, path: string): HTMLElement[] {
+  const style = () => (message.style ??= {});
+  const thresholds = Object.entries(message.threshold ?? {}).map(([c, v]) => `${c} ${v}`).join(", ");
+  return [
+    field("Text", `${path}.text`, message.text, (v) => void (message.text = v), "textarea"),
+    field("Link (https://… or /path)", `${path}.link.url`, message.link?.url ?? "", (v) => {
+      if (v) message.link = { ...message.link, url: v };
+      else delete message.link;
+    }),
+    field("Link label", `${path}.link.label`, message.link?.label ?? "", (v) => {
+      if (!message.link) return;
+      if (v) message.link.label = v;
+      else delete message.link.label;
+    }),
+    field("Background colour (#rrggbb)", `${path}.style.background`, message.style?.background ?? "", (v) => setStyle(style(), "background", v, message)),
+    field("Text colour (#rrggbb)", `${path}.style.color`, message.style?.color ?? "", (v) => setStyle(style(), "color", v, message)),
+    field("Free-shipping thresholds in cents, e.g. EUR 6000, USD 7500", `${path}.threshold`, thresholds, (v) => {
+      const entries = v.split(",").map((part) => part.trim().split(/\s+/)).filter((p) => p[0]);
+      if (entries.length === 0) delete message.threshold;
+      else message.threshold = Object.fromEntries(entries.map(([c, n]) => [c ?? "", Number(n)]));
+    }),
+    checkbox("Shoppers can dismiss it", `${path}.dismissible`, message.dismissible ?? false, (v) => void (message.dismissible = v)),
+  ];
+}
+
+function setStyle(style: NonNullable<Message["style"]>, key: "background" | "color", value: string, message: Message): void {
+  if (value) style[key] = value;
+  else delete style[key];
+  if (Object.keys(style).length === 0) delete message.style;
+}
+
+function panel(): HTMLElement {
+  const aside = el("aside", { class: "panel", "aria-label": "Edit and preview" });
+  if (!state?.editing) {
+    aside.append(el("p", { class: "none" }, "Choose Edit on a message to change it and see it as shoppers will."));
+    return aside;
+  }
+  const { draft, editing } = state;
+  const form = el("form", { class: "edit", novalidate: "" });
+  form.onsubmit = (e) => e.preventDefault();
+  if (editing.kind === "default") {
+    const message = (draft.defaults[editing.placement] ??= { text: "" });
+    form.append(el("h2", {}, `Everyone else: ${PLACEMENT_LABELS[editing.placement]}`), ...messageFields(message, `defaults.${editing.placement}`));
+  } else {
+    const campaign = draft.campaigns[editing.index];
+    if (!campaign) return aside;
+    const base = `campaigns.${editing.index}`;
+    form.append(
+      el("h2", {}, campaign.name ?? campaign.id),
+      field("Name", `${base}.name`, campaign.name ?? "", (v) => void (v ? (campaign.name = v) : delete campaign.name)),
+      field("Starts (ISO time, optional)", `${base}.schedule.start`, campaign.schedule?.start ?? "", (v) => setSchedule(campaign, "start", v)),
+      field("Ends (ISO time, optional)", `${base}.schedule.end`, campaign.schedule?.end ?? "", (v) => setSchedule(campaign, "end", v)),
+    );
+    campaign.variants.forEach((variant, j) => {
+      const path = `${base}.variants.${j}`;
+      const set = el("fieldset", { "data-variant": variant.id }, el("legend", {}, `Variant ${variant.id}${variant.control ? " (control: sees the default)" : ""}`));
+      set.append(field("Weight", `${path}.weight`, String(variant.weight), (v) => void (variant.weight = Number(v)), "number"));
+      if (variant.message) set.append(...messageFields(variant.message, `${path}.message`));
+      if (campaign.variants.length > 1) set.append(button("Remove this variant", `Remove variant ${variant.id}`, () => removeVariant(campaign, j)));
+      form.append(set);
+    });
+    form.append(button("Add a variant (A/B test)", "Add a variant", () => addVariant(campaign)));
+  }
+  form.append(el("ul", { class: "issues", id: "issues", "aria-live": "polite" }));
+  aside.append(form, viewAsBar(), el("iframe", { id: "preview", title: "Preview as on the store", sandbox: "allow-scripts" }), publishBar());
+  return aside;
+}
+
+function setSchedule(campaign: Campaign, key: "start" | "end", value: string): void {
+  const schedule = (campaign.schedule ??= {});
+  if (value) schedule[key] = value;
+  else delete schedule[key];
+  if (!schedule.start && !schedule.end) delete campaign.schedule;
+}
+
+function addVariant(campaign: Campaign): void {
+  const ids = new Set(campaign.variants.map((v) => v.id));
+  const id = "abcdefghij".split("").find((c) => !ids.has(c)) ?? `v${campaign.variants.length + 1}`;
+  const model = campaign.variants.find((v) => v.message)?.message;
+  campaign.variants.push({ id, weight: campaign.variants[0]?.weight ?? 50, message: { text: model?.text ?? "" } });
+  rerenderPanel();
+}
+
+function removeVariant(campaign: Campaign, index: number): void {
+  campaign.variants.splice(index, 1);
+  rerenderPanel();
+}
+
+function rerenderPanel(): void {
+  render();
+  void showHistory();
+  schedulePreview(0);
+}
+
+function viewAsBar(): HTMLElement {
+  if (!state) return el("div");
+  const v = state.viewAs;
+  const select = (label: string, key: keyof State["viewAs"], options: [string, string][]) => {
+    const id = `as-${key}`;
+    const s = el("select", { id }, ...options.map(([value, text]) => el("option", { value }, text)));
+    s.value = v[key];
+    s.onchange = () => {
+      v[key] = s.value;
+      schedulePreview(0);
+    };
+    return el("div", { class: "field" }, el("label", { for: id }, label), s);
+  };
+  const input = (label: string, key: keyof State["viewAs"], attrs: Record<string, string>) => {
+    const id = `as-${key}`;
+    const i = el("input", { id, ...attrs });
+    i.value = v[key];
+    i.oninput = () => {
+      v[key] = i.value;
+      schedulePreview();
+    };
+    return el("div", { class: "field" }, el("label", { for: id }, label), i);
+  };
+  return el(
+    "fieldset",
+    { class: "view-as" },
+    el("legend", {}, "View as"),
+    select("Segment", "segment", [["", "No segment"], ...state.draft.segments.map((s): [string, string] => [s, s])]),
+    input("Country", "country", { maxlength: "2", size: "3", placeholder: "US" }),
+    select("Currency", "currency", ["EUR", "USD", "GBP"].map((c): [string, string] => [c, c])),
+    select("Device", "device", [["desktop", "Desktop"], ["mobile", "Mobile"], ["tablet", "Tablet"]]),
+    input("Cart total", "cartTotal", { type: "number", min: "0", step: "0.01", size: "6" }),
+  );
+}
+
+function schedulePreview(delay = 250): void {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(() => void refreshPreview(), delay);
+}
+
+/** Asks the Worker for the decision on the working copy, shows its problems by their fields, and renders it. */
+async function refreshPreview(): Promise<void> {
+  if (!state) return;
+  const { viewAs } = state;
+  const res = await api(state.session, "/preview", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      config: state.draft,
+      as: {
+        segments: viewAs.segment ? [viewAs.segment] : [],
+        ...(viewAs.country.length === 2 ? { country: viewAs.country.toUpperCase() } : {}),
+        currency: viewAs.currency,
+        device: viewAs.device,
+      },
+    }),
+  });
+  const body = (await res.json()) as { decision?: unknown; error?: { issues?: State["issues"] } };
+  state.issues = res.ok ? [] : (body.error?.issues ?? []);
+  showIssues();
+  const changed = JSON.stringify(state.draft) !== JSON.stringify(state.live);
+  setStatus(state.issues.length ? `${state.issues.length} problem(s) to fix before publishing` : changed ? "Unpublished changes" : "");
+  if (res.ok) renderPreview(body.decision);
+}
+
+function showIssues(): void {
+  if (!state) return;
+  for (const p of document.querySelectorAll<HTMLElement>("[data-error-for]")) p.textContent = "";
+  for (const input of document.querySelectorAll<HTMLElement>("[data-path]")) input.removeAttribute("aria-invalid");
+  const list = document.getElementById("issues");
+  list?.replaceChildren();
+  for (const issue of state.issues) {
+    const target = document.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(issue.path)}"]`);
+    if (target) {
+      target.textContent = issue.message;
+      document.querySelector(`[data-path="${CSS.escape(issue.path)}"]`)?.setAttribute("aria-invalid", "true");
+    } else list?.append(el("li", { class: "error" }, `${issue.path}: ${issue.message}`));
+  }
+}
+
+/** The decision drawn by the real runtime in a sandboxed store page (storing and sending nothing). */
+function renderPreview(decision: unknown): void {
+  const frame = document.getElementById("preview") as HTMLIFrameElement | null;
+  if (!frame || !state) return;
+  const nonce = (document.querySelector("script[nonce]") as HTMLScriptElement | null)?.nonce ?? "";
+  const total = Number(state.viewAs.cartTotal);
+  const cart = state.viewAs.cartTotal && Number.isFinite(total) ? { total: Math.round(total * 100), currency: state.viewAs.currency } : null;
+  const payload = JSON.stringify({ site: state.session.site, decision, consent: false }).replace(/</g, "\\u003c");
+  const setup = JSON.stringify({ consent: false, cart }).replace(/</g, "\\u003c");
+  frame.srcdoc = `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0;font:15px system-ui,sans-serif}header{padding:14px 20px;border-bottom:1px solid #ddd}main{padding:12px 20px}[data-valuebar]{color:#0b5d3b;font-weight:600}</style></head><body><header>Your store</header><main><p data-valuebar="shipping"></p><p data-valuebar="returns"></p></main><script nonce="${nonce}">window.valuebar=${setup};(function(){${RUNTIME_JS}\n__vbr.run(${payload})})();</script></body></html>`;
+}
+
+function publishBar(): HTMLElement {
+  const note = el("input", { id: "publish-note", placeholder: "What changed, e.g. Winter sale copy" });
+  const publish = button("Publish", "Publish these changes", () => void publishDraft(note.value), "primary");
+  return el("div", { class: "publish" }, el("label", { for: "publish-note" }, "Note for the history"), note, publish);
+}
+
+async function publishDraft(note: string): Promise<void> {
+  if (!state) return;
+  await refreshPreview();
+  if (state.issues.length) return setStatus(`Not published: ${state.issues.length} problem(s) to fix first`);
+  const saved = await api(state.session, "/draft", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(state.draft) });
+  if (saved.status === 403) return setStatus("Not published: your role cannot publish");
+  if (!saved.ok) return setStatus(`Not published: ${((await saved.json()) as { error?: { message?: string } }).error?.message ?? saved.status}`);
+  const res = await api(state.session, "/draft/publish", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ note }) });
+  if (!res.ok) return setStatus(`Not published (${res.status})`);
+  const version = (await res.json()) as { version: number };
+  await reloadLive(`Version ${version.version} is live`);
+}
+
+async function reloadLive(message: string): Promise<void> {
+  if (!state) return;
+  const res = await api(state.session, "/config");
+  if (res.ok) state.live = (await res.json()) as Config;
+  state.draft = structuredClone(state.live);
+  state.editing = null;
+  render();
+  setStatus(message);
+  await showHistory();
+}
+
+/** Versions, newest first, with author, time, note and what changed; any older one can be made live again. */
+async function showHistory(): Promise<void> {
+  if (!state) return;
+  const list = document.getElementById("versions");
+  const res = await api(state.session, "/config/versions");
+  if (!list || !res.ok) return;
+  const { versions } = (await res.json()) as { versions: { version: number; createdAt: string; note: string; author: string; live: boolean; changes: string[] }[] };
+  list.replaceChildren(
+    ...versions.map((v) => {
+      const item = el(
+        "li",
+        { "data-version": String(v.version) },
+        el("strong", {}, `Version ${v.version}${v.live ? " (live)" : ""}`),
+        ` by ${v.author}, ${new Date(v.createdAt).toLocaleString()}${v.note ? `: ${v.note}` : ""}`,
+        el("ul", {}, ...v.changes.map((c) => el("li", {}, c))),
+      );
+      if (!v.live) item.append(button(`Roll back to version ${v.version}`, `Roll back to version ${v.version}`, () => void rollback(v.version)));
+      return item;
+    }),
+  );
+}
+
+async function rollback(version: number): Promise<void> {
+  if (!state) return;
+  const res = await api(state.session, "/config/rollback", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ version }) });
+  if (res.status === 403) return setStatus("Your role cannot roll back");
+  if (!res.ok) return setStatus(`Rollback failed (${res.status})`);
+  const live = (await res.json()) as { version: number };
+  await reloadLive(`Version ${version} is live again (as version ${live.version})`);
 }
 
 const session = savedSession();
