@@ -49,6 +49,15 @@ legend { font-weight: 600; padding: 0 4px; }
 #preview { width: 100%; height: 180px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
 .publish { margin-top: 12px; }
 .publish input { width: 100%; margin-bottom: 8px; }
+.bar nav { display: flex; gap: 4px; }
+.tab { background: none; color: var(--accent); border-color: transparent; }
+.tab[aria-current=page] { border-color: var(--accent); background: #eef0fb; }
+.warning { border: 2px solid #b45309; background: #fff7ed; color: #7c2d12; border-radius: 8px; padding: 4px 12px; }
+.experiment { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px; margin-bottom: 20px; }
+.results { border-collapse: collapse; width: 100%; margin-top: 12px; }
+.results caption { text-align: left; font-weight: 600; }
+.results th, .results td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; font-variant-numeric: tabular-nums; }
+.chart { display: block; max-width: 100%; margin: 6px 0 12px; }
 .history { padding: 0 24px 24px; }
 .history li { margin-bottom: 10px; }
 .history button { margin-left: 8px; }

@@ -10,6 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../../scripts/dev-server.mjs";
 import { ensureDevVars, freePort, root, seedDemo, startWorker } from "../../scripts/dev-server.mjs";
+import { bucketOf } from "../../src/core/bucket";
 import { launchChromium, skipBrowserTests } from "./chromium";
 
 let worker: RunningWorker;
@@ -143,6 +144,43 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     expect(await versionCount()).toBe(versions);
     expect(await vipTopbarOnStore()).not.toBe("An analyst's idea");
     await page.close();
+  });
+
+  it("shows each experiment's results with intervals, 'not enough data', and the warnings", async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const setUsWeights = async (a: number, b: number) => {
+      const live = (await (await fetch(`${worker.url}/admin/sites/demo/config`, { headers: auth })).json()) as { campaigns: { id: string; variants: { id: string; weight: number }[] }[] };
+      for (const v of live.campaigns.find((c) => c.id === "us-free-shipping")?.variants ?? []) v.weight = v.id === "a" ? a : b;
+      const put = await fetch(`${worker.url}/admin/sites/demo/config`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(live) });
+      expect(put.status).toBe(200);
+    };
+    // US visitors as the store sends them; then the weights change from 50/50 to 90/10, and the visitors whose
+    // bucket lies in [0.5, 0.9) come back and see variant a: seen in two variants, they are left out and warned of.
+    const visitors = Array.from({ length: 16 }, (_, i) => `editorvisitor${String(i).padStart(4, "0")}`);
+    const moved = visitors.filter((vid) => bucketOf("us-free-shipping", vid) >= 0.5 && bucketOf("us-free-shipping", vid) < 0.9);
+    expect(moved.length).toBeGreaterThan(0);
+    for (const vid of visitors) await fetch(`${worker.url}/v1/decide/demo?vid=${vid}&country=US`);
+    await setUsWeights(90, 10);
+    for (const vid of moved) await fetch(`${worker.url}/v1/decide/demo?vid=${vid}&country=US`);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await signIn(page, "demo", token);
+      await page.getByRole("button", { name: "Experiments" }).click();
+      await expect.poll(() => page.locator("#experiments").getAttribute("aria-busy"), { timeout: 10_000 }).toBe("false");
+      const us = page.locator('[data-experiment="us-free-shipping"]');
+      await expect.poll(async () => {
+        await page.getByRole("button", { name: "Experiments" }).click();
+        await expect.poll(() => page.locator("#experiments").getAttribute("aria-busy")).toBe("false");
+        return (await us.getByRole("alert").textContent()) ?? "";
+      }, { timeout: 10_000 }).toMatch(/were seen in more than one variant and are left out/);
+      await expect(us.locator("caption").first().textContent()).resolves.toBe("Click-through");
+      await expect(us.locator('tr[data-variant="b"] .verdict').first().textContent()).resolves.toBe("Not enough data");
+      await expect(us.locator('svg[role="img"]').first().getAttribute("aria-label")).resolves.toMatch(/^Click-through: a \d/);
+      await page.screenshot({ path: join(root, "test-artifacts", "editor-experiments.png"), fullPage: true });
+    } finally {
+      await setUsWeights(50, 50);
+      await page.close();
+    }
   });
 
   it("says so when the token is not valid for the site, and shows no data", async () => {

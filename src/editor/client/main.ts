@@ -79,6 +79,7 @@ interface State {
   editing: { kind: "campaign"; index: number } | { kind: "default"; placement: Placement } | null;
   viewAs: { segment: string; country: string; currency: string; device: string; cartTotal: string };
   issues: { path: string; message: string }[];
+  page: "messages" | "experiments";
 }
 
 let state: State | null = null;
@@ -95,6 +96,7 @@ async function showSite(session: Session, first?: Response): Promise<void> {
     editing: null,
     viewAs: { segment: live.segments[0] ?? "", country: "", currency: "EUR", device: "desktop", cartTotal: "" },
     issues: [],
+    page: "messages",
   };
   render();
   await showHistory();
@@ -110,8 +112,31 @@ function render(): void {
     showSignIn();
   };
   const changed = JSON.stringify(state.draft) !== JSON.stringify(state.live);
+  const tab = (name: State["page"], label: string) => {
+    const b = el("button", { type: "button", class: "tab", ...(state?.page === name ? { "aria-current": "page" } : {}) }, label);
+    b.onclick = () => {
+      if (!state) return;
+      state.page = name;
+      render();
+      if (name === "messages") void showHistory();
+      else void showExperiments();
+    };
+    return b;
+  };
+  const header = el(
+    "header",
+    { class: "bar" },
+    el("h1", {}, `valuebar · ${session.site}`),
+    el("nav", { "aria-label": "Editor" }, tab("messages", "Messages"), tab("experiments", "Experiments")),
+    el("span", { class: "status", role: "status", id: "status" }, changed ? "Unpublished changes" : ""),
+    signOut,
+  );
+  if (state.page === "experiments") {
+    app.replaceChildren(header, el("main", { id: "experiments", "aria-busy": "true" }, el("h2", {}, "Experiments")));
+    return;
+  }
   app.replaceChildren(
-    el("header", { class: "bar" }, el("h1", {}, `valuebar · ${session.site}`), el("span", { class: "status", role: "status", id: "status" }, changed ? "Unpublished changes" : ""), signOut),
+    header,
     el("main", { class: "layout" }, el("section", { "aria-label": "Messages" }, grid(state.draft)), panel()),
     el("section", { class: "history", "aria-labelledby": "history-title" }, el("h2", { id: "history-title" }, "History"), el("ol", { id: "versions" })),
   );
@@ -490,6 +515,123 @@ async function rollback(version: number): Promise<void> {
   if (!res.ok) return setStatus(`Rollback failed (${res.status})`);
   const live = (await res.json()) as { version: number };
   await reloadLive(`Version ${version} is live again (as version ${live.version})`);
+}
+
+interface MetricVariant {
+  variant: string;
+  units: number;
+  conversions: number;
+  value: number;
+  interval: [number, number] | null;
+  vsControl: null | { verdict: string; absolute?: { estimate: number; interval: [number, number] }; relative?: { estimate: number; interval: [number, number] } | null; pValue?: number; chanceToBeatControl?: number };
+}
+
+interface Results {
+  campaign: string;
+  control: string;
+  run: { firstExposure: string; lastExposure: string } | null;
+  units: { counted: number; multipleVariants: number; multipleVariantShare: number };
+  sampleRatio: { pValue: number; mismatch: boolean } | null;
+  metrics: { clickThrough: { variants: MetricVariant[] }; addToCart: { variants: MetricVariant[] }; purchase: { variants: MetricVariant[] }; revenuePerVisitor: Record<string, { variants: MetricVariant[] }> };
+  warnings: string[];
+}
+
+const VERDICTS: Record<string, string> = { better: "Better", worse: "Worse", inconclusive: "No clear difference", not_enough_data: "Not enough data" };
+
+/** Every campaign with two or more weighted variants, with its results as tables and interval charts. */
+async function showExperiments(): Promise<void> {
+  if (!state) return;
+  const main = document.getElementById("experiments");
+  if (!main) return;
+  const experiments = state.live.campaigns.filter((c) => c.variants.filter((v) => v.weight > 0).length >= 2);
+  if (experiments.length === 0) main.append(el("p", { class: "none" }, "No experiments: give a message two or more variants with a weight to start one."));
+  for (const campaign of experiments) {
+    const res = await api(state.session, `/experiments/${encodeURIComponent(campaign.id)}/results`);
+    if (!res.ok) {
+      main.append(el("p", { class: "error" }, `${campaign.name ?? campaign.id}: results unavailable (${res.status})`));
+      continue;
+    }
+    main.append(experimentSection(campaign, (await res.json()) as Results));
+  }
+  main.setAttribute("aria-busy", "false");
+}
+
+function experimentSection(campaign: Campaign, r: Results): HTMLElement {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const section = el("section", { class: "experiment", "data-experiment": r.campaign, "aria-labelledby": `exp-${r.campaign}` });
+  section.append(
+    el("h3", { id: `exp-${r.campaign}` }, campaign.name ?? campaign.id),
+    el(
+      "p",
+      {},
+      `${r.units.counted} visitors counted`,
+      r.run ? `, ${new Date(r.run.firstExposure).toLocaleDateString()} to ${new Date(r.run.lastExposure).toLocaleDateString()}` : ", none yet",
+      `. Compared with ${r.control}.`,
+    ),
+  );
+  if (r.warnings.length) section.append(el("div", { class: "warning", role: "alert" }, ...r.warnings.map((w) => el("p", {}, w))));
+  const metrics: [string, { variants: MetricVariant[] }, (x: number) => string][] = [
+    ["Click-through", r.metrics.clickThrough, pct],
+    ["Add to cart", r.metrics.addToCart, pct],
+    ["Purchase conversion", r.metrics.purchase, pct],
+    ...Object.entries(r.metrics.revenuePerVisitor).map(([currency, m]): [string, { variants: MetricVariant[] }, (x: number) => string] => [`Revenue per visitor (${currency})`, m, (x) => x.toFixed(2)]),
+  ];
+  for (const [name, metric, format] of metrics) {
+    const rows = metric.variants.map((v) => {
+      const vs = v.vsControl;
+      const interval = (i?: [number, number] | null, f = format) => (i ? `${f(i[0])} to ${f(i[1])}` : "");
+      return el(
+        "tr",
+        { "data-variant": v.variant },
+        el("th", { scope: "row" }, v.variant === r.control ? `${v.variant} (control)` : v.variant),
+        el("td", {}, String(v.units)),
+        el("td", {}, String(v.conversions)),
+        el("td", {}, `${format(v.value)}${v.interval ? ` (${interval(v.interval)})` : ""}`),
+        el("td", {}, vs?.absolute ? `${format(vs.absolute.estimate)} (${interval(vs.absolute.interval)})` : ""),
+        el("td", {}, vs?.relative ? `${pct(vs.relative.estimate)} (${interval(vs.relative.interval, pct)})` : ""),
+        el("td", {}, vs?.pValue !== undefined ? vs.pValue.toFixed(4) : ""),
+        el("td", {}, vs?.chanceToBeatControl !== undefined ? pct(vs.chanceToBeatControl) : ""),
+        el("td", { class: "verdict" }, vs ? (VERDICTS[vs.verdict] ?? vs.verdict) : "—"),
+      );
+    });
+    section.append(
+      el(
+        "table",
+        { class: "results" },
+        el("caption", {}, name),
+        el("thead", {}, el("tr", {}, ...["Variant", "Visitors", "Converted", "Value (95% interval)", "Uplift", "Relative uplift", "p-value", "Chance to beat control", "Verdict"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, ...rows),
+      ),
+      intervalChart(name, metric.variants, format),
+    );
+  }
+  return section;
+}
+
+/** Each variant's value as a dot with its 95% interval as a bar, on one scale: an SVG with a text alternative. */
+function intervalChart(name: string, variants: MetricVariant[], format: (x: number) => string): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const make = (tag: string, attrs: Record<string, string | number>) => {
+    const node = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    return node;
+  };
+  const width = 520;
+  const rowHeight = 26;
+  const left = 110;
+  const max = Math.max(1e-9, ...variants.map((v) => v.interval?.[1] ?? v.value));
+  const x = (value: number) => left + (Math.max(0, value) / max) * (width - left - 20);
+  const svg = make("svg", { viewBox: `0 0 ${width} ${variants.length * rowHeight + 10}`, width, role: "img", class: "chart" }) as SVGSVGElement;
+  svg.setAttribute("aria-label", `${name}: ${variants.map((v) => `${v.variant} ${format(v.value)}${v.interval ? ` (${format(v.interval[0])} to ${format(v.interval[1])})` : ""}`).join("; ")}`);
+  variants.forEach((v, i) => {
+    const y = i * rowHeight + 18;
+    const label = make("text", { x: 0, y: y + 4, "font-size": 13 });
+    label.textContent = v.variant;
+    svg.append(label);
+    if (v.interval) svg.append(make("line", { x1: x(v.interval[0]), x2: x(v.interval[1]), y1: y, y2: y, stroke: "#3730a3", "stroke-width": 4, "stroke-linecap": "round", opacity: 0.45 }));
+    svg.append(make("circle", { cx: x(v.value), cy: y, r: 5, fill: "#3730a3" }));
+  });
+  return svg;
 }
 
 const session = savedSession();
