@@ -82,8 +82,8 @@ export async function importMemberships(site: string, rows: readonly Record<stri
   return res.json<ImportResult>();
 }
 
-export function postNdjson(site: string, body: string): Promise<Response> {
-  return admin(`/admin/sites/${site}/segments`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body });
+export function postNdjson(site: string, body: string, query = ""): Promise<Response> {
+  return admin(`/admin/sites/${site}/segments${query}`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body });
 }
 
 export function postCsv(site: string, body: string): Promise<Response> {

@@ -65,6 +65,8 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
       );
     }
     if (rows.length === 0) throw new ApiError("INVALID_IMPORT", "the import has no rows", [{ line: 1, message: "no rows" }]);
+    // `?dry_run=1`: validated as above, nothing written (the editor checks a whole file before its first batch).
+    if (c.req.query("dry_run") === "1") return c.json({ dryRun: true, rows: rows.length, removed: rows.filter((r) => r.segments.length === 0).length });
 
     const writes = await Promise.all(rows.map((row) => toWrite(c.env.SIGNING_SECRET, site, row)));
     for (let i = 0; i < writes.length; i += IMPORT_CHUNK) {
@@ -86,6 +88,19 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     await admin.audit(c.get("actor"), "segments.import", `imported ${writes.length} row(s): ${writes.length - removed} customer(s) set, ${removed} removed`);
     return c.json({ written: writes.length, removed, ...(unknownSegments.length ? { unknownSegments } : {}) });
   })
+  .get("/admin/sites/:site/segments", allow("segments:read"), async (c) => {
+    const site = validSite(c.req.param("site"));
+    const { live } = await requireSite(c.env, site);
+    const counts = await siteAdmin(c.env, site).segmentCounts(Date.now());
+    const known = new Set(live.config.segments);
+    // Every segment of the config, in precedence order, then any imported segment the config does not list.
+    const byName = new Map(counts.segments.map((s) => [s.segment, s.members]));
+    const segments = [
+      ...live.config.segments.map((segment) => ({ segment, members: byName.get(segment) ?? 0, inConfig: true })),
+      ...counts.segments.filter((s) => !known.has(s.segment)).map((s) => ({ ...s, inConfig: false })),
+    ];
+    return c.json({ segments, customers: counts.customers, lastImport: counts.lastImport });
+  })
   .get("/admin/sites/:site/segments/:customerId", allow("segments:read"), async (c) => {
     const site = validSite(c.req.param("site"));
     const customerId = c.req.param("customerId");
@@ -103,6 +118,8 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     const existed = (await c.env.KV.get(key)) !== null;
     await c.env.KV.delete(key);
     // The audit log names no customer: their id stays with the store.
-    if (existed) await siteAdmin(c.env, site).audit(c.get("actor"), "segments.delete", "removed one customer's segments");
+    const admin = siteAdmin(c.env, site);
+    await admin.forgetMember(key);
+    if (existed) await admin.audit(c.get("actor"), "segments.delete", "removed one customer's segments");
     return c.json({ deleted: existed });
   });

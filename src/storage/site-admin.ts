@@ -73,6 +73,7 @@ export class SiteAdmin extends DurableObject<Env> {
       created_at TEXT NOT NULL,
       created_by TEXT NOT NULL
     )`);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS members (key TEXT PRIMARY KEY, segments TEXT NOT NULL, expires_at INTEGER)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       at TEXT NOT NULL,
@@ -214,7 +215,41 @@ export class SiteAdmin extends DurableObject<Env> {
           : this.env.KV.put(...putArguments({ key: write.key, membership: write.membership })),
       ),
     );
+    // The site's own index of who is in which segment (keyed like KV, no raw ids), for the counts per segment.
+    this.ctx.storage.transactionSync(() => {
+      for (const { key, membership } of writes) {
+        if (membership === null) this.sql.exec("DELETE FROM members WHERE key = ?", key);
+        else {
+          this.sql.exec(
+            "INSERT OR REPLACE INTO members (key, segments, expires_at) VALUES (?, ?, ?)",
+            key,
+            JSON.stringify(membership.segments),
+            membership.expiresAt ?? null,
+          );
+        }
+      }
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_import', ?)", new Date().toISOString());
+    });
     return writes.length;
+  }
+
+  /** A customer's membership was removed outside an import. */
+  forgetMember(key: string): void {
+    this.sql.exec("DELETE FROM members WHERE key = ?", key);
+  }
+
+  /** Members per segment (memberships still current at `now`), the customers in any, and the last import. */
+  segmentCounts(now: number): { segments: { segment: string; members: number }[]; customers: number; lastImport: string | null } {
+    const current = "expires_at IS NULL OR expires_at > ?";
+    const segments = this.sql
+      .exec<{ segment: string; members: number }>(
+        `SELECT j.value AS segment, COUNT(*) AS members FROM members, json_each(members.segments) AS j WHERE ${current} GROUP BY j.value ORDER BY j.value`,
+        now,
+      )
+      .toArray();
+    const customers = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM members WHERE ${current}`, now).one().n;
+    const lastImport = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'last_import'").toArray()[0]?.value ?? null;
+    return { segments, customers, lastImport };
   }
 
   private async publishNow(site: string, config: Config, note: string, by: Actor, action: string): Promise<VersionSummary> {

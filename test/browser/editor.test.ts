@@ -183,6 +183,34 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     }
   });
 
+  it("shows members per segment, looks up a customer, and imports a file only when every line is right", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, "demo", token);
+    await page.getByRole("button", { name: "Segments" }).click();
+    const members = (segment: string) => page.locator(`#segment-counts tr[data-segment="${segment}"] .members`).textContent();
+    await expect.poll(() => members("vip")).toBe("1");
+    await expect(members("occasional")).resolves.toBe("3");
+
+    await page.getByLabel("Customer id").fill("1004");
+    await page.getByRole("button", { name: "Look up" }).click();
+    await expect.poll(() => page.locator("#lookup-result").textContent()).toBe("In high_returner, occasional.");
+
+    const upload = async (name: string, content: string) => {
+      await page.locator("#upload-file").setInputFiles({ name, mimeType: "text/plain", buffer: Buffer.from(content) });
+      await page.getByRole("button", { name: "Upload", exact: true }).click();
+    };
+    await upload("bad.csv", "customer_id,segments\nnew-1,vip\n,vip\nnew-3,vip\n");
+    await expect.poll(() => page.locator("#upload-status").textContent()).toBe("Nothing was imported: 1 problem(s) in the file.");
+    await expect(page.locator("#upload-errors li").first().textContent()).resolves.toMatch(/^Line 3: customer_id: /);
+    expect(await members("vip")).toBe("1");
+
+    await upload("good.ndjson", '{"customer_id":"new-1","segments":["vip"]}\n{"customer_id":"new-2","segments":["vip","at_risk"]}\n');
+    await expect.poll(() => page.locator("#upload-status").textContent(), { timeout: 10_000 }).toBe("Imported 2 rows.");
+    await expect.poll(() => members("vip")).toBe("3");
+    await expect(page.locator("#upload-progress").evaluate((p) => (p as HTMLProgressElement).value === (p as HTMLProgressElement).max)).resolves.toBe(true);
+    await page.close();
+  });
+
   it("says so when the token is not valid for the site, and shows no data", async () => {
     const page = await browser.newPage();
     await signIn(page, "demo", "not-the-token-0123456789");

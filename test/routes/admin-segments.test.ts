@@ -166,6 +166,40 @@ describe("admin segments: happy path", () => {
     expect(byKey.get(await membershipKvKey(site, "1002"))).toBeUndefined();
   });
 
+  it("counts members per segment from the imports, in the config's order, and follows removals and expiry", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, [
+      { customer_id: "a", segments: ["vip"] },
+      { customer_id: "b", segments: ["vip", "high_returner"] },
+      { customer_id: "c", segments: ["not_in_config"] },
+      { customer_id: "d", segments: ["bargain_hunter"], expires_at: inAnHour() },
+    ]);
+    await importMemberships(site, [{ customer_id: "a", segments: [] }]);
+    await admin(customerPath(site, "b"), { method: "DELETE" });
+    await importMemberships(site, [{ customer_id: "e", segments: ["vip"] }]);
+    const res = await admin(`/admin/sites/${site}/segments`);
+    expect(res.status).toBe(200);
+    const body = await res.json<{ segments: { segment: string; members: number; inConfig: boolean }[]; customers: number; lastImport: string }>();
+    expect(body.segments).toEqual([
+      { segment: "vip", members: 1, inConfig: true },
+      { segment: "high_returner", members: 0, inConfig: true },
+      { segment: "bargain_hunter", members: 1, inConfig: true },
+      { segment: "not_in_config", members: 1, inConfig: false },
+    ]);
+    expect(body.customers).toBe(3);
+    expect(body.lastImport).toMatch(/^\d{4}-/);
+  });
+
+  it("validates a whole file without writing anything on ?dry_run=1", async () => {
+    const site = await siteWithConfig();
+    const res = await postNdjson(site, '{"customer_id":"x1","segments":["vip"]}\n{"customer_id":"x2","segments":[]}', "?dry_run=1");
+    expect(await res.json()).toEqual({ dryRun: true, rows: 2, removed: 1 });
+    expect(await segmentsOf(site, "x1")).toBeNull();
+    const bad = await postNdjson(site, '{"customer_id":"x1","segments":["vip"]}\n{"customer_id":"","segments":["vip"]}', "?dry_run=1");
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).issues?.[0]).toMatchObject({ line: 2 });
+  });
+
   it("answers one customer's segments and expiry, and deletes them", async () => {
     const site = await siteWithConfig();
     const expiresAt = inAnHour();

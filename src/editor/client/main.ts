@@ -79,7 +79,7 @@ interface State {
   editing: { kind: "campaign"; index: number } | { kind: "default"; placement: Placement } | null;
   viewAs: { segment: string; country: string; currency: string; device: string; cartTotal: string };
   issues: { path: string; message: string }[];
-  page: "messages" | "experiments";
+  page: "messages" | "experiments" | "segments";
 }
 
 let state: State | null = null;
@@ -119,7 +119,8 @@ function render(): void {
       state.page = name;
       render();
       if (name === "messages") void showHistory();
-      else void showExperiments();
+      else if (name === "experiments") void showExperiments();
+      else void showSegments();
     };
     return b;
   };
@@ -127,12 +128,16 @@ function render(): void {
     "header",
     { class: "bar" },
     el("h1", {}, `valuebar · ${session.site}`),
-    el("nav", { "aria-label": "Editor" }, tab("messages", "Messages"), tab("experiments", "Experiments")),
+    el("nav", { "aria-label": "Editor" }, tab("messages", "Messages"), tab("experiments", "Experiments"), tab("segments", "Segments")),
     el("span", { class: "status", role: "status", id: "status" }, changed ? "Unpublished changes" : ""),
     signOut,
   );
   if (state.page === "experiments") {
     app.replaceChildren(header, el("main", { id: "experiments", "aria-busy": "true" }, el("h2", {}, "Experiments")));
+    return;
+  }
+  if (state.page === "segments") {
+    app.replaceChildren(header, el("main", { id: "segments" }, el("h2", {}, "Segments")));
     return;
   }
   app.replaceChildren(
@@ -632,6 +637,126 @@ function intervalChart(name: string, variants: MetricVariant[], format: (x: numb
     svg.append(make("circle", { cx: x(v.value), cy: y, r: 5, fill: "#3730a3" }));
   });
   return svg;
+}
+
+/** Rows per upload request: the import API's limit. */
+const BATCH_ROWS = 10_000;
+
+/** Members per segment, one customer's segments, and a file upload checked whole before anything is written. */
+async function showSegments(): Promise<void> {
+  if (!state) return;
+  const main = document.getElementById("segments");
+  if (!main) return;
+  const session = state.session;
+  const counts = el("div", { id: "segment-counts", "aria-live": "polite" });
+  const refresh = async () => {
+    const res = await api(session, "/segments");
+    if (res.status === 403) return void counts.replaceChildren(el("p", { class: "error" }, "Your role cannot see segments."));
+    if (!res.ok) return void counts.replaceChildren(el("p", { class: "error" }, `Segments unavailable (${res.status})`));
+    const body = (await res.json()) as { segments: { segment: string; members: number; inConfig: boolean }[]; customers: number; lastImport: string | null };
+    counts.replaceChildren(
+      el("p", {}, `${body.customers} customers in at least one segment${body.lastImport ? `; last import ${new Date(body.lastImport).toLocaleString()}` : ""}.`),
+      el(
+        "table",
+        { class: "results" },
+        el("caption", {}, "Members per segment"),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Segment"), el("th", { scope: "col" }, "Members"))),
+        el(
+          "tbody",
+          {},
+          ...body.segments.map((s) =>
+            el("tr", { "data-segment": s.segment }, el("th", { scope: "row" }, s.inConfig ? s.segment : `${s.segment} (not in the config)`), el("td", { class: "members" }, String(s.members))),
+          ),
+        ),
+      ),
+    );
+  };
+
+  const customer = el("input", { id: "lookup-id", autocomplete: "off" });
+  const found = el("p", { id: "lookup-result", role: "status" });
+  const lookup = el("form", { class: "lookup" }, el("label", { for: "lookup-id" }, "Customer id"), customer, el("button", { type: "submit" }, "Look up"), found);
+  lookup.onsubmit = async (e) => {
+    e.preventDefault();
+    const res = await api(session, `/segments/${encodeURIComponent(customer.value.trim())}`);
+    if (res.status === 404) return void (found.textContent = "In no segment.");
+    if (!res.ok) return void (found.textContent = `Look-up failed (${res.status})`);
+    const body = (await res.json()) as { segments: string[]; expires_at?: string };
+    found.textContent = `In ${body.segments.join(", ")}${body.expires_at ? ` until ${new Date(body.expires_at).toLocaleString()}` : ""}.`;
+  };
+
+  const file = el("input", { id: "upload-file", type: "file", accept: ".csv,.ndjson,.jsonl,.txt" });
+  const progress = el("progress", { id: "upload-progress", max: "1", value: "0", "aria-label": "Upload progress" });
+  const status = el("p", { id: "upload-status", role: "status" });
+  const errors = el("ul", { id: "upload-errors", class: "issues" });
+  const upload = el(
+    "form",
+    { class: "upload" },
+    el("label", { for: "upload-file" }, "Upload memberships (CSV with customer_id,segments, or NDJSON)"),
+    file,
+    el("button", { type: "submit" }, "Upload"),
+    progress,
+    status,
+    errors,
+  );
+  upload.onsubmit = async (e) => {
+    e.preventDefault();
+    const chosen = file.files?.[0];
+    if (!chosen) return void (status.textContent = "Choose a file first.");
+    errors.replaceChildren();
+    const text = await chosen.text();
+    const csv = /\.csv$/i.test(chosen.name);
+    const batches = toBatches(text, csv);
+    progress.max = batches.length * 2;
+    progress.value = 0;
+    // First every batch is checked; only a file without a bad line is written.
+    const problems: string[] = [];
+    for (const batch of batches) {
+      const res = await importBatch(session, batch.body, csv, true);
+      progress.value++;
+      if (res.status === 400) {
+        const body = (await res.json()) as { error: { message: string; issues?: { line?: number; path?: string; message: string }[] } };
+        for (const issue of body.error.issues ?? [{ message: body.error.message }]) {
+          problems.push(issue.line !== undefined ? `Line ${batch.firstLine + issue.line - (csv ? 2 : 1)}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}` : issue.message);
+        }
+      } else if (!res.ok) problems.push(`Batch ${batches.indexOf(batch) + 1} was refused (${res.status})`);
+    }
+    if (problems.length) {
+      progress.value = 0;
+      status.textContent = `Nothing was imported: ${problems.length} problem(s) in the file.`;
+      errors.replaceChildren(...problems.slice(0, 200).map((p) => el("li", { class: "error" }, p)));
+      return;
+    }
+    let written = 0;
+    for (const batch of batches) {
+      const res = await importBatch(session, batch.body, csv, false);
+      if (!res.ok) return void (status.textContent = `Stopped after ${written} rows (${res.status}); upload the file again to finish.`);
+      written += ((await res.json()) as { written: number }).written;
+      progress.value++;
+      status.textContent = `Imported ${written} rows…`;
+    }
+    status.textContent = `Imported ${written} rows.`;
+    await refresh();
+  };
+
+  main.append(counts, el("h3", {}, "Look up a customer"), lookup, el("h3", {}, "Import"), upload);
+  await refresh();
+}
+
+/** The file split into requests of at most BATCH_ROWS rows (a CSV's header repeated in each), with their first line. */
+function toBatches(text: string, csv: boolean): { body: string; firstLine: number }[] {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const header = csv ? (lines.shift() ?? "") : "";
+  const start = csv ? 2 : 1;
+  const batches: { body: string; firstLine: number }[] = [];
+  for (let i = 0; i < Math.max(lines.length, 1); i += BATCH_ROWS) {
+    const chunk = lines.slice(i, i + BATCH_ROWS);
+    batches.push({ body: (csv ? [header, ...chunk] : chunk).join("\n"), firstLine: start + i });
+  }
+  return batches;
+}
+
+function importBatch(session: Session, body: string, csv: boolean, dryRun: boolean): Promise<Response> {
+  return api(session, `/segments${dryRun ? "?dry_run=1" : ""}`, { method: "POST", headers: { "content-type": csv ? "text/csv" : "application/x-ndjson" }, body });
 }
 
 const session = savedSession();
