@@ -127,6 +127,27 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await page.close();
   });
 
+  it("edits a campaign's audience: the preview follows the visitor chosen, and a bad country is named at its field", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signIn(page, "demo", token);
+    await page.getByRole("button", { name: "Edit VIP: express shipping or early access" }).click();
+    const preview = page.frameLocator("#preview");
+    const topbar = () => preview.locator("[data-valuebar-placement=topbar] span").count();
+    await expect.poll(topbar, { timeout: 10_000 }).toBe(1);
+
+    const countries = page.locator('[data-path="campaigns.0.audience.countries"]');
+    await countries.fill("CA");
+    // Viewed as a VIP in no country: the campaign no longer reaches them.
+    await expect.poll(topbar, { timeout: 10_000 }).toBe(0);
+    await page.getByLabel("Country").fill("CA");
+    await expect.poll(topbar, { timeout: 10_000 }).toBe(1);
+
+    await countries.fill("Canada");
+    await expect.poll(() => page.locator('[data-error-for="campaigns.0.audience.countries"]').textContent(), { timeout: 10_000 }).toBe("use an ISO 3166-1 alpha-2 code such as US");
+    await expect(countries.getAttribute("aria-invalid")).resolves.toBe("true");
+    await page.close();
+  });
+
   it("does not let an analyst publish", async () => {
     const issued = await fetch(`${worker.url}/admin/sites/demo/tokens`, {
       method: "POST",

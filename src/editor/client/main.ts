@@ -327,6 +327,7 @@ function panel(): HTMLElement {
       field("Name", `${base}.name`, campaign.name ?? "", (v) => void (v ? (campaign.name = v) : delete campaign.name)),
       field("Starts (ISO time, optional)", `${base}.schedule.start`, campaign.schedule?.start ?? "", (v) => setSchedule(campaign, "start", v)),
       field("Ends (ISO time, optional)", `${base}.schedule.end`, campaign.schedule?.end ?? "", (v) => setSchedule(campaign, "end", v)),
+      ...audienceFields(campaign, `${base}.audience`),
     );
     campaign.variants.forEach((variant, j) => {
       const path = `${base}.variants.${j}`;
@@ -341,6 +342,51 @@ function panel(): HTMLElement {
   form.append(el("ul", { class: "issues", id: "issues", "aria-live": "polite" }));
   aside.append(form, viewAsBar(), el("iframe", { id: "preview", title: "Preview as on the store", sandbox: "allow-scripts" }), publishBar());
   return aside;
+}
+
+/** The audience beyond segments: countries, pages, devices, new or returning visitors. */
+function audienceFields(campaign: Campaign, path: string): HTMLElement[] {
+  const audience = () => (campaign.audience ??= {});
+  const tidy = () => {
+    if (campaign.audience && Object.keys(campaign.audience).length === 0) delete campaign.audience;
+  };
+  const list = (v: string) => v.split(",").map((x) => x.trim()).filter(Boolean);
+  const devices = campaign.audience?.devices ?? [];
+  const deviceBoxes = (["mobile", "tablet", "desktop"] as const).map((device) =>
+    checkbox(`Only on ${device}`, `${path}.devices.${device}`, devices.includes(device), (on) => {
+      const now = new Set(campaign.audience?.devices ?? []);
+      if (on) now.add(device);
+      else now.delete(device);
+      if (now.size) audience().devices = [...now];
+      else delete audience().devices;
+      tidy();
+    }),
+  );
+  const visitorId = `f-${path.replace(/\W/g, "-")}-visitor`;
+  const visitor = el("select", { id: visitorId, "data-path": `${path}.visitor` }, el("option", { value: "" }, "Any visitor"), el("option", { value: "new" }, "First visit only"), el("option", { value: "returning" }, "Returning visitors only"));
+  visitor.value = campaign.audience?.visitor ?? "";
+  visitor.onchange = () => {
+    if (visitor.value === "new" || visitor.value === "returning") audience().visitor = visitor.value;
+    else delete audience().visitor;
+    tidy();
+    schedulePreview();
+  };
+  return [
+    field("Only in countries (e.g. US, CA)", `${path}.countries`, (campaign.audience?.countries ?? []).join(", "), (v) => {
+      const codes = list(v).map((c) => c.toUpperCase());
+      if (codes.length) audience().countries = codes;
+      else delete audience().countries;
+      tidy();
+    }),
+    field("Only on pages (e.g. /products/*)", `${path}.paths`, (campaign.audience?.paths ?? []).join(", "), (v) => {
+      const paths = list(v);
+      if (paths.length) audience().paths = paths;
+      else delete audience().paths;
+      tidy();
+    }),
+    ...deviceBoxes,
+    el("div", { class: "field" }, el("label", { for: visitorId }, "Visitors"), visitor),
+  ];
 }
 
 function setSchedule(campaign: Campaign, key: "start" | "end", value: string): void {
@@ -441,10 +487,13 @@ function showIssues(): void {
   const list = document.getElementById("issues");
   list?.replaceChildren();
   for (const issue of state.issues) {
-    const target = document.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(issue.path)}"]`);
+    // The field of the issue's path, or of its nearest parent ("…countries.0" belongs to "…countries").
+    let path = issue.path;
+    let target: HTMLElement | null = null;
+    while (path && !(target = document.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(path)}"]`))) path = path.slice(0, Math.max(0, path.lastIndexOf(".")));
     if (target) {
-      target.textContent = issue.message;
-      document.querySelector(`[data-path="${CSS.escape(issue.path)}"]`)?.setAttribute("aria-invalid", "true");
+      target.textContent = target.textContent ? `${target.textContent}; ${issue.message}` : issue.message;
+      document.querySelector(`[data-path="${CSS.escape(path)}"]`)?.setAttribute("aria-invalid", "true");
     } else list?.append(el("li", { class: "error" }, `${issue.path}: ${issue.message}`));
   }
 }
