@@ -84,6 +84,8 @@ interface State {
 
 let state: State | null = null;
 let previewTimer: ReturnType<typeof setTimeout> | undefined;
+// Only the latest preview request may update the page: an older answer arriving late is dropped.
+let previewSeq = 0;
 
 async function showSite(session: Session, first?: Response): Promise<void> {
   const res = first ?? (await api(session, "/config"));
@@ -458,6 +460,8 @@ function schedulePreview(delay = 250): void {
 /** Asks the Worker for the decision on the working copy, shows its problems by their fields, and renders it. */
 async function refreshPreview(): Promise<void> {
   if (!state) return;
+  clearTimeout(previewTimer);
+  const seq = ++previewSeq;
   const { viewAs } = state;
   const res = await api(state.session, "/preview", {
     method: "POST",
@@ -473,6 +477,7 @@ async function refreshPreview(): Promise<void> {
     }),
   });
   const body = (await res.json()) as { decision?: unknown; error?: { issues?: State["issues"] } };
+  if (seq !== previewSeq || !state) return;
   state.issues = res.ok ? [] : (body.error?.issues ?? []);
   showIssues();
   const changed = JSON.stringify(state.draft) !== JSON.stringify(state.live);
@@ -519,6 +524,8 @@ function publishBar(): HTMLElement {
 async function publishDraft(note: string): Promise<void> {
   if (!state) return;
   await refreshPreview();
+  // Whatever a preview still in flight says now, this publish's outcome is the status shown.
+  previewSeq++;
   if (state.issues.length) return setStatus(`Not published: ${state.issues.length} problem(s) to fix first`);
   const saved = await api(state.session, "/draft", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(state.draft) });
   if (saved.status === 403) return setStatus("Not published: your role cannot publish");
