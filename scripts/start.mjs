@@ -13,6 +13,7 @@ const base = `http://localhost:${port}`;
 console.log(`
 valuebar is running.
   Demo store:      ${base}/demo   (switch between ${personas.length} demo customers, anonymous, and US visitors)
+  Editor:          ${base}/admin  (site "demo", token: ADMIN_TOKEN in .dev.vars)
   Snippet:         ${base}/v1/s/demo.js
   Decision JSON:   ${base}/v1/decide/demo?country=US
   Config schema:   ${base}/v1/schema/config.json
