@@ -9,24 +9,12 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { browserBundle } from "./browser-bundle.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}src/editor/client/dist`;
 
-const result = await build({
-  entryPoints: [`${root}src/editor/client/main.ts`],
-  bundle: true,
-  format: "iife",
-  minify: true,
-  target: "es2020",
-  platform: "browser",
-  legalComments: "none",
-  write: false,
-  logLevel: "warning",
-});
-const js = (result.outputFiles[0]?.text ?? "").trimEnd();
-if (!js) throw new Error("esbuild produced no output");
+const js = await browserBundle(`${root}src/editor/client/main.ts`, "iife");
 const hash = createHash("sha256").update(js).digest("hex").slice(0, 12);
 
 await mkdir(dist, { recursive: true });

@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { browserBundle } from "./browser-bundle.mjs";
 
 const GZIP_BUDGET = 3000;
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -16,18 +16,7 @@ const dist = `${root}snippet/dist`;
 
 // ESM, then its one export turned into a local `__vbr`: an IIFE with `globalName` would carry esbuild's
 // CommonJS interop helpers (about 150 bytes gzipped) for the sake of one exported function.
-const result = await build({
-  entryPoints: [`${root}snippet/src/index.ts`],
-  bundle: true,
-  format: "esm",
-  minify: true,
-  target: "es2020",
-  platform: "browser",
-  legalComments: "none",
-  write: false,
-  logLevel: "warning",
-});
-const esm = (result.outputFiles[0]?.text ?? "").trimEnd();
+const esm = await browserBundle(`${root}snippet/src/index.ts`, "esm");
 const exported = /export\{([\w$]+) as run\};$/.exec(esm);
 if (!exported) throw new Error("esbuild's output does not end with the export of run: update scripts/build-snippet.mjs");
 const js = `"use strict";${esm.slice(0, exported.index)}var __vbr={run:${exported[1]}};`;
