@@ -19,7 +19,7 @@ const dist = `${root}snippet/dist`;
 const esm = await browserBundle(`${root}snippet/src/index.ts`, "esm");
 const exported = /export\{([\w$]+) as run\};$/.exec(esm);
 if (!exported) throw new Error("esbuild's output does not end with the export of run: update scripts/build-snippet.mjs");
-const js = `"use strict";${esm.slice(0, exported.index)}var __vbr={run:${exported[1]}};`;
+const js = `${esm.slice(0, exported.index)}var __vbr={run:${exported[1]}};`;
 
 const bytes = Buffer.from(js);
 const sizes = {

@@ -3,6 +3,7 @@
  * at most one KV read (the identified visitor's membership), the pure decision. It never throws:
  * when KV or the config fails or is slow, it answers the default decision (or none) in bounded time.
  */
+import type { Config } from "./core/config-schema";
 import type { Decision, Membership } from "./core/decide";
 import { decide, emptyDecision } from "./core/decide";
 import type { Env } from "./env";
@@ -29,10 +30,12 @@ export async function serveDecision(
   request: Request,
   url: URL,
   waitUntil: (work: Promise<unknown>) => void,
+  /** A draft to decide on instead of the live config (a preview link): nothing is counted then. */
+  draft?: Config,
 ): Promise<ServedDecision> {
   const [visitor, read] = await Promise.all([
     resolveVisitor(request, url, env.SIGNING_SECRET),
-    readLiveConfig(env.KV, site, CONFIG_TIMEOUT_MS),
+    draft ? ({ status: "ok", live: { version: 0, publishedAt: "", config: draft }, kvReads: 0 } as const) : readLiveConfig(env.KV, site, CONFIG_TIMEOUT_MS),
   ]);
   const { context, newVisitorId } = visitor;
   // Without consent the browser keeps nothing, so there is no visitor id to hand out.
@@ -64,7 +67,7 @@ export async function serveDecision(
     return { kind: "decision", decision: emptyDecision(context), kvReads, degraded: true, ...extra };
   }
   try {
-    const exposures = exposuresToLog(site, decision.exposures, context, now);
+    const exposures = draft ? [] : exposuresToLog(site, decision.exposures, context, now);
     if (exposures.length > 0) waitUntil(logExposures(env, site, exposures, context, now));
   } catch (error) {
     // Counting must never cost the shopper their message.

@@ -190,4 +190,5 @@ export interface SnippetPayload {
   decision: Omit<DecisionBody, "newVisitorId">;
   newVisitorId?: string;
   consent?: false;
+  preview?: true;
 }

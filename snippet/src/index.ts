@@ -18,6 +18,11 @@ export interface SnippetPayload {
   newVisitorId?: string;
   /** False when the request said `consent=0`: the runtime stores and sends nothing. */
   consent?: false;
+  /**
+   * Set on the answer to a preview request (the draft's decision when its token is valid, else the live one),
+   * so the runtime never asks again.
+   */
+  preview?: true;
 }
 
 /** `window.valuebar`: the store's own fields (such as `cart`) stay; the runtime adds `setCart` and `decision`. */
@@ -63,6 +68,14 @@ export function run(payload: SnippetPayload): void {
     if (payload.consent === false || window.valuebar?.consent === false) withholdConsent();
     if (typeof newVisitorId == "string" && newVisitorId) save(VISITOR_KEY, newVisitorId);
     if (consented) guard(() => setupBeacons(script?.src ?? "", payload.site, load(VISITOR_KEY) || newVisitorId || null))();
+    // A marketer's preview link (`?valuebar_preview=…` on a store page) asks again, for the draft's decision;
+    // that run replaces this one. The Worker checks the signed, expiring token: shoppers never have one.
+    const preview = location.search.match(/valuebar_preview=([\w.]+)/);
+    if (preview && script && !payload.preview) {
+      const again = document.createElement("script");
+      again.src = script.src + "&preview=" + preview[1];
+      document.head.append(again);
+    }
     experiments = (decision?.exposures ?? []).map((e) => e.campaign);
 
     const shown: Shown[] = [];

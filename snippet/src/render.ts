@@ -55,8 +55,8 @@ function topBarCss(style: RenderedMessage["style"], dismissible: boolean): strin
     `div{position:relative;padding:10px ${dismissible ? 44 : 16}px;background:${hex(s.background, "#111")};` +
     `color:${hex(s.color, "#fff")};font:${size}px/1.4 system-ui,sans-serif;text-align:${align}}` +
     `a{color:${hex(s.linkColor, "inherit")}}` +
-    "button{position:absolute;top:50%;right:8px;transform:translateY(-50%);padding:4px 8px;" +
-    "border:0;background:none;color:inherit;font:20px/1 sans-serif;cursor:pointer}"
+    // The dismiss button spans the bar's height on the right, so its × is centred without a transform.
+    "button{position:absolute;top:0;bottom:0;right:0;padding:0 12px;border:0;background:0;color:inherit;font:20px sans-serif;cursor:pointer}"
   );
 }
 

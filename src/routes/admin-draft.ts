@@ -15,6 +15,7 @@ import { DEVICES, parseConfig, toFieldIssues } from "../core/config-schema";
 import type { AdminEnv } from "../http/auth";
 import { allow } from "../http/auth";
 import { readJson } from "../http/body";
+import { previewToken } from "../http/preview-token";
 import { ApiError } from "../http/errors";
 import { forgetLiveConfig } from "../storage/live-config";
 import { MAX_CONFIG_BYTES } from "./admin-config";
@@ -70,6 +71,15 @@ export const adminDraftRoutes = new Hono<AdminEnv>()
     if (!version) throw new ApiError("NOT_FOUND", "there is no draft to publish");
     forgetLiveConfig(site);
     return c.json(version);
+  })
+  .post("/admin/sites/:site/draft/preview-link", allow("config:read"), async (c) => {
+    const site = validSite(c.req.param("site"));
+    if (!(await siteAdmin(c.env, site).draft())) throw new ApiError("NOT_FOUND", "there is no draft to preview: save one first");
+    const body = (await readJson(c.req.raw, 1024)) as { minutes?: unknown } | null;
+    const minutes = typeof body?.minutes === "number" && body.minutes >= 1 && body.minutes <= 7 * 24 * 60 ? Math.round(body.minutes) : 60;
+    const expiresAt = Date.now() + minutes * 60_000;
+    const token = await previewToken(c.env.SIGNING_SECRET, site, expiresAt);
+    return c.json({ token, param: `valuebar_preview=${token}`, expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString() });
   })
   .post("/admin/sites/:site/preview", allow("config:read"), async (c) => {
     const site = validSite(c.req.param("site"));

@@ -8,8 +8,11 @@ import type { Decision } from "../core/decide";
 import { serveDecision, serverTiming } from "../decision-service";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
+import type { Config } from "../core/config-schema";
+import { validPreviewToken } from "../http/preview-token";
 import { scriptJson } from "../http/script-json";
 import { SITE_ID } from "../storage/keys";
+import { siteAdmin } from "./site";
 
 const JS_HEADERS = {
   "content-type": "text/javascript; charset=utf-8",
@@ -18,9 +21,15 @@ const JS_HEADERS = {
 };
 
 /** The snippet body: the runtime, then its call with the payload, all inside one function scope. */
-export function snippetBody(site: string, decision: Decision, newVisitorId?: string, consent = true): string {
-  const payload = { site, decision, ...(newVisitorId ? { newVisitorId } : {}), ...(consent ? {} : { consent: false }) };
+export function snippetBody(site: string, decision: Decision, newVisitorId?: string, consent = true, preview = false): string {
+  const payload = { site, decision, ...(newVisitorId ? { newVisitorId } : {}), ...(consent ? {} : { consent: false }), ...(preview ? { preview: true } : {}) };
   return `(function(){${RUNTIME_JS}\n__vbr.run(${scriptJson(payload)})})();\n`;
+}
+
+/** The site's draft when the request carries a valid preview token; shoppers' requests never get here. */
+async function previewedDraft(env: Env, site: string, token: string | null): Promise<Config | undefined> {
+  if (!token || !(await validPreviewToken(env.SIGNING_SECRET, site, token, Date.now()))) return undefined;
+  return (await siteAdmin(env, site).draft())?.config;
 }
 
 function noop(reason: string, headers: Record<string, string> = {}): Response {
@@ -36,10 +45,13 @@ export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file{[^/]
     return noop("unavailable");
   }
   try {
-    const served = await serveDecision(c.env, site, c.req.raw, new URL(c.req.url), (work) => c.executionCtx.waitUntil(work));
+    const url = new URL(c.req.url);
+    const previewToken = url.searchParams.get("preview");
+    const draft = await previewedDraft(c.env, site, previewToken);
+    const served = await serveDecision(c.env, site, c.req.raw, url, (work) => c.executionCtx.waitUntil(work), draft);
     const timing = { "server-timing": serverTiming(served) };
     if (served.kind === "unknown-site") return noop("unknown site", timing);
-    return new Response(snippetBody(site, served.decision, served.newVisitorId, served.consent), { status: 200, headers: { ...JS_HEADERS, ...timing } });
+    return new Response(snippetBody(site, served.decision, served.newVisitorId, served.consent, previewToken !== null), { status: 200, headers: { ...JS_HEADERS, ...timing } });
   } catch (error) {
     console.error("valuebar: snippet failed", error);
     return noop("unavailable");

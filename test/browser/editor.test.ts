@@ -110,6 +110,29 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await page.close();
   });
 
+  it("previews a draft on the real store through a signed link, while shoppers keep the live message", async () => {
+    const live = await vipTopbarOnStore();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signIn(page, "demo", token);
+    await page.getByRole("button", { name: "Edit VIP: express shipping or early access" }).click();
+    for (const j of [0, 1]) await page.locator(VIP_TEXT(j)).fill("Draft: VIP night shopping");
+    await page.getByLabel("Store page to preview on (optional)").fill(`${worker.url}/demo?as=vip`);
+    await page.getByRole("button", { name: "Get a preview link for the store" }).click();
+    const href = await (await page.waitForSelector("#preview-link-a", { timeout: 10_000 })).getAttribute("href");
+    expect(href).toMatch(/[?&]valuebar_preview=\d+\.[0-9a-f]{64}$/);
+
+    const store = await browser.newPage();
+    await store.goto(href ?? "");
+    await expect
+      .poll(() => store.evaluate(() => document.querySelector("[data-valuebar-placement=topbar]")?.shadowRoot?.querySelector("span")?.textContent ?? null), { timeout: 10_000 })
+      .toBe("Draft: VIP night shopping");
+    await store.close();
+    expect(await vipTopbarOnStore()).toBe(live);
+    // The draft is not live: discard it so the other tests start from the live config.
+    await fetch(`${worker.url}/admin/sites/demo/draft`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+    await page.close();
+  });
+
   it("shows an invalid colour's error next to its field and publishes nothing", async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await signIn(page, "demo", token);

@@ -55,7 +55,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
   });
 
   /** Serves `html` at a fresh path and opens it in a fresh browser profile (empty localStorage). */
-  async function open(html: string, init?: () => void): Promise<{ page: Page; path: string }> {
+  async function open(html: string, init?: () => void, query = ""): Promise<{ page: Page; path: string }> {
     const path = `/store-${++pageCount}`;
     server.route(path, html);
     context = await browser.newContext();
@@ -69,7 +69,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       void dialog.dismiss();
     });
     if (init) await page.addInitScript(init);
-    await page.goto(server.origin + path);
+    await page.goto(server.origin + path + query);
     return { page, path };
   }
 
@@ -702,6 +702,19 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(payloadWith({ topbar: campaign({ text: "Async hello" }) })) });
       const { page } = await open(storePage({ head: `<script async src="/v1/s/demo.js"></script>`, body: `<p>Store</p>` }));
       await expect.poll(async () => (await readTopBar(page))?.text).toBe("Async hello");
+    });
+
+    test("on a page with a preview link, asks once more with the token and shows that answer", async () => {
+      server.route("/v1/s/demo.js", (request) => {
+        const previewing = (request.url ?? "").includes("&preview=draft.token");
+        const payload = payloadWith({ topbar: campaign({ text: previewing ? "Draft bar" : "Live bar" }) }, previewing ? { preview: true } : {});
+        return { type: "text/javascript; charset=utf-8", body: workerScript(payload) };
+      });
+      const before = server.hits("/v1/s/demo.js");
+      const { page } = await open(storePage({ head: `<script async src="/v1/s/demo.js?vid=visitor-from-url"></script>` }), undefined, "?valuebar_preview=draft.token");
+      await expect.poll(async () => (await readTopBar(page))?.text).toBe("Draft bar");
+      await page.waitForTimeout(300);
+      expect(server.hits("/v1/s/demo.js") - before).toBe(2);
     });
 
     test("runs when it arrives after the page has loaded, and a second run replaces the bar", async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { DecisionBody, VersionSummary } from "../helpers";
-import { admin, call, errorOf, newSite, publishConfig, STORE_CONFIG_TEXT, TEXT } from "../helpers";
+import { admin, call, CUSTOMER, errorOf, newSite, newVisitorId, publishConfig, seedStore, snippetPayload, STORE_CONFIG_TEXT, TEXT, visitorQuery } from "../helpers";
 
 const json = (body: unknown, method = "POST"): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
@@ -107,5 +107,52 @@ describe("preview: view as", () => {
     const results = await admin(`/admin/sites/${site}/experiments/vip-express/results`);
     expect((await results.json<{ units: { counted: number } }>()).units.counted).toBe(0);
     expect((await call(`/admin/sites/${site}/preview`, json({}))).status).toBe(401);
+  });
+});
+
+describe("preview link", () => {
+  async function siteWithDraft() {
+    const site = await seedStore();
+    expect((await admin(`/admin/sites/${site}/draft`, json(withVipText("Draft only"), "PUT"))).status).toBe(200);
+    return site;
+  }
+  const vipSnippet = async (site: string, extra = "") =>
+    (await call(`/v1/s/${site}.js?${await visitorQuery({ cid: CUSTOMER.vip, vid: newVisitorId() })}${extra}`)).text();
+
+  it("shows the draft on the store with a signed link, and the live config without it", async () => {
+    const site = await siteWithDraft();
+    const res = await admin(`/admin/sites/${site}/draft/preview-link`, json({ minutes: 30 }));
+    expect(res.status).toBe(200);
+    const link = await res.json<{ token: string; param: string; expiresAt: string }>();
+    expect(link.param).toBe(`valuebar_preview=${link.token}`);
+    expect(Date.parse(link.expiresAt) - Date.now()).toBeGreaterThan(29 * 60_000);
+
+    const previewed = snippetPayload(await vipSnippet(site, `&preview=${link.token}`));
+    expect(previewed?.decision.placements.topbar?.message.text).toBe("Draft only");
+    expect(previewed?.preview).toBe(true);
+    const live = snippetPayload(await vipSnippet(site));
+    expect(live?.decision.placements.topbar?.message.text).not.toBe("Draft only");
+    expect(live?.preview).toBeUndefined();
+  });
+
+  it("ignores a forged, expired or other site's token: shoppers see the live config", async () => {
+    const site = await siteWithDraft();
+    const other = await siteWithDraft();
+    const link = await (await admin(`/admin/sites/${other}/draft/preview-link`, json({}))).json<{ token: string }>();
+    const [exp] = link.token.split(".");
+    const expired = `${Math.floor(Date.now() / 1000) - 10}.${"0".repeat(64)}`;
+    for (const token of [link.token, `${exp}.${"a".repeat(64)}`, expired, "nonsense"]) {
+      const payload = snippetPayload(await vipSnippet(site, `&preview=${encodeURIComponent(token)}`));
+      expect(payload?.decision.placements.topbar?.message.text).not.toBe("Draft only");
+      // Still marked as the answer to a preview request, so the runtime does not ask again and again.
+      expect(payload?.preview).toBe(true);
+    }
+  });
+
+  it("needs a draft, and a token that may read the site", async () => {
+    const site = newSite("link");
+    await publishConfig(site);
+    expect((await admin(`/admin/sites/${site}/draft/preview-link`, json({}))).status).toBe(404);
+    expect((await call(`/admin/sites/${site}/draft/preview-link`, json({}))).status).toBe(401);
   });
 });

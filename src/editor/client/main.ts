@@ -518,7 +518,37 @@ function renderPreview(decision: unknown): void {
 function publishBar(): HTMLElement {
   const note = el("input", { id: "publish-note", placeholder: "What changed, e.g. Winter sale copy" });
   const publish = button("Publish", "Publish these changes", () => void publishDraft(note.value), "primary");
-  return el("div", { class: "publish" }, el("label", { for: "publish-note" }, "Note for the history"), note, publish);
+  const storePage = el("input", { id: "store-page", type: "url", placeholder: "https://your-store.example/" });
+  const out = el("p", { id: "preview-link", role: "status" });
+  const link = button("Get a preview link", "Get a preview link for the store", () => void previewLink(storePage.value.trim(), out));
+  return el(
+    "div",
+    { class: "publish" },
+    el("label", { for: "publish-note" }, "Note for the history"),
+    note,
+    publish,
+    el("label", { for: "store-page" }, "Store page to preview on (optional)"),
+    storePage,
+    link,
+    out,
+  );
+}
+
+/** Saves the working copy as the draft and gives a signed link (an hour) that shows it on the real store. */
+async function previewLink(storePage: string, out: HTMLElement): Promise<void> {
+  if (!state) return;
+  await refreshPreview();
+  previewSeq++;
+  if (state.issues.length) return void (out.textContent = `Fix the ${state.issues.length} problem(s) first.`);
+  const saved = await api(state.session, "/draft", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(state.draft) });
+  if (!saved.ok) return void (out.textContent = saved.status === 403 ? "Your role cannot save a draft." : `The draft was not saved (${saved.status}).`);
+  const res = await api(state.session, "/draft/preview-link", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ minutes: 60 }) });
+  if (!res.ok) return void (out.textContent = `No preview link (${res.status}).`);
+  const { param, expiresAt } = (await res.json()) as { param: string; expiresAt: string };
+  const until = ` Valid until ${new Date(expiresAt).toLocaleTimeString()}; only you see the draft.`;
+  if (!/^https?:\/\//.test(storePage)) return void (out.textContent = `Add ?${param} to any page of your store.${until}`);
+  const href = `${storePage}${storePage.includes("?") ? "&" : "?"}${param}`;
+  out.replaceChildren(el("a", { href, target: "_blank", rel: "noopener", id: "preview-link-a" }, "Open the store with this draft"), until);
 }
 
 async function publishDraft(note: string): Promise<void> {
