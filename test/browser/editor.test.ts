@@ -150,13 +150,17 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await page.close();
   });
 
-  it("edits a campaign's audience: the preview follows the visitor chosen, and a bad country is named at its field", async () => {
+  it("edits a message's style and a campaign's audience: the preview follows, and a bad country is named at its field", async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await signIn(page, "demo", token);
     await page.getByRole("button", { name: "Edit VIP: express shipping or early access" }).click();
     const preview = page.frameLocator("#preview");
     const topbar = () => preview.locator("[data-valuebar-placement=topbar] span").count();
     await expect.poll(topbar, { timeout: 10_000 }).toBe(1);
+
+    for (const j of [0, 1]) await page.locator(`[data-path="campaigns.0.variants.${j}.message.style.size"]`).selectOption("large");
+    const bar = preview.locator("[data-valuebar-placement=topbar] div");
+    await expect.poll(() => bar.evaluate((node) => getComputedStyle(node).fontSize), { timeout: 10_000 }).toBe("16px");
 
     const countries = page.locator('[data-path="campaigns.0.audience.countries"]');
     await countries.fill("CA");
@@ -168,6 +172,67 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await countries.fill("Canada");
     await expect.poll(() => page.locator('[data-error-for="campaigns.0.audience.countries"]').textContent(), { timeout: 10_000 }).toBe("use an ISO 3166-1 alpha-2 code such as US");
     await expect(countries.getAttribute("aria-invalid")).resolves.toBe("true");
+    await page.close();
+  });
+
+  it("previews free-shipping progress for the cart total and currency chosen under View as", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signIn(page, "demo", token);
+    await page.getByRole("button", { name: "Edit Bargain hunters: free-shipping nudge" }).click();
+    await page.getByLabel("Segment").selectOption("bargain_hunter");
+    await page.getByLabel("Currency").selectOption("EUR");
+    await page.getByLabel("Cart total").fill("10");
+    const shipping = page.frameLocator("#preview").locator('[data-valuebar="shipping"] span');
+    await expect.poll(() => shipping.textContent(), { timeout: 10_000 }).toBe("You're €30.00 away from free shipping");
+    await page.getByLabel("Currency").selectOption("USD");
+    await expect.poll(() => shipping.textContent(), { timeout: 10_000 }).toBe("You're $35.00 away from free shipping");
+    await page.close();
+  });
+
+  it("names every control, keeps text readable, and moves focus into the editor opened from the keyboard", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signIn(page, "demo", token);
+    const edit = page.getByRole("button", { name: "Edit VIP: express shipping or early access" });
+    await edit.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest(".panel") !== null)).toBe(true);
+    await page.locator("#preview").waitFor();
+
+    const unnamed = await page.evaluate(() => {
+      const named = (node: Element) => {
+        const labelled = node.id && document.querySelector(`label[for="${node.id}"]`);
+        return Boolean(node.getAttribute("aria-label") || labelled || node.closest("label") || (node.tagName === "BUTTON" && node.textContent?.trim()));
+      };
+      return [...document.querySelectorAll("input, select, textarea, button")].filter((node) => !named(node)).map((node) => node.outerHTML.slice(0, 80));
+    });
+    expect(unnamed).toEqual([]);
+
+    // WCAG AA: every text on the page at a contrast of at least 4.5:1 with the background it sits on.
+    const poor = await page.evaluate(() => {
+      const rgb = (value: string) => (value.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = ([r = 0, g = 0, b = 0]: number[]) => {
+        const channel = (c: number) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+      };
+      const background = (node: Element | null): number[] => {
+        for (let n = node; n; n = n.parentElement) {
+          const c = rgb(getComputedStyle(n).backgroundColor);
+          if (c.length === 3 || (c[3] ?? 0) > 0) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const found: string[] = [];
+      for (const node of document.querySelectorAll("body *")) {
+        const own = [...node.childNodes].some((child) => child.nodeType === Node.TEXT_NODE && child.textContent?.trim());
+        if (!own || node.closest("svg")) continue;
+        const fg = luminance(rgb(getComputedStyle(node).color));
+        const bg = luminance(background(node));
+        const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+        if (ratio < 4.5) found.push(`${node.tagName} "${node.textContent?.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+      }
+      return found;
+    });
+    expect(poor).toEqual([]);
     await page.close();
   });
 

@@ -293,6 +293,9 @@ function messageFields(message: Message, path: string): HTMLElement[] {
     }),
     field("Background colour (#rrggbb)", `${path}.style.background`, message.style?.background ?? "", (v) => setStyle(style(), "background", v, message)),
     field("Text colour (#rrggbb)", `${path}.style.color`, message.style?.color ?? "", (v) => setStyle(style(), "color", v, message)),
+    field("Link colour (#rrggbb)", `${path}.style.linkColor`, message.style?.linkColor ?? "", (v) => setStyle(style(), "linkColor", v, message)),
+    choice("Alignment", `${path}.style.align`, message.style?.align ?? "", [["", "Centred (default)"], ["left", "Left"], ["right", "Right"]], (v) => setStyle(style(), "align", v, message)),
+    choice("Size", `${path}.style.size`, message.style?.size ?? "", [["", "Medium (default)"], ["small", "Small"], ["large", "Large"]], (v) => setStyle(style(), "size", v, message)),
     field("Free-shipping thresholds in cents, e.g. EUR 6000, USD 7500", `${path}.threshold`, thresholds, (v) => {
       const entries = v.split(",").map((part) => part.trim().split(/\s+/)).filter((p) => p[0]);
       if (entries.length === 0) delete message.threshold;
@@ -302,10 +305,23 @@ function messageFields(message: Message, path: string): HTMLElement[] {
   ];
 }
 
-function setStyle(style: NonNullable<Message["style"]>, key: "background" | "color", value: string, message: Message): void {
-  if (value) style[key] = value;
+function setStyle(style: NonNullable<Message["style"]>, key: keyof NonNullable<Message["style"]>, value: string, message: Message): void {
+  // The schema checks the values (a colour must be hex, an alignment one of three): the editor passes them on.
+  if (value) (style as Record<string, string>)[key] = value;
   else delete style[key];
   if (Object.keys(style).length === 0) delete message.style;
+}
+
+/** A labelled select bound to a path of the draft. */
+function choice(label: string, path: string, value: string, options: [string, string][], set: (value: string) => void): HTMLElement {
+  const id = `f-${path.replace(/\W/g, "-")}`;
+  const select = el("select", { id, "data-path": path, "aria-describedby": `${id}-error` }, ...options.map(([v, text]) => el("option", { value: v }, text)));
+  select.value = value;
+  select.onchange = () => {
+    set(select.value);
+    schedulePreview();
+  };
+  return el("div", { class: "field" }, el("label", { for: id }, label), select, el("p", { id: `${id}-error`, class: "error", "data-error-for": path }));
 }
 
 function panel(): HTMLElement {
