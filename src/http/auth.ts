@@ -7,7 +7,7 @@
 import { createMiddleware } from "hono/factory";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
-import { SITE_ID } from "../storage/keys";
+import { SITE_ID, tokenKey } from "../storage/keys";
 import { constantTimeEqual, sha256Hex } from "./crypto";
 import { ApiError } from "./errors";
 
@@ -34,6 +34,9 @@ export type AdminEnv = { Bindings: Env; Variables: { actor: Actor } };
 
 export const OWNER: Actor = { name: "admin", role: "owner" };
 
+/** The shape of the tokens the owner issues: "vb_" and 64 hex digits. */
+const ISSUED_TOKEN = /^vb_[0-9a-f]{64}$/;
+
 /** 500 BAD_ENVIRONMENT when secrets or bindings are missing, naming what (never values). */
 export const requireEnvironment = createMiddleware<AdminEnv>(async (c, next) => {
   const problem = environmentProblem(c.env);
@@ -55,8 +58,11 @@ export const authenticate = createMiddleware<AdminEnv>(async (c, next) => {
       // Issued tokens are stored as their SHA-256 and looked up by it: a random 256-bit token has no
       // prefix an attacker could learn from timing.
       const site = /^\/admin\/sites\/([^/]+)/.exec(new URL(c.req.url).pathname)?.[1];
-      if (site && SITE_ID.test(site)) {
-        actor = await c.env.SITE_ADMIN.get(c.env.SITE_ADMIN.idFromName(site)).tokenActor(await sha256Hex(token));
+      if (site && SITE_ID.test(site) && ISSUED_TOKEN.test(token)) {
+        const hash = await sha256Hex(token);
+        // The KV index first: an unknown token never wakes, let alone creates, a site's object. The object then
+        // decides, so a revoked token stops at once even while KV still lists it.
+        if ((await c.env.KV.get(tokenKey(hash))) === site) actor = await c.env.SITE_ADMIN.get(c.env.SITE_ADMIN.idFromName(site)).tokenActor(hash);
       }
     }
   }

@@ -10,10 +10,14 @@ import { allow, ROLES } from "../http/auth";
 import { readJson } from "../http/body";
 import { sha256Hex } from "../http/crypto";
 import { ApiError } from "../http/errors";
+import { tokenKey } from "../storage/keys";
 import { siteAdmin, validSite } from "./site";
 
 const TokenRequest = z.strictObject({
-  name: z.string().check(z.regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, "use 1-64 lowercase letters, digits, '.', '-' or '_', such as ana.marketing")),
+  name: z.string().check(
+    z.regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, "use 1-64 lowercase letters, digits, '.', '-' or '_', such as ana.marketing"),
+    z.refine((name) => name !== "admin", "\"admin\" is the owner's name in the history; choose another"),
+  ),
   role: z.enum(ROLES),
 });
 
@@ -33,15 +37,20 @@ export const adminAccessRoutes = new Hono<AdminEnv>()
     if (!parsed.success) throw new ApiError("BAD_REQUEST", "the token request is invalid", toFieldIssues(parsed.error));
     const { name, role } = parsed.data;
     const token = newToken();
-    if (!(await siteAdmin(c.env, site).createToken(name, role, await sha256Hex(token), c.get("actor")))) {
+    const hash = await sha256Hex(token);
+    if (!(await siteAdmin(c.env, site).createToken(name, role, hash, c.get("actor")))) {
       throw new ApiError("CONFLICT", `site "${site}" already has a token named "${name}"; revoke it first`, [{ path: "name", message: "already taken" }]);
     }
+    // The index that lets the Worker refuse unknown tokens without waking (or creating) a site's object.
+    await c.env.KV.put(tokenKey(hash), site);
     return c.json({ name, role, token }, 201);
   })
   .delete("/admin/sites/:site/tokens/:name", allow("tokens"), async (c) => {
     const site = validSite(c.req.param("site"));
     const name = c.req.param("name");
-    if (!(await siteAdmin(c.env, site).deleteToken(name, c.get("actor")))) throw new ApiError("NOT_FOUND", `no token named "${name}"`);
+    const hash = await siteAdmin(c.env, site).deleteToken(name, c.get("actor"));
+    if (!hash) throw new ApiError("NOT_FOUND", `no token named "${name}"`);
+    await c.env.KV.delete(tokenKey(hash));
     return c.json({ deleted: true });
   })
   .get("/admin/sites/:site/audit", allow("audit:read"), async (c) => {

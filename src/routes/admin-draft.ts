@@ -15,7 +15,7 @@ import { DEVICES, parseConfig, toFieldIssues } from "../core/config-schema";
 import type { AdminEnv } from "../http/auth";
 import { allow } from "../http/auth";
 import { readJson } from "../http/body";
-import { previewToken } from "../http/preview-token";
+import { MAX_PREVIEW_MS, previewToken } from "../http/preview-token";
 import { ApiError } from "../http/errors";
 import { forgetLiveConfig } from "../storage/live-config";
 import { MAX_CONFIG_BYTES } from "./admin-config";
@@ -65,20 +65,23 @@ export const adminDraftRoutes = new Hono<AdminEnv>()
   })
   .post("/admin/sites/:site/draft/publish", allow("config:write"), async (c) => {
     const site = validSite(c.req.param("site"));
-    const body = (await readJson(c.req.raw, 4096)) as { note?: unknown } | null;
+    const body = (await readJson(c.req.raw, 4096)) as { note?: unknown; savedAt?: unknown } | null;
     const note = typeof body?.note === "string" ? body.note.slice(0, 500) : "";
-    const version = await siteAdmin(c.env, site).publishDraft(site, note, c.get("actor"));
+    const savedAt = typeof body?.savedAt === "string" ? body.savedAt : undefined;
+    const version = await siteAdmin(c.env, site).publishDraft(site, note, c.get("actor"), savedAt);
     if (!version) throw new ApiError("NOT_FOUND", "there is no draft to publish");
+    if (version === "changed") throw new ApiError("CONFLICT", "the draft changed since you saved it (someone else saved theirs); nothing was published");
     forgetLiveConfig(site);
     return c.json(version);
   })
   .post("/admin/sites/:site/draft/preview-link", allow("config:read"), async (c) => {
     const site = validSite(c.req.param("site"));
-    if (!(await siteAdmin(c.env, site).draft())) throw new ApiError("NOT_FOUND", "there is no draft to preview: save one first");
+    const { key, draft } = await siteAdmin(c.env, site).previewState();
+    if (!draft) throw new ApiError("NOT_FOUND", "there is no draft to preview: save one first");
     const body = (await readJson(c.req.raw, 1024)) as { minutes?: unknown } | null;
-    const minutes = typeof body?.minutes === "number" && body.minutes >= 1 && body.minutes <= 7 * 24 * 60 ? Math.round(body.minutes) : 60;
+    const minutes = typeof body?.minutes === "number" && body.minutes >= 1 && body.minutes * 60_000 <= MAX_PREVIEW_MS ? Math.round(body.minutes) : 60;
     const expiresAt = Date.now() + minutes * 60_000;
-    const token = await previewToken(c.env.SIGNING_SECRET, site, expiresAt);
+    const token = await previewToken(key, site, expiresAt);
     return c.json({ token, param: `valuebar_preview=${token}`, expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString() });
   })
   .post("/admin/sites/:site/preview", allow("config:read"), async (c) => {

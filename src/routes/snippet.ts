@@ -9,9 +9,9 @@ import { serveDecision, serverTiming } from "../decision-service";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
 import type { Config } from "../core/config-schema";
-import { validPreviewToken } from "../http/preview-token";
+import { isPreviewToken, validPreviewToken } from "../http/preview-token";
 import { scriptJson } from "../http/script-json";
-import { SITE_ID } from "../storage/keys";
+import { configKey, SITE_ID } from "../storage/keys";
 import { siteAdmin } from "./site";
 
 const JS_HEADERS = {
@@ -28,8 +28,10 @@ export function snippetBody(site: string, decision: Decision, newVisitorId?: str
 
 /** The site's draft when the request carries a valid preview token; shoppers' requests never get here. */
 async function previewedDraft(env: Env, site: string, token: string | null): Promise<Config | undefined> {
-  if (!token || !(await validPreviewToken(env.SIGNING_SECRET, site, token, Date.now()))) return undefined;
-  return (await siteAdmin(env, site).draft())?.config;
+  // Only a well-formed token for a site that exists reaches the site's object.
+  if (!token || !isPreviewToken(token) || (await env.KV.get(configKey(site))) === null) return undefined;
+  const { key, draft } = await siteAdmin(env, site).previewState();
+  return draft && (await validPreviewToken(key, site, token, Date.now())) ? draft : undefined;
 }
 
 function noop(reason: string, headers: Record<string, string> = {}): Response {
@@ -51,7 +53,9 @@ export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file{[^/]
     const served = await serveDecision(c.env, site, c.req.raw, url, (work) => c.executionCtx.waitUntil(work), draft);
     const timing = { "server-timing": serverTiming(served) };
     if (served.kind === "unknown-site") return noop("unknown site", timing);
-    return new Response(snippetBody(site, served.decision, served.newVisitorId, served.consent, previewToken !== null), { status: 200, headers: { ...JS_HEADERS, ...timing } });
+    // A draft's decision counts nowhere: without exposures the runtime sends no clicks or dismissals for it.
+    const decision = draft ? { ...served.decision, exposures: [] } : served.decision;
+    return new Response(snippetBody(site, decision, served.newVisitorId, served.consent, previewToken !== null), { status: 200, headers: { ...JS_HEADERS, ...timing } });
   } catch (error) {
     console.error("valuebar: snippet failed", error);
     return noop("unavailable");

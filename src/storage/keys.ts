@@ -15,3 +15,8 @@ export function configKey(site: string): string {
 export async function membershipKey(secret: string, site: string, customerId: string): Promise<string> {
   return `m:${site}:${await hmacHex(secret, `membership\n${site}\n${customerId}`)}`;
 }
+
+/** Marks that an issued admin token (by its SHA-256) exists, so unknown tokens are refused without waking a site's object. */
+export function tokenKey(hash: string): string {
+  return `tok:${hash}`;
+}

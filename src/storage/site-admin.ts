@@ -107,14 +107,26 @@ export class SiteAdmin extends DurableObject<Env> {
   }
 
   /** Publishes the draft as the next version and clears it; null when there is no draft. */
-  async publishDraft(site: string, note: string, by: Actor): Promise<VersionSummary | null> {
+  async publishDraft(site: string, note: string, by: Actor, savedAt?: string): Promise<VersionSummary | "changed" | null> {
     return this.ctx.blockConcurrencyWhile(async () => {
       const draft = this.draft();
       if (!draft) return null;
+      // Someone saved over the draft since this editor saved it: publish nothing rather than their work.
+      if (savedAt !== undefined && draft.savedAt !== savedAt) return "changed";
       const version = await this.publishNow(site, draft.config, note, by, "config.publish");
       this.discardDraft();
       return version;
     });
+  }
+
+  /** What a preview link needs: the site's own key for signing links (made on first use), and the draft. */
+  previewState(): { key: string; draft: Config | null } {
+    let key = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'preview_key'").toArray()[0]?.value;
+    if (!key) {
+      key = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
+      this.sql.exec("INSERT INTO meta (key, value) VALUES ('preview_key', ?)", key);
+    }
+    return { key, draft: this.draft()?.config ?? null };
   }
 
   /** The holder of the token with this SHA-256, or null. */
@@ -141,13 +153,15 @@ export class SiteAdmin extends DurableObject<Env> {
   }
 
   /** Revokes a token at once; false when there is none by that name. */
-  deleteToken(name: string, by: Actor): boolean {
-    let deleted = false;
+  /** Revokes a token at once; its hash (to drop from the KV index), or null when there is none by that name. */
+  deleteToken(name: string, by: Actor): string | null {
+    const row = this.sql.exec<{ hash: string }>("SELECT hash FROM tokens WHERE name = ?", name).toArray()[0];
+    if (!row) return null;
     this.ctx.storage.transactionSync(() => {
-      deleted = this.sql.exec("DELETE FROM tokens WHERE name = ?", name).rowsWritten > 0;
-      if (deleted) this.record(by, "token.delete", `revoked token "${name}"`);
+      this.sql.exec("DELETE FROM tokens WHERE name = ?", name);
+      this.record(by, "token.delete", `revoked token "${name}"`);
     });
-    return deleted;
+    return row.hash;
   }
 
   /** Adds a line to the audit log. */

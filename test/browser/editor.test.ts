@@ -320,6 +320,20 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await page.close();
   });
 
+  it("takes an importer straight to the segments page", async () => {
+    const issued = await fetch(`${worker.url}/admin/sites/demo/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: `importer-${Date.now()}`, role: "importer" }),
+    });
+    const importer = ((await issued.json()) as { token: string }).token;
+    const page = await browser.newPage();
+    await signIn(page, "demo", importer);
+    await expect.poll(() => page.locator('#segment-counts tr[data-segment="vip"] .members').count(), { timeout: 10_000 }).toBe(1);
+    await expect(page.locator('nav button[aria-current="page"]').textContent()).resolves.toBe("Segments");
+    await page.close();
+  });
+
   it("says so when the token is not valid for the site, and shows no data", async () => {
     const page = await browser.newPage();
     await signIn(page, "demo", "not-the-token-0123456789");

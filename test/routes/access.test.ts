@@ -3,6 +3,7 @@
  * route lets exactly the roles that need it through; a token works only on its site and stops working when
  * revoked; every change lands in the audit log with who did it.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, call, errorOf, newSite, publishConfig, STORE_CONFIG_TEXT } from "../helpers";
 
@@ -97,6 +98,7 @@ describe("access: tokens", () => {
     [{ name: "ana", role: "owner" }, "role"],
     [{ name: "ana" }, "role"],
     [{ name: "ana", role: "editor", sites: ["*"] }, ""],
+    [{ name: "admin", role: "editor" }, "name"],
   ])("refuses the token request %j, naming the field", async (body, path) => {
     const site = newSite("tok");
     const res = await admin(`/admin/sites/${site}/tokens`, json(body));
@@ -110,6 +112,16 @@ describe("access: tokens", () => {
     const res = await admin(`/admin/sites/${site}/tokens`, json({ name: "ana", role: "analyst" }));
     expect(res.status).toBe(409);
     expect((await errorOf(res)).code).toBe("CONFLICT");
+  });
+
+  it("refuses unknown tokens without creating anything for the site they name", async () => {
+    const { listDurableObjectIds } = await import("cloudflare:test");
+    const before = (await listDurableObjectIds(env.SITE_ADMIN)).length;
+    for (let i = 0; i < 5; i++) {
+      const res = await as(`vb_${String(i).repeat(64)}`, `/admin/sites/${newSite("probe")}/config`);
+      expect(res.status).toBe(401);
+    }
+    expect((await listDurableObjectIds(env.SITE_ADMIN)).length).toBe(before);
   });
 
   it("answers 401 to a token that was never issued, without saying which part is wrong", async () => {

@@ -2,6 +2,7 @@
  * @module The editor's draft and "view as" preview: a draft is validated like a publish and never touches the
  * live config until it is published; the preview answers what the hot path would show a described visitor.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DecisionBody, VersionSummary } from "../helpers";
 import { admin, call, CUSTOMER, errorOf, newSite, newVisitorId, publishConfig, seedStore, snippetPayload, STORE_CONFIG_TEXT, TEXT, visitorQuery } from "../helpers";
@@ -62,6 +63,19 @@ describe("draft", () => {
     expect(res.status).toBe(400);
     expect((await errorOf(res)).issues).toContainEqual({ path: "campaigns.0.variants.0.message.style.background", message: "use a hex colour such as #1a2b3c" });
     expect(JSON.stringify(await (await admin(`/admin/sites/${site}/draft`)).json())).toContain("Good draft");
+  });
+
+  it("publishes nothing when someone else saved over the draft since the editor saved theirs", async () => {
+    const site = newSite("draft");
+    await publishConfig(site);
+    const mine = await (await admin(`/admin/sites/${site}/draft`, json(withVipText("Mine"), "PUT"))).json<{ savedAt: string }>();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await admin(`/admin/sites/${site}/draft`, json(withVipText("Theirs"), "PUT"));
+    const res = await admin(`/admin/sites/${site}/draft/publish`, json({ note: "mine", savedAt: mine.savedAt }));
+    expect(res.status).toBe(409);
+    expect((await errorOf(res)).code).toBe("CONFLICT");
+    const { versions } = await (await admin(`/admin/sites/${site}/config/versions`)).json<{ versions: unknown[] }>();
+    expect(versions).toHaveLength(1);
   });
 
   it("has nothing to publish without a draft", async () => {
@@ -130,6 +144,8 @@ describe("preview link", () => {
     const previewed = snippetPayload(await vipSnippet(site, `&preview=${link.token}`));
     expect(previewed?.decision.placements.topbar?.message.text).toBe("Draft only");
     expect(previewed?.preview).toBe(true);
+    // A draft counts nowhere: no exposures, so the runtime sends no clicks for it.
+    expect(previewed?.decision.exposures).toEqual([]);
     const live = snippetPayload(await vipSnippet(site));
     expect(live?.decision.placements.topbar?.message.text).not.toBe("Draft only");
     expect(live?.preview).toBeUndefined();
@@ -141,7 +157,11 @@ describe("preview link", () => {
     const link = await (await admin(`/admin/sites/${other}/draft/preview-link`, json({}))).json<{ token: string }>();
     const [exp] = link.token.split(".");
     const expired = `${Math.floor(Date.now() / 1000) - 10}.${"0".repeat(64)}`;
-    for (const token of [link.token, `${exp}.${"a".repeat(64)}`, expired, "nonsense"]) {
+    // Signed like a real link but with the stores' SIGNING_SECRET, and for a year: refused on both counts.
+    const { hmacSha256Hex } = await import("../helpers");
+    const yearExp = Math.floor(Date.now() / 1000) + 365 * 86_400;
+    const withStoreSecret = `${yearExp}.${await hmacSha256Hex(env.SIGNING_SECRET, `preview\n${site}\n${yearExp}`)}`;
+    for (const token of [link.token, `${exp}.${"a".repeat(64)}`, expired, "nonsense", withStoreSecret]) {
       const payload = snippetPayload(await vipSnippet(site, `&preview=${encodeURIComponent(token)}`));
       expect(payload?.decision.placements.topbar?.message.text).not.toBe("Draft only");
       // Still marked as the answer to a preview request, so the runtime does not ask again and again.

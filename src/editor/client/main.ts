@@ -61,7 +61,6 @@ function showSignIn(problem = ""): void {
     const session = { site: site.value.trim(), token: token.value.trim() };
     const res = await api(session, "/config");
     if (res.status === 401) return void (error.textContent = "This token is not valid for that site.");
-    if (res.status === 403) return void (error.textContent = "This token cannot read the site's messages.");
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
     await showSite(session, res);
   };
@@ -90,7 +89,9 @@ let previewSeq = 0;
 async function showSite(session: Session, first?: Response): Promise<void> {
   const res = first ?? (await api(session, "/config"));
   if (res.status === 401) return showSignIn("Your token is no longer valid. Sign in again.");
-  const live: Config = res.status === 404 ? { segments: [], campaigns: [], defaults: {} } : ((await res.json()) as Config);
+  // An importer may not read the messages: the segments page is theirs.
+  const importer = res.status === 403;
+  const live: Config = res.status === 404 || importer ? { segments: [], campaigns: [], defaults: {} } : ((await res.json()) as Config);
   state = {
     session,
     live,
@@ -98,10 +99,11 @@ async function showSite(session: Session, first?: Response): Promise<void> {
     editing: null,
     viewAs: { segment: live.segments[0] ?? "", country: "", currency: "EUR", device: "desktop", cartTotal: "" },
     issues: [],
-    page: "messages",
+    page: importer ? "segments" : "messages",
   };
   render();
-  await showHistory();
+  if (importer) await showSegments();
+  else await showHistory();
 }
 
 function render(): void {
@@ -576,7 +578,9 @@ async function publishDraft(note: string): Promise<void> {
   const saved = await api(state.session, "/draft", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(state.draft) });
   if (saved.status === 403) return setStatus("Not published: your role cannot publish");
   if (!saved.ok) return setStatus(`Not published: ${((await saved.json()) as { error?: { message?: string } }).error?.message ?? saved.status}`);
-  const res = await api(state.session, "/draft/publish", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ note }) });
+  const { savedAt } = (await saved.json()) as { savedAt: string };
+  const res = await api(state.session, "/draft/publish", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ note, savedAt }) });
+  if (res.status === 409) return setStatus("Not published: someone else saved a draft meanwhile; publish again to publish yours");
   if (!res.ok) return setStatus(`Not published (${res.status})`);
   const version = (await res.json()) as { version: number };
   await reloadLive(`Version ${version.version} is live`);
@@ -846,7 +850,7 @@ async function showSegments(): Promise<void> {
 
 /** The file split into requests of at most BATCH_ROWS rows (a CSV's header repeated in each), with their first line. */
 function toBatches(text: string, csv: boolean): { body: string; firstLine: number }[] {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, "").replace(/\s+$/, "").split(/\r?\n/);
   const header = csv ? (lines.shift() ?? "") : "";
   const start = csv ? 2 : 1;
   const batches: { body: string; firstLine: number }[] = [];
