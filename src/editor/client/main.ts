@@ -563,7 +563,7 @@ async function previewLink(storePage: string, out: HTMLElement): Promise<void> {
   const res = await api(state.session, "/draft/preview-link", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ minutes: 60 }) });
   if (!res.ok) return void (out.textContent = `No preview link (${res.status}).`);
   const { param, expiresAt } = (await res.json()) as { param: string; expiresAt: string };
-  const until = ` Valid until ${new Date(expiresAt).toLocaleTimeString()}; only you see the draft.`;
+  const until = ` Valid until ${new Date(expiresAt).toLocaleTimeString()}: anyone with the link sees the draft, shoppers without it do not.`;
   if (!/^https?:\/\//.test(storePage)) return void (out.textContent = `Add ?${param} to any page of your store.${until}`);
   const href = `${storePage}${storePage.includes("?") ? "&" : "?"}${param}`;
   out.replaceChildren(el("a", { href, target: "_blank", rel: "noopener", id: "preview-link-a" }, "Open the store with this draft"), until);
