@@ -8,7 +8,7 @@ import type { Decision, Membership } from "./core/decide";
 import { decide, emptyDecision } from "./core/decide";
 import type { Env } from "./env";
 import { exposuresToLog, logExposures } from "./storage/experiments";
-import { readLiveConfig } from "./storage/live-config";
+import { readLiveConfig, usableConfig } from "./storage/live-config";
 import { readMembership } from "./storage/memberships";
 import { resolveVisitor } from "./visitor";
 
@@ -41,7 +41,7 @@ export async function serveDecision(
   // Without consent the browser keeps nothing, so there is no visitor id to hand out.
   const extra = { consent: context.consent, ...(newVisitorId && context.consent ? { newVisitorId } : {}) };
   if (read.status === "unknown") return { kind: "unknown-site", kvReads: read.kvReads };
-  const live = read.status === "ok" ? read.live : read.stale;
+  const live = usableConfig(read);
   if (read.status === "failed" && read.kvReads > 0) console.error(`valuebar: config of ${site} unavailable`, read.error);
   if (!live) return { kind: "decision", decision: emptyDecision(context), kvReads: read.kvReads, degraded: true, ...extra };
 

@@ -20,6 +20,11 @@ function toHex(buffer: ArrayBuffer): string {
   return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** `bytes` random bytes in lowercase hex: admin tokens, preview keys. */
+export function randomHex(bytes: number): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(bytes)).buffer);
+}
+
 /** Lowercase hex HMAC-SHA256, what Shopify Liquid's `{{ value | hmac_sha256: secret }}` gives. */
 export async function hmacHex(secret: string, message: string): Promise<string> {
   return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));

@@ -8,7 +8,7 @@ import { toFieldIssues } from "../core/config-schema";
 import type { AdminEnv } from "../http/auth";
 import { allow, ROLES } from "../http/auth";
 import { readJson } from "../http/body";
-import { sha256Hex } from "../http/crypto";
+import { randomHex, sha256Hex } from "../http/crypto";
 import { ApiError } from "../http/errors";
 import { tokenKey } from "../storage/keys";
 import { siteAdmin, validSite } from "./site";
@@ -23,8 +23,7 @@ const TokenRequest = z.strictObject({
 
 /** A fresh token: "vb_" and 256 random bits in hex. Shown once; only its SHA-256 is kept. */
 function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `vb_${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `vb_${randomHex(32)}`;
 }
 
 export const adminAccessRoutes = new Hono<AdminEnv>()

@@ -18,7 +18,7 @@ import type { EventOutcome, ShardEvent } from "../storage/experiment-shard";
 import { EVENTS_PER_UNIT_PER_HOUR } from "../storage/experiment-shard";
 import { experimentShard, shardOf, unitKey } from "../storage/experiments";
 import { SITE_ID } from "../storage/keys";
-import { readLiveConfig } from "../storage/live-config";
+import { readLiveConfig, usableConfig } from "../storage/live-config";
 import { VISITOR_ID } from "../visitor";
 
 /** A beacon is small; anything bigger is not one. */
@@ -59,7 +59,7 @@ export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site"
   const read = await readLiveConfig(c.env.KV, site, CONFIG_TIMEOUT_MS);
   if (read.status === "unknown") throw new ApiError("NOT_FOUND", `no site "${site}"`);
   // As the snippet does: a KV hiccup falls back to the last config this isolate knew.
-  const live = read.status === "ok" ? read.live : read.stale;
+  const live = usableConfig(read);
   if (!live) throw new ApiError("UNAVAILABLE", "the site's config could not be read; send the event again");
   const experiments = live.config.campaigns.filter(isExperiment);
 

@@ -61,6 +61,11 @@ export async function readLiveConfig(kv: KVNamespace, site: string, timeoutMs: n
   }
 }
 
+/** The config to answer with: the fresh one, else the last known (stale) one after a failed read, else null. */
+export function usableConfig(read: ConfigRead): LiveConfig | null {
+  return read.status === "ok" ? read.live : read.status === "failed" ? read.stale : null;
+}
+
 /** The shape the admin routes write; anything else in KV (hand edits, a future format) counts as a failed read. */
 function isLiveConfig(value: unknown): value is LiveConfig {
   if (typeof value !== "object" || value === null) return false;

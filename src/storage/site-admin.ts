@@ -13,6 +13,7 @@ import { describeChanges } from "../core/config-diff";
 import type { Config } from "../core/config-schema";
 import type { Env } from "../env";
 import type { Actor, Role } from "../http/auth";
+import { randomHex } from "../http/crypto";
 import { configKey } from "./keys";
 import type { LiveConfig } from "./live-config";
 import type { MembershipWrite } from "./memberships";
@@ -123,7 +124,7 @@ export class SiteAdmin extends DurableObject<Env> {
   previewState(): { key: string; draft: Config | null } {
     let key = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'preview_key'").toArray()[0]?.value;
     if (!key) {
-      key = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
+      key = randomHex(32);
       this.sql.exec("INSERT INTO meta (key, value) VALUES ('preview_key', ?)", key);
     }
     return { key, draft: this.draft()?.config ?? null };
@@ -270,7 +271,7 @@ export class SiteAdmin extends DurableObject<Env> {
     const author = by.name;
     const previous = this.sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM versions").one().v;
     const before = previous === null ? null : this.load(previous);
-    const version = (this.sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM versions").one().v ?? 0) + 1;
+    const version = (previous ?? 0) + 1;
     const createdAt = new Date().toISOString();
     const live: LiveConfig = { version, publishedAt: createdAt, config };
     // KV first: if it fails, no version is recorded and the live config is untouched.

@@ -60,6 +60,17 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await page.close();
   });
 
+  /** A fresh demo token with `role`, issued by the owner through the admin API. */
+  async function issueToken(role: "editor" | "analyst" | "importer"): Promise<string> {
+    const issued = await fetch(`${worker.url}/admin/sites/demo/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: `${role}-${Date.now()}`, role }),
+    });
+    expect(issued.status).toBe(201);
+    return ((await issued.json()) as { token: string }).token;
+  }
+
   /** The demo's live versions, through the admin API. */
   async function versionCount(): Promise<number> {
     const res = await fetch(`${worker.url}/admin/sites/demo/config/versions`, { headers: { authorization: `Bearer ${token}` } });
@@ -237,12 +248,7 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
   });
 
   it("does not let an analyst publish", async () => {
-    const issued = await fetch(`${worker.url}/admin/sites/demo/tokens`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: `analyst-${Date.now()}`, role: "analyst" }),
-    });
-    const analyst = ((await issued.json()) as { token: string }).token;
+    const analyst = await issueToken("analyst");
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await signIn(page, "demo", analyst);
     await page.getByRole("button", { name: "Edit VIP: express shipping or early access" }).click();
@@ -321,12 +327,7 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
   });
 
   it("takes an importer straight to the segments page", async () => {
-    const issued = await fetch(`${worker.url}/admin/sites/demo/tokens`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: `importer-${Date.now()}`, role: "importer" }),
-    });
-    const importer = ((await issued.json()) as { token: string }).token;
+    const importer = await issueToken("importer");
     const page = await browser.newPage();
     await signIn(page, "demo", importer);
     await expect.poll(() => page.locator('#segment-counts tr[data-segment="vip"] .members').count(), { timeout: 10_000 }).toBe(1);

@@ -252,9 +252,12 @@ function openEditor(editing: NonNullable<State["editing"]>): void {
   schedulePreview(0);
 }
 
+/** The element id of the field for a config path ("campaigns.0.name" gives "f-campaigns-0-name"). */
+const fieldId = (path: string) => `f-${path.replace(/\W/g, "-")}`;
+
 /** A labelled input bound to a path of the draft; its error (from the schema) appears right under it. */
 function field(label: string, path: string, value: string, set: (value: string) => void, type = "text"): HTMLElement {
-  const id = `f-${path.replace(/\W/g, "-")}`;
+  const id = fieldId(path);
   const input =
     type === "textarea"
       ? el("textarea", { id, rows: "2", "data-path": path, "aria-describedby": `${id}-error` })
@@ -268,7 +271,7 @@ function field(label: string, path: string, value: string, set: (value: string) 
 }
 
 function checkbox(label: string, path: string, checked: boolean, set: (value: boolean) => void): HTMLElement {
-  const id = `f-${path.replace(/\W/g, "-")}`;
+  const id = fieldId(path);
   const input = el("input", { id, type: "checkbox", "data-path": path });
   input.checked = checked;
   input.onchange = () => {
@@ -316,7 +319,7 @@ function setStyle(style: NonNullable<Message["style"]>, key: keyof NonNullable<M
 
 /** A labelled select bound to a path of the draft. */
 function choice(label: string, path: string, value: string, options: [string, string][], set: (value: string) => void): HTMLElement {
-  const id = `f-${path.replace(/\W/g, "-")}`;
+  const id = fieldId(path);
   const select = el("select", { id, "data-path": path, "aria-describedby": `${id}-error` }, ...options.map(([v, text]) => el("option", { value: v }, text)));
   select.value = value;
   select.onchange = () => {
@@ -382,7 +385,7 @@ function audienceFields(campaign: Campaign, path: string): HTMLElement[] {
       tidy();
     }),
   );
-  const visitorId = `f-${path.replace(/\W/g, "-")}-visitor`;
+  const visitorId = `${fieldId(path)}-visitor`;
   const visitor = el("select", { id: visitorId, "data-path": `${path}.visitor` }, el("option", { value: "" }, "Any visitor"), el("option", { value: "new" }, "First visit only"), el("option", { value: "returning" }, "Returning visitors only"));
   visitor.value = campaign.audience?.visitor ?? "";
   visitor.onchange = () => {
