@@ -159,6 +159,8 @@ export function snippetPayload(js: string): SnippetPayload | null {
 export interface ImportResult {
   written: number;
   removed: number;
+  /** Rows identical to what the site already held: not written to KV again. */
+  unchanged: number;
   unknownSegments?: string[];
 }
 

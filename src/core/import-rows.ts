@@ -35,7 +35,7 @@ export class TooManyRows extends Error {
  * Checks one row's fields; the same rules for both formats.
  * `customer_id` is a non-empty string of at most 128 characters (integers are accepted as such).
  */
-function checkRow(line: number, raw: { customer_id?: unknown; segments?: unknown; expires_at?: unknown }, now: number, issues: LineIssue[]): ImportRow | null {
+export function checkImportRow(line: number, raw: { customer_id?: unknown; segments?: unknown; expires_at?: unknown }, now: number, issues: LineIssue[]): ImportRow | null {
   const before = issues.length;
   let customerId = "";
   if (typeof raw.customer_id === "number" && Number.isSafeInteger(raw.customer_id)) customerId = String(raw.customer_id);
@@ -86,7 +86,7 @@ export function parseNdjson(text: string, now: number): ParsedImport {
       issues.push({ line: i + 1, message: "each line must be a JSON object" });
       return;
     }
-    const row = checkRow(i + 1, value as Record<string, unknown>, now, issues);
+    const row = checkImportRow(i + 1, value as Record<string, unknown>, now, issues);
     if (row) rows.push(row);
   });
   return finish(rows, issues);
@@ -118,7 +118,7 @@ export function parseCsv(text: string, now: number): ParsedImport {
     }
     const record = Object.fromEntries(header.map((name, j) => [name, fields[j] ?? ""]));
     const segments = (record.segments ?? "").split("|").map((s) => s.trim()).filter(Boolean);
-    const row = checkRow(i + 1, { customer_id: record.customer_id, segments, expires_at: record.expires_at }, now, issues);
+    const row = checkImportRow(i + 1, { customer_id: record.customer_id, segments, expires_at: record.expires_at }, now, issues);
     if (row) rows.push(row);
   }
   return finish(rows, issues);

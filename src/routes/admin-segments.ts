@@ -22,6 +22,17 @@ export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 /** Issues listed in a rejected import's answer (the message gives the total). */
 const MAX_LISTED_ISSUES = 200;
 
+/** Sweep rounds per request: IMPORT_CHUNK members each, so one request removes up to 10,000. */
+const SWEEP_ROUNDS = 20;
+const SYNC_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** The `sync` query parameter of a `--replace` push, or null; 400 when malformed. */
+function syncParam(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (!SYNC_ID.test(value)) throw new ApiError("BAD_REQUEST", "sync must be 8 to 64 letters, digits, '-' or '_'", [{ path: "sync", message: "malformed" }]);
+  return value;
+}
+
 /** The parser for the body's Content-Type, chosen before the body is read; 415 for any other type. */
 function importParser(contentType: string): (text: string, now: number) => ParsedImport {
   const type = contentType.split(";")[0]?.trim().toLowerCase();
@@ -53,6 +64,7 @@ async function toWrite(secret: string, site: string, row: ImportRow): Promise<Me
 export const adminSegmentRoutes = new Hono<AdminEnv>()
   .post("/admin/sites/:site/segments", allow("segments:write"), async (c) => {
     const site = validSite(c.req.param("site"));
+    const sync = syncParam(c.req.query("sync"));
     const { admin, live } = await requireSite(c.env, site);
     const parse = importParser(c.req.header("content-type") ?? "");
     const { rows, issues } = parse(await readText(c.req.raw, MAX_IMPORT_BYTES), Date.now());
@@ -69,9 +81,10 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     if (c.req.query("dry_run") === "1") return c.json({ dryRun: true, rows: rows.length, removed: rows.filter((r) => r.segments.length === 0).length });
 
     const writes = await Promise.all(rows.map((row) => toWrite(c.env.SIGNING_SECRET, site, row)));
+    let unchanged = 0;
     for (let i = 0; i < writes.length; i += IMPORT_CHUNK) {
       try {
-        await admin.writeMemberships(writes.slice(i, i + IMPORT_CHUNK));
+        unchanged += (await admin.writeMemberships(writes.slice(i, i + IMPORT_CHUNK), sync)).unchanged;
       } catch (error) {
         // Validation is all-or-nothing; a KV failure midway is not undoable, so say exactly where it stopped.
         console.error(`valuebar: import into ${site} stopped after ${i} of ${writes.length} rows`, error);
@@ -85,8 +98,31 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     const known = new Set(live.config.segments);
     const unknownSegments = [...new Set(rows.flatMap((r) => r.segments))].filter((s) => !known.has(s)).sort();
     const removed = writes.filter((w) => w.membership === null).length;
-    await admin.audit(c.get("actor"), "segments.import", `imported ${writes.length} row(s): ${writes.length - removed} customer(s) set, ${removed} removed`);
-    return c.json({ written: writes.length, removed, ...(unknownSegments.length ? { unknownSegments } : {}) });
+    await admin.audit(
+      c.get("actor"),
+      "segments.import",
+      `imported ${writes.length} row(s): ${writes.length - removed} customer(s) set (${unchanged} unchanged), ${removed} removed${sync ? " (push with --replace)" : ""}`,
+    );
+    return c.json({ written: writes.length, removed, unchanged, ...(unknownSegments.length ? { unknownSegments } : {}) });
+  })
+  // The end of a `segments push --replace`: removes the members that push did not write (in rounds; call
+  // again while `remaining` > 0).
+  .post("/admin/sites/:site/segments/sweep", allow("segments:write"), async (c) => {
+    const site = validSite(c.req.param("site"));
+    const sync = syncParam(c.req.query("sync"));
+    if (!sync) throw new ApiError("BAD_REQUEST", "sync is required: the id every batch of the push carried", [{ path: "sync", message: "required" }]);
+    const { admin } = await requireSite(c.env, site);
+    let removed = 0;
+    let remaining = 0;
+    for (let round = 0; round < SWEEP_ROUNDS; round++) {
+      const result = await admin.sweep(sync);
+      if (!result) throw new ApiError("NOT_FOUND", `no push with sync ${sync} reached this site: nothing to compare with, nobody removed`);
+      removed += result.removed;
+      remaining = result.remaining;
+      if (remaining === 0) break;
+    }
+    if (removed > 0) await admin.audit(c.get("actor"), "segments.replace", `removed ${removed} customer(s) not in the pushed file`);
+    return c.json({ removed, remaining });
   })
   .get("/admin/sites/:site/segments", allow("segments:read"), async (c) => {
     const site = validSite(c.req.param("site"));

@@ -11,6 +11,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { describeChanges } from "../core/config-diff";
 import type { Config } from "../core/config-schema";
+import type { Membership } from "../core/decide";
 import type { Env } from "../env";
 import type { Actor, Role } from "../http/auth";
 import { randomHex } from "../http/crypto";
@@ -74,7 +75,12 @@ export class SiteAdmin extends DurableObject<Env> {
       created_at TEXT NOT NULL,
       created_by TEXT NOT NULL
     )`);
-    this.sql.exec("CREATE TABLE IF NOT EXISTS members (key TEXT PRIMARY KEY, segments TEXT NOT NULL, expires_at INTEGER)");
+    // `sync`: the push (`segments push --replace`) that last wrote the row; `updated_at`: when any write last did.
+    this.sql.exec("CREATE TABLE IF NOT EXISTS members (key TEXT PRIMARY KEY, segments TEXT NOT NULL, expires_at INTEGER, sync TEXT, updated_at INTEGER)");
+    const memberColumns = this.sql.exec<{ name: string }>("PRAGMA table_info(members)").toArray().map((c) => c.name);
+    if (!memberColumns.includes("sync")) this.sql.exec("ALTER TABLE members ADD COLUMN sync TEXT");
+    if (!memberColumns.includes("updated_at")) this.sql.exec("ALTER TABLE members ADD COLUMN updated_at INTEGER");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS syncs (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       at TEXT NOT NULL,
@@ -220,32 +226,68 @@ export class SiteAdmin extends DurableObject<Env> {
     return summaries.reverse();
   }
 
-  /** Writes one chunk of a validated import (at most IMPORT_CHUNK rows). */
-  async writeMemberships(writes: MembershipWrite[]): Promise<number> {
+  /**
+   * Writes one chunk of a validated import (at most IMPORT_CHUNK rows). A row identical to what the index
+   * holds is not written to KV again (re-sent batches and daily re-pushes cost no KV writes). With `sync`,
+   * the rows are marked as part of that push, for `sweep`. Chunks of one site run one at a time.
+   */
+  async writeMemberships(writes: MembershipWrite[], sync: string | null = null): Promise<{ unchanged: number }> {
     if (writes.length > IMPORT_CHUNK) throw new RangeError(`at most ${IMPORT_CHUNK} rows per chunk`);
-    await Promise.all(
-      writes.map((write) =>
-        write.membership === null
-          ? this.env.KV.delete(write.key)
-          : this.env.KV.put(...putArguments({ key: write.key, membership: write.membership })),
-      ),
-    );
-    // The site's own index of who is in which segment (keyed like KV, no raw ids), for the counts per segment.
-    this.ctx.storage.transactionSync(() => {
-      for (const { key, membership } of writes) {
-        if (membership === null) this.sql.exec("DELETE FROM members WHERE key = ?", key);
-        else {
-          this.sql.exec(
-            "INSERT OR REPLACE INTO members (key, segments, expires_at) VALUES (?, ?, ?)",
-            key,
-            JSON.stringify(membership.segments),
-            membership.expiresAt ?? null,
-          );
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const now = Date.now();
+      const changed = writes.filter((write) => write.membership === null || !this.holds(write.key, write.membership));
+      await Promise.all(
+        changed.map((write) =>
+          write.membership === null
+            ? this.env.KV.delete(write.key)
+            : this.env.KV.put(...putArguments({ key: write.key, membership: write.membership })),
+        ),
+      );
+      // The site's own index of who is in which segment (keyed like KV, no raw ids), for the counts per segment.
+      this.ctx.storage.transactionSync(() => {
+        if (sync) this.sql.exec("INSERT OR IGNORE INTO syncs (id, started_at) VALUES (?, ?)", sync, now);
+        for (const { key, membership } of writes) {
+          if (membership === null) this.sql.exec("DELETE FROM members WHERE key = ?", key);
+          else {
+            this.sql.exec(
+              "INSERT OR REPLACE INTO members (key, segments, expires_at, sync, updated_at) VALUES (?, ?, ?, ?, ?)",
+              key,
+              JSON.stringify(membership.segments),
+              membership.expiresAt ?? null,
+              sync,
+              now,
+            );
+          }
         }
-      }
-      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_import', ?)", new Date().toISOString());
+        this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_import', ?)", new Date(now).toISOString());
+      });
+      return { unchanged: writes.length - changed.length };
     });
-    return writes.length;
+  }
+
+  /** Whether the index already holds exactly this membership under `key`. */
+  private holds(key: string, membership: Membership): boolean {
+    const row = this.sql.exec<{ segments: string; expires_at: number | null }>("SELECT segments, expires_at FROM members WHERE key = ?", key).toArray()[0];
+    return row !== undefined && row.segments === JSON.stringify(membership.segments) && row.expires_at === (membership.expiresAt ?? null);
+  }
+
+  /**
+   * The end of a `--replace` push: removes (from KV and the index) up to `limit` members that the push `sync`
+   * did not write and that no other write touched since it started. Null for a sync this site never saw.
+   */
+  async sweep(sync: string, limit: number = IMPORT_CHUNK): Promise<{ removed: number; remaining: number } | null> {
+    const started = this.sql.exec<{ started_at: number }>("SELECT started_at FROM syncs WHERE id = ?", sync).toArray()[0]?.started_at;
+    if (started === undefined) return null;
+    const stale = "(sync IS NULL OR sync <> ?) AND (updated_at IS NULL OR updated_at < ?)";
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const keys = this.sql.exec<{ key: string }>(`SELECT key FROM members WHERE ${stale} LIMIT ?`, sync, started, limit).toArray().map((r) => r.key);
+      await Promise.all(keys.map((key) => this.env.KV.delete(key)));
+      this.ctx.storage.transactionSync(() => {
+        for (const key of keys) this.sql.exec("DELETE FROM members WHERE key = ?", key);
+      });
+      const remaining = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM members WHERE ${stale}`, sync, started).one().n;
+      return { removed: keys.length, remaining };
+    });
   }
 
   /** A customer's membership was removed outside an import. */

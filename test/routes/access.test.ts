@@ -45,6 +45,7 @@ describe("access: what each role may do", () => {
     ["import segments", (site) => [`/admin/sites/${site}/segments`, ndjson('{"customer_id":"1","segments":["vip"]}')], { editor: 403, analyst: 403, importer: 200 }],
     ["look up a customer", (site) => [`/admin/sites/${site}/segments/1`, {}], { editor: 403, analyst: 403, importer: 404 }],
     ["remove a customer", (site) => [`/admin/sites/${site}/segments/1`, { method: "DELETE" }], { editor: 403, analyst: 403, importer: 200 }],
+    ["end a --replace push", (site) => [`/admin/sites/${site}/segments/sweep?sync=unknown-push`, { method: "POST" }], { editor: 403, analyst: 403, importer: 404 }],
     ["read the audit log", (site) => [`/admin/sites/${site}/audit`, {}], { editor: 200, analyst: 200, importer: 403 }],
     ["list tokens", (site) => [`/admin/sites/${site}/tokens`, {}], { editor: 403, analyst: 403, importer: 403 }],
     ["issue a token", (site) => [`/admin/sites/${site}/tokens`, json({ name: "x", role: "editor" })], { editor: 403, analyst: 403, importer: 403 }],
@@ -142,7 +143,7 @@ describe("access: the audit log", () => {
     const { entries } = await (await as(tokens.analyst, `/admin/sites/${site}/audit`)).json<{ entries: { at: string; actor: string; action: string; summary: string }[] }>();
     expect(entries.map((e) => [e.actor, e.action, e.summary])).toEqual([
       ["ivan (importer)", "segments.delete", "removed one customer's segments"],
-      ["ivan (importer)", "segments.import", "imported 2 row(s): 1 customer(s) set, 1 removed"],
+      ["ivan (importer)", "segments.import", "imported 2 row(s): 1 customer(s) set (0 unchanged), 1 removed"],
       ["eddie (editor)", "config.rollback", "version 3 is live: Rollback to version 1"],
       ["eddie (editor)", "config.publish", "version 2 is live: winter sale"],
       ['admin (owner)', "token.create", 'issued token "ivan" with the importer role'],

@@ -77,7 +77,7 @@ describe("admin segments: happy path", () => {
       { customer_id: 1004, segments: ["high_returner", "bargain_hunter"] },
       { customer_id: "ana@example.com", segments: ["bargain_hunter"], expires_at: inAnHour() },
     ]);
-    expect(result).toEqual({ written: 3, removed: 0 });
+    expect(result).toEqual({ written: 3, removed: 0, unchanged: 0 });
     expect(await segmentsOf(site, "1001")).toEqual(["vip"]);
     expect(await segmentsOf(site, "1004")).toEqual(["high_returner", "bargain_hunter"]);
     expect(await segmentsOf(site, "ana@example.com")).toEqual(["bargain_hunter"]);
@@ -88,7 +88,7 @@ describe("admin segments: happy path", () => {
     const body = '{"customer_id":"a1","segments":["vip"]}\r\n\r\n{"customer_id":"a2","segments":["vip"]}\r\n';
     const res = await admin(`/admin/sites/${site}/segments`, { method: "POST", headers: { "content-type": "application/ndjson" }, body });
     expect(res.status).toBe(200);
-    expect(await res.json<ImportResult>()).toEqual({ written: 2, removed: 0 });
+    expect(await res.json<ImportResult>()).toEqual({ written: 2, removed: 0, unchanged: 0 });
   });
 
   it("imports CSV with |-separated segments, quoted fields and an optional expires_at", async () => {
@@ -102,7 +102,7 @@ describe("admin segments: happy path", () => {
     ].join("\n");
     const res = await postCsv(site, csv);
     expect(res.status).toBe(200);
-    expect(await res.json<ImportResult>()).toEqual({ written: 3, removed: 0 });
+    expect(await res.json<ImportResult>()).toEqual({ written: 3, removed: 0, unchanged: 0 });
 
     expect(await segmentsOf(site, "1001")).toEqual(["vip", "high_returner"]);
     const smith = await admin(customerPath(site, "smith, jo"));
@@ -114,7 +114,7 @@ describe("admin segments: happy path", () => {
     const site = await siteWithConfig();
     const res = await postCsv(site, "\uFEFFSegments,Customer_ID\r\nvip,2001\r\nhigh_returner|vip,2002\r\n");
     expect(res.status).toBe(200);
-    expect(await res.json<ImportResult>()).toEqual({ written: 2, removed: 0 });
+    expect(await res.json<ImportResult>()).toEqual({ written: 2, removed: 0, unchanged: 0 });
     expect(await segmentsOf(site, "2001")).toEqual(["vip"]);
     expect(await segmentsOf(site, "2002")).toEqual(["high_returner", "vip"]);
   });
@@ -135,7 +135,7 @@ describe("admin segments: happy path", () => {
     const site = await siteWithConfig();
     await importMemberships(site, [{ customer_id: "1001", segments: ["vip"] }, { customer_id: "1002", segments: ["vip"] }]);
     const result = await importMemberships(site, [{ customer_id: "1001", segments: [] }]);
-    expect(result).toEqual({ written: 1, removed: 1 });
+    expect(result).toEqual({ written: 1, removed: 1, unchanged: 0 });
     expect(await segmentsOf(site, "1001")).toBeNull();
     expect(await segmentsOf(site, "1002")).toEqual(["vip"]);
   });
@@ -146,7 +146,7 @@ describe("admin segments: happy path", () => {
       { customer_id: "1", segments: ["vip", "lapsed"] },
       { customer_id: "2", segments: ["churn_risk", "lapsed"] },
     ]);
-    expect(result).toEqual({ written: 2, removed: 0, unknownSegments: ["churn_risk", "lapsed"] });
+    expect(result).toEqual({ written: 2, removed: 0, unchanged: 0, unknownSegments: ["churn_risk", "lapsed"] });
     expect(await segmentsOf(site, "2")).toEqual(["churn_risk", "lapsed"]);
   });
 
@@ -239,10 +239,90 @@ describe("admin segments: happy path", () => {
     const rows = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ customer_id: `c${i}`, segments: ["vip"] }));
     const res = await postNdjson(site, rows.join("\n"));
     expect(res.status).toBe(200);
-    expect(await res.json<ImportResult>()).toEqual({ written: 10_000, removed: 0 });
+    expect(await res.json<ImportResult>()).toEqual({ written: 10_000, removed: 0, unchanged: 0 });
     expect(await segmentsOf(site, "c9999")).toEqual(["vip"]);
     expect((await membershipKeys(`m:${site}:`)).length).toBe(10_000);
   }, 60_000);
+});
+
+describe("admin segments: pushes (unchanged rows, --replace)", () => {
+  const rows = (ids: string[], segment = "vip") => ids.map((id) => JSON.stringify({ customer_id: id, segments: [segment] })).join("\n");
+  const sweep = (site: string, sync: string) => admin(`/admin/sites/${site}/segments/sweep?sync=${sync}`, { method: "POST" });
+
+  it("does not write a row again that the site already holds, and says how many were unchanged", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, [{ customer_id: "1", segments: ["vip"] }, { customer_id: "2", segments: ["vip"] }]);
+    // Marks what is in KV, so a second write would show.
+    const key = await membershipKvKey(site, "1");
+    await env.KV.put(key, JSON.stringify({ segments: ["marked"] }));
+
+    const again = await importMemberships(site, [{ customer_id: "1", segments: ["vip"] }, { customer_id: "2", segments: ["high_returner"] }]);
+    expect(again).toEqual({ written: 2, removed: 0, unchanged: 1 });
+    expect(await env.KV.get(key, "json")).toEqual({ segments: ["marked"] });
+    expect(await segmentsOf(site, "2")).toEqual(["high_returner"]);
+  });
+
+  it("removes, at the end of a --replace push, exactly the members that push did not write", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, [..."abcdef"].map((id) => ({ customer_id: id, segments: ["vip"] })));
+    const sync = "push-0001-replace";
+    expect((await postNdjson(site, rows(["a", "b"]), `?sync=${sync}`)).status).toBe(200);
+    expect((await postNdjson(site, rows(["c", "z"], "high_returner"), `?sync=${sync}`)).status).toBe(200);
+
+    const res = await sweep(site, sync);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ removed: 3, remaining: 0 });
+    for (const id of ["d", "e", "f"]) expect(await segmentsOf(site, id)).toBeNull();
+    expect(await segmentsOf(site, "a")).toEqual(["vip"]);
+    expect(await segmentsOf(site, "c")).toEqual(["high_returner"]);
+    expect(await segmentsOf(site, "z")).toEqual(["high_returner"]);
+    const counts = await (await admin(`/admin/sites/${site}/segments`)).json<{ customers: number }>();
+    expect(counts.customers).toBe(4);
+    // Sweeping again finds nothing more.
+    expect(await (await sweep(site, sync)).json()).toEqual({ removed: 0, remaining: 0 });
+  });
+
+  it("keeps members another writer updated while the push ran", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, [{ customer_id: "old", segments: ["vip"] }, { customer_id: "cdp", segments: ["vip"] }]);
+    const sync = "push-0002-replace";
+    expect((await postNdjson(site, rows(["a"]), `?sync=${sync}`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // A per-customer update (from a CDP, say) lands after the push started.
+    await importMemberships(site, [{ customer_id: "cdp", segments: ["high_returner"] }]);
+    expect(await (await sweep(site, sync)).json()).toEqual({ removed: 1, remaining: 0 });
+    expect(await segmentsOf(site, "old")).toBeNull();
+    expect(await segmentsOf(site, "cdp")).toEqual(["high_returner"]);
+  });
+
+  it("removes in rounds of at most 10,000 and says how many remain", async () => {
+    const site = await siteWithConfig();
+    const ids = Array.from({ length: 10_000 }, (_, i) => `c${i}`);
+    expect((await postNdjson(site, rows(ids))).status).toBe(200);
+    expect((await postNdjson(site, rows(["c1", "extra"]), "?sync=push-0003-rounds")).status).toBe(200);
+    expect(await (await sweep(site, "push-0003-rounds")).json()).toEqual({ removed: 9_999, remaining: 0 });
+  }, 60_000);
+
+  it("answers 404 to a sweep for a push that never reached the site, and removes nobody", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, [{ customer_id: "1", segments: ["vip"] }]);
+    const res = await sweep(site, "never-pushed");
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).message).toMatch(/nobody removed/);
+    expect(await segmentsOf(site, "1")).toEqual(["vip"]);
+  });
+
+  it("answers 400 naming sync when it is missing or malformed", async () => {
+    const site = await siteWithConfig();
+    for (const path of [`/admin/sites/${site}/segments/sweep`, `/admin/sites/${site}/segments/sweep?sync=a%20b`]) {
+      const res = await admin(path, { method: "POST" });
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).issues).toEqual([{ path: "sync", message: expect.any(String) }]);
+    }
+    const res = await postNdjson(site, rows(["1"]), "?sync=x");
+    expect(res.status).toBe(400);
+    expect(await segmentsOf(site, "1")).toBeNull();
+  });
 });
 
 describe("admin segments: errors", () => {

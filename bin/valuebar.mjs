@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// @module `npx valuebar ...`: bundles the TypeScript CLI (src/cli) with esbuild, then runs it. The bundle is
+// rebuilt whenever a source is newer than it, so a checkout never runs stale code.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "node_modules", ".cache", "valuebar", "cli.mjs");
+
+/** The newest modification time under the folders the CLI is built from. */
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+if (!existsSync(out) || statSync(out).mtimeMs < Math.max(newest(join(root, "src", "cli")), newest(join(root, "src", "core")))) {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [join(root, "src", "cli", "main.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile: out,
+    logLevel: "warning",
+  });
+}
+const { main } = await import(pathToFileURL(out).href);
+process.exitCode = await main(process.argv.slice(2));

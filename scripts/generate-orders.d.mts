@@ -1,0 +1,24 @@
+// Types of scripts/generate-orders.mjs for the TypeScript tests.
+export declare const ARCHETYPES: Record<string, string[]>;
+export declare const SHOPIFY_ORDER_COLUMNS: string[];
+export declare const SHOPIFY_CUSTOMER_COLUMNS: string[];
+export interface GenerateOptions {
+  customers: number;
+  seed?: number;
+  /** ms since epoch of the export (the last day orders can have). */
+  asOf?: number;
+  /** Share of customers who buy in USD (the rest in EUR). */
+  usdShare?: number;
+  block?: number;
+}
+export interface GeneratedCustomer {
+  id: string;
+  email: string;
+  archetype: string;
+  expected: string[];
+  currency: string;
+}
+export declare function genericOrdersCsv(options: GenerateOptions): Generator<string>;
+export declare function shopifyOrdersCsv(options: GenerateOptions): Generator<string>;
+export declare function shopifyCustomersCsv(options: GenerateOptions): Generator<string>;
+export declare function expectedSegments(options: GenerateOptions): Map<string, GeneratedCustomer>;

@@ -1,0 +1,389 @@
+/**
+ * @module `valuebar segments push`: a memberships file to a site through the admin import API, in batches
+ * of at most 10,000 rows. Retries 429 and 5xx with backoff, keeps a checkpoint after every batch the Worker
+ * acknowledged (so a run that stops resumes where it stopped), reports rejected rows by their line in the
+ * file, and with `--replace` removes the members the file no longer lists.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile, rm, stat } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { LineIssue } from "../core/import-rows";
+import { checkImportRow } from "../core/import-rows";
+import { CliError, writeSmallFile } from "./files";
+import { Progress } from "./progress";
+
+export interface PushArgs {
+  file: string;
+  site: string;
+  url: string;
+  token: string;
+  replace: boolean;
+  batchSize: number;
+  retries: number;
+  checkpoint: string;
+  restart: boolean;
+  strict: boolean;
+}
+
+/** Exit codes besides 0 and 1. */
+export const EXIT_RETRY_LATER = 75;
+export const EXIT_INTERRUPTED = 130;
+
+/** Request bodies stay under the Worker's 5 MB import limit. */
+const MAX_BATCH_BYTES = 4_500_000;
+/** Rejected rows kept in the checkpoint and listed at the end (all are counted). */
+const LISTED = 50;
+
+interface Totals {
+  rows: number;
+  written: number;
+  unchanged: number;
+  removed: number;
+  rejected: number;
+  replaced: number;
+}
+
+interface Checkpoint {
+  version: 1;
+  sha256: string;
+  site: string;
+  url: string;
+  replace: boolean;
+  /** The sync id every batch of a --replace push carries; the sweep removes members no batch touched. */
+  sync: string | null;
+  /** The first line not yet acknowledged by the Worker (1-based). */
+  nextLine: number;
+  phase: "rows" | "sweep";
+  totals: Totals;
+  rejectedLines: LineIssue[];
+  startedAt: string;
+}
+
+/** Stops the run with an exit code and a message saying how to go on. */
+class Stop extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Batch {
+  /** File line of each row, in body order. */
+  lines: number[];
+  texts: string[];
+  /** The last file line the batch covers (blank and bad lines included). */
+  lastLine: number;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+async function* fileLines(path: string): AsyncGenerator<[number, string]> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Number.POSITIVE_INFINITY });
+  let n = 0;
+  for await (const line of lines) yield [++n, n === 1 ? line.replace(/^\uFEFF/, "") : line];
+}
+
+/** The problems of one NDJSON line, by the same rules as the Worker's import (checked before anything is sent). */
+function lineIssues(line: number, text: string, now: number, seen: Map<string, number>): LineIssue[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [{ line, message: "not valid JSON" }];
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return [{ line, message: "each line must be a JSON object" }];
+  const issues: LineIssue[] = [];
+  const row = checkImportRow(line, value as Record<string, unknown>, now, issues);
+  if (row) {
+    const first = seen.get(row.customerId);
+    if (first !== undefined) return [{ line, path: "customer_id", message: `customer ${JSON.stringify(row.customerId)} is already on line ${first}` }];
+    seen.set(row.customerId, line);
+  }
+  return issues;
+}
+
+const describe = (i: LineIssue) => `line ${i.line}: ${i.path ? `${i.path}: ` : ""}${i.message}`;
+const count = (n: number) => n.toLocaleString("en");
+
+export async function runPush(args: PushArgs, log: (line: string) => void): Promise<number> {
+  const started = performance.now();
+  try {
+    await stat(args.file);
+  } catch {
+    throw new CliError(`cannot read ${args.file}: no such file`);
+  }
+
+  // Pass 1: every line checked before the first request, so --strict sends nothing for a bad file and the
+  // progress bar knows the total.
+  const now = Date.now();
+  const bad = new Map<number, LineIssue[]>();
+  const seen = new Map<string, number>();
+  let total = 0;
+  for await (const [line, text] of fileLines(args.file)) {
+    if (!text.trim()) continue;
+    const issues = lineIssues(line, text, now, seen);
+    if (issues.length) bad.set(line, issues);
+    else total++;
+  }
+  seen.clear();
+  const badIssues = [...bad.values()].flat();
+  if (bad.size > 0) {
+    const listed = badIssues.slice(0, LISTED).map(describe);
+    if (badIssues.length > LISTED) listed.push(`... and ${badIssues.length - LISTED} more`);
+    if (args.strict) throw new CliError(`${bad.size} bad row(s) in ${args.file}; --strict: nothing sent`, listed);
+    log(`${bad.size} bad row(s) will not be sent (--strict stops on any):`);
+    for (const line of listed) log(`  ${line}`);
+  }
+  if (total === 0) throw new CliError(`${args.file} has no rows to push`);
+
+  const sha256 = await sha256Of(args.file);
+  let checkpoint = await loadCheckpoint(args, sha256, log);
+  if (!checkpoint) {
+    checkpoint = {
+      version: 1,
+      sha256,
+      site: args.site,
+      url: args.url,
+      replace: args.replace,
+      sync: args.replace ? randomBytes(16).toString("hex") : null,
+      nextLine: 1,
+      phase: "rows",
+      totals: { rows: 0, written: 0, unchanged: 0, removed: 0, rejected: 0, replaced: 0 },
+      rejectedLines: [],
+      startedAt: new Date().toISOString(),
+    };
+    for (const issue of badIssues) if (checkpoint.rejectedLines.length < LISTED) checkpoint.rejectedLines.push(issue);
+    checkpoint.totals.rejected = bad.size;
+  }
+  const state = checkpoint;
+  const save = () => writeSmallFile(args.checkpoint, `${JSON.stringify(state, null, 2)}\n`);
+
+  // Ctrl-C: finish the batch in flight, save the checkpoint, stop. A second Ctrl-C quits at once (the
+  // checkpoint already holds every acknowledged batch).
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(EXIT_INTERRUPTED);
+    interrupted = true;
+    log("\nStopping after the batch in flight (Ctrl-C again to quit now)...");
+  };
+  process.on("SIGINT", onSigint);
+  const client = new AdminClient(args, log);
+  const progress = new Progress(total, state.totals.rows);
+  try {
+    if (state.phase === "rows") {
+      for await (const batch of batches(args.file, state.nextLine, bad, args.batchSize)) {
+        const result = await client.importBatch(batch, state.sync, args.strict);
+        state.totals.rows += result.sent;
+        state.totals.written += result.written;
+        state.totals.unchanged += result.unchanged;
+        state.totals.removed += result.removed;
+        state.totals.rejected += result.rejected.length;
+        for (const issue of result.rejected) if (state.rejectedLines.length < LISTED) state.rejectedLines.push(issue);
+        state.nextLine = batch.lastLine + 1;
+        await save();
+        progress.update(state.totals.rows + result.rejected.length, `lines ${count(batch.lines[0] ?? 0)}-${count(batch.lastLine)} done`);
+        if (interrupted) throw new Stop(`Interrupted. ${resumeHint(args, state.nextLine)}`, EXIT_INTERRUPTED);
+      }
+      state.phase = "sweep";
+      await save();
+    }
+    progress.done();
+
+    if (state.sync) {
+      if (state.totals.rejected > 0) {
+        await rm(args.checkpoint, { force: true });
+        report(args, state, log, started);
+        log(`--replace: nobody was removed, because ${count(state.totals.rejected)} row(s) were rejected and those customers would lose their segments. Fix the rows and push again.`);
+        return 1;
+      }
+      for (;;) {
+        const { removed, remaining } = await client.sweep(state.sync);
+        state.totals.replaced += removed;
+        await save();
+        log(`--replace: removed ${count(state.totals.replaced)} member(s) not in this file${remaining ? `, ${count(remaining)} to go` : ""}`);
+        if (remaining === 0) break;
+        if (interrupted) throw new Stop(`Interrupted. ${resumeHint(args, state.nextLine)}`, EXIT_INTERRUPTED);
+      }
+    }
+    await rm(args.checkpoint, { force: true });
+    report(args, state, log, started);
+    return 0;
+  } catch (error) {
+    progress.done();
+    if (error instanceof Stop) {
+      log(error.code === EXIT_RETRY_LATER ? `${error.message} ${resumeHint(args, state.nextLine)}` : error.message);
+      return error.code;
+    }
+    throw error;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+function resumeHint(args: PushArgs, nextLine: number): string {
+  return `The checkpoint ${args.checkpoint} holds every acknowledged batch: run the same command again to resume at line ${count(nextLine)}.`;
+}
+
+function report(args: PushArgs, state: Checkpoint, log: (line: string) => void, started: number): void {
+  const seconds = (performance.now() - started) / 1000;
+  const t = state.totals;
+  log(
+    `Pushed ${count(t.rows)} row(s) to site ${args.site} in ${seconds.toFixed(1)} s: ${count(t.written)} written, ${count(t.unchanged)} unchanged, ` +
+      `${count(t.removed)} removed (no segments)${state.replace ? `, ${count(t.replaced)} removed by --replace` : ""}, ${count(t.rejected)} rejected.`,
+  );
+  if (t.rejected > 0) {
+    log("Rejected rows:");
+    for (const issue of state.rejectedLines) log(`  ${describe(issue)}`);
+    if (t.rejected > state.rejectedLines.length) log(`  ... and ${count(t.rejected - state.rejectedLines.length)} more`);
+  }
+}
+
+async function loadCheckpoint(args: PushArgs, sha256: string, log: (line: string) => void): Promise<Checkpoint | null> {
+  let text: string;
+  try {
+    text = await readFile(args.checkpoint, "utf8");
+  } catch {
+    return null;
+  }
+  if (args.restart) {
+    log(`--restart: ignoring the checkpoint ${args.checkpoint}`);
+    return null;
+  }
+  let saved: Checkpoint;
+  try {
+    saved = JSON.parse(text) as Checkpoint;
+  } catch {
+    log(`The checkpoint ${args.checkpoint} is unreadable; starting from the first line.`);
+    return null;
+  }
+  const mismatch =
+    saved.version !== 1 ? "an older format" :
+    saved.sha256 !== sha256 ? "another version of the file" :
+    saved.site !== args.site || saved.url !== args.url ? `site ${saved.site} at ${saved.url}` :
+    saved.replace !== args.replace ? (saved.replace ? "a push with --replace" : "a push without --replace") :
+    null;
+  if (mismatch) {
+    log(`The checkpoint ${args.checkpoint} is for ${mismatch}; starting from the first line.`);
+    return null;
+  }
+  log(`Resuming from the checkpoint ${args.checkpoint}: ${count(saved.totals.rows)} row(s) already pushed, going on at line ${count(saved.nextLine)}.`);
+  return saved;
+}
+
+/** The file's valid rows from `fromLine`, in batches of at most `size` rows and MAX_BATCH_BYTES. */
+async function* batches(path: string, fromLine: number, bad: Map<number, unknown>, size: number): AsyncGenerator<Batch> {
+  let batch: Batch = { lines: [], texts: [], lastLine: 0 };
+  let bytes = 0;
+  for await (const [line, text] of fileLines(path)) {
+    if (line < fromLine) continue;
+    if (text.trim() && !bad.has(line)) {
+      const length = Buffer.byteLength(text) + 1;
+      if (batch.lines.length >= size || (batch.lines.length > 0 && bytes + length > MAX_BATCH_BYTES)) {
+        yield batch;
+        batch = { lines: [], texts: [], lastLine: 0 };
+        bytes = 0;
+      }
+      batch.lines.push(line);
+      batch.texts.push(text);
+      bytes += length;
+    }
+    batch.lastLine = line;
+  }
+  if (batch.lines.length > 0) yield batch;
+}
+
+interface BatchResult {
+  sent: number;
+  written: number;
+  unchanged: number;
+  removed: number;
+  rejected: LineIssue[];
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; issues?: { line?: number; path?: string; message?: string }[] };
+}
+
+/** The admin API, with retries: 429 and 5xx and network errors are retried with backoff, anything else stops. */
+class AdminClient {
+  constructor(
+    private readonly args: PushArgs,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async importBatch(batch: Batch, sync: string | null, strict: boolean): Promise<BatchResult> {
+    const rejected: LineIssue[] = [];
+    let { lines, texts } = batch;
+    const query = sync ? `?sync=${sync}` : "";
+    for (;;) {
+      if (lines.length === 0) return { sent: 0, written: 0, unchanged: 0, removed: 0, rejected };
+      const response = await this.send(`/admin/sites/${encodeURIComponent(this.args.site)}/segments${query}`, "application/x-ndjson", `${texts.join("\n")}\n`);
+      const body = (await response.json().catch(() => ({}))) as ErrorBody & { written?: number; unchanged?: number; removed?: number };
+      if (response.ok) {
+        return { sent: lines.length, written: body.written ?? lines.length, unchanged: body.unchanged ?? 0, removed: body.removed ?? 0, rejected };
+      }
+      if (response.status === 400 && body.error?.code === "INVALID_IMPORT" && body.error.issues?.length) {
+        // Lines in the answer count within the batch; map them back to the file and send the rest again.
+        const refused = new Set<number>();
+        for (const issue of body.error.issues) {
+          const fileLine = lines[(issue.line ?? 0) - 1];
+          if (fileLine === undefined) continue;
+          refused.add(fileLine);
+          rejected.push({ line: fileLine, ...(issue.path ? { path: issue.path } : {}), message: issue.message ?? "rejected" });
+        }
+        if (refused.size === 0 || strict) {
+          throw new CliError(`the Worker rejected the batch of lines ${count(lines[0] ?? 0)}-${count(batch.lastLine)}: ${body.error.message ?? ""}`, rejected.map(describe));
+        }
+        const keep = lines.map((line, i) => [line, texts[i] ?? ""] as const).filter(([line]) => !refused.has(line));
+        lines = keep.map(([line]) => line);
+        texts = keep.map(([, text]) => text);
+        continue;
+      }
+      throw new CliError(`the Worker refused the push (${response.status} ${body.error?.code ?? ""}): ${body.error?.message ?? response.statusText}`);
+    }
+  }
+
+  async sweep(sync: string): Promise<{ removed: number; remaining: number }> {
+    const response = await this.send(`/admin/sites/${encodeURIComponent(this.args.site)}/segments/sweep?sync=${sync}`, "application/json", "{}");
+    const body = (await response.json().catch(() => ({}))) as ErrorBody & { removed?: number; remaining?: number };
+    if (!response.ok) throw new CliError(`the Worker refused --replace (${response.status} ${body.error?.code ?? ""}): ${body.error?.message ?? response.statusText}`);
+    return { removed: body.removed ?? 0, remaining: body.remaining ?? 0 };
+  }
+
+  /** One request, retried on 429, 5xx and network errors; a Stop once the retries are spent. */
+  private async send(path: string, type: string, body: string): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      let problem: string;
+      let wait: number | null = null;
+      try {
+        const response = await fetch(`${this.args.url}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${this.args.token}`, "content-type": type },
+          body,
+          signal: AbortSignal.timeout(120_000),
+        });
+        if (response.status !== 429 && response.status < 500) return response;
+        problem = `${response.status} ${response.statusText}`.trim();
+        const retryAfter = Number(response.headers.get("retry-after"));
+        if (response.headers.has("retry-after") && Number.isFinite(retryAfter)) wait = Math.min(60_000, retryAfter * 1000);
+        await response.body?.cancel();
+      } catch (error) {
+        problem = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      }
+      if (attempt >= this.args.retries) {
+        throw new Stop(`Giving up after ${attempt + 1} attempt(s): ${problem}.`, EXIT_RETRY_LATER);
+      }
+      // Exponential backoff with jitter (0.5 s, 1 s, 2 s... up to 30 s), or what Retry-After asks for.
+      const delay = wait ?? Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      this.log(`${problem}: retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${this.args.retries + 1})`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * @module A streaming CSV reader (RFC 4180) for files of any size: text goes in by chunks, records come out
+ * with the physical line they start on. Quoted fields may hold commas, doubled quotes and line breaks.
+ */
+
+/** A quoted record longer than this is taken for a stray quote rather than held in memory to the end of the file. */
+export const MAX_RECORD_CHARS = 1 << 20;
+
+export interface CsvSink {
+  /** One record: its fields and the 1-based line it starts on. A blank line is one empty field. */
+  record(fields: string[], line: number): void;
+  /** A record that cannot be read (a quote that never closes); reading goes on at the next line. */
+  malformed(line: number, message: string): void;
+}
+
+/**
+ * Feeds chunks with `push` and calls `end` once. Only complete records leave the reader, so a chunk may
+ * end anywhere, even inside a quoted field.
+ *
+ * @example
+ * const reader = new CsvReader({ record: (fields, line) => rows.push([line, fields]), malformed: () => {} });
+ * reader.push('a,"b,\nc"\n1,');
+ * reader.push("2\n");
+ * reader.end(); // rows: [1, ["a", "b,\nc"]], [3, ["1", "2"]]
+ */
+export class CsvReader {
+  private rest = "";
+  private line = 1;
+  private first = true;
+
+  constructor(private readonly sink: CsvSink) {}
+
+  push(chunk: string): void {
+    let text = this.rest + chunk;
+    if (this.first) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    this.rest = text.slice(this.read(text, false));
+  }
+
+  end(): void {
+    if (this.rest) this.read(this.rest, true);
+    this.rest = "";
+  }
+
+  /** Reads the complete records of `text` (all of them when `final`); returns how far it got. */
+  private read(text: string, final: boolean): number {
+    let at = 0;
+    while (at < text.length) {
+      const newline = text.indexOf("\n", at);
+      if (newline === -1 && !final) break;
+      const lineEnd = newline === -1 ? text.length : newline;
+      const quote = text.indexOf('"', at);
+      if (quote === -1 || quote >= lineEnd) {
+        // The common case: no quote on this line, so native split does the work.
+        const content = text.charCodeAt(lineEnd - 1) === 13 ? text.slice(at, lineEnd - 1) : text.slice(at, lineEnd);
+        this.sink.record(content.split(","), this.line++);
+        at = lineEnd + 1;
+        continue;
+      }
+      const quoted = readQuoted(text, at, final);
+      if (quoted === "more") {
+        if (text.length - at <= MAX_RECORD_CHARS) break;
+        this.sink.malformed(this.line, `a quoted field opened on line ${this.line} never closes`);
+        this.line++;
+        at = lineEnd + 1;
+        continue;
+      }
+      if (quoted === "unclosed") {
+        this.sink.malformed(this.line, `a quoted field opened on line ${this.line} never closes`);
+        this.line++;
+        at = lineEnd + 1;
+        continue;
+      }
+      this.sink.record(quoted.fields, this.line);
+      this.line += quoted.lines;
+      at = quoted.next;
+    }
+    return Math.min(at, text.length);
+  }
+}
+
+/**
+ * One record from `start`, character by character. "more" when the text ends inside it (and more may come),
+ * "unclosed" when the file ends inside a quoted field.
+ */
+function readQuoted(text: string, start: number, final: boolean): { fields: string[]; next: number; lines: number } | "more" | "unclosed" {
+  const fields: string[] = [];
+  let lines = 1;
+  let i = start;
+  for (;;) {
+    // At the start of a field.
+    if (text.charCodeAt(i) === 34) {
+      let value = "";
+      let from = i + 1;
+      for (;;) {
+        const close = text.indexOf('"', from);
+        if (close === -1) return final ? "unclosed" : "more";
+        value += text.slice(from, close);
+        if (text.charCodeAt(close + 1) === 34) {
+          value += '"';
+          from = close + 2;
+          continue;
+        }
+        if (close + 1 >= text.length && !final) return "more";
+        i = close + 1;
+        break;
+      }
+      for (let k = value.indexOf("\n"); k !== -1; k = value.indexOf("\n", k + 1)) lines++;
+      // Anything between the closing quote and the next separator is kept, as spreadsheets do.
+      let j = i;
+      while (j < text.length && text[j] !== "," && text[j] !== "\n") j++;
+      if (j >= text.length && !final) return "more";
+      value += text.slice(i, j).replace(/\r$/, "");
+      fields.push(value);
+      i = j;
+    } else {
+      let j = i;
+      while (j < text.length && text[j] !== "," && text[j] !== "\n") j++;
+      if (j >= text.length && !final) return "more";
+      fields.push(text.slice(i, j).replace(/\r$/, ""));
+      i = j;
+    }
+    if (i >= text.length) return { fields, next: text.length, lines };
+    if (text[i] === "\n") return { fields, next: i + 1, lines };
+    i++; // past the comma
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * @module `valuebar segments compute` without the file system: orders export (and Shopify's customers export)
+ * in as chunks of text, every customer's metrics and segments plus a summary out. The CLI adds the files.
+ */
+import { CsvReader } from "../csv";
+import type { CustomerMetrics, Rates, StoreFigures } from "./metrics";
+import { CustomerBook } from "./metrics";
+import type { Layout, RowIssue, Skipped } from "./orders";
+import { CustomerRows, InputError, OrderRows } from "./orders";
+import type { Rules } from "./rules";
+import { assignSegments, moneyConditions } from "./rules";
+
+export interface ComputeOptions {
+  rules: Rules;
+  rates?: Rates | null;
+  /** Shopify's customers export, for a Shopify orders export. */
+  customers?: AsyncIterable<string> | null;
+  /** ms since epoch; default the latest order in the file. */
+  asOf?: number;
+  /** Bad rows kept with their message (all are counted). */
+  keepIssues?: number;
+}
+
+export interface SegmentSummary {
+  segment: string;
+  customers: number;
+  /** Share of all customers. */
+  share: number;
+  /** Share of net revenue, per scoring currency. */
+  revenueShare: Record<string, number>;
+}
+
+export interface ComputeResult {
+  layout: Layout;
+  /** Data rows read (line items for Shopify). */
+  rows: number;
+  /** Orders counted. */
+  orders: number;
+  skipped: Skipped;
+  badRows: number;
+  issues: RowIssue[];
+  customers: CustomerMetrics[];
+  /** Segments of `customers[i]`. */
+  segments: string[][];
+  store: StoreFigures;
+  /** Scoring currencies, largest net revenue first. */
+  currencies: string[];
+  /** Customers who bought in more than one currency without rates. */
+  mixedCurrencyCustomers: number;
+  /** Per rule in order, then "(none)" for customers in no segment. */
+  summary: SegmentSummary[];
+}
+
+/** Reads all of `source` into `sink` through a CSV reader. */
+async function readCsv(source: AsyncIterable<string>, sink: (fields: string[], line: number) => void, malformed: (issue: RowIssue) => void): Promise<void> {
+  const reader = new CsvReader({ record: sink, malformed: (line, message) => malformed({ line, message }) });
+  for await (const chunk of source) reader.push(chunk);
+  reader.end();
+}
+
+export async function computeSegments(orders: AsyncIterable<string>, options: ComputeOptions): Promise<ComputeResult> {
+  const keep = options.keepIssues ?? 100;
+  const issues: RowIssue[] = [];
+  let badRows = 0;
+  const report = (issue: RowIssue) => {
+    badRows++;
+    if (issues.length < keep) issues.push(issue);
+  };
+
+  let customersByEmail: Map<string, string> | null = null;
+  if (options.customers) {
+    const rows = new CustomerRows((issue) => report({ ...issue, message: `customers export: ${issue.message}` }));
+    await readCsv(options.customers, (fields, line) => rows.record(fields, line), (issue) => report({ ...issue, message: `customers export: ${issue.message}` }));
+    customersByEmail = rows.byEmail;
+  }
+
+  const book = new CustomerBook(options.rates ?? null);
+  const reader = new OrderRows(
+    {
+      order: (order) => {
+        const issue = book.add(order);
+        if (issue) report(issue);
+      },
+      issue: report,
+    },
+    customersByEmail,
+  );
+  await readCsv(orders, (fields, line) => reader.record(fields, line), report);
+  const layout = reader.detected;
+  if (!layout) throw new InputError("the orders file is empty");
+  if (book.size === 0) {
+    throw new InputError(
+      badRows > 0 ? `no order could be read: all ${badRows} row(s) are invalid (line ${issues[0]?.line}: ${issues[0]?.message})` : "the orders file has no orders",
+    );
+  }
+
+  const { customers, store } = book.metrics(options.asOf);
+  const totals = new Map<string, number>();
+  let mixedCurrencyCustomers = 0;
+  for (const m of customers) {
+    totals.set(m.currency, (totals.get(m.currency) ?? 0) + m.monetary);
+    if (m.mixedCurrencies) mixedCurrencyCustomers++;
+  }
+  const currencies = [...totals.keys()].sort((a, b) => (totals.get(b) ?? 0) - (totals.get(a) ?? 0));
+  const money = moneyConditions(options.rules);
+  if (currencies.length > 1 && money.length > 0) {
+    throw new InputError(
+      `the rules compare amounts of money (${money.join(", ")}) but the orders are in ${currencies.join(", ")}: ` +
+        "convert them to one currency with --rates, or use scores (m_score, aov_score) instead",
+    );
+  }
+
+  const segments = customers.map((m) => assignSegments(options.rules, m));
+  return {
+    layout,
+    rows: reader.rows,
+    orders: book.orders,
+    skipped: reader.skipped,
+    badRows,
+    issues,
+    customers,
+    segments,
+    store,
+    currencies,
+    mixedCurrencyCustomers,
+    summary: summarize(options.rules, customers, segments, totals),
+  };
+}
+
+function summarize(rules: Rules, customers: CustomerMetrics[], segments: string[][], totals: Map<string, number>): SegmentSummary[] {
+  const ids = [...rules.segments.map((r) => r.id), "(none)"];
+  const count = new Map(ids.map((id) => [id, 0]));
+  const revenue = new Map(ids.map((id) => [id, new Map<string, number>()]));
+  customers.forEach((m, i) => {
+    const list = segments[i]?.length ? (segments[i] ?? []) : ["(none)"];
+    for (const id of list) {
+      count.set(id, (count.get(id) ?? 0) + 1);
+      const byCurrency = revenue.get(id);
+      byCurrency?.set(m.currency, (byCurrency.get(m.currency) ?? 0) + m.monetary);
+    }
+  });
+  return ids.map((segment) => ({
+    segment,
+    customers: count.get(segment) ?? 0,
+    share: customers.length ? (count.get(segment) ?? 0) / customers.length : 0,
+    revenueShare: Object.fromEntries(
+      [...totals].map(([currency, total]) => [currency, total > 0 ? (revenue.get(segment)?.get(currency) ?? 0) / total : 0]),
+    ),
+  }));
+}

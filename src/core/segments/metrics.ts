@@ -1,0 +1,262 @@
+/**
+ * @module Per-customer value metrics from a stream of orders: recency, frequency and monetary value with
+ * their quintile scores, average order value, discount share, return rate, tenure and an expected value.
+ * Memory grows with the number of customers (one small record each), never with the number of orders.
+ */
+import type { Order, RowIssue } from "./orders";
+
+export const DAY_MS = 86_400_000;
+
+/** Amounts in other currencies converted to `base`: one unit of a currency is worth `rates[currency]` of `base`. */
+export interface Rates {
+  base: string;
+  rates: Record<string, number>;
+}
+
+interface CurrencyTotals {
+  orders: number;
+  gross: number;
+  refunded: number;
+}
+
+interface Customer {
+  id: string;
+  first: number;
+  last: number;
+  orders: number;
+  discounted: number;
+  lastOrderId: string;
+  lastOrderLine: number;
+  /** Totals per currency (one entry unless the customer bought in several without --rates). */
+  byCurrency: Map<string, CurrencyTotals>;
+}
+
+export interface CustomerMetrics {
+  customerId: string;
+  orders: number;
+  recencyDays: number;
+  tenureDays: number;
+  /** The currency of the amounts below: the base currency with rates, else the one most of the orders were in. */
+  currency: string;
+  /** Net revenue: bought minus refunded. */
+  monetary: number;
+  /** Average order value, before refunds. */
+  aov: number;
+  discountShare: number;
+  /** Refunded value over bought value. */
+  returnRate: number;
+  /** Estimated net revenue in the next 365 days (see `expectedValue`). */
+  expectedValue: number;
+  rScore: number;
+  fScore: number;
+  mScore: number;
+  aovScore: number;
+  /** Bought in more than one currency without --rates: amounts count the main currency only. */
+  mixedCurrencies: boolean;
+}
+
+/** Store-wide figures the expected value leans on. */
+export interface StoreFigures {
+  asOf: number;
+  customers: number;
+  /** Share of customers with two orders or more. */
+  repeatRate: number;
+  /** Median days between orders of repeat customers (365 when there are none). */
+  typicalGapDays: number;
+  /** Net revenue per order, per scoring currency. */
+  netOrderValue: Record<string, number>;
+}
+
+/**
+ * Collects orders one at a time. With `rates`, every amount is converted to the base currency as it comes;
+ * without, each customer is scored in the currency most of their orders were in, against the other customers
+ * of that currency.
+ */
+export class CustomerBook {
+  private readonly customers = new Map<string, Customer>();
+  private latest = Number.NEGATIVE_INFINITY;
+  orders = 0;
+
+  constructor(private readonly rates: Rates | null) {}
+
+  get size(): number {
+    return this.customers.size;
+  }
+
+  /** Adds one order; an issue instead when it cannot count (no rate for its currency, listed twice). */
+  add(order: Order): RowIssue | null {
+    let { currency, total, refunded } = order;
+    if (this.rates && currency !== this.rates.base) {
+      const rate = this.rates.rates[currency];
+      if (rate === undefined) return { line: order.line, message: `no rate for ${currency} in --rates (base ${this.rates.base})` };
+      total *= rate;
+      refunded *= rate;
+      currency = this.rates.base;
+    }
+    let customer = this.customers.get(order.customerId);
+    if (customer?.lastOrderId === order.orderId) {
+      return { line: order.line, message: `order ${JSON.stringify(order.orderId)} is already on line ${customer.lastOrderLine}` };
+    }
+    if (!customer) {
+      customer = { id: order.customerId, first: order.at, last: order.at, orders: 0, discounted: 0, lastOrderId: "", lastOrderLine: 0, byCurrency: new Map() };
+      this.customers.set(order.customerId, customer);
+    }
+    customer.first = Math.min(customer.first, order.at);
+    customer.last = Math.max(customer.last, order.at);
+    customer.orders++;
+    if (order.discounted) customer.discounted++;
+    customer.lastOrderId = order.orderId;
+    customer.lastOrderLine = order.line;
+    const totals = customer.byCurrency.get(currency);
+    if (totals) {
+      totals.orders++;
+      totals.gross += total;
+      totals.refunded += refunded;
+    } else customer.byCurrency.set(currency, { orders: 1, gross: total, refunded });
+    this.latest = Math.max(this.latest, order.at);
+    this.orders++;
+    return null;
+  }
+
+  /**
+   * Every customer's metrics and scores, as of `asOf` (default: the latest order in the file, so an old
+   * export scores as it would have on its day).
+   */
+  metrics(asOf: number = this.latest): { customers: CustomerMetrics[]; store: StoreFigures } {
+    const rows: CustomerMetrics[] = [];
+    const gaps: number[] = [];
+    // Per row: the customer's own days between orders (null for one order) and orders in the scoring currency.
+    const ownGap: (number | null)[] = [];
+    const ordersInCurrency: number[] = [];
+    const groupNet = new Map<string, { net: number; orders: number }>();
+    let repeaters = 0;
+    for (const c of this.customers.values()) {
+      const [currency, main] = mainCurrency(c.byCurrency);
+      const recencyDays = Math.max(0, Math.floor((asOf - c.last) / DAY_MS));
+      const tenureDays = Math.max(0, Math.floor((asOf - c.first) / DAY_MS));
+      const gap = c.orders >= 2 ? repeatGap(c) : null;
+      if (gap !== null) {
+        repeaters++;
+        gaps.push(gap);
+      }
+      ownGap.push(gap);
+      ordersInCurrency.push(main.orders);
+      const group = groupNet.get(currency) ?? { net: 0, orders: 0 };
+      group.net += main.gross - main.refunded;
+      group.orders += main.orders;
+      groupNet.set(currency, group);
+      rows.push({
+        customerId: c.id,
+        orders: c.orders,
+        recencyDays,
+        tenureDays,
+        currency,
+        monetary: main.gross - main.refunded,
+        aov: main.gross / main.orders,
+        discountShare: c.discounted / c.orders,
+        returnRate: main.gross > 0 ? main.refunded / main.gross : 0,
+        expectedValue: 0,
+        rScore: 0,
+        fScore: 0,
+        mScore: 0,
+        aovScore: 0,
+        mixedCurrencies: c.byCurrency.size > 1,
+      });
+    }
+    const store: StoreFigures = {
+      asOf,
+      customers: rows.length,
+      repeatRate: rows.length ? repeaters / rows.length : 0,
+      typicalGapDays: gaps.length ? median(gaps) : 365,
+      netOrderValue: Object.fromEntries([...groupNet].map(([currency, g]) => [currency, g.orders ? g.net / g.orders : 0])),
+    };
+
+    // R and F are comparable across currencies; M and order value only within one.
+    const r = quintileScores(rows.map((m) => -m.recencyDays));
+    const f = quintileScores(rows.map((m) => m.orders));
+    rows.forEach((m, i) => {
+      m.rScore = r[i] ?? 1;
+      m.fScore = f[i] ?? 1;
+    });
+    for (const currency of groupNet.keys()) {
+      const members = rows.filter((m) => m.currency === currency);
+      const ms = quintileScores(members.map((m) => m.monetary));
+      const aovs = quintileScores(members.map((m) => m.aov));
+      members.forEach((m, i) => {
+        m.mScore = ms[i] ?? 1;
+        m.aovScore = aovs[i] ?? 1;
+      });
+    }
+    rows.forEach((m, i) => {
+      m.expectedValue = expectedValue(m, ordersInCurrency[i] ?? m.orders, ownGap[i] ?? null, store);
+    });
+    return { customers: rows, store };
+  }
+}
+
+/** The currency most of a customer's orders were in (ties: the larger gross), with its totals. */
+function mainCurrency(byCurrency: Map<string, CurrencyTotals>): [string, CurrencyTotals] {
+  let best: [string, CurrencyTotals] | null = null;
+  for (const entry of byCurrency) {
+    if (!best || entry[1].orders > best[1].orders || (entry[1].orders === best[1].orders && entry[1].gross > best[1].gross)) best = entry;
+  }
+  if (!best) throw new Error("a customer without orders");
+  return best;
+}
+
+/** Mean days between a repeat customer's orders, at least a week (two orders on one day are not a daily habit). */
+function repeatGap(c: Customer): number {
+  return Math.max(7, (c.last - c.first) / DAY_MS / (c.orders - 1));
+}
+
+function median(values: number[]): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** How many orders a year an active customer places at most. */
+const MAX_ORDERS_A_YEAR = 52;
+/** Orders' worth of weight the store's net order value gets against a customer's own. */
+const PRIOR_ORDERS = 2;
+
+/**
+ * Expected net revenue in the next 365 days: the chance the customer is still active, times the orders a
+ * year they place when active, times what an order of theirs is worth after refunds.
+ * - Orders a year: 365 over their mean days between orders; one-time buyers get the store's typical gap.
+ * - Still active: 1 until they are overdue by one gap, then falling as exp(-overdue / gap); a one-time
+ *   buyer starts at the store's repeat rate, the share of customers who ever came back.
+ * - Worth of an order: their net order value, pulled towards the store's by two orders' weight, so one
+ *   large order is not taken for a habit.
+ */
+export function expectedValue(m: CustomerMetrics, ordersInCurrency: number, gapDays: number | null, store: StoreFigures): number {
+  const gap = gapDays ?? store.typicalGapDays;
+  const overdue = Math.max(0, m.recencyDays - gap);
+  const active = (gapDays === null ? store.repeatRate : 1) * Math.exp(-overdue / gap);
+  const ordersAYear = Math.min(MAX_ORDERS_A_YEAR, 365 / gap);
+  const ownValue = m.monetary / ordersInCurrency;
+  const storeValue = store.netOrderValue[m.currency] ?? ownValue;
+  const orderValue = (ordersInCurrency * ownValue + PRIOR_ORDERS * storeValue) / (ordersInCurrency + PRIOR_ORDERS);
+  return active * ordersAYear * orderValue;
+}
+
+/**
+ * Scores 1 to 5 by quintile, higher values scoring higher: 1 + floor(5 × share of values strictly below).
+ * Equal values share a score, so where many customers tie (one order, most often) a score can be skipped.
+ */
+export function quintileScores(values: number[]): Uint8Array {
+  const n = values.length;
+  const sorted = Float64Array.from(values).sort();
+  const scores = new Uint8Array(n);
+  values.forEach((v, i) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] ?? 0) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    scores[i] = Math.min(5, 1 + Math.floor((5 * lo) / n));
+  });
+  return scores;
+}
