@@ -9,6 +9,8 @@ export interface GenerateOptions {
   asOf?: number;
   /** Share of customers who buy in USD (the rest in EUR). */
   usdShare?: number;
+  /** Share of customers with one order in the other currency. */
+  mixedShare?: number;
   block?: number;
 }
 export interface GeneratedCustomer {

@@ -82,10 +82,10 @@ function ordersOf(rnd, archetype) {
 /**
  * Customers with their orders, `block` customers at a time, each block's orders newest first (as stores
  * export them), so one customer's orders are spread over the file.
- * @param {{ customers: number, seed?: number, asOf?: number, usdShare?: number, block?: number }} options
+ * @param {{ customers: number, seed?: number, asOf?: number, usdShare?: number, mixedShare?: number, block?: number }} options
  * @returns {Generator<{ customers: GeneratedCustomer[], orders: GeneratedOrder[] }>}
  */
-export function* generateCustomers({ customers, seed = 1, asOf = Date.UTC(2026, 10, 1, 12), usdShare = 0, block = 5000 }) {
+export function* generateCustomers({ customers, seed = 1, asOf = Date.UTC(2026, 10, 1, 12), usdShare = 0, mixedShare = 0, block = 5000 }) {
   const rnd = random(seed);
   let orderNo = 1000;
   for (let start = 0; start < customers; start += block) {
@@ -105,15 +105,18 @@ export function* generateCustomers({ customers, seed = 1, asOf = Date.UTC(2026, 
       const id = String(100000 + i);
       const person = { id, email: `Customer.${id}@Example.com`, archetype, expected: ARCHETYPES[archetype], currency };
       people.push(person);
-      for (const [daysAgo, total, discount, refunded] of ordersOf(rnd, archetype)) {
+      // A few customers buy once in the other currency (when `mixedShare` asks for it).
+      const mixedAt = rnd() < mixedShare ? 0 : -1;
+      for (const [n, [daysAgo, total, discount, refunded]] of ordersOf(rnd, archetype).entries()) {
+        const orderCurrency = n === mixedAt ? (currency === "USD" ? "EUR" : "USD") : currency;
         // USD amounts are 10% higher, as a store's USD prices are.
-        const k = currency === "USD" ? 1.1 : 1;
+        const k = orderCurrency === "USD" ? 1.1 : 1;
         orders.push({
           customer: person,
           orderId: `#${orderNo++}`,
           at: Math.floor(asOf - daysAgo * DAY),
           total: Math.round(total * k * 100) / 100,
-          currency,
+          currency: orderCurrency,
           discount: Math.round(discount * k * 100) / 100,
           refunded: Math.round(refunded * k * 100) / 100,
         });

@@ -32,7 +32,7 @@ export class CsvReader {
 
   push(chunk: string): void {
     let text = this.rest + chunk;
-    if (this.first) {
+    if (this.first && text) {
       this.first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }

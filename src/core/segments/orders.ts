@@ -52,17 +52,17 @@ export class InputError extends Error {
 const CURRENCY = /^[A-Z]{3}$/;
 const AMOUNT = /^-?\d+(?:\.\d+)?$/;
 /** 2026-05-01, 2026-05-01T10:00:00Z, 2026-05-01 10:00:00 +0200, 2026-05-01T10:00:00.123+02:00 */
-const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/;
+const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** ms since epoch, or NaN. A time without a zone is read as UTC. */
 export function parseTime(text: string): number {
   const m = TIME.exec(text.trim());
   if (!m) return Number.NaN;
-  const [, y, mo, d, h = "0", mi = "0", s = "0", zone] = m;
+  const [, y, mo, d, h = "0", mi = "0", s = "0", fraction = "", zone] = m;
   const month = Number(mo);
   const day = Number(d);
   if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return Number.NaN;
-  let ms = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s));
+  let ms = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s), Number(fraction.slice(0, 3).padEnd(3, "0")));
   if (new Date(ms).getUTCDate() !== day) return Number.NaN; // 2026-02-30
   if (zone && zone !== "Z") {
     const sign = zone.startsWith("-") ? -1 : 1;

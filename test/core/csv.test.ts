@@ -1,0 +1,61 @@
+/**
+ * @module The streaming CSV reader: the same records however the text is cut into chunks, quoted fields with
+ * commas, quotes and line breaks, the line each record starts on, and a stray quote reported, not swallowed.
+ */
+import { describe, expect, it } from "vitest";
+import { CsvReader, MAX_RECORD_CHARS } from "../../src/core/csv";
+
+function read(chunks: string[]): { records: [number, string[]][]; malformed: [number, string][] } {
+  const records: [number, string[]][] = [];
+  const malformed: [number, string][] = [];
+  const reader = new CsvReader({ record: (fields, line) => records.push([line, fields]), malformed: (line, message) => malformed.push([line, message]) });
+  for (const chunk of chunks) reader.push(chunk);
+  reader.end();
+  return { records, malformed };
+}
+
+const TRICKY = '\uFEFFName,Notes,Total\r\n#1,"Ring twice.\nThe ""blue"" door, 2nd floor",10.00\r\n#2,,5\n\n#3,"a,b",7';
+
+describe("CSV reader", () => {
+  it("reads quoted commas, doubled quotes, line breaks inside quotes, CRLF and a byte-order mark", () => {
+    expect(read([TRICKY])).toEqual({
+      records: [
+        [1, ["Name", "Notes", "Total"]],
+        [2, ["#1", 'Ring twice.\nThe "blue" door, 2nd floor', "10.00"]],
+        [4, ["#2", "", "5"]],
+        [5, [""]],
+        [6, ["#3", "a,b", "7"]],
+      ],
+      malformed: [],
+    });
+  });
+
+  it("gives the same records wherever the chunks are cut", () => {
+    const whole = read([TRICKY]);
+    for (let cut = 0; cut <= TRICKY.length; cut++) {
+      expect(read([TRICKY.slice(0, cut), TRICKY.slice(cut)]), `cut at ${cut}`).toEqual(whole);
+    }
+    expect(read([...TRICKY])).toEqual(whole);
+  });
+
+  it("reports a quote that never closes with its line, and reads on from the next line", () => {
+    const { records, malformed } = read(['a,b\n1,"oops\n2,x\n']);
+    expect(malformed).toEqual([[2, "a quoted field opened on line 2 never closes"]]);
+    expect(records).toEqual([
+      [1, ["a", "b"]],
+      [3, ["2", "x"]],
+    ]);
+  });
+
+  it("gives up on a quoted field longer than 1 MiB rather than holding the file in memory", () => {
+    const chunk = "x".repeat(1 << 16) + "\n";
+    const chunks = ['h\n"', ...Array.from({ length: Math.ceil(MAX_RECORD_CHARS / chunk.length) + 2 }, () => chunk), "last\n"];
+    const { records, malformed } = read(chunks);
+    expect(malformed[0]).toEqual([2, "a quoted field opened on line 2 never closes"]);
+    expect(records.at(-1)?.[1]).toEqual(["last"]);
+  });
+
+  it("keeps text after a closing quote, as spreadsheets do", () => {
+    expect(read(['"a"b,c\n']).records).toEqual([[1, ["ab", "c"]]]);
+  });
+});

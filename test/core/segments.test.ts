@@ -1,0 +1,268 @@
+/**
+ * @module Segments from orders: generated stores where every customer's right segments are known by
+ * construction, Shopify's real export layout, metrics and scores against an independent Python reference
+ * (test/core/make-segments-reference.py), mixed currencies, rules files and bad input reported by line.
+ */
+import { describe, expect, it } from "vitest";
+import type { GenerateOptions } from "../../scripts/generate-orders.mjs";
+import { expectedSegments, genericOrdersCsv, shopifyCustomersCsv, shopifyOrdersCsv } from "../../scripts/generate-orders.mjs";
+import type { ComputeOptions, ComputeResult } from "../../src/core/segments/compute";
+import { computeSegments } from "../../src/core/segments/compute";
+import { InputError, parseTime } from "../../src/core/segments/orders";
+import type { Rules } from "../../src/core/segments/rules";
+import { DEFAULT_RULES, parseRules } from "../../src/core/segments/rules";
+import shopifyCustomers from "../fixtures/shopify-customers.csv?raw";
+import shopifyOrders from "../fixtures/shopify-orders.csv?raw";
+import referenceOrders from "./segments-orders.csv?raw";
+import reference from "./segments-reference.json";
+
+async function* chunks(source: Iterable<string> | string): AsyncGenerator<string> {
+  if (typeof source === "string") {
+    // Odd-sized chunks, so records and quoted fields are cut in the middle.
+    for (let i = 0; i < source.length; i += 4093) yield source.slice(i, i + 4093);
+  } else yield* source;
+}
+
+function compute(orders: Iterable<string> | string, options: Partial<Omit<ComputeOptions, "customers">> & { customers?: Iterable<string> | string } = {}): Promise<ComputeResult> {
+  const { customers, ...rest } = options;
+  return computeSegments(chunks(orders), { rules: DEFAULT_RULES, ...rest, customers: customers ? chunks(customers) : null });
+}
+
+/** Customer id → segments joined by "|", for comparing with what was constructed. */
+function segmentsById(result: ComputeResult): Map<string, string> {
+  return new Map(result.customers.map((m, i) => [m.customerId, (result.segments[i] ?? []).join("|")]));
+}
+
+/** Customers whose segments differ from their archetype's, as "archetype: expected -> got" counts. */
+function misassigned(result: ComputeResult, options: GenerateOptions): Record<string, number> {
+  const got = segmentsById(result);
+  const wrong: Record<string, number> = {};
+  for (const [id, c] of expectedSegments(options)) {
+    const key = `${c.archetype}: ${c.expected.join("|")} -> ${got.get(id) ?? "(missing)"}`;
+    if (got.get(id) !== c.expected.join("|")) wrong[key] = (wrong[key] ?? 0) + 1;
+  }
+  return wrong;
+}
+
+describe("segments from generated orders (right answer known by construction)", () => {
+  it("puts every customer of a generic export in their archetype's segments", async () => {
+    const options = { customers: 3000, seed: 11 };
+    const result = await compute(genericOrdersCsv(options));
+    expect(result.layout).toBe("generic");
+    expect(result.badRows).toBe(0);
+    expect(result.customers).toHaveLength(3000);
+    expect(misassigned(result, options)).toEqual({});
+  });
+
+  it("does the same from Shopify's orders export, leaving out cancelled orders and guest checkouts", async () => {
+    const options = { customers: 2000, seed: 12 };
+    const result = await compute(shopifyOrdersCsv(options), { customers: shopifyCustomersCsv(options) });
+    expect(result.layout).toBe("shopify");
+    expect(result.badRows).toBe(0);
+    expect(result.skipped.cancelled).toBeGreaterThan(0);
+    expect(result.skipped.noCustomer).toBeGreaterThan(0);
+    expect(result.rows).toBeGreaterThan(result.orders + result.skipped.cancelled + result.skipped.noCustomer); // line items
+    expect(misassigned(result, options)).toEqual({});
+    // The same orders as the generic export, once the skipped ones are left out.
+    const generic = await compute(genericOrdersCsv(options));
+    expect(result.orders).toBe(generic.orders);
+  });
+
+  it("scores each currency's customers against their own currency without rates", async () => {
+    const options = { customers: 4000, seed: 13, usdShare: 0.35 };
+    const result = await compute(genericOrdersCsv(options));
+    expect(result.currencies).toEqual(["EUR", "USD"]);
+    expect(misassigned(result, options)).toEqual({});
+    // USD amounts are 10% higher, so on one scale they would crowd the top quintiles; per currency they do not.
+    const usd = result.customers.filter((m) => m.currency === "USD");
+    expect(usd.filter((m) => m.mScore === 5).length / usd.length).toBeCloseTo(0.2, 1);
+    expect(result.summary.find((s) => s.segment === "vip")?.revenueShare).toEqual({ EUR: expect.any(Number), USD: expect.any(Number) });
+  });
+
+  it("converts to one currency with rates, and then scores everyone together", async () => {
+    const options = { customers: 3000, seed: 14, usdShare: 0.35 };
+    const result = await compute(genericOrdersCsv(options), { rates: { base: "EUR", rates: { USD: 1 / 1.1 } } });
+    expect(result.currencies).toEqual(["EUR"]);
+    expect(misassigned(result, options)).toEqual({});
+    const euro = await compute(genericOrdersCsv({ ...options, usdShare: 0 }));
+    // USD prices are EUR prices × 1.1, so converted back every customer's figures match the all-EUR store.
+    const expected = new Map(euro.customers.map((m) => [m.customerId, m.monetary]));
+    for (const m of result.customers) expect(m.monetary).toBeCloseTo(expected.get(m.customerId) ?? Number.NaN, 1);
+  });
+
+  it("summarizes customers, share and revenue share per segment, in the rules' order", async () => {
+    const result = await compute(genericOrdersCsv({ customers: 1000, seed: 15 }));
+    expect(result.summary.map((s) => s.segment)).toEqual([...DEFAULT_RULES.segments.map((r) => r.id), "(none)"]);
+    const total = result.customers.reduce((sum, m) => sum + m.monetary, 0);
+    for (const [i, s] of result.summary.entries()) {
+      const members = result.customers.filter((_, j) => (s.segment === "(none)" ? result.segments[j]?.length === 0 : result.segments[j]?.includes(s.segment)));
+      expect(s.customers, s.segment).toBe(members.length);
+      expect(s.share).toBeCloseTo(members.length / 1000, 10);
+      expect(s.revenueShare.EUR, `${i}`).toBeCloseTo(members.reduce((sum, m) => sum + m.monetary, 0) / total, 10);
+    }
+  });
+});
+
+describe("metrics and scores against the Python reference", () => {
+  type Row = (typeof reference.customers)[keyof typeof reference.customers];
+  const customers = reference.customers as Record<string, Row>;
+
+  it("matches recency, frequency, money, scores, expected value and segments for every customer", async () => {
+    const result = await compute(referenceOrders);
+    expect(result.store.asOf).toBe(reference.asOf);
+    expect(result.store.typicalGapDays).toBeCloseTo(reference.typicalGapDays, 9);
+    expect(result.store.repeatRate).toBeCloseTo(reference.repeatRate, 12);
+    expect(result.customers).toHaveLength(Object.keys(customers).length);
+    expect(result.mixedCurrencyCustomers).toBeGreaterThan(0);
+    for (const [i, m] of result.customers.entries()) {
+      const want = customers[m.customerId];
+      if (!want) throw new Error(`customer ${m.customerId} is not in the reference`);
+      const at = `customer ${m.customerId}`;
+      expect({ orders: m.orders, recencyDays: m.recencyDays, tenureDays: m.tenureDays, currency: m.currency }, at).toEqual({
+        orders: want.orders,
+        recencyDays: want.recencyDays,
+        tenureDays: want.tenureDays,
+        currency: want.currency,
+      });
+      expect([m.rScore, m.fScore, m.mScore, m.aovScore], at).toEqual([want.rScore, want.fScore, want.mScore, want.aovScore]);
+      for (const key of ["monetary", "aov", "discountShare", "returnRate", "expectedValue"] as const) {
+        expect(Math.abs(m[key] - want[key]), `${at} ${key}: ${m[key]} vs ${want[key]}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want[key])));
+      }
+      expect(result.segments[i], at).toEqual(want.segments);
+    }
+  });
+});
+
+describe("Shopify's orders export (test/fixtures, Shopify's real columns)", () => {
+  it("groups line items into orders, maps emails to customer ids, and leaves out cancelled, voided and guest orders", async () => {
+    const result = await compute(shopifyOrders, { customers: shopifyCustomers });
+    expect(result.badRows).toBe(0);
+    expect(result.rows).toBe(12);
+    expect(result.orders).toBe(6);
+    expect(result.skipped).toEqual({ cancelled: 2, noCustomer: 1 });
+    expect(result.store.asOf).toBe(Date.UTC(2026, 9, 30, 17, 20));
+    const byId = new Map(result.customers.map((m) => [m.customerId, m]));
+    expect([...byId.keys()].sort()).toEqual(["7001", "7002", "7003", "7004"]);
+    expect(byId.get("7001")).toMatchObject({ orders: 3, recencyDays: 0, tenureDays: 182, monetary: 230, discountShare: 1 / 3, currency: "EUR" });
+    expect(byId.get("7001")?.aov).toBeCloseTo(260 / 3, 10);
+    expect(byId.get("7001")?.returnRate).toBeCloseTo(30 / 260, 12);
+    expect(byId.get("7002")).toMatchObject({ orders: 1, monetary: 0, returnRate: 1 });
+    // Carol's cancelled 500.00 and voided 99.00 do not count; her 3-item order does, once.
+    expect(byId.get("7003")).toMatchObject({ orders: 1, recencyDays: 10, monetary: 200, aov: 200 });
+    // The orders export wrote Dave@Example.COM; the customers export dave@example.com.
+    expect(byId.get("7004")).toMatchObject({ orders: 1, recencyDays: 1, monetary: 45.5 });
+  });
+
+  it("asks for the customers export instead of guessing ids from emails", async () => {
+    await expect(compute(shopifyOrders)).rejects.toThrow(/pass --customers with Shopify's customers export/);
+  });
+
+  it("reads Shopify's time format with its offset", () => {
+    expect(parseTime("2026-05-01 10:00:00 +0200")).toBe(Date.UTC(2026, 4, 1, 8));
+    expect(parseTime("2026-05-01T10:00:00.250-05:30")).toBe(Date.UTC(2026, 4, 1, 15, 30, 0, 250));
+    expect(parseTime("2026-05-01")).toBe(Date.UTC(2026, 4, 1));
+    for (const bad of ["2026-02-30", "01/05/2026", "2026-13-01", "yesterday", ""]) expect(parseTime(bad), bad).toBeNaN();
+  });
+});
+
+const HEADER = "customer_id,order_id,created_at,total,currency,discount,refunded";
+
+describe("bad input", () => {
+  it("reports each bad row with its line and what is wrong, and counts the rest", async () => {
+    const text = [
+      HEADER,
+      "c1,o1,2026-10-01,59.90,EUR,0,0",
+      "c2,o2,01/10/2026,12.00,EUR,0,0",
+      ",o3,2026-10-01,abc,EURO,0,0",
+      "c3,o4,2026-10-01,10,EUR",
+      "c1,o1,2026-10-01,59.90,EUR,0,0",
+      "c4,o5,2026-10-02,20.00,eur,,",
+    ].join("\n");
+    const result = await compute(text);
+    expect(result.issues).toEqual([
+      { line: 3, message: 'created_at "01/10/2026" is not a date (2026-05-01 or 2026-05-01T10:00:00Z)' },
+      { line: 4, message: 'customer_id is empty; total "abc" is not an amount (59.90); currency "EURO" is not an ISO 4217 code (EUR)' },
+      { line: 5, message: "expected 7 fields, found 5" },
+      { line: 6, message: 'order "o1" is already on line 2' },
+    ]);
+    expect(result.badRows).toBe(4);
+    expect(result.orders).toBe(2);
+    expect(result.customers.map((m) => m.customerId)).toEqual(["c1", "c4"]);
+  });
+
+  it("says in one message that a file is not an orders export", async () => {
+    const attempts: [string, RegExp][] = [
+      ['{"customer_id":"1","segments":["vip"]}\n', /^this is not an orders export: expected Shopify's orders export .* its first line is: \{"customer_id":"1"/],
+      ["Handle,Title,Body (HTML),Vendor\nshirt,Shirt,,Acme\n", /^this is not an orders export: .* its first line is: Handle, Title, Body \(HTML\), Vendor$/],
+      ["", /^the orders file is empty$/],
+      [`${HEADER}\n`, /^the orders file has no orders$/],
+      [`${HEADER}\nx,y,z,1,2,3,4\n`, /^no order could be read: all 1 row\(s\) are invalid \(line 2: created_at "z" is not a date/],
+    ];
+    for (const [text, message] of attempts) {
+      const error = await compute(text).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error, text).toBeInstanceOf(InputError);
+      expect((error as Error).message, text).toMatch(message);
+    }
+  });
+
+  it("reports an order in a currency the rates file lacks, on its line", async () => {
+    const text = [HEADER, "c1,o1,2026-10-01,10,EUR,0,0", "c2,o2,2026-10-01,10,CHF,0,0"].join("\n");
+    const result = await compute(text, { rates: { base: "EUR", rates: { USD: 0.9 } } });
+    expect(result.issues).toEqual([{ line: 3, message: "no rate for CHF in --rates (base EUR)" }]);
+  });
+
+  it("refuses rules that compare amounts when the orders are in several currencies", async () => {
+    const rules = { segments: [{ id: "big", when: { monetary: { min: 500 } } }] } satisfies Rules;
+    const text = [HEADER, "c1,o1,2026-10-01,10,EUR,0,0", "c2,o2,2026-10-01,10,USD,0,0"].join("\n");
+    await expect(compute(text, { rules })).rejects.toThrow(/compare amounts of money \(segments\.0\.when\.monetary\) but the orders are in EUR, USD: convert them/);
+    const converted = await compute(text, { rules, rates: { base: "EUR", rates: { USD: 0.9 } } });
+    expect(converted.segments).toEqual([[], []]);
+  });
+});
+
+describe("rules files", () => {
+  it("validates a rules file and names every bad field by its path", () => {
+    const result = parseRules({
+      segments: [
+        { id: "vip", when: { m_score: { min: 6 } } },
+        { id: "Big Spenders", when: { monetary: {} } },
+        { id: "vip", when: { colour: { min: 1 } }, not_in: ["later"] },
+        { id: "later", when: { return_rate: { min: 0.5, max: 0.2 } } },
+      ],
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => i.path)).toEqual([
+      "segments.0.when.m_score.min",
+      "segments.1.id",
+      "segments.1.when.monetary",
+      "segments.2.when",
+      "segments.3.when.return_rate",
+      "segments.2.id",
+      "segments.2.not_in.0",
+    ]);
+    expect(result.issues.find((i) => i.path === "segments.2.not_in.0")?.message).toBe('"later" is not a segment listed before "vip"');
+    expect(result.issues.find((i) => i.path === "segments.2.when")?.message).toMatch(/colour/);
+  });
+
+  it("accepts the default rules as a rules file", () => {
+    expect(parseRules(JSON.parse(JSON.stringify(DEFAULT_RULES)))).toEqual({ ok: true, rules: DEFAULT_RULES });
+  });
+
+  it("assigns a store's own rules, ranges including their ends, exclusions by earlier segments", async () => {
+    const text = [HEADER, "a,1,2026-10-01,500,EUR,0,0", "b,2,2026-10-01,499.99,EUR,0,0", "c,3,2026-10-01,100,EUR,0,100"].join("\n");
+    const parsed = parseRules({
+      segments: [
+        { id: "big_spender", when: { monetary: { min: 500 } } },
+        { id: "returned_all", when: { return_rate: { min: 1, max: 1 } } },
+        { id: "everyone_else", when: { orders: { min: 1 } }, not_in: ["big_spender", "returned_all"] },
+      ],
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const result = await compute(text, { rules: parsed.rules });
+    expect(Object.fromEntries(segmentsById(result))).toEqual({ a: "big_spender", b: "everyone_else", c: "returned_all" });
+  });
+});
