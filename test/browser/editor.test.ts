@@ -48,7 +48,7 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     const grid = page.getByRole("table", { name: /Messages by segment/ });
     await expect.poll(() => grid.isVisible()).toBe(true);
     const rows = await page.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-segment")));
-    expect(rows).toEqual(["vip", "valuable", "at_risk", "high_returner", "bargain_hunter", "occasional", "(other)", "(everyone)"]);
+    expect(rows).toEqual(["vip", "valuable", "at_risk", "high_returner", "bargain_hunter", "new", "occasional", "(other)", "(everyone)"]);
     const vipTopbar = page.locator('tr[data-segment="vip"] td[data-placement="topbar"]');
     await expect(vipTopbar.textContent()).resolves.toContain("Free express shipping on every order, thank you for being a VIP");
     await expect(vipTopbar.locator('[data-variant="early"] .weight').textContent()).resolves.toBe(" 50%");

@@ -1,0 +1,317 @@
+/**
+ * @module `valuebar segments push` against the real Worker (wrangler dev: workerd with local KV and Durable
+ * Objects), through a small proxy that can answer 429 or 503 in its place, delay answers, and counts the rows
+ * that reached the Worker. Covers retries, an interrupted push resuming without duplicates or losses,
+ * rejected rows by line, --strict, and --replace.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningWorker } from "../../scripts/dev-server.mjs";
+import { ensureDevVars, freePort, root, startWorker } from "../../scripts/dev-server.mjs";
+import { scratch, start, valuebar } from "./run";
+
+let worker: RunningWorker;
+let token: string;
+let proxy: FaultProxy;
+let siteCount = 0;
+
+interface Fault {
+  status: number;
+  headers?: Record<string, string>;
+}
+
+/** Forwards to the Worker, except where a test asks for a fault; counts the rows of imports that reached it. */
+interface FaultProxy {
+  url: string;
+  /** Answer the next imports (after `after` more pass) with these faults, in order. */
+  fail(faults: Fault[], after?: number): void;
+  /** Answer every import with this status from now on (null: stop). */
+  failAll(status: number | null): void;
+  /** Hold each answer this long. */
+  delay(ms: number): void;
+  /** Replace the Worker's answer to the next import with this one. */
+  answerNext(status: number, body: unknown): void;
+  /** Rows of each import the Worker acknowledged (2xx), in order. */
+  acknowledged: number[];
+  /** Import requests that reached the proxy. */
+  requests: number;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+async function startProxy(target: string): Promise<FaultProxy> {
+  let queue: Fault[] = [];
+  let passBefore = 0;
+  let always: number | null = null;
+  let hold = 0;
+  let canned: { status: number; body: unknown } | null = null;
+  const state = {
+    acknowledged: [] as number[],
+    requests: 0,
+  };
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    let body = "";
+    for await (const chunk of req) body += String(chunk);
+    const isImport = req.method === "POST" && /\/segments(\?|$)/.test(req.url ?? "");
+    if (isImport) {
+      state.requests++;
+      if (hold) await new Promise((resolve) => setTimeout(resolve, hold));
+      const fault = always !== null ? { status: always } : passBefore > 0 ? (passBefore--, undefined) : queue.shift();
+      if (fault) {
+        res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
+        return void res.end(JSON.stringify({ error: { code: fault.status === 429 ? "RATE_LIMITED" : "UNAVAILABLE", message: "injected by the test proxy" } }));
+      }
+      if (canned) {
+        const answer = canned;
+        canned = null;
+        res.writeHead(answer.status, { "content-type": "application/json" });
+        return void res.end(JSON.stringify(answer.body));
+      }
+    }
+    const upstream = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+      // Bytes, not text: the answer may be compressed.
+      const parts: Buffer[] = [];
+      up.on("data", (chunk: Buffer) => parts.push(chunk));
+      up.on("end", () => {
+        if (isImport && (up.statusCode ?? 500) < 300) state.acknowledged.push(body.trim().split("\n").length);
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        res.end(Buffer.concat(parts));
+      });
+    });
+    upstream.on("error", () => {
+      res.writeHead(502);
+      res.end();
+    });
+    upstream.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("the proxy has no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    fail: (faults, after = 0) => {
+      queue = [...faults];
+      passBefore = after;
+    },
+    failAll: (status) => void (always = status),
+    delay: (ms) => void (hold = ms),
+    answerNext: (status, body) => void (canned = { status, body }),
+    get acknowledged() {
+      return state.acknowledged;
+    },
+    get requests() {
+      return state.requests;
+    },
+    reset: () => {
+      queue = [];
+      passBefore = 0;
+      always = null;
+      hold = 0;
+      canned = null;
+      state.acknowledged = [];
+      state.requests = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+beforeAll(async () => {
+  token = ensureDevVars().ADMIN_TOKEN ?? "";
+  const files = scratch();
+  worker = await startWorker({ port: await freePort(), persistTo: join(files.dir, "state") });
+  proxy = await startProxy(worker.url);
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await worker?.stop();
+});
+
+const auth = () => ({ authorization: `Bearer ${token}` });
+
+/** A new site with the demo config. */
+async function newSite(): Promise<string> {
+  const site = `push-${++siteCount}-${Date.now().toString(36)}`;
+  const config = readFileSync(join(root, "src", "demo", "config.json"), "utf8");
+  const res = await fetch(`${worker.url}/admin/sites/${site}/config`, { method: "PUT", headers: { ...auth(), "content-type": "application/json" }, body: config });
+  expect(res.status, await res.text()).toBe(200);
+  proxy.reset();
+  return site;
+}
+
+const SEGMENTS = ["vip", "valuable", "at_risk", "occasional"];
+/** `count` members, customer `c{i}` in one segment chosen by i. */
+function members(count: number, from = 0, shift = 0): string {
+  let text = "";
+  for (let i = from; i < from + count; i++) text += `${JSON.stringify({ customer_id: `c${i}`, segments: [SEGMENTS[(i + shift) % SEGMENTS.length]] })}\n`;
+  return text;
+}
+
+async function countsOf(site: string): Promise<{ customers: number; bySegment: Record<string, number> }> {
+  const res = await fetch(`${worker.url}/admin/sites/${site}/segments`, { headers: auth() });
+  const body = (await res.json()) as { customers: number; segments: { segment: string; members: number }[] };
+  return { customers: body.customers, bySegment: Object.fromEntries(body.segments.map((s) => [s.segment, s.members])) };
+}
+
+async function segmentsOf(site: string, customerId: string): Promise<string[] | null> {
+  const res = await fetch(`${worker.url}/admin/sites/${site}/segments/${customerId}`, { headers: auth() });
+  if (res.status === 404) return null;
+  return ((await res.json()) as { segments: string[] }).segments;
+}
+
+const pushArgs = (file: string, site: string, ...more: string[]) => ["segments", "push", file, "--site", site, "--url", proxy.url, ...more];
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+describe("segments push", () => {
+  it("pushes in batches of at most 10,000 with progress, and retries 429 and 503 with backoff", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const file = files.file("m.ndjson", members(25_000));
+    proxy.fail([{ status: 429, headers: { "retry-after": "1" } }, { status: 503 }]);
+    const run = await valuebar(pushArgs(file, site), { VALUEBAR_TOKEN: token });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^429 Too Many Requests: retrying in 1\.0 s \(attempt 2 of 7\)$/m);
+    expect(run.stderr).toMatch(/^503 Service Unavailable: retrying in 0\.\d s \(attempt 3 of 7\)$/m);
+    // Progress, one line per batch when stderr is not a terminal.
+    expect(run.stderr).toMatch(/^ 40% 10,000\/25,000 rows, [\d,]+ rows\/s: lines 1-10,000 done$/m);
+    expect(run.stderr).toMatch(/^100% 25,000\/25,000 rows, [\d,]+ rows\/s: lines 20,001-25,000 done$/m);
+    expect(run.stderr).toMatch(/^Pushed 25,000 row\(s\) to site push-\S+ in [\d.]+ s: 25,000 written, 0 unchanged, 0 removed \(no segments\), 0 rejected\.$/m);
+    expect(proxy.acknowledged).toEqual([10_000, 10_000, 5_000]);
+    expect(await countsOf(site)).toEqual({ customers: 25_000, bySegment: { vip: 6250, valuable: 6250, at_risk: 6250, occasional: 6250, high_returner: 0, bargain_hunter: 0, new: 0 } });
+    expect(existsSync(`${file}.checkpoint.json`)).toBe(false);
+  }, 120_000);
+
+  it("stops when the Worker stays down, and resumes from its checkpoint without duplicates or losses", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const file = files.file("m.ndjson", members(12_000));
+    // Two batches pass, then the Worker is "down" for good.
+    proxy.fail(Array.from({ length: 10 }, () => ({ status: 503 })), 2);
+    const first = await valuebar(pushArgs(file, site, "--batch-size", "3000", "--retries", "2"), { VALUEBAR_TOKEN: token });
+    expect(first.code, first.stderr).toBe(75);
+    expect(first.stderr).toMatch(/Giving up after 3 attempt\(s\): 503 Service Unavailable\. The checkpoint .*m\.ndjson\.checkpoint\.json holds every acknowledged batch: run the same command again to resume at line 6,001\.$/m);
+    expect(JSON.parse(readFileSync(`${file}.checkpoint.json`, "utf8"))).toMatchObject({ nextLine: 6001, totals: { rows: 6000 } });
+    expect((await countsOf(site)).customers).toBe(6000);
+
+    proxy.fail([]);
+    const second = await valuebar(pushArgs(file, site, "--batch-size", "3000"), { VALUEBAR_TOKEN: token });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/^Resuming from the checkpoint .*: 6,000 row\(s\) already pushed, going on at line 6,001\.$/m);
+    // Every row reached the Worker exactly once.
+    expect(proxy.acknowledged).toEqual([3000, 3000, 3000, 3000]);
+    expect(second.stderr).toMatch(/Pushed 12,000 row\(s\) .*: 12,000 written, 0 unchanged/);
+    expect((await countsOf(site)).customers).toBe(12_000);
+    expect(await segmentsOf(site, "c11999")).toEqual([SEGMENTS[11999 % 4]]);
+    expect(existsSync(`${file}.checkpoint.json`)).toBe(false);
+  }, 120_000);
+
+  it("finishes the batch in flight on Ctrl-C, and the next run sends only the rest", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const file = files.file("m.ndjson", members(5000));
+    proxy.delay(300);
+    const running = start(pushArgs(file, site, "--batch-size", "500"), { VALUEBAR_TOKEN: token });
+    await running.waitFor(/lines 1-500 done/);
+    running.child.kill("SIGINT");
+    const first = await running.done;
+    expect(first.code, first.stderr).toBe(130);
+    expect(first.stderr).toMatch(/Stopping after the batch in flight/);
+    expect(first.stderr).toMatch(/^Interrupted\. The checkpoint .* run the same command again to resume at line \d/m);
+    const done = sum(proxy.acknowledged);
+    expect(done).toBeGreaterThanOrEqual(500);
+    expect(done).toBeLessThan(5000);
+
+    proxy.delay(0);
+    const second = await valuebar(pushArgs(file, site, "--batch-size", "500"), { VALUEBAR_TOKEN: token });
+    expect(second.code, second.stderr).toBe(0);
+    expect(sum(proxy.acknowledged)).toBe(5000);
+    expect(second.stderr).toMatch(/Pushed 5,000 row\(s\) .*: 5,000 written, 0 unchanged/);
+    expect((await countsOf(site)).customers).toBe(5000);
+  }, 120_000);
+
+  it("costs no KV writes when the same file is pushed again", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const file = files.file("m.ndjson", members(2000));
+    expect((await valuebar(pushArgs(file, site), { VALUEBAR_TOKEN: token })).code).toBe(0);
+    const again = await valuebar(pushArgs(file, site), { VALUEBAR_TOKEN: token });
+    expect(again.stderr).toMatch(/Pushed 2,000 row\(s\) .*: 2,000 written, 2,000 unchanged/);
+  }, 60_000);
+
+  it("reports rejected rows by their line in the file and pushes the rest; --strict sends nothing", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const lines = members(6).trim().split("\n");
+    lines.splice(2, 0, "{not json");
+    lines.splice(5, 0, JSON.stringify({ customer_id: "x1", segments: ["<b>VIP</b>"] }));
+    lines.push(JSON.stringify({ customer_id: "c0", segments: ["vip"] }));
+    const file = files.file("m.ndjson", `${lines.join("\n")}\n`);
+
+    const strict = await valuebar(pushArgs(file, site, "--strict"), { VALUEBAR_TOKEN: token });
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toBe(
+      `valuebar: 3 bad row(s) in ${file}; --strict: nothing sent\n` +
+        "  line 3: not valid JSON\n" +
+        `  line 6: segments.0: "<b>VIP</b>" is not a segment id (lowercase letters, digits, '-', '_')\n` +
+        `  line 9: customer_id: customer "c0" is already on line 1\n`,
+    );
+    expect(proxy.requests).toBe(0);
+
+    const lenient = await valuebar(pushArgs(file, site), { VALUEBAR_TOKEN: token });
+    expect(lenient.code, lenient.stderr).toBe(0);
+    expect(lenient.stderr).toMatch(/^3 bad row\(s\) will not be sent \(--strict stops on any\):\n {2}line 3: not valid JSON$/m);
+    expect(lenient.stderr).toMatch(/Pushed 6 row\(s\) .*, 3 rejected\.\nRejected rows:\n {2}line 3: not valid JSON\n {2}line 6: segments\.0: .*\n {2}line 9: customer_id: customer "c0" is already on line 1\n/);
+    expect((await countsOf(site)).customers).toBe(6);
+  }, 60_000);
+
+  it("maps rows the Worker rejects back to their lines in the file, and sends the rest of the batch again", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const file = files.file("m.ndjson", `\n${members(4)}`);
+    proxy.answerNext(400, { error: { code: "INVALID_IMPORT", message: "1 line(s) are invalid", issues: [{ line: 2, path: "segments", message: "refused here" }] } });
+    const run = await valuebar(pushArgs(file, site), { VALUEBAR_TOKEN: token });
+    expect(run.code, run.stderr).toBe(0);
+    // Body line 2 is file line 3: the file starts with a blank line.
+    expect(run.stderr).toMatch(/3 row\(s\) .*, 1 rejected\.\nRejected rows:\n {2}line 3: segments: refused here\n/);
+    expect(await segmentsOf(site, "c1")).toBeNull();
+    expect((await countsOf(site)).customers).toBe(3);
+  }, 60_000);
+
+  it("with --replace removes the members the file no longer lists, and nobody when rows were rejected", async () => {
+    const site = await newSite();
+    const files = scratch();
+    expect((await valuebar(pushArgs(files.file("a.ndjson", members(300)), site), { VALUEBAR_TOKEN: token })).code).toBe(0);
+
+    const withBadRow = files.file("bad.ndjson", `${members(200, 0, 1)}{oops\n`);
+    const refused = await valuebar(pushArgs(withBadRow, site, "--replace"), { VALUEBAR_TOKEN: token });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--replace: nobody was removed, because 1 row\(s\) were rejected/);
+    expect((await countsOf(site)).customers).toBe(300);
+
+    const run = await valuebar(pushArgs(files.file("b.ndjson", members(200, 0, 1)), site, "--replace", "--batch-size", "50"), { VALUEBAR_TOKEN: token });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^--replace: removed 100 member\(s\) not in this file$/m);
+    expect(run.stderr).toMatch(/, 100 removed by --replace, 0 rejected\.$/m);
+    expect((await countsOf(site)).customers).toBe(200);
+    expect(await segmentsOf(site, "c250")).toBeNull();
+    expect(await segmentsOf(site, "c10")).toEqual([SEGMENTS[11 % 4]]);
+  }, 60_000);
+
+  it("stops at once on a wrong token or site, without retrying", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const file = files.file("m.ndjson", members(10));
+    const wrongToken = await valuebar(pushArgs(file, site), { VALUEBAR_TOKEN: "not-a-token" });
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.stderr).toMatch(/^valuebar: the Worker refused the push \(401 UNAUTHORIZED\): /m);
+    expect(proxy.requests).toBe(1);
+    const noSite = await valuebar(pushArgs(file, "no-such-site"), { VALUEBAR_TOKEN: token });
+    expect(noSite.stderr).toMatch(/refused the push \(404 NOT_FOUND\): no site "no-such-site"/);
+  }, 60_000);
+});
