@@ -13,6 +13,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 import { root, seedDemo } from "../scripts/dev-server.mjs";
 import { measureEvents, measureResults } from "./experiments.mjs";
+import { measureSegments } from "./segments.mjs";
 
 const OUT = join(root, "bench/out");
 const BUNDLE_DIR = join(OUT, "bundle");
@@ -45,12 +46,14 @@ async function main() {
     const load = await measureLoad(scenarios, worker.pid);
     const events = await measureEvents(worker.url, secrets.ADMIN_TOKEN, EDGE_HEADERS);
     const experimentResults = await measureResults(worker.url, secrets.ADMIN_TOKEN, await worker.experiments());
+    const segments = await measureSegments(OUT, worker.url, secrets.ADMIN_TOKEN);
     results = {
       date: new Date().toISOString(),
       machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", node: process.version },
       server: worker.description,
       load: { ...LOAD, scenarios: load, ratios: ratiosToBare(load) },
       experiments: { events, results: experimentResults },
+      segments,
       sizes: sizes(runtime, bundle, sample),
     };
   } finally {
@@ -364,6 +367,7 @@ function machineBusySeconds() {
 
 const round = (value, digits) => Number(value.toFixed(digits));
 const bytes = (n) => n.toLocaleString("en-US");
+const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
 
 /** The results as markdown tables: readable in a terminal, pasteable into bench/README.md. */
 function report(r) {
@@ -395,6 +399,17 @@ function report(r) {
       `${bytes(r.experiments.events.eventsPerSecond)} events/s, p50 ${r.experiments.events.p50Ms} ms, p99 ${r.experiments.events.p99Ms} ms, statuses ${JSON.stringify(r.experiments.events.statuses)} |`,
     `| results route, ${bytes(r.experiments.results.units)} units in ${r.experiments.results.shards} shards (${bytes(r.experiments.results.conversions)} clicks and purchases) | ` +
       `median ${r.experiments.results.medianMs} ms of ${r.experiments.results.resultsMs.join(", ")} ms (seeding took ${r.experiments.results.seedSeconds} s) |`,
+    "",
+    "| segments CLI | figure |",
+    "|---|---|",
+    `| compute, generic CSV: ${bytes(r.segments.generic.orders)} orders of ${bytes(r.segments.generic.customers)} customers (${mb(r.segments.generic.fileBytes)}) | ` +
+      `${r.segments.generic.seconds} s (${bytes(r.segments.generic.ordersPerSecond)} orders/s), peak memory ${r.segments.generic.peakMemoryMb} MB |`,
+    `| compute, the same customers with twice the orders (${bytes(r.segments.sameCustomersTwiceTheOrders.orders)}, ${mb(r.segments.sameCustomersTwiceTheOrders.fileBytes)}) | ` +
+      `${r.segments.sameCustomersTwiceTheOrders.seconds} s, peak memory ${r.segments.sameCustomersTwiceTheOrders.peakMemoryMb} MB |`,
+    `| compute, Shopify export: ${bytes(r.segments.shopify.orders)} orders in ${bytes(r.segments.shopify.rows)} line-item rows (${mb(r.segments.shopify.fileBytes)}) | ` +
+      `${r.segments.shopify.seconds} s (${bytes(r.segments.shopify.ordersPerSecond)} orders/s), peak memory ${r.segments.shopify.peakMemoryMb} MB |`,
+    `| push ${bytes(r.segments.push.rows)} memberships (batches of 10,000) | ${r.segments.push.seconds} s (${bytes(r.segments.push.rowsPerSecond)} rows/s), ${bytes(r.segments.push.written)} written |`,
+    `| push the same file again | ${r.segments.pushAgain.seconds} s (${bytes(r.segments.pushAgain.rowsPerSecond)} rows/s), ${bytes(r.segments.pushAgain.unchanged)} unchanged (no KV write) |`,
     "",
     "| bytes | raw | gzip -9 | brotli 11 | gzip budget |",
     "|---|---:|---:|---:|---|",
