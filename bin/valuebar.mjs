@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // @module `npx valuebar ...`: bundles the TypeScript CLI (src/cli) with esbuild, then runs it. The bundle is
 // rebuilt whenever a source is newer than it, so a checkout never runs stale code.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -20,7 +20,7 @@ function newest(dir) {
 
 if (!existsSync(out) || statSync(out).mtimeMs < Math.max(newest(join(root, "src", "cli")), newest(join(root, "src", "core")))) {
   const { build } = await import("esbuild");
-  await build({
+  const result = await build({
     entryPoints: [join(root, "src", "cli", "main.ts")],
     bundle: true,
     platform: "node",
@@ -28,8 +28,14 @@ if (!existsSync(out) || statSync(out).mtimeMs < Math.max(newest(join(root, "src"
     target: "node20",
     packages: "external",
     outfile: out,
+    write: false,
     logLevel: "warning",
   });
+  // Written aside and renamed, so two runs starting at once never import half a bundle.
+  mkdirSync(dirname(out), { recursive: true });
+  const temporary = `${out}.${process.pid}.tmp`;
+  writeFileSync(temporary, result.outputFiles[0].contents);
+  renameSync(temporary, out);
 }
 const { main } = await import(pathToFileURL(out).href);
 process.exitCode = await main(process.argv.slice(2));

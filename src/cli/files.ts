@@ -3,7 +3,7 @@
  * the file, and writes that land whole or not at all.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 
 /** A failure the CLI reports as one message and exit code 1 (no stack trace). */
 export class CliError extends Error {
@@ -52,13 +52,18 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
 /** Writes `chunks` to `path` through a temporary file renamed at the end, so readers never see half a file. */
 export async function writeWhole(path: string, chunks: Iterable<string>): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
-  const out = createWriteStream(temporary, { encoding: "utf8" });
-  const failed = new Promise<never>((_, reject) => out.once("error", reject));
-  for (const chunk of chunks) {
-    if (!out.write(chunk)) await Promise.race([new Promise((resolve) => out.once("drain", resolve)), failed]);
+  try {
+    const out = createWriteStream(temporary, { encoding: "utf8" });
+    const failed = new Promise<never>((_, reject) => out.once("error", reject));
+    for (const chunk of chunks) {
+      if (!out.write(chunk)) await Promise.race([new Promise((resolve) => out.once("drain", resolve)), failed]);
+    }
+    await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new CliError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
-  await rename(temporary, path);
 }
 
 /** Small files (checkpoints): written to a temporary file, then renamed over the old one. */

@@ -47,11 +47,14 @@ export class CsvReader {
   /** Reads the complete records of `text` (all of them when `final`); returns how far it got. */
   private read(text: string, final: boolean): number {
     let at = 0;
+    // The next quote at or after `at` (searched again only once passed: searching per line would make a
+    // chunk without quotes quadratic).
+    let quote = text.indexOf('"');
     while (at < text.length) {
       const newline = text.indexOf("\n", at);
       if (newline === -1 && !final) break;
       const lineEnd = newline === -1 ? text.length : newline;
-      const quote = text.indexOf('"', at);
+      if (quote !== -1 && quote < at) quote = text.indexOf('"', at);
       if (quote === -1 || quote >= lineEnd) {
         // The common case: no quote on this line, so native split does the work.
         const content = text.charCodeAt(lineEnd - 1) === 13 ? text.slice(at, lineEnd - 1) : text.slice(at, lineEnd);

@@ -27,8 +27,11 @@ interface Customer {
   discounted: number;
   lastOrderId: string;
   lastOrderLine: number;
-  /** Totals per currency (one entry unless the customer bought in several without --rates). */
-  byCurrency: Map<string, CurrencyTotals>;
+  /** The currency of the first order and its totals, inline: most customers buy in one currency. */
+  currency: string;
+  totals: CurrencyTotals;
+  /** Totals in any other currency (only without --rates). */
+  others: Map<string, CurrencyTotals> | null;
 }
 
 export interface CustomerMetrics {
@@ -98,7 +101,18 @@ export class CustomerBook {
       return { line: order.line, message: `order ${JSON.stringify(order.orderId)} is already on line ${customer.lastOrderLine}` };
     }
     if (!customer) {
-      customer = { id: order.customerId, first: order.at, last: order.at, orders: 0, discounted: 0, lastOrderId: "", lastOrderLine: 0, byCurrency: new Map() };
+      customer = {
+        id: order.customerId,
+        first: order.at,
+        last: order.at,
+        orders: 0,
+        discounted: 0,
+        lastOrderId: "",
+        lastOrderLine: 0,
+        currency,
+        totals: { orders: 0, gross: 0, refunded: 0 },
+        others: null,
+      };
       this.customers.set(order.customerId, customer);
     }
     customer.first = Math.min(customer.first, order.at);
@@ -107,12 +121,15 @@ export class CustomerBook {
     if (order.discounted) customer.discounted++;
     customer.lastOrderId = order.orderId;
     customer.lastOrderLine = order.line;
-    const totals = customer.byCurrency.get(currency);
-    if (totals) {
-      totals.orders++;
-      totals.gross += total;
-      totals.refunded += refunded;
-    } else customer.byCurrency.set(currency, { orders: 1, gross: total, refunded });
+    let totals = customer.totals;
+    if (currency !== customer.currency) {
+      customer.others ??= new Map();
+      totals = customer.others.get(currency) ?? { orders: 0, gross: 0, refunded: 0 };
+      customer.others.set(currency, totals);
+    }
+    totals.orders++;
+    totals.gross += total;
+    totals.refunded += refunded;
     this.latest = Math.max(this.latest, order.at);
     this.orders++;
     return null;
@@ -131,7 +148,7 @@ export class CustomerBook {
     const groupNet = new Map<string, { net: number; orders: number }>();
     let repeaters = 0;
     for (const c of this.customers.values()) {
-      const [currency, main] = mainCurrency(c.byCurrency);
+      const [currency, main] = mainCurrency(c);
       const recencyDays = Math.max(0, Math.floor((asOf - c.last) / DAY_MS));
       const tenureDays = Math.max(0, Math.floor((asOf - c.first) / DAY_MS));
       const gap = c.orders >= 2 ? repeatGap(c) : null;
@@ -160,7 +177,7 @@ export class CustomerBook {
         fScore: 0,
         mScore: 0,
         aovScore: 0,
-        mixedCurrencies: c.byCurrency.size > 1,
+        mixedCurrencies: c.others !== null,
       });
     }
     const store: StoreFigures = {
@@ -195,12 +212,11 @@ export class CustomerBook {
 }
 
 /** The currency most of a customer's orders were in (ties: the larger gross), with its totals. */
-function mainCurrency(byCurrency: Map<string, CurrencyTotals>): [string, CurrencyTotals] {
-  let best: [string, CurrencyTotals] | null = null;
-  for (const entry of byCurrency) {
-    if (!best || entry[1].orders > best[1].orders || (entry[1].orders === best[1].orders && entry[1].gross > best[1].gross)) best = entry;
+function mainCurrency(c: Customer): [string, CurrencyTotals] {
+  let best: [string, CurrencyTotals] = [c.currency, c.totals];
+  for (const entry of c.others ?? []) {
+    if (entry[1].orders > best[1].orders || (entry[1].orders === best[1].orders && entry[1].gross > best[1].gross)) best = entry;
   }
-  if (!best) throw new Error("a customer without orders");
   return best;
 }
 

@@ -29,23 +29,16 @@ export const MONEY_METRICS: readonly Metric[] = ["monetary", "aov", "expected_va
 
 const SEGMENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-const RangeSchema = z
-  .strictObject({
-    min: z.number().optional(),
-    max: z.number().optional(),
-  })
-  .refine((r) => r.min !== undefined || r.max !== undefined, { message: "give min, max or both" })
-  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: "min is larger than max" });
-
-const ScoreRange = z
-  .strictObject({ min: z.int().min(1).max(5).optional(), max: z.int().min(1).max(5).optional() })
-  .refine((r) => r.min !== undefined || r.max !== undefined, { message: "give min, max or both" })
-  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: "min is larger than max" });
-
-const ShareRange = z
-  .strictObject({ min: z.number().min(0).max(1).optional(), max: z.number().min(0).max(1).optional() })
-  .refine((r) => r.min !== undefined || r.max !== undefined, { message: "give min, max or both" })
-  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: "min is larger than max" });
+/** `{"min", "max"}` of `bound` values: at least one of them, min not above max. */
+function range(bound: z.ZodNumber) {
+  return z
+    .strictObject({ min: bound.optional(), max: bound.optional() })
+    .refine((r) => r.min !== undefined || r.max !== undefined, { message: "give min, max or both" })
+    .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: "min is larger than max" });
+}
+const RangeSchema = range(z.number());
+const ScoreRange = range(z.int().min(1).max(5));
+const ShareRange = range(z.number().min(0).max(1));
 
 const ConditionsSchema = z.strictObject({
   orders: RangeSchema.optional(),
@@ -151,21 +144,35 @@ export function moneyConditions(rules: Rules): string[] {
   return rules.segments.flatMap((rule, i) => MONEY_METRICS.filter((metric) => rule.when[metric]).map((metric) => `segments.${i}.when.${metric}`));
 }
 
+type Check = (m: CustomerMetrics) => boolean;
+/** Rules turned into plain checks once, not per customer (a store has hundreds of thousands). */
+const compiled = new WeakMap<Rules, { id: string; notIn: string[]; checks: Check[] }[]>();
+
+function compile(rules: Rules) {
+  let result = compiled.get(rules);
+  if (!result) {
+    result = rules.segments.map((rule) => ({
+      id: rule.id,
+      notIn: rule.not_in ?? [],
+      checks: (Object.entries(rule.when) as [Metric, { min?: number; max?: number } | undefined][]).flatMap(([metric, range]): Check[] => {
+        if (!range) return [];
+        const read = METRICS[metric];
+        const min = range.min ?? Number.NEGATIVE_INFINITY;
+        const max = range.max ?? Number.POSITIVE_INFINITY;
+        return [(m) => read(m) >= min && read(m) <= max];
+      }),
+    }));
+    compiled.set(rules, result);
+  }
+  return result;
+}
+
 /** The segments a customer belongs to, in the order of the rules. */
 export function assignSegments(rules: Rules, m: CustomerMetrics): string[] {
   const segments: string[] = [];
-  for (const rule of rules.segments) {
-    if (rule.not_in?.some((other) => segments.includes(other))) continue;
-    let matches = true;
-    for (const [metric, range] of Object.entries(rule.when) as [Metric, { min?: number; max?: number } | undefined][]) {
-      if (!range) continue;
-      const value = METRICS[metric](m);
-      if ((range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max)) {
-        matches = false;
-        break;
-      }
-    }
-    if (matches) segments.push(rule.id);
+  for (const rule of compile(rules)) {
+    if (rule.notIn.length && rule.notIn.some((other) => segments.includes(other))) continue;
+    if (rule.checks.every((check) => check(m))) segments.push(rule.id);
   }
   return segments;
 }
