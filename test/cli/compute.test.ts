@@ -98,6 +98,9 @@ describe("segments compute", () => {
       expect(run.stderr.trim(), name).toMatch(message);
       expectNoStack(run.stderr);
     }
+    const unwritable = await valuebar(["segments", "compute", "--orders", join(fixtures, "shopify-orders.csv"), "--customers", join(fixtures, "shopify-customers.csv"), "--out", files.path("no/such/dir/out.ndjson")]);
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr.trim()).toMatch(/^valuebar: cannot write .*out\.ndjson: ENOENT$/);
     const missing = await valuebar(["segments", "compute", "--orders", files.path("nope.csv"), "--out", files.path("out.ndjson")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toMatch(/^valuebar: cannot read .*nope\.csv: ENOENT$/);
