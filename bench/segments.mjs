@@ -45,7 +45,7 @@ function valuebar(args, env = {}) {
       if (code !== 0) return reject(new Error(`valuebar ${args.slice(0, 2).join(" ")} exited ${code}: ${stderr.slice(-2000)}`));
       const peak = /peak memory (\d+) MB/.exec(stderr);
       const read = /^Read ([\d,]+) order\(s\) of ([\d,]+) customer\(s\)/m.exec(stderr);
-      const pushed = /^Pushed ([\d,]+) row\(s\).*: ([\d,]+) written, ([\d,]+) unchanged/m.exec(stderr);
+      const pushed = /^Pushed ([\d,]+) row\(s\).*: ([\d,]+) set, ([\d,]+) unchanged/m.exec(stderr);
       const number = (text) => Number(String(text).replace(/,/g, ""));
       resolve({
         seconds: Math.round(seconds * 100) / 100,

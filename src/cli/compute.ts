@@ -142,6 +142,7 @@ export function summaryLines(result: ComputeResult, args: Pick<ComputeArgs, "ord
   const skipped: string[] = [];
   if (result.skipped.cancelled) skipped.push(`${count(result.skipped.cancelled)} cancelled or voided`);
   if (result.skipped.noCustomer) skipped.push(`${count(result.skipped.noCustomer)} with no customer in the customers export (guest checkouts)`);
+  if (result.skipped.afterAsOf) skipped.push(`${count(result.skipped.afterAsOf)} after --as-of`);
   if (skipped.length) lines.push(`Not counted: ${skipped.join(", ")}.`);
   if (result.currencies.length > 1) {
     lines.push(`Currencies: ${result.currencies.join(", ")}, each customer scored (M, order value) against the customers of their own currency.`);

@@ -40,12 +40,13 @@ interface Totals {
   written: number;
   unchanged: number;
   removed: number;
-  rejected: number;
+  /** Rows the Worker refused (rows refused by the check before sending are counted again on every run). */
+  refused: number;
   replaced: number;
 }
 
 interface Checkpoint {
-  version: 1;
+  version: 2;
   sha256: string;
   site: string;
   url: string;
@@ -56,7 +57,8 @@ interface Checkpoint {
   nextLine: number;
   phase: "rows" | "sweep";
   totals: Totals;
-  rejectedLines: LineIssue[];
+  /** What the Worker said of the rows it refused (the first LISTED). */
+  refusedLines: LineIssue[];
   startedAt: string;
 }
 
@@ -114,11 +116,9 @@ const count = (n: number) => n.toLocaleString("en");
 
 export async function runPush(args: PushArgs, log: (line: string) => void): Promise<number> {
   const started = performance.now();
-  try {
-    await stat(args.file);
-  } catch {
-    throw new CliError(`cannot read ${args.file}: no such file`);
-  }
+  const info = await stat(args.file).catch(() => null);
+  if (!info) throw new CliError(`cannot read ${args.file}: no such file`);
+  if (!info.isFile()) throw new CliError(`${args.file} is not a file`);
 
   // Pass 1: every line checked before the first request, so --strict sends nothing for a bad file and the
   // progress bar knows the total.
@@ -126,11 +126,15 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
   const bad = new Map<number, LineIssue[]>();
   const seen = new Map<string, number>();
   let total = 0;
-  for await (const [line, text] of fileLines(args.file)) {
-    if (!text.trim()) continue;
-    const issues = lineIssues(line, text, now, seen);
-    if (issues.length) bad.set(line, issues);
-    else total++;
+  try {
+    for await (const [line, text] of fileLines(args.file)) {
+      if (!text.trim()) continue;
+      const issues = lineIssues(line, text, now, seen);
+      if (issues.length) bad.set(line, issues);
+      else total++;
+    }
+  } catch (error) {
+    throw new CliError(`cannot read ${args.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   seen.clear();
   const badIssues = [...bad.values()].flat();
@@ -147,7 +151,7 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
   let checkpoint = await loadCheckpoint(args, sha256, log);
   if (!checkpoint) {
     checkpoint = {
-      version: 1,
+      version: 2,
       sha256,
       site: args.site,
       url: args.url,
@@ -155,15 +159,22 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
       sync: args.replace ? randomBytes(16).toString("hex") : null,
       nextLine: 1,
       phase: "rows",
-      totals: { rows: 0, written: 0, unchanged: 0, removed: 0, rejected: 0, replaced: 0 },
-      rejectedLines: [],
+      totals: { rows: 0, written: 0, unchanged: 0, removed: 0, refused: 0, replaced: 0 },
+      refusedLines: [],
       startedAt: new Date().toISOString(),
     };
-    for (const issue of badIssues) if (checkpoint.rejectedLines.length < LISTED) checkpoint.rejectedLines.push(issue);
-    checkpoint.totals.rejected = bad.size;
   }
   const state = checkpoint;
   const save = () => writeSmallFile(args.checkpoint, `${JSON.stringify(state, null, 2)}\n`);
+  // Before the first request: a checkpoint that cannot be written would make a stopped push unresumable.
+  try {
+    await save();
+  } catch (error) {
+    throw new CliError(`cannot write the checkpoint ${args.checkpoint}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  /** Rows not pushed: those the check refused (this run's check, so lines that turned bad since count too) and those the Worker refused. */
+  const rejected = () => bad.size + state.totals.refused;
+  const rejectedLines = () => [...badIssues, ...state.refusedLines];
 
   // Ctrl-C: finish the batch in flight, save the checkpoint, stop. A second Ctrl-C quits at once (the
   // checkpoint already holds every acknowledged batch).
@@ -184,8 +195,8 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
         state.totals.written += result.written;
         state.totals.unchanged += result.unchanged;
         state.totals.removed += result.removed;
-        state.totals.rejected += result.rejected.length;
-        for (const issue of result.rejected) if (state.rejectedLines.length < LISTED) state.rejectedLines.push(issue);
+        state.totals.refused += new Set(result.rejected.map((issue) => issue.line)).size;
+        for (const issue of result.rejected) if (state.refusedLines.length < LISTED) state.refusedLines.push(issue);
         state.nextLine = batch.lastLine + 1;
         await save();
         progress.update(state.totals.rows + result.rejected.length, `lines ${count(batch.lines[0] ?? 0)}-${count(batch.lastLine)} done`);
@@ -197,10 +208,10 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
     progress.done();
 
     if (state.sync) {
-      if (state.totals.rejected > 0) {
+      if (rejected() > 0) {
         await rm(args.checkpoint, { force: true });
-        report(args, state, log, started);
-        log(`--replace: nobody was removed, because ${count(state.totals.rejected)} row(s) were rejected and those customers would lose their segments. Fix the rows and push again.`);
+        report(args, state, rejected(), rejectedLines(), log, started);
+        log(`--replace: nobody was removed, because ${count(rejected())} row(s) were rejected and those customers would lose their segments. Fix the rows and push again.`);
         return 1;
       }
       for (;;) {
@@ -213,7 +224,7 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
       }
     }
     await rm(args.checkpoint, { force: true });
-    report(args, state, log, started);
+    report(args, state, rejected(), rejectedLines(), log, started);
     return 0;
   } catch (error) {
     progress.done();
@@ -231,17 +242,20 @@ function resumeHint(args: PushArgs, nextLine: number): string {
   return `The checkpoint ${args.checkpoint} holds every acknowledged batch: run the same command again to resume at line ${count(nextLine)}.`;
 }
 
-function report(args: PushArgs, state: Checkpoint, log: (line: string) => void, started: number): void {
+function report(args: PushArgs, state: Checkpoint, rejected: number, rejectedLines: LineIssue[], log: (line: string) => void, started: number): void {
   const seconds = (performance.now() - started) / 1000;
   const t = state.totals;
+  // The Worker's `written` counts every row it took; of those, `unchanged` needed no KV write and `removed` deleted one.
   log(
-    `Pushed ${count(t.rows)} row(s) to site ${args.site} in ${seconds.toFixed(1)} s: ${count(t.written)} written, ${count(t.unchanged)} unchanged, ` +
-      `${count(t.removed)} removed (no segments)${state.replace ? `, ${count(t.replaced)} removed by --replace` : ""}, ${count(t.rejected)} rejected.`,
+    `Pushed ${count(t.rows)} row(s) to site ${args.site} in ${seconds.toFixed(1)} s: ${count(t.written - t.unchanged - t.removed)} set, ` +
+      `${count(t.unchanged)} unchanged (no KV write), ${count(t.removed)} removed (no segments)` +
+      `${state.replace ? `, ${count(t.replaced)} removed by --replace` : ""}, ${count(rejected)} rejected.`,
   );
-  if (t.rejected > 0) {
+  if (rejected > 0) {
     log("Rejected rows:");
-    for (const issue of state.rejectedLines) log(`  ${describe(issue)}`);
-    if (t.rejected > state.rejectedLines.length) log(`  ... and ${count(t.rejected - state.rejectedLines.length)} more`);
+    const listed = rejectedLines.slice(0, LISTED);
+    for (const issue of listed) log(`  ${describe(issue)}`);
+    if (rejectedLines.length > listed.length || rejected > rejectedLines.length) log(`  ... and more (${count(rejected)} rows in all)`);
   }
 }
 
@@ -256,15 +270,18 @@ async function loadCheckpoint(args: PushArgs, sha256: string, log: (line: string
     log(`--restart: ignoring the checkpoint ${args.checkpoint}`);
     return null;
   }
-  let saved: Checkpoint;
+  let saved: Checkpoint | null = null;
   try {
-    saved = JSON.parse(text) as Checkpoint;
+    saved = JSON.parse(text) as Checkpoint | null;
   } catch {
+    // unreadable: said below
+  }
+  if (!saved || typeof saved !== "object" || !saved.totals) {
     log(`The checkpoint ${args.checkpoint} is unreadable; starting from the first line.`);
     return null;
   }
   const mismatch =
-    saved.version !== 1 ? "an older format" :
+    saved.version !== 2 ? "an older format" :
     saved.sha256 !== sha256 ? "another version of the file" :
     saved.site !== args.site || saved.url !== args.url ? `site ${saved.site} at ${saved.url}` :
     saved.replace !== args.replace ? (saved.replace ? "a push with --replace" : "a push without --replace") :

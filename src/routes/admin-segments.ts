@@ -84,8 +84,11 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     let unchanged = 0;
     for (let i = 0; i < writes.length; i += IMPORT_CHUNK) {
       try {
-        unchanged += (await admin.writeMemberships(writes.slice(i, i + IMPORT_CHUNK), sync)).unchanged;
+        const result = await admin.writeMemberships(writes.slice(i, i + IMPORT_CHUNK), sync);
+        if ("conflict" in result) throw new ApiError("CONFLICT", `${result.conflict}; nothing of this batch was written`);
+        unchanged += result.unchanged;
       } catch (error) {
+        if (error instanceof ApiError) throw error;
         // Validation is all-or-nothing; a KV failure midway is not undoable, so say exactly where it stopped.
         console.error(`valuebar: import into ${site} stopped after ${i} of ${writes.length} rows`, error);
         throw new ApiError(
@@ -117,6 +120,7 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     for (let round = 0; round < SWEEP_ROUNDS; round++) {
       const result = await admin.sweep(sync);
       if (!result) throw new ApiError("NOT_FOUND", `no push with sync ${sync} reached this site: nothing to compare with, nobody removed`);
+      if ("conflict" in result) throw new ApiError("CONFLICT", `${result.conflict}; nobody removed`);
       removed += result.removed;
       remaining = result.remaining;
       if (remaining === 0) break;
@@ -152,10 +156,12 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     const site = validSite(c.req.param("site"));
     const key = await membershipKey(c.env.SIGNING_SECRET, site, c.req.param("customerId"));
     const existed = (await c.env.KV.get(key)) !== null;
-    await c.env.KV.delete(key);
-    // The audit log names no customer: their id stays with the store.
+    // The index first: should the KV delete fail, the next import of this customer writes KV again rather
+    // than skipping the row as unchanged.
     const admin = siteAdmin(c.env, site);
     await admin.forgetMember(key);
+    await c.env.KV.delete(key);
+    // The audit log names no customer: their id stays with the store.
     if (existed) await admin.audit(c.get("actor"), "segments.delete", "removed one customer's segments");
     return c.json({ deleted: existed });
   });

@@ -53,6 +53,8 @@ export interface AuditEntry {
 
 /** Rows per RPC call of an import: with one KV operation per row, well inside 1,000 per invocation. */
 export const IMPORT_CHUNK = 500;
+/** How long a finished or abandoned `--replace` push is remembered. */
+const SYNC_KEPT_MS = 30 * 86_400_000;
 
 export class SiteAdmin extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -80,7 +82,11 @@ export class SiteAdmin extends DurableObject<Env> {
     const memberColumns = this.sql.exec<{ name: string }>("PRAGMA table_info(members)").toArray().map((c) => c.name);
     if (!memberColumns.includes("sync")) this.sql.exec("ALTER TABLE members ADD COLUMN sync TEXT");
     if (!memberColumns.includes("updated_at")) this.sql.exec("ALTER TABLE members ADD COLUMN updated_at INTEGER");
-    this.sql.exec("CREATE TABLE IF NOT EXISTS syncs (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL)");
+    // One row per `--replace` push: when its first batch came, and when its sweep finished.
+    this.sql.exec("CREATE TABLE IF NOT EXISTS syncs (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, finished_at INTEGER)");
+    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(syncs)").toArray().some((c) => c.name === "finished_at")) {
+      this.sql.exec("ALTER TABLE syncs ADD COLUMN finished_at INTEGER");
+    }
     this.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       at TEXT NOT NULL,
@@ -231,10 +237,12 @@ export class SiteAdmin extends DurableObject<Env> {
    * holds is not written to KV again (re-sent batches and daily re-pushes cost no KV writes). With `sync`,
    * the rows are marked as part of that push, for `sweep`. Chunks of one site run one at a time.
    */
-  async writeMemberships(writes: MembershipWrite[], sync: string | null = null): Promise<{ unchanged: number }> {
+  async writeMemberships(writes: MembershipWrite[], sync: string | null = null): Promise<{ unchanged: number } | { conflict: string }> {
     if (writes.length > IMPORT_CHUNK) throw new RangeError(`at most ${IMPORT_CHUNK} rows per chunk`);
     return this.ctx.blockConcurrencyWhile(async () => {
       const now = Date.now();
+      const conflict = sync ? this.syncConflict(sync, "write") : null;
+      if (conflict) return { conflict };
       const changed = writes.filter((write) => write.membership === null || !this.holds(write.key, write.membership));
       await Promise.all(
         changed.map((write) =>
@@ -245,7 +253,9 @@ export class SiteAdmin extends DurableObject<Env> {
       );
       // The site's own index of who is in which segment (keyed like KV, no raw ids), for the counts per segment.
       this.ctx.storage.transactionSync(() => {
-        if (sync) this.sql.exec("INSERT OR IGNORE INTO syncs (id, started_at) VALUES (?, ?)", sync, now);
+        if (sync && this.sql.exec("INSERT OR IGNORE INTO syncs (id, started_at) VALUES (?, ?)", sync, now).rowsWritten > 0) {
+          this.sql.exec("DELETE FROM syncs WHERE started_at < ?", now - SYNC_KEPT_MS);
+        }
         for (const { key, membership } of writes) {
           if (membership === null) this.sql.exec("DELETE FROM members WHERE key = ?", key);
           else {
@@ -275,19 +285,34 @@ export class SiteAdmin extends DurableObject<Env> {
    * The end of a `--replace` push: removes (from KV and the index) up to `limit` members that the push `sync`
    * did not write and that no other write touched since it started. Null for a sync this site never saw.
    */
-  async sweep(sync: string, limit: number = IMPORT_CHUNK): Promise<{ removed: number; remaining: number } | null> {
+  async sweep(sync: string, limit: number = IMPORT_CHUNK): Promise<{ removed: number; remaining: number } | { conflict: string } | null> {
     const started = this.sql.exec<{ started_at: number }>("SELECT started_at FROM syncs WHERE id = ?", sync).toArray()[0]?.started_at;
     if (started === undefined) return null;
     const stale = "(sync IS NULL OR sync <> ?) AND (updated_at IS NULL OR updated_at < ?)";
     return this.ctx.blockConcurrencyWhile(async () => {
+      const conflict = this.syncConflict(sync, "sweep");
+      if (conflict) return { conflict };
       const keys = this.sql.exec<{ key: string }>(`SELECT key FROM members WHERE ${stale} LIMIT ?`, sync, started, limit).toArray().map((r) => r.key);
       await Promise.all(keys.map((key) => this.env.KV.delete(key)));
       this.ctx.storage.transactionSync(() => {
         for (const key of keys) this.sql.exec("DELETE FROM members WHERE key = ?", key);
       });
       const remaining = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM members WHERE ${stale}`, sync, started).one().n;
+      if (remaining === 0) this.sql.exec("UPDATE syncs SET finished_at = ? WHERE id = ? AND finished_at IS NULL", Date.now(), sync);
       return { removed: keys.length, remaining };
     });
+  }
+
+  /**
+   * Why a `--replace` push may not go on, or null: it finished already (a new push needs a new id), or a newer
+   * one started since (resuming the old one would write stale rows over the newer push's).
+   */
+  private syncConflict(sync: string, step: "write" | "sweep"): string | null {
+    const row = this.sql.exec<{ started_at: number; finished_at: number | null }>("SELECT started_at, finished_at FROM syncs WHERE id = ?", sync).toArray()[0];
+    if (!row) return null;
+    if (row.finished_at !== null && step === "write") return `the push ${sync} finished already: a new push needs a new sync id`;
+    const newer = this.sql.exec<{ id: string }>("SELECT id FROM syncs WHERE started_at > ? AND id <> ? LIMIT 1", row.started_at, sync).toArray()[0];
+    return newer ? `a newer --replace push started after ${sync}: start this one over (segments push --restart)` : null;
   }
 
   /** A customer's membership was removed outside an import. */

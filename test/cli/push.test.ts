@@ -181,7 +181,7 @@ describe("segments push", () => {
     // Progress, one line per batch when stderr is not a terminal.
     expect(run.stderr).toMatch(/^ 40% 10,000\/25,000 rows, [\d,]+ rows\/s: lines 1-10,000 done$/m);
     expect(run.stderr).toMatch(/^100% 25,000\/25,000 rows, [\d,]+ rows\/s: lines 20,001-25,000 done$/m);
-    expect(run.stderr).toMatch(/^Pushed 25,000 row\(s\) to site push-\S+ in [\d.]+ s: 25,000 written, 0 unchanged, 0 removed \(no segments\), 0 rejected\.$/m);
+    expect(run.stderr).toMatch(/^Pushed 25,000 row\(s\) to site push-\S+ in [\d.]+ s: 25,000 set, 0 unchanged \(no KV write\), 0 removed \(no segments\), 0 rejected\.$/m);
     expect(proxy.acknowledged).toEqual([10_000, 10_000, 5_000]);
     expect(await countsOf(site)).toEqual({ customers: 25_000, bySegment: { vip: 6250, valuable: 6250, at_risk: 6250, occasional: 6250, high_returner: 0, bargain_hunter: 0, new: 0 } });
     expect(existsSync(`${file}.checkpoint.json`)).toBe(false);
@@ -205,7 +205,7 @@ describe("segments push", () => {
     expect(second.stderr).toMatch(/^Resuming from the checkpoint .*: 6,000 row\(s\) already pushed, going on at line 6,001\.$/m);
     // Every row reached the Worker exactly once.
     expect(proxy.acknowledged).toEqual([3000, 3000, 3000, 3000]);
-    expect(second.stderr).toMatch(/Pushed 12,000 row\(s\) .*: 12,000 written, 0 unchanged/);
+    expect(second.stderr).toMatch(/Pushed 12,000 row\(s\) .*: 12,000 set, 0 unchanged/);
     expect((await countsOf(site)).customers).toBe(12_000);
     expect(await segmentsOf(site, "c11999")).toEqual([SEGMENTS[11999 % 4]]);
     expect(existsSync(`${file}.checkpoint.json`)).toBe(false);
@@ -231,7 +231,7 @@ describe("segments push", () => {
     const second = await valuebar(pushArgs(file, site, "--batch-size", "500"), { VALUEBAR_TOKEN: token });
     expect(second.code, second.stderr).toBe(0);
     expect(sum(proxy.acknowledged)).toBe(5000);
-    expect(second.stderr).toMatch(/Pushed 5,000 row\(s\) .*: 5,000 written, 0 unchanged/);
+    expect(second.stderr).toMatch(/Pushed 5,000 row\(s\) .*: 5,000 set, 0 unchanged/);
     expect((await countsOf(site)).customers).toBe(5000);
   }, 120_000);
 
@@ -241,7 +241,7 @@ describe("segments push", () => {
     const file = files.file("m.ndjson", members(2000));
     expect((await valuebar(pushArgs(file, site), { VALUEBAR_TOKEN: token })).code).toBe(0);
     const again = await valuebar(pushArgs(file, site), { VALUEBAR_TOKEN: token });
-    expect(again.stderr).toMatch(/Pushed 2,000 row\(s\) .*: 2,000 written, 2,000 unchanged/);
+    expect(again.stderr).toMatch(/Pushed 2,000 row\(s\) .*: 0 set, 2,000 unchanged \(no KV write\)/);
   }, 60_000);
 
   it("reports rejected rows by their line in the file and pushes the rest; --strict sends nothing", async () => {
@@ -301,6 +301,37 @@ describe("segments push", () => {
     expect((await countsOf(site)).customers).toBe(200);
     expect(await segmentsOf(site, "c250")).toBeNull();
     expect(await segmentsOf(site, "c10")).toEqual([SEGMENTS[11 % 4]]);
+  }, 60_000);
+
+  it("refuses a folder, and a checkpoint it could not write, before sending anything", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const folder = await valuebar(pushArgs(files.dir, site), { VALUEBAR_TOKEN: token });
+    expect(folder.stderr).toBe(`valuebar: ${files.dir} is not a file\n`);
+    const file = files.file("m.ndjson", members(10));
+    const noCheckpoint = await valuebar(pushArgs(file, site, "--checkpoint", files.path("no/such/dir/c.json")), { VALUEBAR_TOKEN: token });
+    expect(noCheckpoint.code).toBe(1);
+    expect(noCheckpoint.stderr).toMatch(/^valuebar: cannot write the checkpoint .*c\.json: ENOENT$/m);
+    expect(proxy.requests).toBe(0);
+  }, 60_000);
+
+  it("counts rows that turned bad while a --replace push was stopped, and then removes nobody", async () => {
+    const site = await newSite();
+    const files = scratch();
+    expect((await valuebar(pushArgs(files.file("a.ndjson", members(30)), site), { VALUEBAR_TOKEN: token })).code).toBe(0);
+    const soon = new Date(Date.now() + 3_000).toISOString();
+    const file = files.file("b.ndjson", `${members(10)}${JSON.stringify({ customer_id: "c10", segments: ["vip"], expires_at: soon })}\n`);
+    proxy.reset();
+    proxy.fail(Array.from({ length: 5 }, () => ({ status: 503 })), 1);
+    const first = await valuebar(pushArgs(file, site, "--replace", "--batch-size", "5", "--retries", "0"), { VALUEBAR_TOKEN: token });
+    expect(first.code, first.stderr).toBe(75);
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    proxy.fail([]);
+    const second = await valuebar(pushArgs(file, site, "--replace", "--batch-size", "5"), { VALUEBAR_TOKEN: token });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/line 11: expires_at: expires_at is in the past/);
+    expect(second.stderr).toMatch(/--replace: nobody was removed, because 1 row\(s\) were rejected/);
+    expect((await countsOf(site)).customers).toBe(30);
   }, 60_000);
 
   it("stops at once on a wrong token or site, without retrying", async () => {

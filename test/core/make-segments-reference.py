@@ -27,7 +27,9 @@ with open(os.path.join(HERE, "segments-orders.csv"), newline="") as f:
     for row in csv.DictReader(f):
         orders.append(row)
 
-as_of = max(ms(o["created_at"]) for o in orders)
+# The end of the UTC day of the latest order.
+latest = max(ms(o["created_at"]) for o in orders)
+as_of = latest // DAY_MS * DAY_MS + DAY_MS - 1
 people = {}
 for o in orders:
     c = people.setdefault(o["customer_id"], {"times": [], "discounted": 0, "by": defaultdict(lambda: [0, 0.0, 0.0])})

@@ -139,8 +139,9 @@ describe("Shopify's orders export (test/fixtures, Shopify's real columns)", () =
     expect(result.badRows).toBe(0);
     expect(result.rows).toBe(12);
     expect(result.orders).toBe(6);
-    expect(result.skipped).toEqual({ cancelled: 2, noCustomer: 1 });
-    expect(result.store.asOf).toBe(Date.UTC(2026, 9, 30, 17, 20));
+    expect(result.skipped).toEqual({ cancelled: 2, noCustomer: 1, afterAsOf: 0 });
+    // The end of the latest order's day (UTC), so days count calendar days.
+    expect(result.store.asOf).toBe(Date.UTC(2026, 9, 30, 23, 59, 59, 999));
     const byId = new Map(result.customers.map((m) => [m.customerId, m]));
     expect([...byId.keys()].sort()).toEqual(["7001", "7002", "7003", "7004"]);
     expect(byId.get("7001")).toMatchObject({ orders: 3, recencyDays: 0, tenureDays: 182, monetary: 230, discountShare: 1 / 3, currency: "EUR" });
@@ -166,6 +167,22 @@ describe("Shopify's orders export (test/fixtures, Shopify's real columns)", () =
 });
 
 const HEADER = "customer_id,order_id,created_at,total,currency,discount,refunded";
+
+describe("as of an earlier day", () => {
+  it("leaves out orders after --as-of, as if scored on that day", async () => {
+    const text = [HEADER, "a,1,2026-09-01,10,EUR,0,0", "a,2,2026-10-15,10,EUR,0,0", "b,3,2026-10-20,10,EUR,0,0", "a,4,2026-09-20,10,EUR,0,0"].join("\n");
+    const asOf = Date.UTC(2026, 9, 1) - 1; // the end of 30 September
+    const result = await compute(text, { asOf });
+    expect(result.skipped.afterAsOf).toBe(2);
+    expect(result.customers.map((m) => [m.customerId, m.orders, m.recencyDays, m.tenureDays])).toEqual([["a", 2, 10, 29]]);
+  });
+
+  it("counts calendar days from the end of the latest order's day", async () => {
+    const text = [HEADER, "a,1,2026-10-31T23:30:00Z,10,EUR,0,0", "b,2,2026-11-01T09:00:00Z,10,EUR,0,0", "c,3,2026-10-02T00:10:00Z,10,EUR,0,0"].join("\n");
+    const result = await compute(text);
+    expect(result.customers.map((m) => [m.customerId, m.recencyDays])).toEqual([["a", 1], ["b", 0], ["c", 30]]);
+  });
+});
 
 describe("bad input", () => {
   it("reports each bad row with its line and what is wrong, and counts the rest", async () => {

@@ -303,6 +303,26 @@ describe("admin segments: pushes (unchanged rows, --replace)", () => {
     expect(await (await sweep(site, "push-0003-rounds")).json()).toEqual({ removed: 9_999, remaining: 0 });
   }, 60_000);
 
+  it("refuses an older --replace push once a newer one started, and a finished push's id", async () => {
+    const site = await siteWithConfig();
+    expect((await postNdjson(site, rows(["a"]), "?sync=push-old-0001")).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await postNdjson(site, rows(["b"]), "?sync=push-new-0002")).status).toBe(200);
+
+    // Resuming the old push would write its stale rows over the newer push's, and sweep them.
+    const stale = await postNdjson(site, rows(["c"]), "?sync=push-old-0001");
+    expect(stale.status).toBe(409);
+    expect((await errorOf(stale)).message).toMatch(/a newer --replace push started after push-old-0001.*nothing of this batch was written/);
+    expect(await segmentsOf(site, "c")).toBeNull();
+    expect((await sweep(site, "push-old-0001")).status).toBe(409);
+    expect(await segmentsOf(site, "a")).toEqual(["vip"]);
+
+    expect(await (await sweep(site, "push-new-0002")).json()).toEqual({ removed: 1, remaining: 0 });
+    const reused = await postNdjson(site, rows(["d"]), "?sync=push-new-0002");
+    expect(reused.status).toBe(409);
+    expect((await errorOf(reused)).message).toMatch(/finished already: a new push needs a new sync id/);
+  });
+
   it("answers 404 to a sweep for a push that never reached the site, and removes nobody", async () => {
     const site = await siteWithConfig();
     await importMemberships(site, [{ customer_id: "1", segments: ["vip"] }]);

@@ -15,7 +15,7 @@ export interface ComputeOptions {
   rates?: Rates | null;
   /** Shopify's customers export, for a Shopify orders export. */
   customers?: AsyncIterable<string> | null;
-  /** ms since epoch; default the latest order in the file. */
+  /** ms since epoch; default the end of the UTC day of the latest order. Later orders are left out. */
   asOf?: number;
   /** Bad rows kept with their message (all are counted). */
   keepIssues?: number;
@@ -78,6 +78,11 @@ export async function computeSegments(orders: AsyncIterable<string>, options: Co
   const reader = new OrderRows(
     {
       order: (order) => {
+        // Scoring as of an earlier day: what came after did not exist yet.
+        if (options.asOf !== undefined && order.at > options.asOf) {
+          reader.skipped.afterAsOf++;
+          return;
+        }
         const issue = book.add(order);
         if (issue) report(issue);
       },

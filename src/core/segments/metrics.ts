@@ -7,6 +7,11 @@ import type { Order, RowIssue } from "./orders";
 
 export const DAY_MS = 86_400_000;
 
+/** The last millisecond of the UTC day of `ms`. */
+export function endOfDay(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS + DAY_MS - 1;
+}
+
 /** Amounts in other currencies converted to `base`: one unit of a currency is worth `rates[currency]` of `base`. */
 export interface Rates {
   base: string;
@@ -136,10 +141,11 @@ export class CustomerBook {
   }
 
   /**
-   * Every customer's metrics and scores, as of `asOf` (default: the latest order in the file, so an old
-   * export scores as it would have on its day).
+   * Every customer's metrics and scores, as of `asOf` (default: the end of the day of the latest order in the
+   * file, in UTC, so an old export scores as it would have on its day; days are then calendar days). Orders
+   * after `asOf` must be left out before (`computeSegments` does).
    */
-  metrics(asOf: number = this.latest): { customers: CustomerMetrics[]; store: StoreFigures } {
+  metrics(asOf: number = endOfDay(this.latest)): { customers: CustomerMetrics[]; store: StoreFigures } {
     const rows: CustomerMetrics[] = [];
     const gaps: number[] = [];
     // Per row: the customer's own days between orders (null for one order) and orders in the scoring currency.

@@ -27,6 +27,8 @@ export interface Skipped {
   cancelled: number;
   /** Shopify orders whose email is not in the customers export: guest checkouts, mostly. */
   noCustomer: number;
+  /** Orders after --as-of. */
+  afterAsOf: number;
 }
 
 export type Layout = "shopify" | "generic";
@@ -113,7 +115,7 @@ export class OrderRows {
   private width = 0;
   /** Shopify: the order whose line items are being read (its rows follow each other). */
   private currentName: string | null = null;
-  readonly skipped: Skipped = { cancelled: 0, noCustomer: 0 };
+  readonly skipped: Skipped = { cancelled: 0, noCustomer: 0, afterAsOf: 0 };
   rows = 0;
 
   constructor(
