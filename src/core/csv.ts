@@ -27,20 +27,51 @@ export class CsvReader {
   private rest = "";
   private line = 1;
   private first = true;
+  /** "cr": lines end in CR alone (old Mac exports), so each CR is read as a line break. */
+  private ending: "unknown" | "lf" | "cr" = "unknown";
+  /** After a line too long to hold: dropping text up to the next line break. */
+  private skipping = false;
 
   constructor(private readonly sink: CsvSink) {}
 
-  push(chunk: string): void {
-    let text = this.rest + chunk;
-    if (this.first && text) {
+  push(input: string): void {
+    let chunk = input;
+    if (this.first && chunk) {
       this.first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
+    if (this.ending === "unknown") {
+      // Decided at the first line break: a CR followed by anything but LF means CR-only lines.
+      const pending = this.rest + chunk;
+      const cr = pending.indexOf("\r");
+      const lf = pending.indexOf("\n");
+      if (lf !== -1 && (cr === -1 || lf < cr)) this.ending = "lf";
+      else if (cr !== -1 && cr + 1 < pending.length) this.ending = pending[cr + 1] === "\n" ? "lf" : "cr";
+      if (this.ending === "cr") {
+        this.rest = "";
+        chunk = pending;
+      }
+    }
+    if (this.ending === "cr") chunk = chunk.replace(/\r/g, "\n");
+    if (this.skipping) {
+      const newline = chunk.indexOf("\n");
+      if (newline === -1) return;
+      this.skipping = false;
+      chunk = chunk.slice(newline + 1);
+    }
+    const text = this.rest + chunk;
     this.rest = text.slice(this.read(text, false));
+    if (this.rest.length > MAX_RECORD_CHARS) {
+      // A line with no line break in its first MiB (a quoted field that never closes is reported by `read`).
+      this.sink.malformed(this.line, `line ${this.line} is longer than ${MAX_RECORD_CHARS} characters; is this a CSV file?`);
+      this.line++;
+      this.rest = "";
+      this.skipping = true;
+    }
   }
 
   end(): void {
-    if (this.rest) this.read(this.rest, true);
+    if (this.rest && !this.skipping) this.read(this.rest, true);
     this.rest = "";
   }
 

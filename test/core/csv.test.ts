@@ -55,6 +55,28 @@ describe("CSV reader", () => {
     expect(records.at(-1)?.[1]).toEqual(["last"]);
   });
 
+  it("reads lines that end in CR alone, as old Mac exports write them, wherever the chunks are cut", () => {
+    const text = 'a,b\r1,"x\ry"\r2,z\r';
+    for (let cut = 0; cut <= text.length; cut++) expect(read([text.slice(0, cut), text.slice(cut)]), `cut at ${cut}`).toEqual(read([text]));
+    expect(read(['a,b\r1,"x\ry"\r', "2,z\r"])).toEqual({
+      records: [
+        [1, ["a", "b"]],
+        [2, ["1", "x\ny"]],
+        [4, ["2", "z"]],
+      ],
+      malformed: [],
+    });
+  });
+
+  it("reports a line longer than 1 MiB and reads on after its line break", () => {
+    const { records, malformed } = read(["h\n", ..."x".repeat(3).split("").map(() => "y".repeat(MAX_RECORD_CHARS / 2)), "\nafter\n"]);
+    expect(malformed).toEqual([[2, `line 2 is longer than ${MAX_RECORD_CHARS} characters; is this a CSV file?`]]);
+    expect(records).toEqual([
+      [1, ["h"]],
+      [3, ["after"]],
+    ]);
+  });
+
   it("keeps text after a closing quote, as spreadsheets do", () => {
     expect(read(['"a"b,c\n']).records).toEqual([[1, ["ab", "c"]]]);
   });

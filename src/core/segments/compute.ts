@@ -92,7 +92,7 @@ export async function computeSegments(orders: AsyncIterable<string>, options: Co
   );
   await readCsv(orders, (fields, line) => reader.record(fields, line), report);
   const layout = reader.detected;
-  if (!layout) throw new InputError("the orders file is empty");
+  if (!layout) throw new InputError(issues[0] ? `the orders file cannot be read: line ${issues[0].line}: ${issues[0].message}` : "the orders file is empty");
   if (book.size === 0) {
     throw new InputError(
       badRows > 0 ? `no order could be read: all ${badRows} row(s) are invalid (line ${issues[0]?.line}: ${issues[0]?.message})` : "the orders file has no orders",
