@@ -149,21 +149,34 @@ function readQuoted(text: string, start: number, final: boolean): { fields: stri
       }
       for (let k = value.indexOf("\n"); k !== -1; k = value.indexOf("\n", k + 1)) lines++;
       // Anything between the closing quote and the next separator is kept, as spreadsheets do.
-      let j = i;
-      while (j < text.length && text[j] !== "," && text[j] !== "\n") j++;
+      const j = fieldEnd(text, i);
       if (j >= text.length && !final) return "more";
-      value += text.slice(i, j).replace(/\r$/, "");
+      value += text.slice(i, withoutCr(text, i, j));
       fields.push(value);
       i = j;
     } else {
-      let j = i;
-      while (j < text.length && text[j] !== "," && text[j] !== "\n") j++;
+      const j = fieldEnd(text, i);
       if (j >= text.length && !final) return "more";
-      fields.push(text.slice(i, j).replace(/\r$/, ""));
+      fields.push(text.slice(i, withoutCr(text, i, j)));
       i = j;
     }
     if (i >= text.length) return { fields, next: text.length, lines };
     if (text[i] === "\n") return { fields, next: i + 1, lines };
     i++; // past the comma
   }
+}
+
+/** Where the unquoted field at `from` ends: the next comma or line feed, or the end of the text. */
+function fieldEnd(text: string, from: number): number {
+  let j = from;
+  for (; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 44 || c === 10) break;
+  }
+  return j;
+}
+
+/** `end`, or one less when the field ends the line with a CR (CRLF line ends). */
+function withoutCr(text: string, start: number, end: number): number {
+  return end > start && text.charCodeAt(end - 1) === 13 && (end >= text.length || text.charCodeAt(end) === 10) ? end - 1 : end;
 }
