@@ -9,7 +9,7 @@ import { createReadStream } from "node:fs";
 import { readFile, rm, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { LineIssue } from "../core/import-rows";
-import { checkImportRow } from "../core/import-rows";
+import { ndjsonRow } from "../core/import-rows";
 import { CliError, writeSmallFile } from "./files";
 import { Progress } from "./progress";
 
@@ -94,15 +94,8 @@ async function* fileLines(path: string): AsyncGenerator<[number, string]> {
 
 /** The problems of one NDJSON line, by the same rules as the Worker's import (checked before anything is sent). */
 function lineIssues(line: number, text: string, now: number, seen: Map<string, number>): LineIssue[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return [{ line, message: "not valid JSON" }];
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return [{ line, message: "each line must be a JSON object" }];
   const issues: LineIssue[] = [];
-  const row = checkImportRow(line, value as Record<string, unknown>, now, issues);
+  const row = ndjsonRow(line, text, now, issues);
   if (row) {
     const first = seen.get(row.customerId);
     if (first !== undefined) return [{ line, path: "customer_id", message: `customer ${JSON.stringify(row.customerId)} is already on line ${first}` }];

@@ -35,7 +35,7 @@ export class TooManyRows extends Error {
  * Checks one row's fields; the same rules for both formats.
  * `customer_id` is a non-empty string of at most 128 characters (integers are accepted as such).
  */
-export function checkImportRow(line: number, raw: { customer_id?: unknown; segments?: unknown; expires_at?: unknown }, now: number, issues: LineIssue[]): ImportRow | null {
+function checkImportRow(line: number, raw: { customer_id?: unknown; segments?: unknown; expires_at?: unknown }, now: number, issues: LineIssue[]): ImportRow | null {
   const before = issues.length;
   let customerId = "";
   if (typeof raw.customer_id === "number" && Number.isSafeInteger(raw.customer_id)) customerId = String(raw.customer_id);
@@ -75,21 +75,26 @@ export function parseNdjson(text: string, now: number): ParsedImport {
   lines.forEach((content, i) => {
     if (!content.trim()) return;
     if (++count > MAX_IMPORT_ROWS) throw new TooManyRows();
-    let value: unknown;
-    try {
-      value = JSON.parse(content);
-    } catch {
-      issues.push({ line: i + 1, message: "not valid JSON" });
-      return;
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      issues.push({ line: i + 1, message: "each line must be a JSON object" });
-      return;
-    }
-    const row = checkImportRow(i + 1, value as Record<string, unknown>, now, issues);
+    const row = ndjsonRow(i + 1, content, now, issues);
     if (row) rows.push(row);
   });
   return finish(rows, issues);
+}
+
+/** One NDJSON line as a row, or null with its problems added to `issues` (also used by `segments push`). */
+export function ndjsonRow(line: number, content: string, now: number, issues: LineIssue[]): ImportRow | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch {
+    issues.push({ line, message: "not valid JSON" });
+    return null;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    issues.push({ line, message: "each line must be a JSON object" });
+    return null;
+  }
+  return checkImportRow(line, value as Record<string, unknown>, now, issues);
 }
 
 /**
