@@ -4,7 +4,7 @@
  * acknowledged (so a run that stops resumes where it stopped), reports rejected rows by their line in the
  * file, and with `--replace` removes the members the file no longer lists.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, type Hash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, rm, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
@@ -80,14 +80,11 @@ interface Batch {
   lastLine: number;
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-async function* fileLines(path: string): AsyncGenerator<[number, string]> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Number.POSITIVE_INFINITY });
+/** The file's lines, numbered from 1; with `hash`, its bytes also go into it as they are read. */
+async function* fileLines(path: string, hash?: Hash): AsyncGenerator<[number, string]> {
+  const input = createReadStream(path);
+  if (hash) input.on("data", (chunk) => hash.update(chunk));
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
   for await (const line of lines) yield [++n, n === 1 ? line.replace(/^\uFEFF/, "") : line];
 }
@@ -119,8 +116,10 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
   const bad = new Map<number, LineIssue[]>();
   const seen = new Map<string, number>();
   let total = 0;
+  // The same read fingerprints the file, so a checkpoint is only resumed for the very same file.
+  const hash = createHash("sha256");
   try {
-    for await (const [line, text] of fileLines(args.file)) {
+    for await (const [line, text] of fileLines(args.file, hash)) {
       if (!text.trim()) continue;
       const issues = lineIssues(line, text, now, seen);
       if (issues.length) bad.set(line, issues);
@@ -140,7 +139,7 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
   }
   if (total === 0) throw new CliError(`${args.file} has no rows to push`);
 
-  const sha256 = await sha256Of(args.file);
+  const sha256 = hash.digest("hex");
   let checkpoint = await loadCheckpoint(args, sha256, log);
   if (!checkpoint) {
     checkpoint = {

@@ -79,14 +79,10 @@ export class SiteAdmin extends DurableObject<Env> {
     )`);
     // `sync`: the push (`segments push --replace`) that last wrote the row; `updated_at`: when any write last did.
     this.sql.exec("CREATE TABLE IF NOT EXISTS members (key TEXT PRIMARY KEY, segments TEXT NOT NULL, expires_at INTEGER, sync TEXT, updated_at INTEGER)");
-    const memberColumns = this.sql.exec<{ name: string }>("PRAGMA table_info(members)").toArray().map((c) => c.name);
-    if (!memberColumns.includes("sync")) this.sql.exec("ALTER TABLE members ADD COLUMN sync TEXT");
-    if (!memberColumns.includes("updated_at")) this.sql.exec("ALTER TABLE members ADD COLUMN updated_at INTEGER");
+    this.addMissingColumns("members", { sync: "TEXT", updated_at: "INTEGER" });
     // One row per `--replace` push: when its first batch came, and when its sweep finished.
     this.sql.exec("CREATE TABLE IF NOT EXISTS syncs (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, finished_at INTEGER)");
-    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(syncs)").toArray().some((c) => c.name === "finished_at")) {
-      this.sql.exec("ALTER TABLE syncs ADD COLUMN finished_at INTEGER");
-    }
+    this.addMissingColumns("syncs", { finished_at: "INTEGER" });
     this.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       at TEXT NOT NULL,
@@ -94,6 +90,14 @@ export class SiteAdmin extends DurableObject<Env> {
       action TEXT NOT NULL,
       summary TEXT NOT NULL
     )`);
+  }
+
+  /** Adds the columns an object created by an older version lacks (CREATE TABLE IF NOT EXISTS leaves its table as it was). */
+  private addMissingColumns(table: string, columns: Record<string, string>): void {
+    const present = new Set(this.sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
+    for (const [name, type] of Object.entries(columns)) {
+      if (!present.has(name)) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+    }
   }
 
   /** The saved draft, or null. */
