@@ -4,10 +4,12 @@ export declare function ensureDevVars(): Record<string, string>;
 export declare function freePort(): Promise<number>;
 export interface RunningWorker {
   url: string;
+  /** The process group of `wrangler dev` (workerd runs inside it). */
+  pid: number;
   stop(): Promise<void>;
   output(): string;
 }
-export declare function startWorker(options?: { port?: number; persistTo?: string; quiet?: boolean; timeoutMs?: number }): Promise<RunningWorker>;
+export declare function startWorker(options?: { port?: number; persistTo?: string; vars?: Record<string, string>; quiet?: boolean; timeoutMs?: number }): Promise<RunningWorker>;
 export interface Persona {
   key: string;
   label: string;

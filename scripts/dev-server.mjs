@@ -34,12 +34,14 @@ export function freePort() {
 }
 
 /**
- * Starts `wrangler dev` on `port` and resolves once it answers.
- * @returns {Promise<{url: string, stop: () => Promise<void>, output: () => string}>}
+ * Starts `wrangler dev` on `port` and resolves once it answers. `vars` are passed as `--var NAME:VALUE`
+ * (they win over .dev.vars).
+ * @returns {Promise<{url: string, pid: number, stop: () => Promise<void>, output: () => string}>}
  */
-export async function startWorker({ port, persistTo, quiet = true, timeoutMs = 90_000 } = {}) {
+export async function startWorker({ port, persistTo, vars = {}, quiet = true, timeoutMs = 90_000 } = {}) {
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port ?? 8787), "--inspector-port", String(await freePort())];
   if (persistTo) args.push("--persist-to", persistTo);
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child = spawn("npx", args, {
     cwd: root,
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
@@ -77,7 +79,7 @@ export async function startWorker({ port, persistTo, quiet = true, timeoutMs = 9
     if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${log}`);
     try {
       const res = await fetch(`${url}/`);
-      if (res.ok) return { url, stop, output: () => log };
+      if (res.ok) return { url, pid: child.pid, stop, output: () => log };
     } catch {
       // not up yet
     }
