@@ -12,7 +12,7 @@ export function integerParam(value: string | undefined, name: string, range: { m
 export function integerParam(value: string | undefined, name: string, range: { min: number; max: number }): number | undefined;
 export function integerParam(value: string | undefined, name: string, { min, max }: { min: number; max: number }, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
-  const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
   if (!(n >= min && n <= max)) {
     throw new ApiError("BAD_REQUEST", `the query parameter ${name} must be an integer from ${min} to ${max}`, [
       { path: name, message: `"${value.slice(0, 40)}" is not an integer from ${min} to ${max}` },
