@@ -5,7 +5,7 @@
  * them; an answer never claims a publish the stores get when they do not. Faults come from test/faults.ts around
  * the real bindings.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { storageFailure } from "../../src/http/errors";
@@ -149,6 +149,47 @@ describe("publish under KV faults inside the object", () => {
     await runDurableObjectAlarm(stubOf(site));
     expect(await adminView(site)).toEqual({ version: 2, pending: false, text: "From the draft" });
   });
+
+  it("the object dying between its SQLite commit and the KV put: the alarm it set first converges KV", async () => {
+    const site = await siteAtVersionOne();
+    const before = await storeView(site);
+    let state: DurableObjectState | undefined;
+    await runInDurableObject(stubOf(site), (_instance, objectState) => void (state = objectState));
+    // When the object calls KV, its SQLite writes are committed (storage.sync()) and then the object is aborted,
+    // as a crash would: the put never lands.
+    await kvFaultsInObject(stubOf(site), (c) => {
+      if (!isConfigPut(site)(c)) return undefined;
+      void state?.storage.sync().then(() => state?.abort("crash between the SQLite commit and the KV put"));
+      return "hang";
+    });
+    const res = await admin(`/admin/sites/${site}/config`, json(announcing("Version two"), "PUT"));
+    expect(res.status).toBe(503);
+    expect((await errorOf(res)).message).toMatch(/check whether the change was made/);
+    // A new instance of the object (with the real KV): version 2 is live in the history, the stores still get 1.
+    expect(await adminView(site)).toEqual({ version: 2, pending: true, text: "Version two" });
+    expect(await expectConsistent(site, before)).toBe("pending");
+    expect(await runDurableObjectAlarm(stubOf(site))).toBe(true);
+    expect(await storeView(site)).toEqual({ version: 2, text: "Version two" });
+    expect(await expectConsistent(site, before)).toBe("synced");
+  });
+
+  it("a KV put that hangs: the publish answers 202 pending after the object's 10 s timeout, not the 30 s reset", async () => {
+    const site = await siteAtVersionOne();
+    const before = await storeView(site);
+    const { restore } = await kvFaultsInObject(stubOf(site), (c) => (isConfigPut(site)(c) ? "hang" : undefined));
+    try {
+      const started = Date.now();
+      const res = await admin(`/admin/sites/${site}/config`, json(announcing("Version two"), "PUT"));
+      expect(res.status).toBe(202);
+      // Bounded: the object's own timeout (10 s) plus a margin, well before blockConcurrencyWhile's 30 s.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(await expectConsistent(site, before)).toBe("pending");
+    } finally {
+      await restore();
+    }
+    await runDurableObjectAlarm(stubOf(site));
+    expect(await expectConsistent(site, before)).toBe("synced");
+  }, 30_000);
 
   it("a publish whose KV put succeeds answers 200 and leaves nothing pending", async () => {
     const site = await siteAtVersionOne();
