@@ -1,21 +1,61 @@
 // @module Starting the Worker locally with `wrangler dev` (workerd with local KV and Durable Object
 // storage) and seeding the demo site. Used by `npm start`, the browser tests and the bench.
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Creates .dev.vars from .dev.vars.example when missing; returns its values. */
-export function ensureDevVars() {
-  const file = join(root, ".dev.vars");
-  if (!existsSync(file)) copyFileSync(join(root, ".dev.vars.example"), file);
+/** The secrets `wrangler dev` needs, each a fresh random value unless .dev.vars holds a usable one. */
+const SECRETS = ["ADMIN_TOKEN", "SIGNING_SECRET"];
+
+/** What the Worker refuses (src/env.ts): the placeholders of .dev.vars.example say "change-me". */
+const refused = (value) => value === undefined || value.length < 16 || /change-me/i.test(value);
+
+function readVars(text) {
   const vars = {};
-  for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
+  for (const line of text.split(/\r?\n/)) {
     const match = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*"?(.*?)"?\s*$/.exec(line);
     if (match) vars[match[1]] = match[2];
+  }
+  return vars;
+}
+
+/**
+ * Makes sure .dev.vars holds secrets the Worker accepts; returns its values. A missing file is written from
+ * .dev.vars.example with fresh random secrets; in an existing one, a placeholder (or a missing secret, or
+ * ADMIN_TOKEN equal to SIGNING_SECRET) is replaced by a random value, saying so. Other lines stay as they are.
+ */
+export function ensureDevVars() {
+  const file = join(root, ".dev.vars");
+  const existed = existsSync(file);
+  let text = readFileSync(existed ? file : join(root, ".dev.vars.example"), "utf8");
+  const vars = readVars(text);
+  const replaced = [];
+  for (const name of SECRETS) {
+    const value = vars[name];
+    const duplicate = name === "SIGNING_SECRET" && value === vars.ADMIN_TOKEN;
+    if (!refused(value) && !duplicate) continue;
+    const fresh = `${name.toLowerCase().replace("_", "-")}-${randomBytes(24).toString("hex")}`;
+    const line = new RegExp(`^\\s*${name}\\s*=.*$`, "m");
+    text = line.test(text) ? text.replace(line, `${name}=${fresh}`) : `${text.replace(/\n?$/, "\n")}${name}=${fresh}\n`;
+    vars[name] = fresh;
+    if (existed) replaced.push(name);
+  }
+  if (!existed) {
+    try {
+      // Exclusive create: when two processes start at once, the one that loses reads the winner's secrets.
+      writeFileSync(file, text, { flag: "wx" });
+    } catch (error) {
+      if (error.code === "EEXIST") return ensureDevVars();
+      throw error;
+    }
+    console.log("Wrote .dev.vars with fresh random ADMIN_TOKEN and SIGNING_SECRET.");
+  } else if (replaced.length > 0) {
+    writeFileSync(file, text); console.log(`.dev.vars: replaced ${replaced.join(" and ")} (missing, a placeholder, or equal to ADMIN_TOKEN: values the Worker refuses) with a fresh random value.`);
   }
   return vars;
 }

@@ -18,7 +18,7 @@ valuebar is running.
   Decision JSON:   ${base}/v1/decide/demo?country=US
   Config schema:   ${base}/v1/schema/config.json
   Admin API:       ${base}/admin/sites/demo/config  (Authorization: Bearer <ADMIN_TOKEN>)
-  Admin token:     ADMIN_TOKEN in .dev.vars (copied from .dev.vars.example)
+  Admin token:     ADMIN_TOKEN in .dev.vars (random, written by npm start)
 Press Ctrl-C to stop.
 `);
 const shutdown = async () => {

@@ -21,10 +21,24 @@ export interface Env {
   DEMO_STORE?: string;
 }
 
-const SecretsSchema = z.object({
-  ADMIN_TOKEN: z.string().check(z.minLength(16, "ADMIN_TOKEN must be at least 16 characters")),
-  SIGNING_SECRET: z.string().check(z.minLength(16, "SIGNING_SECRET must be at least 16 characters")),
-});
+/**
+ * Values that are placeholders, never secrets: the ones in `.dev.vars.example` (old and new) all say "change-me".
+ * `npm start` writes random values instead, so a deployment holding one was set up from the example by hand.
+ */
+const PLACEHOLDER = /change-me/i;
+
+const secret = (name: string) =>
+  z.string().check(
+    z.minLength(16, `${name} must be at least 16 characters`),
+    z.refine((value) => !PLACEHOLDER.test(value), `${name} is the placeholder of .dev.vars.example: set a random value (wrangler secret put ${name})`),
+  );
+
+const SecretsSchema = z
+  .object({ ADMIN_TOKEN: secret("ADMIN_TOKEN"), SIGNING_SECRET: secret("SIGNING_SECRET") })
+  .check(
+    // The stores hold SIGNING_SECRET: were it also the owner's token, every store could administer every site.
+    z.refine((env) => env.ADMIN_TOKEN !== env.SIGNING_SECRET, { message: "ADMIN_TOKEN must differ from SIGNING_SECRET (the stores hold SIGNING_SECRET)", path: ["ADMIN_TOKEN"] }),
+  );
 
 // Isolate-wide: an env object is the same for every request of a deployment, so validate it once.
 const checked = new WeakMap<object, string | null>();

@@ -9,7 +9,7 @@ import type { Env } from "../env";
 import { environmentProblem } from "../env";
 import { SITE_ID, tokenKey } from "../storage/keys";
 import { constantTimeEqual, sha256Hex } from "./crypto";
-import { ApiError } from "./errors";
+import { ApiError, storageFailure } from "./errors";
 
 /** Roles the owner can give a token. */
 export const ROLES = ["editor", "analyst", "importer"] as const;
@@ -62,7 +62,11 @@ export const authenticate = createMiddleware<AdminEnv>(async (c, next) => {
         const hash = await sha256Hex(token);
         // The KV index first: an unknown token never wakes, let alone creates, a site's object. The object then
         // decides, so a revoked token stops at once even while KV still lists it.
-        if ((await c.env.KV.get(tokenKey(hash))) === site) actor = await c.env.SITE_ADMIN.get(c.env.SITE_ADMIN.idFromName(site)).tokenActor(hash);
+        try {
+          if ((await c.env.KV.get(tokenKey(hash))) === site) actor = await c.env.SITE_ADMIN.get(c.env.SITE_ADMIN.idFromName(site)).tokenActor(hash);
+        } catch (error) {
+          throw storageFailure(error, "checking the token");
+        }
       }
     }
   }
@@ -71,6 +75,8 @@ export const authenticate = createMiddleware<AdminEnv>(async (c, next) => {
     throw new ApiError("UNAUTHORIZED", header ? "the token is not valid for this site" : "send a token as 'Authorization: Bearer <token>'");
   }
   c.set("actor", actor);
+  // The editor offers only what the role may do (an analyst gets no "Get a preview link").
+  c.header("x-valuebar-role", actor.role);
   await next();
 });
 

@@ -37,6 +37,8 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ApiError("INVALID_JSON", `the body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}`);
+    const problem = error instanceof Error ? error.message : "parse error";
+    // The document as a whole is what is wrong: its field path is the root, as zod's issues name it.
+    throw new ApiError("INVALID_JSON", `the body is not valid JSON: ${problem}`, [{ path: "(root)", message: problem }]);
   }
 }

@@ -20,7 +20,7 @@ function toHex(buffer: ArrayBuffer): string {
   return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** `bytes` random bytes in lowercase hex: admin tokens, preview keys. */
+/** `bytes` random bytes in lowercase hex: admin tokens. */
 export function randomHex(bytes: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(bytes)).buffer);
 }
@@ -28,6 +28,12 @@ export function randomHex(bytes: number): string {
 /** Lowercase hex HMAC-SHA256, what Shopify Liquid's `{{ value | hmac_sha256: secret }}` gives. */
 export async function hmacHex(secret: string, message: string): Promise<string> {
   return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
+}
+
+/** Like hmacHex, for a key that varies per request (such as one per site): the key is not kept in the cache. */
+export async function hmacHexUncached(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
 }
 
 /** Compares two strings in time that depends on neither their content nor their lengths. */

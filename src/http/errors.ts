@@ -52,6 +52,27 @@ export function errorBody(code: ErrorCode, message: string, issues?: Issue[]) {
   return { error: { code, message, ...(issues ? { issues } : {}) } };
 }
 
+/**
+ * Errors that are our own bugs, not a failing store: the built-in types thrown by bad code (also when thrown in
+ * a Durable Object, as RPC keeps their type), and SQLite refusing a statement. Everything else a call to KV or a
+ * Durable Object throws is the storage failing.
+ */
+function isProgrammingError(error: unknown): boolean {
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError) return true;
+  // SQLite's own "cannot do that" codes; IOERR, BUSY, LOCKED, FULL and NOMEM are the store failing.
+  return error instanceof Error && /SQLITE_(?!IOERR|BUSY|LOCKED|FULL|NOMEM)[A-Z]/.test(error.message);
+}
+
+/**
+ * What to throw when a call to storage (KV or a Durable Object) failed while doing `what`: 503 UNAVAILABLE, "try
+ * again", for a failing store; our own errors and bugs as they are (a bug stays a logged 500).
+ */
+export function storageFailure(error: unknown, what: string): unknown {
+  if (error instanceof ApiError || isProgrammingError(error)) return error;
+  console.error(`valuebar: storage failed (${what})`, error);
+  return new ApiError("UNAVAILABLE", `the site's storage did not answer (${what}): try again. If you were changing something, check whether the change was made before repeating it`);
+}
+
 /** `app.onError`: our errors as they are, Hono's by status, anything else a logged generic 500. */
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);

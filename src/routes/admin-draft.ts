@@ -3,6 +3,7 @@
  * - `GET`/`PUT /admin/sites/{site}/draft`: a draft config, validated like a publish; a rejected one leaves the
  *   saved draft as it was. `DELETE` discards it.
  * - `POST /admin/sites/{site}/draft/publish`: publishes the draft as a new version (with a note) and clears it.
+ * - `POST /admin/sites/{site}/draft/preview-link`: a signed link that shows the draft on the store (editors only).
  * - `POST /admin/sites/{site}/preview`: the decision the Worker would make for a visitor described in the body
  *   (segments, country, device, currency, ...), on the draft, a config sent along, or the live config: the very
  *   function the hot path runs.
@@ -17,8 +18,7 @@ import { allow } from "../http/auth";
 import { readJson } from "../http/body";
 import { MAX_PREVIEW_MS, previewToken } from "../http/preview-token";
 import { ApiError } from "../http/errors";
-import { forgetLiveConfig } from "../storage/live-config";
-import { MAX_CONFIG_BYTES } from "./admin-config";
+import { MAX_CONFIG_BYTES, publishedAnswer } from "./admin-config";
 import { siteAdmin, validSite } from "./site";
 
 /** The visitor a preview is for. Everything is optional: an anonymous desktop visitor by default. */
@@ -71,17 +71,16 @@ export const adminDraftRoutes = new Hono<AdminEnv>()
     const version = await siteAdmin(c.env, site).publishDraft(site, note, c.get("actor"), savedAt);
     if (!version) throw new ApiError("NOT_FOUND", "there is no draft to publish");
     if (version === "changed") throw new ApiError("CONFLICT", "the draft changed since you saved it (someone else saved theirs); nothing was published");
-    forgetLiveConfig(site);
-    return c.json(version);
+    return publishedAnswer(c, site, version);
   })
-  .post("/admin/sites/:site/draft/preview-link", allow("config:read"), async (c) => {
+  // Making a link is a write in effect (it shows the draft to whoever holds it), so it needs config:write.
+  .post("/admin/sites/:site/draft/preview-link", allow("config:write"), async (c) => {
     const site = validSite(c.req.param("site"));
-    const { key, draft } = await siteAdmin(c.env, site).previewState();
-    if (!draft) throw new ApiError("NOT_FOUND", "there is no draft to preview: save one first");
+    if (!(await siteAdmin(c.env, site).draft())) throw new ApiError("NOT_FOUND", "there is no draft to preview: save one first");
     const body = (await readJson(c.req.raw, 1024)) as { minutes?: unknown } | null;
     const minutes = typeof body?.minutes === "number" && body.minutes >= 1 && body.minutes * 60_000 <= MAX_PREVIEW_MS ? Math.round(body.minutes) : 60;
     const expiresAt = Date.now() + minutes * 60_000;
-    const token = await previewToken(key, site, expiresAt);
+    const token = await previewToken(c.env.ADMIN_TOKEN, site, expiresAt);
     return c.json({ token, param: `valuebar_preview=${token}`, expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString() });
   })
   .post("/admin/sites/:site/preview", allow("config:read"), async (c) => {

@@ -1,8 +1,9 @@
 /**
- * @module Site ids in admin routes, and the site's admin Durable Object.
+ * @module Site ids in admin routes, and the site's admin Durable Object (its failures answer 503).
  */
 import type { Env } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError, storageFailure } from "../http/errors";
+import type { SiteAdmin } from "../storage/site-admin";
 import { SITE_ID } from "../storage/keys";
 
 /** The site id, or 400 naming the rule. */
@@ -13,6 +14,28 @@ export function validSite(site: string): string {
   return site;
 }
 
-export function siteAdmin(env: Env, site: string) {
-  return env.SITE_ADMIN.get(env.SITE_ADMIN.idFromName(site));
+/**
+ * The site's admin object. A call to it that fails because the object or its storage failed throws 503
+ * UNAVAILABLE (storageFailure), so every admin route answers "try again" rather than a generic 500; a bug in the
+ * object stays a 500.
+ */
+export function siteAdmin(env: Env, site: string): DurableObjectStub<SiteAdmin> {
+  const stub = env.SITE_ADMIN.get(env.SITE_ADMIN.idFromName(site));
+  return new Proxy(stub, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof property !== "string" || typeof value !== "function" || NOT_RPC.has(property)) return value;
+      return async (...args: unknown[]) => {
+        try {
+          // Reflect.apply: on an RPC method, `.apply` would itself be a remote call.
+          return await Reflect.apply(value, target, args);
+        } catch (error) {
+          throw storageFailure(error, property);
+        }
+      };
+    },
+  });
 }
+
+/** Stub members that are not calls to the object. */
+const NOT_RPC = new Set(["fetch", "connect", "then", "dup"]);

@@ -9,9 +9,9 @@ import { serveDecision, serverTiming } from "../decision-service";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
 import type { Config } from "../core/config-schema";
-import { isPreviewToken, validPreviewToken } from "../http/preview-token";
+import { validPreviewToken } from "../http/preview-token";
 import { scriptJson } from "../http/script-json";
-import { configKey, SITE_ID } from "../storage/keys";
+import { SITE_ID } from "../storage/keys";
 import { siteAdmin } from "./site";
 
 const JS_HEADERS = {
@@ -26,12 +26,14 @@ export function snippetBody(site: string, decision: Decision, newVisitorId?: str
   return `(function(){${RUNTIME_JS}\n__vbr.run(${scriptJson(payload)})})();\n`;
 }
 
-/** The site's draft when the request carries a valid preview token; shoppers' requests never get here. */
+/**
+ * The site's draft when the request carries a valid preview token; shoppers' requests never get here. The token
+ * is checked first, with no storage: only a valid, unexpired one (which only the owner's secret can make) reaches
+ * the site's object.
+ */
 async function previewedDraft(env: Env, site: string, token: string | null): Promise<Config | undefined> {
-  // Only a well-formed token for a site that exists reaches the site's object.
-  if (!token || !isPreviewToken(token) || (await env.KV.get(configKey(site))) === null) return undefined;
-  const { key, draft } = await siteAdmin(env, site).previewState();
-  return draft && (await validPreviewToken(key, site, token, Date.now())) ? draft : undefined;
+  if (!token || !(await validPreviewToken(env.ADMIN_TOKEN, site, token, Date.now()))) return undefined;
+  return (await siteAdmin(env, site).draft())?.config ?? undefined;
 }
 
 function noop(reason: string, headers: Record<string, string> = {}): Response {

@@ -1,7 +1,8 @@
 /**
  * @module SiteAdmin: one Durable Object per site, the single writer of that site's admin state.
- * - Config versions live in its SQLite storage (strongly consistent, numbered without gaps); publishing
- *   writes the live config to KV, where the hot path reads it.
+ * - Config versions live in its SQLite storage (strongly consistent, numbered without gaps), each with its change
+ *   summary, written once at publish. The object's SQLite is the truth of which version is live; KV holds a copy
+ *   for the hot path and converges to it (see `publishNow` and `alarm`).
  * - Imports are written to KV through it in chunks: each RPC call is its own invocation, so a
  *   10,000-row import stays inside the per-invocation limit of KV operations.
  * Publishes and rollbacks of one site are serialized (`blockConcurrencyWhile`), so versions never interleave.
@@ -14,9 +15,9 @@ import type { Config } from "../core/config-schema";
 import type { Membership } from "../core/decide";
 import type { Env } from "../env";
 import type { Actor, Role } from "../http/auth";
-import { randomHex } from "../http/crypto";
 import { configKey } from "./keys";
 import type { LiveConfig } from "./live-config";
+import { withTimeout } from "./live-config";
 import type { MembershipWrite } from "./memberships";
 import { putArguments } from "./memberships";
 
@@ -28,6 +29,23 @@ export interface VersionSummary {
   live: boolean;
   /** What changed since the version before, in words (see core/config-diff.ts). */
   changes: string[];
+}
+
+/** A publish's answer: `storefront: "pending"` when KV did not take the new version yet (the alarm retries it). */
+export interface Published extends VersionSummary {
+  storefront?: "pending";
+}
+
+/** A page of the history, newest first; `next` is the `before` of the following page, null on the last one. */
+export interface VersionPage {
+  versions: VersionSummary[];
+  next: number | null;
+}
+
+/** The live version and whether KV (what the hot path serves) may still hold an older one. */
+export interface LiveStatus {
+  live: LiveConfig;
+  storefrontPending: boolean;
 }
 
 export interface Draft {
@@ -55,6 +73,18 @@ export interface AuditEntry {
 export const IMPORT_CHUNK = 500;
 /** How long a finished or abandoned `--replace` push is remembered. */
 const SYNC_KEPT_MS = 30 * 86_400_000;
+/** How long a publish waits for KV to take the live config before leaving it to the alarm. */
+const KV_PUT_TIMEOUT_MS = 10_000;
+/** The first retry of a KV write of the live config, doubled after each failure up to KV_RETRY_MAX_MS. */
+const KV_RETRY_MS = 5_000;
+const KV_RETRY_MAX_MS = 5 * 60_000;
+
+/** The meta row `kv_sync`, present while KV may hold another version than the live one. */
+interface KvSync {
+  site: string;
+  /** Failed writes so far, for the backoff. */
+  failures: number;
+}
 
 export class SiteAdmin extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -67,8 +97,12 @@ export class SiteAdmin extends DurableObject<Env> {
       created_at TEXT NOT NULL,
       note TEXT NOT NULL,
       author TEXT NOT NULL,
-      config TEXT NOT NULL
+      config TEXT NOT NULL,
+      changes TEXT
     )`);
+    // `changes`: the JSON list of what changed since the version before; NULL in rows of older objects, filled in
+    // when a page of the history first shows them.
+    this.addMissingColumns("versions", { changes: "TEXT" });
     this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS tokens (
       name TEXT PRIMARY KEY,
@@ -124,26 +158,15 @@ export class SiteAdmin extends DurableObject<Env> {
   }
 
   /** Publishes the draft as the next version and clears it; null when there is no draft. */
-  async publishDraft(site: string, note: string, by: Actor, savedAt?: string): Promise<VersionSummary | "changed" | null> {
-    return this.ctx.blockConcurrencyWhile(async () => {
+  async publishDraft(site: string, note: string, by: Actor, savedAt?: string): Promise<Published | "changed" | null> {
+    return this.exclusive(async () => {
       const draft = this.draft();
       if (!draft) return null;
       // Someone saved over the draft since this editor saved it: publish nothing rather than their work.
       if (savedAt !== undefined && draft.savedAt !== savedAt) return "changed";
-      const version = await this.publishNow(site, draft.config, note, by, "config.publish");
-      this.discardDraft();
-      return version;
+      // The draft goes in the same transaction as the version: published and cleared, or neither.
+      return this.publishNow(site, draft.config, note, by, "config.publish", () => this.sql.exec("DELETE FROM meta WHERE key = 'draft'"));
     });
-  }
-
-  /** What a preview link needs: the site's own key for signing links (made on first use), and the draft. */
-  previewState(): { key: string; draft: Config | null } {
-    let key = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'preview_key'").toArray()[0]?.value;
-    if (!key) {
-      key = randomHex(32);
-      this.sql.exec("INSERT INTO meta (key, value) VALUES ('preview_key', ?)", key);
-    }
-    return { key, draft: this.draft()?.config ?? null };
   }
 
   /** The holder of the token with this SHA-256, or null. */
@@ -204,36 +227,67 @@ export class SiteAdmin extends DurableObject<Env> {
     return live === null ? null : this.load(live);
   }
 
+  /** The live config and whether the hot path may still serve an older one (a KV write is being retried). */
+  liveStatus(): LiveStatus | null {
+    const live = this.live();
+    return live ? { live, storefrontPending: this.kvSync() !== null } : null;
+  }
+
   /** Publishes a validated config as the next version and makes it live. */
-  async publish(site: string, config: Config, note: string, by: Actor): Promise<VersionSummary> {
-    return this.ctx.blockConcurrencyWhile(() => this.publishNow(site, config, note, by, "config.publish"));
+  async publish(site: string, config: Config, note: string, by: Actor): Promise<Published> {
+    return this.exclusive(() => this.publishNow(site, config, note, by, "config.publish"));
   }
 
   /** Makes an old version live again, as a new version (history stays linear); null if there is no such version. */
-  async rollback(site: string, version: number, note: string, by: Actor): Promise<VersionSummary | null> {
-    return this.ctx.blockConcurrencyWhile(async () => {
+  async rollback(site: string, version: number, note: string, by: Actor): Promise<Published | null> {
+    return this.exclusive(async () => {
       const old = this.load(version);
       if (!old) return null;
       return this.publishNow(site, old.config, note || `Rollback to version ${version}`, by, "config.rollback");
     });
   }
 
-  /** Every version, newest first, each with what changed since the one before it. */
-  versions(): VersionSummary[] {
+  /**
+   * A page of the history, newest first: up to `limit` versions older than `before` (all when absent), each with
+   * what changed since the one before it, as stored at publish. Reads no config, except once for rows of an
+   * older object that have no summary yet.
+   */
+  versions(limit: number, before?: number): VersionPage {
     const live = this.liveVersion();
     const rows = this.sql
-      .exec<{ version: number; created_at: string; note: string; author: string; config: string }>(
-        "SELECT version, created_at, note, author, config FROM versions ORDER BY version ASC",
+      .exec<{ version: number; created_at: string; note: string; author: string; changes: string | null }>(
+        "SELECT version, created_at, note, author, changes FROM versions WHERE version < ? ORDER BY version DESC LIMIT ?",
+        before ?? Number.MAX_SAFE_INTEGER,
+        limit + 1,
       )
       .toArray();
-    let previous: Config | null = null;
-    const summaries = rows.map((row) => {
-      const config = JSON.parse(row.config) as Config;
-      const changes = describeChanges(previous, config);
-      previous = config;
-      return { version: row.version, createdAt: row.created_at, note: row.note, author: row.author, live: row.version === live, changes };
-    });
-    return summaries.reverse();
+    const page = rows.slice(0, limit);
+    const versions = page.map((row) => ({
+      version: row.version,
+      createdAt: row.created_at,
+      note: row.note,
+      author: row.author,
+      live: row.version === live,
+      changes: row.changes === null ? this.storeChanges(row.version) : (JSON.parse(row.changes) as string[]),
+    }));
+    const last = page[page.length - 1];
+    return { versions, next: rows.length > limit && last ? last.version : null };
+  }
+
+  /** Computes and keeps the change summary of a version written before summaries were stored. */
+  private storeChanges(version: number): string[] {
+    const [current, previous] = this.sql
+      .exec<{ config: string }>("SELECT config FROM versions WHERE version <= ? ORDER BY version DESC LIMIT 2", version)
+      .toArray();
+    if (!current) return [];
+    const changes = describeChanges(previous ? (JSON.parse(previous.config) as Config) : null, JSON.parse(current.config) as Config);
+    this.sql.exec("UPDATE versions SET changes = ? WHERE version = ?", JSON.stringify(changes), version);
+    return changes;
+  }
+
+  /** The alarm: writes the live config to KV while a publish's write is still owed, backing off after failures. */
+  override async alarm(): Promise<void> {
+    await this.exclusive(() => this.syncKv());
   }
 
   /**
@@ -338,28 +392,88 @@ export class SiteAdmin extends DurableObject<Env> {
     return { segments, customers, lastImport };
   }
 
-  private async publishNow(site: string, config: Config, note: string, by: Actor, action: string): Promise<VersionSummary> {
+  /**
+   * Records a validated config as the next version and makes it live, then copies it to KV for the hot path.
+   * SQLite is the truth and goes first: the version row, the live pointer and the mark "KV owes this version" are
+   * one transaction (with `alsoInTransaction`), and an alarm is set before the KV write. Then:
+   * - KV takes it: the mark goes, and the answer says the version is live;
+   * - KV fails, lands then fails, or times out: the mark stays, the answer says `storefront: "pending"`, and the
+   *   alarm writes the live version again (backing off) until KV takes it; the hot path serves the old version
+   *   meanwhile, never a mix;
+   * - the object dies between the two: the alarm, set before the write, does the same when it wakes.
+   * Runs inside `exclusive`: publishes of a site never interleave, so KV's last write is the live version's.
+   */
+  private async publishNow(site: string, config: Config, note: string, by: Actor, action: string, alsoInTransaction?: () => void): Promise<Published> {
     const author = by.name;
     const previous = this.sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM versions").one().v;
     const before = previous === null ? null : this.load(previous);
     const version = (previous ?? 0) + 1;
     const createdAt = new Date().toISOString();
-    const live: LiveConfig = { version, publishedAt: createdAt, config };
-    // KV first: if it fails, no version is recorded and the live config is untouched.
-    await this.env.KV.put(configKey(site), JSON.stringify(live));
+    const changes = describeChanges(before?.config ?? null, config);
+    const owed: KvSync = { site, failures: 0 };
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        "INSERT INTO versions (version, created_at, note, author, config) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO versions (version, created_at, note, author, config, changes) VALUES (?, ?, ?, ?, ?, ?)",
         version,
         createdAt,
         note,
         author,
         JSON.stringify(config),
+        JSON.stringify(changes),
       );
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('live', ?)", String(version));
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('kv_sync', ?)", JSON.stringify(owed));
+      alsoInTransaction?.();
       this.record(by, action, `version ${version} is live${note ? `: ${note}` : ""}`);
     });
-    return { version, createdAt, note, author, live: true, changes: describeChanges(before?.config ?? null, config) };
+    await this.ctx.storage.setAlarm(Date.now() + KV_RETRY_MS);
+    const synced = await this.syncKv();
+    return { version, createdAt, note, author, live: true, changes, ...(synced ? {} : { storefront: "pending" as const }) };
+  }
+
+  /**
+   * Writes the live config to KV when the `kv_sync` mark says KV owes it; true when KV has it. On a failure the
+   * mark stays and the alarm is set to try again (5 s, doubling up to 5 min). Never throws for a KV failure:
+   * an exception escaping `blockConcurrencyWhile` would reset the object.
+   */
+  private async syncKv(): Promise<boolean> {
+    const owed = this.kvSync();
+    if (!owed) return true;
+    const live = this.live();
+    if (live) {
+      try {
+        await withTimeout(this.env.KV.put(configKey(owed.site), JSON.stringify(live)), KV_PUT_TIMEOUT_MS);
+      } catch (error) {
+        console.error(`valuebar: KV did not take version ${live.version} of ${owed.site}; retrying from the alarm`, error);
+        const failures = owed.failures + 1;
+        this.sql.exec("UPDATE meta SET value = ? WHERE key = 'kv_sync'", JSON.stringify({ ...owed, failures } satisfies KvSync));
+        await this.ctx.storage.setAlarm(Date.now() + Math.min(KV_RETRY_MAX_MS, KV_RETRY_MS * 2 ** (failures - 1)));
+        return false;
+      }
+    }
+    this.sql.exec("DELETE FROM meta WHERE key = 'kv_sync'");
+    return true;
+  }
+
+  private kvSync(): KvSync | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'kv_sync'").toArray()[0];
+    return row ? (JSON.parse(row.value) as KvSync) : null;
+  }
+
+  /**
+   * Runs `work` with no other request or alarm of this object in between. An exception thrown inside
+   * `blockConcurrencyWhile` resets the object, so it is caught there and rethrown outside, to the caller.
+   */
+  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const outcome = await this.ctx.blockConcurrencyWhile(async () => {
+      try {
+        return { ok: true as const, value: await work() };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    });
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   private liveVersion(): number | null {

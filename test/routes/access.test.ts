@@ -24,10 +24,11 @@ function as(token: string, path: string, init: RequestInit = {}): Promise<Respon
   return call(path, { ...init, headers });
 }
 
-/** A site with a config, an experiment, and one token per role. */
-async function siteWithTokens() {
+/** A site with a config, an experiment, and one token per role (and a saved draft with `draft`). */
+async function siteWithTokens({ draft = false } = {}) {
   const site = newSite("roles");
   await publishConfig(site);
+  if (draft) expect((await admin(`/admin/sites/${site}/draft`, { method: "PUT", body: STORE_CONFIG_TEXT })).status).toBe(200);
   const tokens = { editor: await issue(site, "eddie", "editor"), analyst: await issue(site, "ann", "analyst"), importer: await issue(site, "ivan", "importer") };
   return { site, tokens };
 }
@@ -41,6 +42,9 @@ describe("access: what each role may do", () => {
     ["list versions", (site) => [`/admin/sites/${site}/config/versions`, {}], { editor: 200, analyst: 200, importer: 403 }],
     ["publish a config", (site) => [`/admin/sites/${site}/config`, { ...json(JSON.parse(STORE_CONFIG_TEXT), "PUT") }], { editor: 200, analyst: 403, importer: 403 }],
     ["roll back", (site) => [`/admin/sites/${site}/config/rollback`, json({ version: 1 })], { editor: 200, analyst: 403, importer: 403 }],
+    // A preview link shows the draft to whoever holds it: a write in effect, so not for an analyst.
+    ["make a preview link", (site) => [`/admin/sites/${site}/draft/preview-link`, json({})], { editor: 200, analyst: 403, importer: 403 }],
+    ["preview a visitor's decision", (site) => [`/admin/sites/${site}/preview`, json({})], { editor: 200, analyst: 200, importer: 403 }],
     ["read results", (site) => [`/admin/sites/${site}/experiments/vip-express/results`, {}], { editor: 200, analyst: 200, importer: 403 }],
     ["import segments", (site) => [`/admin/sites/${site}/segments`, ndjson('{"customer_id":"1","segments":["vip"]}')], { editor: 403, analyst: 403, importer: 200 }],
     ["look up a customer", (site) => [`/admin/sites/${site}/segments/1`, {}], { editor: 403, analyst: 403, importer: 404 }],
@@ -52,7 +56,7 @@ describe("access: what each role may do", () => {
   ];
 
   it.each(routes)("%s", async (_name, route, expected) => {
-    const { site, tokens } = await siteWithTokens();
+    const { site, tokens } = await siteWithTokens({ draft: true });
     for (const role of ["editor", "analyst", "importer"] as const) {
       const [path, init] = route(site);
       const res = await as(tokens[role], path, init);

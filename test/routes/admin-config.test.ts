@@ -2,6 +2,8 @@
  * @module PUT/GET /admin/sites/{site}/config, its versions and rollback: what a marketer publishes is
  * what goes live, every publish is a version, and a rejected config never touches the live one.
  */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DecisionBody, VersionSummary } from "../helpers";
 import { admin, call, errorOf, newSite, publishConfig, STORE_CONFIG_TEXT } from "../helpers";
@@ -162,6 +164,44 @@ describe("admin config: happy path", () => {
 
     expect((await rollback(site, '{"version":1}')).status).toBe(200);
     expect(await anonymousTopbar(site)).toBeNull();
+  });
+
+  it("stores each version's summary when it is published, and fills it in once for versions of an older object", async () => {
+    const site = newSite();
+    await publishConfig(site, STORE_CONFIG_TEXT);
+    await publishConfig(site, ANNOUNCEMENT);
+    const stub = env.SITE_ADMIN.get(env.SITE_ADMIN.idFromName(site));
+    const stored = () =>
+      runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ version: number; changes: string | null }>("SELECT version, changes FROM versions ORDER BY version").toArray());
+    const summaries = await versionsOf(site);
+    expect((await stored()).map((r) => [r.version, r.changes === null ? null : JSON.parse(r.changes)])).toEqual([
+      [1, ["first version"]],
+      [2, summaries[0]?.changes],
+    ]);
+    // Rows written before summaries were stored have none: the history computes them from the configs, once.
+    await runInDurableObject(stub, (_instance, state) => void state.storage.sql.exec("UPDATE versions SET changes = NULL"));
+    expect(await versionsOf(site)).toEqual(summaries);
+    expect((await stored()).every((r) => r.changes !== null)).toBe(true);
+  });
+
+  it("pages the history: ?limit= (1 to 200, 50 by default) and ?before= from `next`", async () => {
+    const site = newSite();
+    for (let i = 0; i < 3; i++) await publishConfig(site, STORE_CONFIG_TEXT);
+    const all = await (await admin(`${configPath(site)}/versions`)).json<{ versions: VersionSummary[]; next: number | null }>();
+    expect(all.versions.map((v) => v.version)).toEqual([3, 2, 1]);
+    expect(all.next).toBeNull();
+    const pages: number[][] = [];
+    for (let before: number | null = Number.MAX_SAFE_INTEGER; before !== null; ) {
+      const page: { versions: VersionSummary[]; next: number | null } = await (await admin(`${configPath(site)}/versions?limit=1&before=${before}`)).json();
+      pages.push(page.versions.map((v) => v.version));
+      before = page.next;
+    }
+    expect(pages).toEqual([[3], [2], [1]]);
+    for (const query of ["limit=0", "limit=201", "limit=2.5", "before=0", "before=-3"]) {
+      const res = await admin(`${configPath(site)}/versions?${query}`);
+      expect(res.status, query).toBe(400);
+      expect((await errorOf(res)).issues?.map((i) => i.path)).toEqual([query.split("=")[0]]);
+    }
   });
 
   it("fills the defaults of a minimal config", async () => {

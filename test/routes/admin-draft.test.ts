@@ -5,7 +5,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DecisionBody, VersionSummary } from "../helpers";
-import { admin, call, CUSTOMER, errorOf, newSite, newVisitorId, publishConfig, seedStore, snippetPayload, STORE_CONFIG_TEXT, TEXT, visitorQuery } from "../helpers";
+import { fetchWithEnv } from "../faults";
+import { admin, call, CUSTOMER, errorOf, hmacSha256Hex, newSite, newVisitorId, publishConfig, seedStore, snippetPayload, STORE_CONFIG_TEXT, TEXT, visitorQuery } from "../helpers";
 
 const json = (body: unknown, method = "POST"): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
@@ -158,7 +159,6 @@ describe("preview link", () => {
     const [exp] = link.token.split(".");
     const expired = `${Math.floor(Date.now() / 1000) - 10}.${"0".repeat(64)}`;
     // Signed like a real link but with the stores' SIGNING_SECRET, and for a year: refused on both counts.
-    const { hmacSha256Hex } = await import("../helpers");
     const yearExp = Math.floor(Date.now() / 1000) + 365 * 86_400;
     const withStoreSecret = `${yearExp}.${await hmacSha256Hex(env.SIGNING_SECRET, `preview\n${site}\n${yearExp}`)}`;
     for (const token of [link.token, `${exp}.${"a".repeat(64)}`, expired, "nonsense", withStoreSecret]) {
@@ -169,7 +169,20 @@ describe("preview link", () => {
     }
   });
 
-  it("needs a draft, and a token that may read the site", async () => {
+  it("signs links with the site's key derived from ADMIN_TOKEN, as documented; rotating ADMIN_TOKEN revokes them", async () => {
+    const site = await siteWithDraft();
+    const link = await (await admin(`/admin/sites/${site}/draft/preview-link`, json({ minutes: 5 }))).json<{ token: string }>();
+    const [exp] = link.token.split(".");
+    const key = await hmacSha256Hex(env.ADMIN_TOKEN, `valuebar preview key\n${site}`);
+    expect(link.token).toBe(`${exp}.${await hmacSha256Hex(key, `preview\n${site}\n${exp}`)}`);
+    const path = `/v1/s/${site}.js?${await visitorQuery({ cid: CUSTOMER.vip, vid: newVisitorId() })}&preview=${link.token}`;
+    const shown = async (adminToken: string) =>
+      snippetPayload(await (await fetchWithEnv({ ADMIN_TOKEN: adminToken }, path)).text())?.decision.placements.topbar?.message.text;
+    expect(await shown(env.ADMIN_TOKEN)).toBe("Draft only");
+    expect(await shown(`rotated-${crypto.randomUUID()}`)).not.toBe("Draft only");
+  });
+
+  it("needs a draft, and a token that may edit the site", async () => {
     const site = newSite("link");
     await publishConfig(site);
     expect((await admin(`/admin/sites/${site}/draft/preview-link`, json({}))).status).toBe(404);

@@ -79,6 +79,8 @@ interface State {
   viewAs: { segment: string; country: string; currency: string; device: string; cartTotal: string };
   issues: { path: string; message: string }[];
   page: "messages" | "experiments" | "segments";
+  /** The token's role, from the API's answers: an analyst is offered no preview link. */
+  role: string | null;
 }
 
 let state: State | null = null;
@@ -100,6 +102,7 @@ async function showSite(session: Session, first?: Response): Promise<void> {
     viewAs: { segment: live.segments[0] ?? "", country: "", currency: "EUR", device: "desktop", cartTotal: "" },
     issues: [],
     page: importer ? "segments" : "messages",
+    role: res.headers.get("x-valuebar-role"),
   };
   render();
   if (importer) await showSegments();
@@ -539,20 +542,14 @@ function renderPreview(decision: unknown): void {
 function publishBar(): HTMLElement {
   const note = el("input", { id: "publish-note", placeholder: "What changed, e.g. Winter sale copy" });
   const publish = button("Publish", "Publish these changes", () => void publishDraft(note.value), "primary");
+  const bar = el("div", { class: "publish" }, el("label", { for: "publish-note" }, "Note for the history"), note, publish);
+  // A preview link shows the draft to whoever holds it: editors and the owner make them, analysts only read.
+  if (state?.role === "analyst") return bar;
   const storePage = el("input", { id: "store-page", type: "url", placeholder: "https://your-store.example/" });
   const out = el("p", { id: "preview-link", role: "status" });
   const link = button("Get a preview link", "Get a preview link for the store", () => void previewLink(storePage.value.trim(), out));
-  return el(
-    "div",
-    { class: "publish" },
-    el("label", { for: "publish-note" }, "Note for the history"),
-    note,
-    publish,
-    el("label", { for: "store-page" }, "Store page to preview on (optional)"),
-    storePage,
-    link,
-    out,
-  );
+  bar.append(el("label", { for: "store-page" }, "Store page to preview on (optional)"), storePage, link, out);
+  return bar;
 }
 
 /** Saves the working copy as the draft and gives a signed link (an hour) that shows it on the real store. */
@@ -586,7 +583,12 @@ async function publishDraft(note: string): Promise<void> {
   if (res.status === 409) return setStatus("Not published: someone else saved a draft meanwhile; publish again to publish yours");
   if (!res.ok) return setStatus(`Not published (${res.status})`);
   const version = (await res.json()) as { version: number };
-  await reloadLive(`Version ${version.version} is live`);
+  await reloadLive(res.status === 202 ? pendingText(version.version) : `Version ${version.version} is live`);
+}
+
+/** A publish the site recorded while KV did not take it yet (202): it reaches the stores when the retry does. */
+function pendingText(version: number): string {
+  return `Version ${version} is saved; the stores still show the one before until storage answers (retried automatically)`;
 }
 
 async function reloadLive(message: string): Promise<void> {
@@ -600,14 +602,19 @@ async function reloadLive(message: string): Promise<void> {
   await showHistory();
 }
 
-/** Versions, newest first, with author, time, note and what changed; any older one can be made live again. */
-async function showHistory(): Promise<void> {
+/**
+ * Versions, newest first, with author, time, note and what changed; any older one can be made live again. The
+ * API pages them: "Older versions" appends the next page.
+ */
+async function showHistory(before?: number): Promise<void> {
   if (!state) return;
   const list = document.getElementById("versions");
-  const res = await api(state.session, "/config/versions");
+  const res = await api(state.session, `/config/versions${before === undefined ? "" : `?before=${before}`}`);
   if (!list || !res.ok) return;
-  const { versions } = (await res.json()) as { versions: { version: number; createdAt: string; note: string; author: string; live: boolean; changes: string[] }[] };
-  list.replaceChildren(
+  const { versions, next } = (await res.json()) as { versions: { version: number; createdAt: string; note: string; author: string; live: boolean; changes: string[] }[]; next: number | null };
+  if (before === undefined) list.replaceChildren();
+  document.getElementById("older-versions")?.remove();
+  list.append(
     ...versions.map((v) => {
       const item = el(
         "li",
@@ -620,6 +627,11 @@ async function showHistory(): Promise<void> {
       return item;
     }),
   );
+  if (next !== null) {
+    const older = button("Older versions", "Show older versions", () => void showHistory(next));
+    older.id = "older-versions";
+    list.after(older);
+  }
 }
 
 async function rollback(version: number): Promise<void> {
@@ -628,7 +640,7 @@ async function rollback(version: number): Promise<void> {
   if (res.status === 403) return setStatus("Your role cannot roll back");
   if (!res.ok) return setStatus(`Rollback failed (${res.status})`);
   const live = (await res.json()) as { version: number };
-  await reloadLive(`Version ${version} is live again (as version ${live.version})`);
+  await reloadLive(res.status === 202 ? pendingText(live.version) : `Version ${version} is live again (as version ${live.version})`);
 }
 
 interface MetricVariant {
