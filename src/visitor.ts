@@ -38,7 +38,7 @@ export async function resolveVisitor(request: Request, url: URL, secret: string)
     // Campaigns' path patterns are matched against at most MAX_VISITOR_PATH characters.
     path: path.startsWith("/") && path.length <= MAX_VISITOR_PATH ? path : "/",
     returning: known && q.get("new") !== "1",
-    device: deviceOf(request.headers),
+    device: deviceOf(request.headers.get("user-agent"), request.headers.get("sec-ch-ua-mobile")),
     currency,
     locale: localeOf(q.get("locale") ?? request.headers.get("accept-language")),
     // The store's switch: `consent=0` when the visitor has not agreed to analytics.
@@ -65,17 +65,20 @@ function codeOf(raw: string | null, length: 2 | 3): string | null {
  */
 export const USER_AGENT_PREFIX = 1_024;
 
-/** Device type from Client Hints when sent, else the User-Agent (its first USER_AGENT_PREFIX characters). */
-export function deviceOf(headers: Headers): Device {
-  // Header values are bytes (Latin-1), where toLowerCase folds exactly the ASCII letters a case-insensitive
-  // match would.
-  const ua = (headers.get("user-agent") ?? "").slice(0, USER_AGENT_PREFIX).toLowerCase();
+/**
+ * Device type from the User-Agent header (its first USER_AGENT_PREFIX characters) and the Client Hint
+ * `Sec-CH-UA-Mobile` ("?1" on a phone).
+ */
+export function deviceOf(userAgent: string | null, mobileHint: string | null): Device {
+  // Only ASCII letters are folded, as a case-insensitive RegExp does for ASCII words (toLowerCase would also turn
+  // e.g. "İ" into "i" plus a dot).
+  const ua = (userAgent ?? "").slice(0, USER_AGENT_PREFIX).replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
   // An Android device without "Mobile" after "Android" is a tablet. It is enough to look after the last
   // "android": searches with indexOf, never the regex Android(?!.*Mobile), which rescans the rest of the header
   // after every "Android" (quadratic).
   const android = ua.lastIndexOf("android");
   if (ua.includes("ipad") || ua.includes("tablet") || (android >= 0 && !ua.includes("mobile", android + "android".length))) return "tablet";
-  if (headers.get("sec-ch-ua-mobile") === "?1" || ua.includes("mobi") || ua.includes("iphone") || android >= 0) return "mobile";
+  if (mobileHint === "?1" || ua.includes("mobi") || ua.includes("iphone") || android >= 0) return "mobile";
   return "desktop";
 }
 
