@@ -1,7 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Worker tests run inside workerd (test/browser and test/cli run in Node, with their own configs) with the bindings of wrangler.toml: real KV, real Durable Objects.
+// Worker tests run inside workerd (test/browser, test/cli and test/static run in Node, with their own configs) with the bindings of wrangler.toml: real KV, real Durable Objects.
 export default defineConfig({
   plugins: [
     cloudflareTest({
@@ -17,6 +17,6 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/browser/**", "test/cli/**", "node_modules/**"],
+    exclude: ["test/browser/**", "test/cli/**", "test/static/**", "node_modules/**"],
   },
 });

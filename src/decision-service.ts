@@ -2,6 +2,10 @@
  * @module The hot path shared by the snippet and decide routes: live config from the isolate cache,
  * at most one KV read (the identified visitor's membership), the pure decision. It never throws:
  * when KV or the config fails or is slow, it answers the default decision (or none) in bounded time.
+ *
+ * Its work is bounded by constants and the config's size, never by what the visitor sends: visitor.ts reads each
+ * query value and header within a fixed length, path patterns are matched without backtracking
+ * (core/path-pattern.ts), and at most two KV reads are made (the config, unless cached, and the membership).
  */
 import type { Config } from "./core/config-schema";
 import type { Decision, Membership } from "./core/decide";

@@ -1,9 +1,14 @@
 /**
  * @module Who is asking: the visitor context of a snippet or decide request, from its query string
  * (`cid`, `sig`, `vid`, `new`, `path`, `country`, `currency`, `locale`, `consent`) and headers.
+ *
+ * Public routes run this for anyone, so the work on each input is bounded by a constant, never by its length:
+ * every value is checked for length before anything scans it, and headers are read only in a bounded prefix.
+ * (Parsing the URL and the headers themselves is the runtime's, within the platform's limits on their size.)
  */
 import type { Device } from "./core/config-schema";
 import type { VisitorContext } from "./core/decide";
+import { MAX_VISITOR_PATH } from "./core/path-pattern";
 import { verifiedCustomerId } from "./http/crypto";
 
 export const VISITOR_ID = /^[A-Za-z0-9_-]{8,64}$/;
@@ -17,21 +22,24 @@ export interface ResolvedVisitor {
 /** The visitor context; a missing or wrong signature simply means anonymous. */
 export async function resolveVisitor(request: Request, url: URL, secret: string): Promise<ResolvedVisitor> {
   const q = url.searchParams;
+  // `cid` longer than 128 characters is refused before it is hashed (verifiedCustomerId).
   const customerId = await verifiedCustomerId(secret, q.get("cid") ?? undefined, q.get("sig") ?? undefined);
   const vid = q.get("vid") ?? "";
+  // Anchored, with a bounded repetition: the test gives up within 65 characters, however long `vid` is.
   const known = VISITOR_ID.test(vid);
   const visitorId = known ? vid : crypto.randomUUID().replace(/-/g, "");
   const path = q.get("path") ?? "";
-  const country = (q.get("country") ?? "").toUpperCase();
-  const currency = (q.get("currency") ?? "").toUpperCase();
+  const country = codeOf(q.get("country"), 2);
+  const currency = codeOf(q.get("currency"), 3);
   const context: VisitorContext = {
     visitorId,
     customerId,
-    country: /^[A-Z]{2}$/.test(country) ? country : cfCountry(request),
-    path: path.startsWith("/") && path.length <= 512 ? path : "/",
+    country: country ?? cfCountry(request),
+    // Campaigns' path patterns are matched against at most MAX_VISITOR_PATH characters.
+    path: path.startsWith("/") && path.length <= MAX_VISITOR_PATH ? path : "/",
     returning: known && q.get("new") !== "1",
-    device: deviceOf(request.headers),
-    currency: /^[A-Z]{3}$/.test(currency) ? currency : null,
+    device: deviceOf(request.headers.get("user-agent"), request.headers.get("sec-ch-ua-mobile")),
+    currency,
     locale: localeOf(q.get("locale") ?? request.headers.get("accept-language")),
     // The store's switch: `consent=0` when the visitor has not agreed to analytics.
     consent: q.get("consent") !== "0",
@@ -44,17 +52,45 @@ function cfCountry(request: Request): string | null {
   return typeof country === "string" && /^[A-Z]{2}$/.test(country) ? country : null;
 }
 
-/** Device type from Client Hints when sent, else the User-Agent. */
-export function deviceOf(headers: Headers): Device {
-  const ua = headers.get("user-agent") ?? "";
-  if (/iPad|Tablet|Android(?!.*Mobile)/i.test(ua)) return "tablet";
-  if (headers.get("sec-ch-ua-mobile") === "?1" || /Mobi|iPhone|Android/i.test(ua)) return "mobile";
+/** An upper-case code of `length` letters (country, currency), or null; its length is checked before anything else. */
+function codeOf(raw: string | null, length: 2 | 3): string | null {
+  if (raw === null || raw.length !== length) return null;
+  const code = raw.toUpperCase();
+  return (length === 2 ? /^[A-Z]{2}$/ : /^[A-Z]{3}$/).test(code) ? code : null;
+}
+
+/**
+ * How much of the User-Agent header device detection reads. Real ones are about 100 to 400 characters and name
+ * the device early; a bounded prefix keeps the work per request constant whatever a client sends.
+ */
+export const USER_AGENT_PREFIX = 1_024;
+
+/**
+ * Device type from the User-Agent header (its first USER_AGENT_PREFIX characters) and the Client Hint
+ * `Sec-CH-UA-Mobile` ("?1" on a phone).
+ */
+export function deviceOf(userAgent: string | null, mobileHint: string | null): Device {
+  // Only ASCII letters are folded, as a case-insensitive RegExp does for ASCII words (toLowerCase would also turn
+  // e.g. "İ" into "i" plus a dot).
+  const ua = (userAgent ?? "").slice(0, USER_AGENT_PREFIX).replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  // An Android device without "Mobile" after "Android" is a tablet. It is enough to look after the last
+  // "android": searches with indexOf, never the regex Android(?!.*Mobile), which rescans the rest of the header
+  // after every "Android" (quadratic).
+  const android = ua.lastIndexOf("android");
+  if (ua.includes("ipad") || ua.includes("tablet") || (android >= 0 && !ua.includes("mobile", android + "android".length))) return "tablet";
+  if (mobileHint === "?1" || ua.includes("mobi") || ua.includes("iphone") || android >= 0) return "mobile";
   return "desktop";
 }
 
-/** The first valid locale of `raw` (a tag or an Accept-Language header); "en-US" otherwise. */
+/**
+ * How much of a `locale` parameter or Accept-Language header is read. A language tag is at most a few dozen
+ * characters in practice (e.g. "zh-Hant-TW-u-nu-hanidec"); only the first one of the list is used.
+ */
+export const LOCALE_PREFIX = 64;
+
+/** The first valid locale of `raw` (a tag or an Accept-Language header, read in its first LOCALE_PREFIX characters); "en-US" otherwise. */
 export function localeOf(raw: string | null): string {
-  const first = raw?.split(",")[0]?.split(";")[0]?.trim();
+  const first = raw?.slice(0, LOCALE_PREFIX).split(",")[0]?.split(";")[0]?.trim();
   if (first) {
     try {
       return Intl.getCanonicalLocales(first)[0] ?? "en-US";

@@ -56,7 +56,7 @@ export async function writeWhole(path: string, chunks: Iterable<string>): Promis
     const out = createWriteStream(temporary, { encoding: "utf8" });
     const failed = new Promise<never>((_, reject) => out.once("error", reject));
     for (const chunk of chunks) {
-      if (!out.write(chunk)) await Promise.race([new Promise((resolve) => out.once("drain", resolve)), failed]);
+      if (!out.write(chunk)) await Promise.race([new Promise<void>((resolve) => out.once("drain", () => resolve())), failed]);
     }
     await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
     await rename(temporary, path);

@@ -6,6 +6,7 @@
 import en from "zod/v4/locales/en.js";
 import * as z from "zod/mini";
 import { placeholdersIn } from "./money";
+import { MAX_PATH_PATTERN_LENGTH, MAX_PATH_PATTERNS, MAX_PATH_WILDCARDS, wildcardCount } from "./path-pattern";
 import { HEX_COLOUR, isSafeLink } from "./safe";
 
 // zod/mini (about a seventh of classic zod in the bundle) ships no messages until a locale is loaded.
@@ -109,9 +110,20 @@ export const AudienceSchema = z.strictObject({
   countries: z.optional(
     z.array(z.string().check(z.regex(/^[A-Z]{2}$/, "use an ISO 3166-1 alpha-2 code such as US"))).check(z.minLength(1), z.maxLength(250)),
   ),
-  /** Store paths: `*` matches any characters, e.g. "/products/*"; a trailing "/**" matches a whole subtree. */
+  /**
+   * Store paths: `*` matches any characters, `/` included, e.g. "/products/*". Matched without backtracking
+   * (core/path-pattern.ts); the limits keep the work per request small whatever path a visitor sends.
+   */
   paths: z.optional(
-    z.array(z.string().check(z.regex(/^\/[^\s]*$/, "use a path starting with '/', '*' as wildcard"))).check(z.minLength(1), z.maxLength(50)),
+    z
+      .array(
+        z.string().check(
+          z.regex(/^\/[^\s]*$/, "use a path starting with '/', '*' as wildcard"),
+          z.maxLength(MAX_PATH_PATTERN_LENGTH, `use at most ${MAX_PATH_PATTERN_LENGTH} characters in a path pattern`),
+          z.refine((pattern) => wildcardCount(pattern) <= MAX_PATH_WILDCARDS, `use at most ${MAX_PATH_WILDCARDS} '*' in a path pattern`),
+        ),
+      )
+      .check(z.minLength(1), z.maxLength(MAX_PATH_PATTERNS, `list at most ${MAX_PATH_PATTERNS} path patterns`)),
   ),
   visitor: z.optional(z.enum(["new", "returning"])),
   devices: z.optional(z.array(z.enum(DEVICES)).check(z.minLength(1))),

@@ -16,6 +16,7 @@ import type { Audience, Campaign, Config, Device, Message, Placement, Variant } 
 import { PLACEMENTS } from "./config-schema";
 import { baselineVariant, experimentKey, isExperiment } from "./experiment";
 import { fillPlaceholders, formatMoneyCached } from "./money";
+import { pathMatches } from "./path-pattern";
 
 /** A customer's segments as stored, with an optional end (ms since epoch). */
 export interface Membership {
@@ -205,24 +206,6 @@ export function matchesAudience(audience: Audience | undefined, segments: Readon
   if (audience.visitor && (audience.visitor === "returning") !== context.returning) return false;
   if (audience.devices && !audience.devices.includes(context.device)) return false;
   return true;
-}
-
-// Isolate-wide cache of compiled path patterns: patterns come from configs, so the set stays small.
-const patternCache = new Map<string, RegExp>();
-
-/** `*` matches any characters; "/collections/*" matches "/collections/sale" and "/collections/sale/shoes". */
-export function pathMatches(pattern: string, path: string): boolean {
-  let regex = patternCache.get(pattern);
-  if (!regex) {
-    const source = pattern
-      .split("*")
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*");
-    regex = new RegExp(`^${source}$`);
-    if (patternCache.size > 1000) patternCache.clear();
-    patternCache.set(pattern, regex);
-  }
-  return regex.test(path);
 }
 
 // Currency of a visitor's country, for messages with per-currency thresholds when the store did not say.

@@ -42,6 +42,7 @@ function noop(reason: string, headers: Record<string, string> = {}): Response {
 
 export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file{[^/]+\\.js}", async (c) => {
   const site = c.req.param("file").slice(0, -3);
+  // Anchored and at most 64 characters: a long or odd file name costs no more than a valid one.
   if (!SITE_ID.test(site)) return noop("unknown site");
   const problem = environmentProblem(c.env);
   if (problem) {

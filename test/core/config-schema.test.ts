@@ -185,6 +185,26 @@ describe("rejected configs name the field and what to do", () => {
       [{ path: `${MESSAGE}.threshold.euro`, message: "use an ISO 4217 currency code such as EUR" }],
     ],
     [
+      "a path pattern longer than 256 characters",
+      configWith({ campaign: { audience: { paths: ["/ok/*", `/${"a".repeat(256)}`] } } }),
+      [{ path: "campaigns.0.audience.paths.1", message: "use at most 256 characters in a path pattern" }],
+    ],
+    [
+      "a path pattern with more than 8 wildcards",
+      configWith({ campaign: { audience: { paths: ["/*/*/*/*/*/*/*/*/*"] } } }),
+      [{ path: "campaigns.0.audience.paths.0", message: "use at most 8 '*' in a path pattern" }],
+    ],
+    [
+      "more than 50 path patterns",
+      configWith({ campaign: { audience: { paths: Array.from({ length: 51 }, (_, i) => `/page-${i}`) } } }),
+      [{ path: "campaigns.0.audience.paths", message: "list at most 50 path patterns" }],
+    ],
+    [
+      "a path pattern that is not a path",
+      configWith({ campaign: { audience: { paths: ["products/*"] } } }),
+      [{ path: "campaigns.0.audience.paths.0", message: "use a path starting with '/', '*' as wildcard" }],
+    ],
+    [
       "a bad campaign id",
       configWith({ campaign: { id: "VIP Express" } }),
       [{ path: "campaigns.0.id", message: "use 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit" }],
