@@ -323,6 +323,45 @@ describe("admin segments: pushes (unchanged rows, --replace)", () => {
     expect((await errorOf(reused)).message).toMatch(/finished already: a new push needs a new sync id/);
   });
 
+  it("refuses a batch that starts before the line its push already reached (409 naming where it stands), and says where it stands", async () => {
+    const site = await siteWithConfig();
+    const post = (from: number, next: number, id: string) =>
+      postNdjson(site, JSON.stringify({ customer_id: id, segments: ["vip"] }), `?sync=push-stands-0001&from=${from}&next=${next}`);
+    expect((await post(1, 11, "a")).status).toBe(200);
+    expect((await post(11, 21, "b")).status).toBe(200);
+    // A stale checkpoint, or a second copy of the push, sending lines the push already passed.
+    const stale = await post(1, 11, "a-again");
+    expect(stale.status).toBe(409);
+    expect(await errorOf(stale)).toEqual({
+      code: "CONFLICT",
+      message: "the push push-stands-0001 stands at line 21: this batch starts at line 1, which was acknowledged already; nothing of this batch was written",
+      issues: [{ path: "from", message: "the push stands at line 21" }],
+    });
+    expect(await segmentsOf(site, "a-again")).toBeNull();
+    const state = await admin(`/admin/sites/${site}/segments/pushes/push-stands-0001`);
+    expect(await state.json()).toEqual({ sync: "push-stands-0001", startedAt: expect.stringMatching(/^\d{4}-/), finishedAt: null, nextLine: 21 });
+    expect((await admin(`/admin/sites/${site}/segments/pushes/never-pushed-01`)).status).toBe(404);
+    // A batch that failed midway is not acknowledged: it may be sent again (see segments-faults.test.ts).
+    expect((await post(21, 31, "c")).status).toBe(200);
+  });
+
+  it("answers 400 naming from, next or sync when a push's position is malformed", async () => {
+    const site = await siteWithConfig();
+    const body = JSON.stringify({ customer_id: "1", segments: ["vip"] });
+    for (const [query, path] of [
+      ["?sync=push-pos-0001&from=0&next=5", "from"],
+      ["?sync=push-pos-0001&from=1.5&next=5", "from"],
+      ["?sync=push-pos-0001&from=5", "next"],
+      ["?sync=push-pos-0001&from=5&next=5", "next"],
+      ["?from=1&next=5", "sync"],
+    ] as const) {
+      const res = await postNdjson(site, body, query);
+      expect(res.status, query).toBe(400);
+      expect((await errorOf(res)).issues, query).toEqual([{ path, message: expect.any(String) }]);
+    }
+    expect(await segmentsOf(site, "1")).toBeNull();
+  });
+
   it("answers 404 to a sweep for a push that never reached the site, and removes nobody", async () => {
     const site = await siteWithConfig();
     await importMemberships(site, [{ customer_id: "1", segments: ["vip"] }]);
