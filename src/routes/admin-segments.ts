@@ -20,6 +20,7 @@ import { ApiError } from "../http/errors";
 import { membershipKey } from "../storage/keys";
 import type { MembershipWrite } from "../storage/memberships";
 import { readMembership } from "../storage/memberships";
+import type { ImportAudit, ImportChunkResult } from "../storage/site-admin";
 import { IMPORT_CHUNK } from "../storage/site-admin";
 import { siteAdmin, validSite } from "./site";
 
@@ -137,6 +138,67 @@ function importStopped(stop: ImportStop, total: number): ApiError {
   );
 }
 
+/**
+ * Writes a validated import through the site's object, IMPORT_CHUNK rows per call (each call is its own
+ * invocation, within KV's operations per invocation). The number of unchanged rows; or, at the first chunk that
+ * does not fully land, a 503 saying exactly how far the import got (later chunks are not sent); or a 409 when
+ * the push may not go on. The push's position and the audit line are recorded with the last chunk, only if
+ * every row landed.
+ */
+async function writeInChunks(
+  admin: ReturnType<typeof siteAdmin>,
+  site: string,
+  rows: readonly ImportRow[],
+  writes: MembershipWrite[],
+  options: { sync: string | null; position: { from: number; next: number } | null; audit: Omit<ImportAudit, "unchanged"> },
+): Promise<number> {
+  const linesOf = (from: number, to: number) => rows.slice(from, to).map((r) => r.line);
+  let unchanged = 0;
+  for (let i = 0; i < writes.length; i += IMPORT_CHUNK) {
+    const chunk = writes.slice(i, i + IMPORT_CHUNK);
+    const last = i + IMPORT_CHUNK >= writes.length;
+    const stopped = (unconfirmed: number[], cause: ImportStop["cause"], unchangedHere: number) =>
+      importStopped(
+        {
+          written: i + chunk.length - unchanged - unchangedHere - unconfirmed.length,
+          unchanged: unchanged + unchangedHere,
+          unconfirmed,
+          notAttempted: linesOf(i + chunk.length, rows.length),
+          cause,
+        },
+        rows.length,
+      );
+    let result: ImportChunkResult;
+    try {
+      result = await admin.writeMemberships(chunk, {
+        sync: options.sync,
+        from: options.position?.from ?? null,
+        acknowledge: last ? (options.position?.next ?? null) : null,
+        audit: last ? { ...options.audit, unchanged } : null,
+      });
+    } catch (error) {
+      // The call itself failed: this chunk may or may not have landed (if the object started it, its rows are
+      // pending, so a re-send writes them); later chunks were not sent.
+      console.error(`valuebar: import into ${site} stopped at row ${i + 1} of ${rows.length}`, error);
+      throw stopped(linesOf(i, i + chunk.length), "object", 0);
+    }
+    if ("conflict" in result) {
+      const before = i === 0 ? "nothing of this batch was written" : `${count(i)} row(s) of this batch were written before`;
+      throw new ApiError("CONFLICT", `${result.conflict}; ${before}`, result.standsAt === undefined ? undefined : [{ path: "from", message: `the push stands at line ${result.standsAt}` }]);
+    }
+    if (result.failed.length > 0) {
+      console.error(`valuebar: import into ${site}: KV did not confirm ${result.failed.length} write(s) at rows ${i + 1}-${i + chunk.length}`);
+      throw stopped(
+        result.failed.map((j) => rows[i + j]?.line ?? 0),
+        "kv",
+        result.unchanged,
+      );
+    }
+    unchanged += result.unchanged;
+  }
+  return unchanged;
+}
+
 export const adminSegmentRoutes = new Hono<AdminEnv>()
   .post("/admin/sites/:site/segments", allow("segments:write"), async (c) => {
     const site = validSite(c.req.param("site"));
@@ -160,44 +222,11 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     if (c.req.query("dry_run") === "1") return c.json({ dryRun: true, rows: rows.length, removed, ...(expired ? { expired } : {}) });
 
     const writes = await Promise.all(rows.map((row) => toWrite(c.env.SIGNING_SECRET, site, row)));
-    const linesOf = (from: number, to: number) => rows.slice(from, to).map((r) => r.line);
-    let unchanged = 0;
-    for (let i = 0; i < writes.length; i += IMPORT_CHUNK) {
-      const chunk = writes.slice(i, i + IMPORT_CHUNK);
-      const last = i + IMPORT_CHUNK >= writes.length;
-      const stop = (unconfirmed: number[], cause: ImportStop["cause"], unchangedHere = 0) =>
-        importStopped(
-          { written: i + chunk.length - unchanged - unchangedHere - unconfirmed.length, unchanged: unchanged + unchangedHere, unconfirmed, notAttempted: linesOf(i + chunk.length, rows.length), cause },
-          rows.length,
-        );
-      let result;
-      try {
-        result = await admin.writeMemberships(chunk, {
-          sync,
-          from: position?.from ?? null,
-          acknowledge: last ? (position?.next ?? null) : null,
-          audit: last ? { by: c.get("actor"), rows: rows.length, removed, expired, unchanged } : null,
-        });
-      } catch (error) {
-        // The call itself failed: this chunk may or may not have landed (its rows are pending if the object
-        // started it), later chunks were not sent.
-        console.error(`valuebar: import into ${site} stopped at row ${i + 1} of ${rows.length}`, error);
-        throw stop(linesOf(i, i + chunk.length), "object");
-      }
-      if ("conflict" in result) {
-        const before = i === 0 ? "nothing of this batch was written" : `${count(i)} row(s) of this batch were written before`;
-        throw new ApiError("CONFLICT", `${result.conflict}; ${before}`, result.standsAt === undefined ? undefined : [{ path: "from", message: `the push stands at line ${result.standsAt}` }]);
-      }
-      if (result.failed.length > 0) {
-        console.error(`valuebar: import into ${site}: KV did not confirm ${result.failed.length} write(s) at rows ${i + 1}-${i + chunk.length}`);
-        throw stop(
-          result.failed.map((j) => rows[i + j]?.line ?? 0),
-          "kv",
-          result.unchanged,
-        );
-      }
-      unchanged += result.unchanged;
-    }
+    const unchanged = await writeInChunks(admin, site, rows, writes, {
+      sync,
+      position,
+      audit: { by: c.get("actor"), rows: rows.length, removed, expired },
+    });
 
     const known = new Set(live.config.segments);
     const unknownSegments = [...new Set(rows.flatMap((r) => r.segments))].filter((s) => !known.has(s)).sort();
@@ -213,14 +242,13 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     const { admin } = await requireSite(c.env, site, "nobody was removed; try again");
     let removed = 0;
     let remaining = 0;
-    const audit = () => (removed > 0 ? siteCall(site, "", () => admin.audit(c.get("actor"), "segments.replace", `removed ${removed} customer(s) not in the pushed file`)).catch(() => {}) : null);
+    // Each round records its own audit line with its removals, in the object, so none goes unlogged.
     for (let round = 0; round < SWEEP_ROUNDS; round++) {
       let result;
       try {
-        result = await admin.sweep(sync);
+        result = await admin.sweep(sync, c.get("actor"));
       } catch (error) {
         console.error(`valuebar: sweep of ${site} stopped after ${removed} removal(s)`, error);
-        await audit();
         throw new ApiError("UNAVAILABLE", `the site's storage did not answer: ${count(removed)} member(s) removed so far; call the sweep again to go on`);
       }
       if (!result) throw new ApiError("NOT_FOUND", `no push with sync ${sync} reached this site: nothing to compare with, nobody removed`);
@@ -228,7 +256,6 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
       removed += result.removed;
       remaining = result.remaining;
       if (result.failed > 0) {
-        await audit();
         throw new ApiError(
           "UNAVAILABLE",
           `KV did not confirm ${count(result.failed)} removal(s): ${count(removed)} member(s) removed, ${count(remaining)} to go (those included); call the sweep again to go on`,
@@ -236,7 +263,6 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
       }
       if (remaining === 0) break;
     }
-    await audit();
     return c.json({ removed, remaining });
   })
   // How far a push got, for `segments push` resuming from a checkpoint.

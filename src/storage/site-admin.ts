@@ -303,9 +303,10 @@ export class SiteAdmin extends DurableObject<Env> {
    * The end of a `--replace` push: removes (from KV and the index) up to `limit` members that the push `sync`
    * did not write and that no other write touched since it started. Null for a sync this site never saw.
    * On failure: rows are marked for removal ahead of the KV deletes; those KV did not confirm stay marked (and
-   * still count as `remaining`): calling again, or the alarm, deletes them.
+   * still count as `remaining`): calling again, or the alarm, deletes them. `by`: who asked, for the audit line
+   * recorded with the removals.
    */
-  async sweep(sync: string, limit: number = IMPORT_CHUNK): Promise<{ removed: number; failed: number; remaining: number } | PushConflict | null> {
+  async sweep(sync: string, by: Actor | null = null, limit: number = IMPORT_CHUNK): Promise<{ removed: number; failed: number; remaining: number } | PushConflict | null> {
     const push = this.members.push(sync);
     if (!push) return null;
     return this.ctx.blockConcurrencyWhile(async () => {
@@ -316,8 +317,10 @@ export class SiteAdmin extends DurableObject<Env> {
       if (keys.length) await this.scheduleRepair(REPAIR_DELAY_MS);
       const removals = keys.map((key) => ({ key, membership: null }));
       const landed = await applyWrites(this.env.KV, removals);
-      this.members.settle(removals, landed);
       const failed = landed.filter((ok) => !ok).length;
+      this.members.settle(removals, landed, () => {
+        if (by && keys.length > failed) this.record(by, "segments.replace", `removed ${keys.length - failed} customer(s) not in the pushed file (push ${sync})`);
+      });
       const remaining = this.members.staleCount(sync, push.startedAt);
       if (remaining === 0) this.members.finish(sync, Date.now());
       return { removed: keys.length - failed, failed, remaining };

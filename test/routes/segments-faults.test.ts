@@ -242,6 +242,9 @@ describe("--replace sweeps and single removals under faults", () => {
       expect((await errorOf(res)).message).toMatch(/^KV did not confirm 1 removal\(s\): 2 member\(s\) removed, 1 to go \(those included\); call the sweep again/);
       await expectKv(site, { a: ["vip"], b: null, c: fault === "fail" ? ["vip"] : null, d: null });
       expect(await countsOf(site)).toEqual({ customers: 1, pending: 1, members: { vip: 1 } });
+      // The removals that landed are in the audit log, written with them.
+      const { entries } = await (await admin(`/admin/sites/${site}/audit`)).json<{ entries: { action: string; summary: string }[] }>();
+      expect(entries[0]).toMatchObject({ action: "segments.replace", summary: `removed 2 customer(s) not in the pushed file (push ${sync})` });
     } finally {
       await faults.restore();
     }
