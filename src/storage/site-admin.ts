@@ -355,15 +355,21 @@ export class SiteAdmin extends DurableObject<Env> {
     return this.members.counts(now);
   }
 
-  /** Retries the KV writes that imports, sweeps or removals left unconfirmed (pending rows), a chunk at a time. */
+  /** The alarm: retries what KV has not confirmed yet. */
   override async alarm(): Promise<void> {
-    await this.ctx.blockConcurrencyWhile(async () => {
-      const writes = this.members.pendingWrites(IMPORT_CHUNK);
-      if (writes.length === 0) return;
-      const landed = await applyWrites(this.env.KV, writes);
-      this.members.settle(writes, landed);
-      if (this.members.pendingCount() > 0) await this.scheduleRepair(landed.every(Boolean) ? 0 : REPAIR_RETRY_MS);
-    });
+    await this.ctx.blockConcurrencyWhile(() => this.repairMemberships());
+  }
+
+  /**
+   * Retries the KV writes that imports, sweeps or removals left unconfirmed (pending rows), a chunk at a time,
+   * and schedules the alarm again while some remain. Never throws on a KV failure.
+   */
+  private async repairMemberships(): Promise<void> {
+    const writes = this.members.pendingWrites(IMPORT_CHUNK);
+    if (writes.length === 0) return;
+    const landed = await applyWrites(this.env.KV, writes);
+    this.members.settle(writes, landed);
+    if (this.members.pendingCount() > 0) await this.scheduleRepair(landed.every(Boolean) ? 0 : REPAIR_RETRY_MS);
   }
 
   /** Makes sure the alarm fires within `delayMs` (an earlier one stays). Set before KV writes, so it survives the object dying midway. */
