@@ -141,16 +141,16 @@ function importStopped(stop: ImportStop, total: number): ApiError {
 /**
  * Writes a validated import through the site's object, IMPORT_CHUNK rows per call (each call is its own
  * invocation, within KV's operations per invocation). The number of unchanged rows; or, at the first chunk that
- * does not fully land, a 503 saying exactly how far the import got (later chunks are not sent); or a 409 when
- * the push may not go on. The push's position and the audit line are recorded with the last chunk, only if
- * every row landed.
+ * does not fully land, a 503 saying exactly how far the import got (later chunks are not sent; the audit log
+ * says the same); or a 409 when the push may not go on. The push's position and the import's audit line are
+ * recorded with the last chunk, only if every row landed.
  */
 async function writeInChunks(
   admin: ReturnType<typeof siteAdmin>,
   site: string,
   rows: readonly ImportRow[],
   writes: MembershipWrite[],
-  options: { sync: string | null; position: { from: number; next: number } | null; audit: Omit<ImportAudit, "unchanged"> },
+  options: { sync: string | null; position: { from: number; next: number } | null; audit: Omit<ImportAudit, "before" | "unchanged" | "last"> },
 ): Promise<number> {
   const linesOf = (from: number, to: number) => rows.slice(from, to).map((r) => r.line);
   let unchanged = 0;
@@ -174,7 +174,7 @@ async function writeInChunks(
         sync: options.sync,
         from: options.position?.from ?? null,
         acknowledge: last ? (options.position?.next ?? null) : null,
-        audit: last ? { ...options.audit, unchanged } : null,
+        audit: { ...options.audit, before: i, unchanged, last },
       });
     } catch (error) {
       // The call itself failed: this chunk may or may not have landed (if the object started it, its rows are

@@ -70,7 +70,10 @@ export interface ImportChunkOptions {
   from?: number | null;
   /** On the batch's last chunk: the line after the batch, recorded as the push's position if every row landed. */
   acknowledge?: number | null;
-  /** On the batch's last chunk: the audit line, recorded with the index update if every row landed. */
+  /**
+   * What the audit line needs, on every chunk: the import's line is recorded with the last chunk's index update
+   * if every row landed, and a line saying how far it got with any chunk whose rows did not all land.
+   */
   audit?: ImportAudit | null;
 }
 
@@ -79,8 +82,12 @@ export interface ImportAudit {
   rows: number;
   removed: number;
   expired: number;
-  /** Rows of the earlier chunks that were unchanged (this chunk's are added). */
+  /** Rows of the earlier chunks (all in place: the import stops at the first chunk that is not). */
+  before: number;
+  /** Of those, the rows that were unchanged (this chunk's are added). */
   unchanged: number;
+  /** This is the import's last chunk. */
+  last: boolean;
 }
 
 export type ImportChunkResult = { unchanged: number; failed: number[] } | PushConflict;
@@ -291,9 +298,13 @@ export class SiteAdmin extends DurableObject<Env> {
       const failed = changed.filter((_, j) => !landed[j]);
       const unchanged = writes.length - changed.length;
       this.members.settle(applied, landed, () => {
-        if (failed.length > 0) return;
+        const audit = options.audit;
+        if (failed.length > 0) {
+          if (audit) this.record(audit.by, "segments.import", importStopped(audit, writes.length - failed.length, sync));
+          return;
+        }
         if (sync && options.acknowledge) this.members.acknowledge(sync, options.acknowledge);
-        if (options.audit) this.record(options.audit.by, "segments.import", importSummary(options.audit, unchanged, sync));
+        if (audit?.last) this.record(audit.by, "segments.import", importSummary(audit, unchanged, sync));
       });
       return { unchanged, failed };
     });
@@ -414,6 +425,12 @@ export class SiteAdmin extends DurableObject<Env> {
       .toArray()[0];
     return row ? { version, publishedAt: row.created_at, config: JSON.parse(row.config) as Config } : null;
   }
+}
+
+/** The audit line of an import that stopped at a chunk KV did not take whole: how many rows are in place. */
+function importStopped(audit: ImportAudit, inPlaceHere: number, sync: string | null): string {
+  const inPlace = audit.before + inPlaceHere;
+  return `import stopped (KV failed): ${inPlace} of ${audit.rows} row(s) in place, the rest not confirmed${sync ? ` (push ${sync})` : ""}`;
 }
 
 /** The audit line of a whole import (no customer named). */

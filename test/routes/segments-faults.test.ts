@@ -92,8 +92,10 @@ describe("imports under KV faults inside the site's object", () => {
       expect(error.message).toMatch(/Send the same import again/);
       // Exactly that: every other row is in KV, the faulted one as the fault left it.
       await expectKv(site, { ...AFTER, ...kvAfterFault });
-      // The index says where KV may differ.
+      // The index says where KV may differ, and the audit log how far the import got.
       expect((await countsOf(site)).pending).toBe(1);
+      const { entries } = await (await admin(`/admin/sites/${site}/audit`)).json<{ entries: { action: string; summary: string }[] }>();
+      expect(entries[0]).toMatchObject({ action: "segments.import", summary: "import stopped (KV failed): 3 of 4 row(s) in place, the rest not confirmed" });
     } finally {
       await faults.restore();
     }
