@@ -57,7 +57,7 @@ export interface AuditEntry {
 
 /** Rows per RPC call of an import: with one KV operation per row, well inside 1,000 per invocation. */
 export const IMPORT_CHUNK = 500;
-/** When the alarm first retries rows an import left pending (a write that the object survived usually lands on a re-send first). */
+/** When the alarm first retries rows an import left pending (leaving time for the client's own retry, which usually comes first). */
 const REPAIR_DELAY_MS = 60_000;
 /** And again while KV keeps failing. */
 const REPAIR_RETRY_MS = 5 * 60_000;
