@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { ComputeResult } from "../core/segments/compute";
+import { csvTextField } from "../core/csv";
 import { computeSegments } from "../core/segments/compute";
 import type { Rates } from "../core/segments/metrics";
 import { DAY_MS } from "../core/segments/metrics";
@@ -111,14 +112,17 @@ function* ndjsonChunks(members: { id: string; segments: string[] }[]): Generator
 
 const METRIC_COLUMNS = "customer_id,orders,recency_days,tenure_days,currency,monetary,aov,discount_share,return_rate,r_score,f_score,m_score,aov_score,expected_value,segments\n";
 
+/**
+ * Every customer's metrics. Text cells (customer id, currency, segments) come from the store's export, so they
+ * are neutralised against spreadsheet formulas (csvTextField); the numbers are ours and stay numbers.
+ */
 function* metricsCsv(result: ComputeResult): Generator<string> {
   let text = METRIC_COLUMNS;
   for (const [i, m] of result.customers.entries()) {
-    const id = /[",\n]/.test(m.customerId) ? `"${m.customerId.replace(/"/g, '""')}"` : m.customerId;
     text +=
-      `${id},${m.orders},${m.recencyDays},${m.tenureDays},${m.currency},${m.monetary.toFixed(2)},${m.aov.toFixed(2)},` +
+      `${csvTextField(m.customerId)},${m.orders},${m.recencyDays},${m.tenureDays},${csvTextField(m.currency)},${m.monetary.toFixed(2)},${m.aov.toFixed(2)},` +
       `${round(m.discountShare)},${round(m.returnRate)},${m.rScore},${m.fScore},${m.mScore},${m.aovScore},${m.expectedValue.toFixed(2)},` +
-      `${(result.segments[i] ?? []).join("|")}\n`;
+      `${csvTextField((result.segments[i] ?? []).join("|"))}\n`;
     if (text.length > 1 << 16) {
       yield text;
       text = "";

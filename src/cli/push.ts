@@ -3,6 +3,11 @@
  * of at most 10,000 rows. Retries 429 and 5xx with backoff, keeps a checkpoint after every batch the Worker
  * acknowledged (so a run that stops resumes where it stopped), reports rejected rows by their line in the
  * file, and with `--replace` removes the members the file no longer lists.
+ *
+ * Every push has an id (`sync`), and every batch says where it sits in the file (`from`, `next`). The Worker
+ * records how far it acknowledged the push and refuses (409) a batch that starts before that point, so neither a
+ * checkpoint older than the Worker's record nor a second copy of the same push can write older rows over later
+ * ones. On resume, and on such a 409, the command asks the Worker where the push stands and goes on from there.
  */
 import { createHash, type Hash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -39,20 +44,24 @@ interface Totals {
   rows: number;
   written: number;
   unchanged: number;
+  /** Of `written`: rows with no segments, or whose expires_at had passed (`expired`). */
   removed: number;
+  expired: number;
+  /** Of `rows`: rows the Worker had acknowledged beyond this run's checkpoint (their counts are not known here). */
+  earlier: number;
   /** Rows the Worker refused (rows refused by the check before sending are counted again on every run). */
   refused: number;
   replaced: number;
 }
 
 interface Checkpoint {
-  version: 2;
+  version: 3;
   sha256: string;
   site: string;
   url: string;
   replace: boolean;
-  /** The sync id every batch of a --replace push carries; the sweep removes members no batch touched. */
-  sync: string | null;
+  /** The push's id, carried by every batch: the Worker records the push's position under it, and with --replace the sweep removes members no batch touched. */
+  sync: string;
   /** The first line not yet acknowledged by the Worker (1-based). */
   nextLine: number;
   phase: "rows" | "sweep";
@@ -61,6 +70,9 @@ interface Checkpoint {
   refusedLines: LineIssue[];
   startedAt: string;
 }
+
+/** The Worker refused a batch because the push already stands past its first line. */
+class Behind extends Error {}
 
 /** Stops the run with an exit code and a message saying how to go on. */
 class Stop extends Error {
@@ -141,17 +153,18 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
 
   const sha256 = hash.digest("hex");
   let checkpoint = await loadCheckpoint(args, sha256, log);
+  const resumed = checkpoint !== null;
   if (!checkpoint) {
     checkpoint = {
-      version: 2,
+      version: 3,
       sha256,
       site: args.site,
       url: args.url,
       replace: args.replace,
-      sync: args.replace ? randomBytes(16).toString("hex") : null,
+      sync: randomBytes(16).toString("hex"),
       nextLine: 1,
       phase: "rows",
-      totals: { rows: 0, written: 0, unchanged: 0, removed: 0, refused: 0, replaced: 0 },
+      totals: { rows: 0, written: 0, unchanged: 0, removed: 0, expired: 0, earlier: 0, refused: 0, replaced: 0 },
       refusedLines: [],
       startedAt: new Date().toISOString(),
     };
@@ -178,28 +191,56 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
   };
   process.on("SIGINT", onSigint);
   const client = new AdminClient(args, log);
-  const progress = new Progress(total, state.totals.rows);
+  /** Moves the push on to the Worker's position `line`, counting the rows in between as acknowledged earlier. */
+  const catchUp = async (line: number) => {
+    const rows = await rowsBetween(args.file, state.nextLine, line, bad);
+    state.totals.rows += rows;
+    state.totals.earlier += rows;
+    state.nextLine = line;
+    await save();
+  };
+  let progress: Progress | null = null;
   try {
-    if (state.phase === "rows") {
-      for await (const batch of batches(args.file, state.nextLine, bad, args.batchSize)) {
-        const result = await client.importBatch(batch, state.sync, args.strict);
-        state.totals.rows += result.sent;
-        state.totals.written += result.written;
-        state.totals.unchanged += result.unchanged;
-        state.totals.removed += result.removed;
-        state.totals.refused += new Set(result.rejected.map((issue) => issue.line)).size;
-        for (const issue of result.rejected) if (state.refusedLines.length < LISTED) state.refusedLines.push(issue);
-        state.nextLine = batch.lastLine + 1;
-        await save();
-        progress.update(state.totals.rows + result.rejected.length, `lines ${count(batch.lines[0] ?? 0)}-${count(batch.lastLine)} done`);
-        if (interrupted) throw new Stop(`Interrupted. ${resumeHint(args, state.nextLine)}`, EXIT_INTERRUPTED);
+    // A checkpoint may be older than the Worker's record (a lost answer, a copy of an old checkpoint): the record wins.
+    if (resumed && state.phase === "rows") {
+      const standsAt = (await client.pushState(state.sync))?.nextLine ?? null;
+      if (standsAt !== null && standsAt > state.nextLine) {
+        log(`The Worker acknowledged this push up to line ${count(standsAt)}, past the checkpoint (line ${count(state.nextLine)}): resuming at line ${count(standsAt)}.`);
+        await catchUp(standsAt);
+      }
+    }
+    progress = new Progress(total, state.totals.rows);
+    while (state.phase === "rows") {
+      try {
+        for await (const batch of batches(args.file, state.nextLine, bad, args.batchSize)) {
+          const result = await client.importBatch(batch, state.sync, state.nextLine, args.strict);
+          state.totals.rows += result.sent;
+          state.totals.written += result.written;
+          state.totals.unchanged += result.unchanged;
+          state.totals.removed += result.removed;
+          state.totals.expired += result.expired;
+          state.totals.refused += new Set(result.rejected.map((issue) => issue.line)).size;
+          for (const issue of result.rejected) if (state.refusedLines.length < LISTED) state.refusedLines.push(issue);
+          state.nextLine = batch.lastLine + 1;
+          await save();
+          progress.update(state.totals.rows + result.rejected.length, `lines ${count(batch.lines[0] ?? 0)}-${count(batch.lastLine)} done`);
+          if (interrupted) throw new Stop(`Interrupted. ${resumeHint(args, state.nextLine)}`, EXIT_INTERRUPTED);
+        }
+      } catch (error) {
+        if (!(error instanceof Behind)) throw error;
+        // Another copy of this push, or an answer lost on the way: the Worker stands further than this run.
+        const standsAt = (await client.pushState(state.sync))?.nextLine ?? null;
+        if (standsAt === null || standsAt <= state.nextLine) throw new CliError(`the Worker refused the push: ${error.message}`);
+        log(`The Worker has acknowledged this push up to line ${count(standsAt)} already (another copy of the push, or an answer lost on the way): going on from there.`);
+        await catchUp(standsAt);
+        continue;
       }
       state.phase = "sweep";
       await save();
     }
     progress.done();
 
-    if (state.sync) {
+    if (state.replace) {
       if (rejected() > 0) {
         await rm(args.checkpoint, { force: true });
         report(args, state, rejected(), rejectedLines(), log, started);
@@ -219,7 +260,7 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
     report(args, state, rejected(), rejectedLines(), log, started);
     return 0;
   } catch (error) {
-    progress.done();
+    progress?.done();
     if (error instanceof Stop) {
       log(error.code === EXIT_RETRY_LATER ? `${error.message} ${resumeHint(args, state.nextLine)}` : error.message);
       return error.code;
@@ -240,7 +281,8 @@ function report(args: PushArgs, state: Checkpoint, rejected: number, rejectedLin
   // The Worker's `written` counts every row it took; of those, `unchanged` needed no KV write and `removed` deleted one.
   log(
     `Pushed ${count(t.rows)} row(s) to site ${args.site} in ${seconds.toFixed(1)} s: ${count(t.written - t.unchanged - t.removed)} set, ` +
-      `${count(t.unchanged)} unchanged (no KV write), ${count(t.removed)} removed (no segments)` +
+      `${count(t.unchanged)} unchanged (no KV write), ${count(t.removed)} removed (no segments${t.expired ? `, ${count(t.expired)} of them expired` : ""})` +
+      `${t.earlier ? `, ${count(t.earlier)} acknowledged before this run's checkpoint` : ""}` +
       `${state.replace ? `, ${count(t.replaced)} removed by --replace` : ""}, ${count(rejected)} rejected.`,
   );
   if (rejected > 0) {
@@ -273,7 +315,7 @@ async function loadCheckpoint(args: PushArgs, sha256: string, log: (line: string
     return null;
   }
   const mismatch =
-    saved.version !== 2 ? "an older format" :
+    saved.version !== 3 ? "an older format" :
     saved.sha256 !== sha256 ? "another version of the file" :
     saved.site !== args.site || saved.url !== args.url ? `site ${saved.site} at ${saved.url}` :
     saved.replace !== args.replace ? (saved.replace ? "a push with --replace" : "a push without --replace") :
@@ -308,12 +350,28 @@ async function* batches(path: string, fromLine: number, bad: Map<number, unknown
   if (batch.lines.length > 0) yield batch;
 }
 
+/** Rows (not blank, not refused by the check) on the lines from `from` up to, not including, `to`. */
+async function rowsBetween(path: string, from: number, to: number, bad: Map<number, unknown>): Promise<number> {
+  let rows = 0;
+  for await (const [line, text] of fileLines(path)) {
+    if (line >= to) break;
+    if (line >= from && text.trim() && !bad.has(line)) rows++;
+  }
+  return rows;
+}
+
 interface BatchResult {
   sent: number;
   written: number;
   unchanged: number;
   removed: number;
+  expired: number;
   rejected: LineIssue[];
+}
+
+interface PushState {
+  nextLine: number | null;
+  finishedAt: string | null;
 }
 
 interface ErrorBody {
@@ -327,17 +385,19 @@ class AdminClient {
     private readonly log: (line: string) => void,
   ) {}
 
-  async importBatch(batch: Batch, sync: string | null, strict: boolean): Promise<BatchResult> {
+  /** One batch, `from` being the first line not yet acknowledged (blank or refused lines before the batch included). */
+  async importBatch(batch: Batch, sync: string, from: number, strict: boolean): Promise<BatchResult> {
     const rejected: LineIssue[] = [];
     let { lines, texts } = batch;
-    const query = sync ? `?sync=${sync}` : "";
+    const query = `?sync=${sync}&from=${from}&next=${batch.lastLine + 1}`;
     for (;;) {
-      if (lines.length === 0) return { sent: 0, written: 0, unchanged: 0, removed: 0, rejected };
-      const response = await this.send(`/admin/sites/${encodeURIComponent(this.args.site)}/segments${query}`, "application/x-ndjson", `${texts.join("\n")}\n`);
-      const body = (await response.json().catch(() => ({}))) as ErrorBody & { written?: number; unchanged?: number; removed?: number };
+      if (lines.length === 0) return { sent: 0, written: 0, unchanged: 0, removed: 0, expired: 0, rejected };
+      const response = await this.send("POST", `${this.sitePath}/segments${query}`, "application/x-ndjson", `${texts.join("\n")}\n`);
+      const body = (await response.json().catch(() => ({}))) as ErrorBody & { written?: number; unchanged?: number; removed?: number; expired?: number };
       if (response.ok) {
-        return { sent: lines.length, written: body.written ?? lines.length, unchanged: body.unchanged ?? 0, removed: body.removed ?? 0, rejected };
+        return { sent: lines.length, written: body.written ?? lines.length, unchanged: body.unchanged ?? 0, removed: body.removed ?? 0, expired: body.expired ?? 0, rejected };
       }
+      if (response.status === 409 && body.error?.issues?.some((issue) => issue.path === "from")) throw new Behind(body.error.message ?? "the push stands further");
       if (response.status === 400 && body.error?.code === "INVALID_IMPORT" && body.error.issues?.length) {
         // Lines in the answer count within the batch; map them back to the file and send the rest again.
         const refused = new Set<number>();
@@ -360,22 +420,35 @@ class AdminClient {
   }
 
   async sweep(sync: string): Promise<{ removed: number; remaining: number }> {
-    const response = await this.send(`/admin/sites/${encodeURIComponent(this.args.site)}/segments/sweep?sync=${sync}`, "application/json", "{}");
+    const response = await this.send("POST", `${this.sitePath}/segments/sweep?sync=${sync}`, "application/json", "{}");
     const body = (await response.json().catch(() => ({}))) as ErrorBody & { removed?: number; remaining?: number };
     if (!response.ok) throw new CliError(`the Worker refused --replace (${response.status} ${body.error?.code ?? ""}): ${body.error?.message ?? response.statusText}`);
     return { removed: body.removed ?? 0, remaining: body.remaining ?? 0 };
   }
 
+  /** Where the Worker says the push stands, or null when no batch of it ever reached the site. */
+  async pushState(sync: string): Promise<PushState | null> {
+    const response = await this.send("GET", `${this.sitePath}/segments/pushes/${sync}`);
+    const body = (await response.json().catch(() => ({}))) as ErrorBody & Partial<PushState>;
+    if (response.status === 404) return null;
+    if (!response.ok) throw new CliError(`the Worker refused to say where the push stands (${response.status} ${body.error?.code ?? ""}): ${body.error?.message ?? response.statusText}`);
+    return { nextLine: typeof body.nextLine === "number" ? body.nextLine : null, finishedAt: body.finishedAt ?? null };
+  }
+
+  private get sitePath(): string {
+    return `/admin/sites/${encodeURIComponent(this.args.site)}`;
+  }
+
   /** One request, retried on 429, 5xx and network errors; a Stop once the retries are spent. */
-  private async send(path: string, type: string, body: string): Promise<Response> {
+  private async send(method: "GET" | "POST", path: string, type?: string, body?: string): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       let problem: string;
       let wait: number | null = null;
       try {
         const response = await fetch(`${this.args.url}${path}`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${this.args.token}`, "content-type": type },
-          body,
+          method,
+          headers: { authorization: `Bearer ${this.args.token}`, ...(type ? { "content-type": type } : {}) },
+          ...(body === undefined ? {} : { body }),
           signal: AbortSignal.timeout(120_000),
         });
         if (response.status !== 429 && response.status < 500) return response;

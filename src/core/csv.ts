@@ -180,3 +180,21 @@ function fieldEnd(text: string, from: number): number {
 function withoutCr(text: string, start: number, end: number): number {
   return end > start && text.charCodeAt(end - 1) === 13 && (end >= text.length || text.charCodeAt(end) === 10) ? end - 1 : end;
 }
+
+/** What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): =, +, -, @, tab, carriage return. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One text cell of a CSV that people open in a spreadsheet. A cell that starts like a formula gets a leading
+ * single quote, so `=HYPERLINK(...)` shows as text instead of running; a cell with a quote, comma or line break,
+ * or one neutralised so, is quoted (RFC 4180). Numbers a program writes itself do not go through here.
+ *
+ * @example
+ * csvTextField("1001");                    // 1001
+ * csvTextField("smith, jo");               // "smith, jo"
+ * csvTextField('=HYPERLINK("x","y")');     // "'=HYPERLINK(""x"",""y"")"
+ */
+export function csvTextField(text: string): string {
+  const cell = FORMULA_START.test(text) ? `'${text}` : text;
+  return cell !== text || /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+}

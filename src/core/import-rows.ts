@@ -1,7 +1,10 @@
 /**
  * @module Parsing a bulk membership import (NDJSON or CSV) into validated rows. The whole batch is
  * checked before anything is written: every bad line is reported with its number and what is wrong.
+ * A row whose `expires_at` has already passed is valid data, not a mistake: that membership has ended, so the
+ * row is a removal (no segments), marked `expired`, whatever segments it lists.
  */
+import { parseZonedTime, ZONED_TIME_EXAMPLE } from "./iso-time";
 
 export interface ImportRow {
   line: number;
@@ -9,6 +12,8 @@ export interface ImportRow {
   segments: string[];
   /** ms since epoch */
   expiresAt?: number;
+  /** The row's expires_at had passed: it is read as a removal (`segments` is empty). */
+  expired?: true;
 }
 
 export interface LineIssue {
@@ -56,13 +61,16 @@ function checkImportRow(line: number, raw: { customer_id?: unknown; segments?: u
   }
 
   let expiresAt: number | undefined;
+  let expired = false;
   if (raw.expires_at !== undefined && raw.expires_at !== null && raw.expires_at !== "") {
-    const parsed = typeof raw.expires_at === "string" && /^\d{4}-\d{2}-\d{2}T/.test(raw.expires_at) ? Date.parse(raw.expires_at) : Number.NaN;
-    if (Number.isNaN(parsed)) issues.push({ line, path: "expires_at", message: "expires_at must be an ISO time such as 2026-12-31T23:59:59Z" });
-    else if (parsed <= now) issues.push({ line, path: "expires_at", message: "expires_at is in the past" });
-    else expiresAt = parsed;
+    const parsed = typeof raw.expires_at === "string" ? parseZonedTime(raw.expires_at.trim()) : null;
+    if (!parsed) issues.push({ line, path: "expires_at", message: `expires_at must be an ISO time with a zone, such as ${ZONED_TIME_EXAMPLE}` });
+    else if (!parsed.ok) issues.push({ line, path: "expires_at", message: `expires_at ${JSON.stringify(String(raw.expires_at).slice(0, 40))}: ${parsed.message}` });
+    else if (parsed.ms <= now) expired = true;
+    else expiresAt = parsed.ms;
   }
   if (issues.length > before) return null;
+  if (expired) return { line, customerId, segments: [], expired: true };
   return { line, customerId, segments: [...new Set(segments)], ...(expiresAt !== undefined ? { expiresAt } : {}) };
 }
 

@@ -1,9 +1,15 @@
 /**
- * @module Reading request bodies with a size limit and clear errors.
+ * @module Reading request bodies with a size limit and clear errors. A body must be UTF-8: bytes that are not
+ * are refused (400 INVALID_ENCODING, saying at which byte and line), never replaced with U+FFFD, so what is
+ * stored is what was sent.
  */
+import { firstInvalidUtf8 } from "../core/utf8";
 import { ApiError } from "./errors";
 
-/** The body as text; 413 past `maxBytes` (checked on the declared length and on what arrives). */
+/**
+ * The body as text; 413 past `maxBytes` (checked on the declared length and on what arrives); 400
+ * INVALID_ENCODING when it is not UTF-8, naming the byte offset (from 0), and the line (from 1) in an issue.
+ */
 export async function readText(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
@@ -24,7 +30,25 @@ export async function readText(request: Request, maxBytes: number): Promise<stri
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) bytes.set(chunk, offset), (offset += chunk.byteLength);
-  return new TextDecoder().decode(bytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw invalidEncoding(bytes);
+  }
+}
+
+/** Where the body stops being UTF-8, as a 400 naming the byte offset, the line and the byte within that line. */
+function invalidEncoding(bytes: Uint8Array): ApiError {
+  const offset = Math.max(0, firstInvalidUtf8(bytes));
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) line++, (lineStart = i + 1);
+  }
+  const where = `byte offset ${offset} (line ${line}, byte ${offset - lineStart + 1} of that line)`;
+  return new ApiError("INVALID_ENCODING", `the body is not valid UTF-8 at ${where}; nothing was written`, [
+    { line, message: `invalid UTF-8 at byte ${offset - lineStart + 1} of line ${line}` },
+  ]);
 }
 
 function tooLarge(maxBytes: number): ApiError {

@@ -4,22 +4,26 @@
  *   summary, written once at publish. The object's SQLite is the truth of which version is live; KV holds a copy
  *   for the hot path and converges to it (see `publishNow` and `alarm`).
  * - Imports are written to KV through it in chunks: each RPC call is its own invocation, so a
- *   10,000-row import stays inside the per-invocation limit of KV operations.
+ *   10,000-row import stays inside the per-invocation limit of KV operations. Its member index (member-index.ts)
+ *   is written ahead of KV and settled write by write, so a failure anywhere leaves rows marked pending, which
+ *   the next import of that customer or the object's alarm writes again.
  * Publishes and rollbacks of one site are serialized (`blockConcurrencyWhile`), so versions never interleave.
  * Imports are validated whole before their first chunk; chunks of two concurrent imports may interleave, and as
  * each row replaces one customer's whole value, the later write of a customer wins, as with any two updates.
+ * Nothing inside `blockConcurrencyWhile` may throw on a storage failure: an exception there resets the object.
  */
 import { DurableObject } from "cloudflare:workers";
 import { describeChanges } from "../core/config-diff";
 import type { Config } from "../core/config-schema";
-import type { Membership } from "../core/decide";
 import type { Env } from "../env";
 import type { Actor, Role } from "../http/auth";
 import { configKey } from "./keys";
 import type { LiveConfig } from "./live-config";
 import { withTimeout } from "./live-config";
+import type { PushConflict, PushRecord, SegmentCounts } from "./member-index";
+import { MemberIndex } from "./member-index";
 import type { MembershipWrite } from "./memberships";
-import { putArguments } from "./memberships";
+import { applyWrites } from "./memberships";
 
 export interface VersionSummary {
   version: number;
@@ -71,8 +75,6 @@ export interface AuditEntry {
 
 /** Rows per RPC call of an import: with one KV operation per row, well inside 1,000 per invocation. */
 export const IMPORT_CHUNK = 500;
-/** How long a finished or abandoned `--replace` push is remembered. */
-const SYNC_KEPT_MS = 30 * 86_400_000;
 /** How long a publish waits for KV to take the live config before leaving it to the alarm. */
 const KV_PUT_TIMEOUT_MS = 10_000;
 /** The first retry of a KV write of the live config, doubled after each failure up to KV_RETRY_MAX_MS. */
@@ -85,13 +87,49 @@ interface KvSync {
   /** Failed writes so far, for the backoff. */
   failures: number;
 }
+/** When the alarm first retries rows an import left pending (leaving time for the client's own retry, which usually comes first). */
+const REPAIR_DELAY_MS = 60_000;
+/** And again while KV keeps failing. */
+const REPAIR_RETRY_MS = 5 * 60_000;
+
+/** What goes with one chunk of an import. */
+export interface ImportChunkOptions {
+  /** The push the chunk belongs to (`?sync=`): its rows are marked as this push's, for `--replace`. */
+  sync?: string | null;
+  /** The batch's first line in the client's file: refused when the push already stands past it. */
+  from?: number | null;
+  /** On the batch's last chunk: the line after the batch, recorded as the push's position if every row landed. */
+  acknowledge?: number | null;
+  /**
+   * What the audit line needs, on every chunk: the import's line is recorded with the last chunk's index update
+   * if every row landed, and a line saying how far it got with any chunk whose rows did not all land.
+   */
+  audit?: ImportAudit | null;
+}
+
+export interface ImportAudit {
+  by: Actor;
+  rows: number;
+  removed: number;
+  expired: number;
+  /** Rows of the earlier chunks (all in place: the import stops at the first chunk that is not). */
+  before: number;
+  /** Of those, the rows that were unchanged (this chunk's are added). */
+  unchanged: number;
+  /** This is the import's last chunk. */
+  last: boolean;
+}
+
+export type ImportChunkResult = { unchanged: number; failed: number[] } | PushConflict;
 
 export class SiteAdmin extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly members: MemberIndex;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.members = new MemberIndex(this.sql, ctx.storage);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS versions (
       version INTEGER PRIMARY KEY,
       created_at TEXT NOT NULL,
@@ -111,12 +149,12 @@ export class SiteAdmin extends DurableObject<Env> {
       created_at TEXT NOT NULL,
       created_by TEXT NOT NULL
     )`);
-    // `sync`: the push (`segments push --replace`) that last wrote the row; `updated_at`: when any write last did.
-    this.sql.exec("CREATE TABLE IF NOT EXISTS members (key TEXT PRIMARY KEY, segments TEXT NOT NULL, expires_at INTEGER, sync TEXT, updated_at INTEGER)");
-    this.addMissingColumns("members", { sync: "TEXT", updated_at: "INTEGER" });
-    // One row per `--replace` push: when its first batch came, and when its sweep finished.
-    this.sql.exec("CREATE TABLE IF NOT EXISTS syncs (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, finished_at INTEGER)");
-    this.addMissingColumns("syncs", { finished_at: "INTEGER" });
+    // `sync`: the push that last wrote the row; `updated_at`: when any write last did; `pending`: KV not confirmed (member-index.ts).
+    this.sql.exec("CREATE TABLE IF NOT EXISTS members (key TEXT PRIMARY KEY, segments TEXT NOT NULL, expires_at INTEGER, sync TEXT, updated_at INTEGER, pending INTEGER)");
+    this.addMissingColumns("members", { sync: "TEXT", updated_at: "INTEGER", pending: "INTEGER" });
+    // One row per push: when its first batch came, when its `--replace` sweep finished, the first line not yet acknowledged.
+    this.sql.exec("CREATE TABLE IF NOT EXISTS syncs (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, finished_at INTEGER, next_line INTEGER)");
+    this.addMissingColumns("syncs", { finished_at: "INTEGER", next_line: "INTEGER" });
     this.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       at TEXT NOT NULL,
@@ -285,111 +323,130 @@ export class SiteAdmin extends DurableObject<Env> {
     return changes;
   }
 
-  /** The alarm: writes the live config to KV while a publish's write is still owed, backing off after failures. */
-  override async alarm(): Promise<void> {
-    await this.exclusive(() => this.syncKv());
-  }
-
   /**
-   * Writes one chunk of a validated import (at most IMPORT_CHUNK rows). A row identical to what the index
-   * holds is not written to KV again (re-sent batches and daily re-pushes cost no KV writes). With `sync`,
-   * the rows are marked as part of that push, for `sweep`. Chunks of one site run one at a time.
+   * Writes one chunk of a validated import (at most IMPORT_CHUNK rows). A row the index holds, confirmed and
+   * identical, is not written to KV again (re-sent batches and daily re-pushes cost no KV writes).
+   * On failure: the changed rows are written ahead in the index (pending), then each KV write is settled on its
+   * own; `failed` lists the positions of writes KV did not confirm (their rows stay pending: a re-send writes
+   * them, and so does the alarm). Should the object die midway, its rows stay pending the same way. A KV failure
+   * never throws out of here. Chunks of one site run one at a time.
    */
-  async writeMemberships(writes: MembershipWrite[], sync: string | null = null): Promise<{ unchanged: number } | { conflict: string }> {
+  async writeMemberships(writes: MembershipWrite[], options: ImportChunkOptions = {}): Promise<ImportChunkResult> {
     if (writes.length > IMPORT_CHUNK) throw new RangeError(`at most ${IMPORT_CHUNK} rows per chunk`);
-    return this.ctx.blockConcurrencyWhile(async () => {
+    const sync = options.sync ?? null;
+    return this.exclusive(async () => {
       const now = Date.now();
-      const conflict = sync ? this.syncConflict(sync, "write") : null;
-      if (conflict) return { conflict };
-      const changed = writes.filter((write) => write.membership === null || !this.holds(write.key, write.membership));
-      await Promise.all(
-        changed.map((write) =>
-          write.membership === null
-            ? this.env.KV.delete(write.key)
-            : this.env.KV.put(...putArguments({ key: write.key, membership: write.membership })),
-        ),
-      );
-      // The site's own index of who is in which segment (keyed like KV, no raw ids), for the counts per segment.
-      this.ctx.storage.transactionSync(() => {
-        if (sync && this.sql.exec("INSERT OR IGNORE INTO syncs (id, started_at) VALUES (?, ?)", sync, now).rowsWritten > 0) {
-          this.sql.exec("DELETE FROM syncs WHERE started_at < ?", now - SYNC_KEPT_MS);
+      const conflict = sync ? this.members.pushConflict(sync, "write", options.from ?? null) : null;
+      if (conflict) return conflict;
+      const changed = this.members.changed(writes);
+      this.members.writeAhead(writes, changed, sync, now);
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_import', ?)", new Date(now).toISOString());
+      const applied = changed.flatMap((i) => writes.slice(i, i + 1));
+      if (applied.length) await this.scheduleAlarm(REPAIR_DELAY_MS);
+      const landed = await applyWrites(this.env.KV, applied, now);
+      const failed = changed.filter((_, j) => !landed[j]);
+      const unchanged = writes.length - changed.length;
+      this.members.settle(applied, landed, () => {
+        const audit = options.audit;
+        if (failed.length > 0) {
+          if (audit) this.record(audit.by, "segments.import", importStopped(audit, writes.length - failed.length, sync));
+          return;
         }
-        for (const { key, membership } of writes) {
-          if (membership === null) this.sql.exec("DELETE FROM members WHERE key = ?", key);
-          else {
-            this.sql.exec(
-              "INSERT OR REPLACE INTO members (key, segments, expires_at, sync, updated_at) VALUES (?, ?, ?, ?, ?)",
-              key,
-              JSON.stringify(membership.segments),
-              membership.expiresAt ?? null,
-              sync,
-              now,
-            );
-          }
-        }
-        this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_import', ?)", new Date(now).toISOString());
+        if (sync && options.acknowledge) this.members.acknowledge(sync, options.acknowledge);
+        if (audit?.last) this.record(audit.by, "segments.import", importSummary(audit, unchanged, sync));
       });
-      return { unchanged: writes.length - changed.length };
+      return { unchanged, failed };
     });
-  }
-
-  /** Whether the index already holds exactly this membership under `key`. */
-  private holds(key: string, membership: Membership): boolean {
-    const row = this.sql.exec<{ segments: string; expires_at: number | null }>("SELECT segments, expires_at FROM members WHERE key = ?", key).toArray()[0];
-    return row !== undefined && row.segments === JSON.stringify(membership.segments) && row.expires_at === (membership.expiresAt ?? null);
   }
 
   /**
    * The end of a `--replace` push: removes (from KV and the index) up to `limit` members that the push `sync`
    * did not write and that no other write touched since it started. Null for a sync this site never saw.
+   * On failure: rows are marked for removal ahead of the KV deletes; those KV did not confirm stay marked (and
+   * still count as `remaining`): calling again, or the alarm, deletes them. `by`: who asked, for the audit line
+   * recorded with the removals.
    */
-  async sweep(sync: string, limit: number = IMPORT_CHUNK): Promise<{ removed: number; remaining: number } | { conflict: string } | null> {
-    const started = this.sql.exec<{ started_at: number }>("SELECT started_at FROM syncs WHERE id = ?", sync).toArray()[0]?.started_at;
-    if (started === undefined) return null;
-    const stale = "(sync IS NULL OR sync <> ?) AND (updated_at IS NULL OR updated_at < ?)";
-    return this.ctx.blockConcurrencyWhile(async () => {
-      const conflict = this.syncConflict(sync, "sweep");
-      if (conflict) return { conflict };
-      const keys = this.sql.exec<{ key: string }>(`SELECT key FROM members WHERE ${stale} LIMIT ?`, sync, started, limit).toArray().map((r) => r.key);
-      await Promise.all(keys.map((key) => this.env.KV.delete(key)));
-      this.ctx.storage.transactionSync(() => {
-        for (const key of keys) this.sql.exec("DELETE FROM members WHERE key = ?", key);
+  async sweep(sync: string, by: Actor | null = null, limit: number = IMPORT_CHUNK): Promise<{ removed: number; failed: number; remaining: number } | PushConflict | null> {
+    const push = this.members.push(sync);
+    if (!push) return null;
+    return this.exclusive(async () => {
+      const conflict = this.members.pushConflict(sync, "sweep", null);
+      if (conflict) return conflict;
+      const keys = this.members.staleKeys(sync, push.startedAt, limit);
+      this.members.markRemovals(keys);
+      if (keys.length) await this.scheduleAlarm(REPAIR_DELAY_MS);
+      const removals = keys.map((key) => ({ key, membership: null }));
+      const landed = await applyWrites(this.env.KV, removals);
+      const failed = landed.filter((ok) => !ok).length;
+      this.members.settle(removals, landed, () => {
+        if (by && keys.length > failed) this.record(by, "segments.replace", `removed ${keys.length - failed} customer(s) not in the pushed file (push ${sync})`);
       });
-      const remaining = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM members WHERE ${stale}`, sync, started).one().n;
-      if (remaining === 0) this.sql.exec("UPDATE syncs SET finished_at = ? WHERE id = ? AND finished_at IS NULL", Date.now(), sync);
-      return { removed: keys.length, remaining };
+      const remaining = this.members.staleCount(sync, push.startedAt);
+      if (remaining === 0) this.members.finish(sync, Date.now());
+      return { removed: keys.length - failed, failed, remaining };
+    });
+  }
+
+  /** What the site knows of a push: its start, its sweep's end, and the first line not yet acknowledged. */
+  pushState(sync: string): PushRecord | null {
+    return this.members.push(sync);
+  }
+
+  /**
+   * Removes one customer's membership (DELETE of one customer), written ahead like an import: the index marks the
+   * removal before the KV delete and forgets the row only once KV confirmed it. `landed: false`: the removal stays
+   * marked, and the alarm (or the same DELETE again) completes it. `audit`: who asked, recorded with the removal.
+   */
+  async removeMember(key: string, audit: Actor | null): Promise<{ landed: boolean }> {
+    return this.exclusive(async () => {
+      const removal: MembershipWrite[] = [{ key, membership: null }];
+      this.members.writeAhead(removal, [0], null, Date.now());
+      await this.scheduleAlarm(REPAIR_DELAY_MS);
+      const landed = await applyWrites(this.env.KV, removal);
+      this.members.settle(removal, landed, () => {
+        if (audit && landed[0]) this.record(audit, "segments.delete", "removed one customer's segments");
+      });
+      return { landed: landed[0] === true };
+    });
+  }
+
+  /** Members per segment (memberships still current at `now`), the customers in any, pending rows, the last import. */
+  segmentCounts(now: number): SegmentCounts {
+    return this.members.counts(now);
+  }
+
+  /**
+   * The alarm, the object's one timer: writes the live config to KV while a publish's write is still owed, and
+   * retries the membership writes KV has not confirmed yet. Each part backs off on its own failures and asks for
+   * the alarm again (the earliest request wins).
+   */
+  override async alarm(): Promise<void> {
+    await this.exclusive(async () => {
+      await this.syncKv();
+      await this.repairMemberships();
     });
   }
 
   /**
-   * Why a `--replace` push may not go on, or null: it finished already (a new push needs a new id), or a newer
-   * one started since (resuming the old one would write stale rows over the newer push's).
+   * Retries the KV writes that imports, sweeps or removals left unconfirmed (pending rows), a chunk at a time,
+   * and schedules the alarm again while some remain. Never throws on a KV failure.
    */
-  private syncConflict(sync: string, step: "write" | "sweep"): string | null {
-    const row = this.sql.exec<{ started_at: number; finished_at: number | null }>("SELECT started_at, finished_at FROM syncs WHERE id = ?", sync).toArray()[0];
-    if (!row) return null;
-    if (row.finished_at !== null && step === "write") return `the push ${sync} finished already: a new push needs a new sync id`;
-    const newer = this.sql.exec<{ id: string }>("SELECT id FROM syncs WHERE started_at > ? AND id <> ? LIMIT 1", row.started_at, sync).toArray()[0];
-    return newer ? `a newer --replace push started after ${sync}: start this one over (segments push --restart)` : null;
+  private async repairMemberships(): Promise<void> {
+    const writes = this.members.pendingWrites(IMPORT_CHUNK);
+    if (writes.length === 0) return;
+    const landed = await applyWrites(this.env.KV, writes);
+    this.members.settle(writes, landed);
+    if (this.members.pendingCount() > 0) await this.scheduleAlarm(landed.every(Boolean) ? 0 : REPAIR_RETRY_MS);
   }
 
-  /** A customer's membership was removed outside an import. */
-  forgetMember(key: string): void {
-    this.sql.exec("DELETE FROM members WHERE key = ?", key);
-  }
-
-  /** Members per segment (memberships still current at `now`), the customers in any, and the last import. */
-  segmentCounts(now: number): { segments: { segment: string; members: number }[]; customers: number; lastImport: string | null } {
-    const current = "expires_at IS NULL OR expires_at > ?";
-    const segments = this.sql
-      .exec<{ segment: string; members: number }>(
-        `SELECT j.value AS segment, COUNT(*) AS members FROM members, json_each(members.segments) AS j WHERE ${current} GROUP BY j.value ORDER BY j.value`,
-        now,
-      )
-      .toArray();
-    const customers = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM members WHERE ${current}`, now).one().n;
-    const lastImport = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'last_import'").toArray()[0]?.value ?? null;
-    return { segments, customers, lastImport };
+  /**
+   * Makes sure the alarm fires within `delayMs` (an earlier one stays, so no part of the alarm's work is put off by
+   * another's backoff). Set before KV writes, so it survives the object dying midway.
+   */
+  private async scheduleAlarm(delayMs: number): Promise<void> {
+    const at = Date.now() + delayMs;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   /**
@@ -426,7 +483,7 @@ export class SiteAdmin extends DurableObject<Env> {
       alsoInTransaction?.();
       this.record(by, action, `version ${version} is live${note ? `: ${note}` : ""}`);
     });
-    await this.ctx.storage.setAlarm(Date.now() + KV_RETRY_MS);
+    await this.scheduleAlarm(KV_RETRY_MS);
     const synced = await this.syncKv();
     return { version, createdAt, note, author, live: true, changes, ...(synced ? {} : { storefront: "pending" as const }) };
   }
@@ -447,7 +504,7 @@ export class SiteAdmin extends DurableObject<Env> {
         console.error(`valuebar: KV did not take version ${live.version} of ${owed.site}; retrying from the alarm`, error);
         const failures = owed.failures + 1;
         this.sql.exec("UPDATE meta SET value = ? WHERE key = 'kv_sync'", JSON.stringify({ ...owed, failures } satisfies KvSync));
-        await this.ctx.storage.setAlarm(Date.now() + Math.min(KV_RETRY_MAX_MS, KV_RETRY_MS * 2 ** (failures - 1)));
+        await this.scheduleAlarm(Math.min(KV_RETRY_MAX_MS, KV_RETRY_MS * 2 ** (failures - 1)));
         return false;
       }
     }
@@ -487,4 +544,17 @@ export class SiteAdmin extends DurableObject<Env> {
       .toArray()[0];
     return row ? { version, publishedAt: row.created_at, config: JSON.parse(row.config) as Config } : null;
   }
+}
+
+/** The audit line of an import that stopped at a chunk KV did not take whole: how many rows are in place. */
+function importStopped(audit: ImportAudit, inPlaceHere: number, sync: string | null): string {
+  const inPlace = audit.before + inPlaceHere;
+  return `import stopped (KV failed): ${inPlace} of ${audit.rows} row(s) in place, the rest not confirmed${sync ? ` (push ${sync})` : ""}`;
+}
+
+/** The audit line of a whole import (no customer named). */
+function importSummary(audit: ImportAudit, unchangedHere: number, sync: string | null): string {
+  const unchanged = audit.unchanged + unchangedHere;
+  const expired = audit.expired ? ` (${audit.expired} expired)` : "";
+  return `imported ${audit.rows} row(s): ${audit.rows - audit.removed} customer(s) set (${unchanged} unchanged), ${audit.removed} removed${expired}${sync ? ` (push ${sync})` : ""}`;
 }

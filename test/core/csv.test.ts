@@ -3,7 +3,7 @@
  * commas, quotes and line breaks, the line each record starts on, and a stray quote reported, not swallowed.
  */
 import { describe, expect, it } from "vitest";
-import { CsvReader, MAX_RECORD_CHARS } from "../../src/core/csv";
+import { CsvReader, csvTextField, MAX_RECORD_CHARS } from "../../src/core/csv";
 
 function read(chunks: string[]): { records: [number, string[]][]; malformed: [number, string][] } {
   const records: [number, string[]][] = [];
@@ -79,5 +79,30 @@ describe("CSV reader", () => {
 
   it("keeps text after a closing quote, as spreadsheets do", () => {
     expect(read(['"a"b,c\n']).records).toEqual([[1, ["ab", "c"]]]);
+  });
+});
+
+describe("csvTextField (text cells for spreadsheets)", () => {
+  it.each([
+    ["1001", "1001"],
+    ["smith, jo", '"smith, jo"'],
+    ['o"brien', '"o""brien"'],
+    ['=HYPERLINK("https://evil.example","x")', '"\'=HYPERLINK(""https://evil.example"",""x"")"'],
+    ["+1", "\"'+1\""],
+    ["-1+2", "\"'-1+2\""],
+    ["@SUM(A1)", "\"'@SUM(A1)\""],
+    ["\tcmd", "\"'\tcmd\""],
+    ["\rcmd", "\"'\rcmd\""],
+    ["a=b", "a=b"],
+  ])("writes %j as %s", (text, cell) => {
+    expect(csvTextField(text)).toBe(cell);
+  });
+
+  it("reads back, through the CSV reader, as the text with its leading quote", () => {
+    const records: string[][] = [];
+    const reader = new CsvReader({ record: (fields) => records.push(fields), malformed: () => {} });
+    reader.push(`${csvTextField('=1+1,"x"')},${csvTextField("plain")}\n`);
+    reader.end();
+    expect(records).toEqual([["'=1+1,\"x\"", "plain"]]);
   });
 });

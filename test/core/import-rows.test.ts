@@ -111,17 +111,40 @@ describe("NDJSON", () => {
       }
     });
 
-    it.each([PAST, new Date(NOW).toISOString()])("is refused when in the past: %s", (value) => {
-      expect(withExpiry(value).issues).toEqual([{ line: 1, path: "expires_at", message: "expires_at is in the past" }]);
+    // A feed's stale row is valid data: that membership has ended, so the row removes the customer.
+    it.each([PAST, new Date(NOW).toISOString()])("reads a time already passed as a removal, marked expired: %s", (value) => {
+      expect(withExpiry(value)).toEqual({ rows: [{ line: 1, customerId: "c1", segments: [], expired: true }], issues: [] });
     });
 
-    it.each(["2026-13-45T00:00:00Z", "2027-01-31", "next tuesday", Date.parse(FUTURE)])("is refused when not an ISO time: %s", (value) => {
-      expect(withExpiry(value).issues).toEqual([{ line: 1, path: "expires_at", message: "expires_at must be an ISO time such as 2026-12-31T23:59:59Z" }]);
+    it.each([
+      ["2027-02-29T00:00:00Z", "February 2027 has 28 days"],
+      ["2028-02-30T00:00:00Z", "February 2028 has 29 days"],
+      ["2027-04-31T12:00:00+02:00", "April 2027 has 30 days"],
+      ["2026-13-45T00:00:00Z", "month 13 does not exist"],
+      ["2027-01-31T24:00:00Z", "is not a time of day"],
+      ["2027-01-31T10:00:00+25:00", "is not a zone offset"],
+    ])("is refused when no such instant exists: %s", (value, reason) => {
+      const [issue, ...more] = withExpiry(value).issues;
+      expect(more).toEqual([]);
+      expect(issue).toEqual({ line: 1, path: "expires_at", message: expect.stringContaining(reason) });
+      expect(issue?.message.startsWith(`expires_at ${JSON.stringify(value)}: `)).toBe(true);
     });
+
+    it("accepts 29 February of a leap year, fractions of a second and a lowercase z", () => {
+      expect(withExpiry("2028-02-29T00:00:00.5z").rows[0]?.expiresAt).toBe(Date.parse("2028-02-29T00:00:00.500Z"));
+      expect(withExpiry("2027-01-31T23:59Z").rows[0]?.expiresAt).toBe(Date.parse("2027-01-31T23:59:00Z"));
+    });
+
+    it.each(["2027-01-31", "2027-01-31T10:00:00", "2027-01-31 10:00:00Z", "next tuesday", " 2027-01-31T00:00:00Zx", Date.parse(FUTURE)])(
+      "is refused when not an ISO time with a zone: %s",
+      (value) => {
+        expect(withExpiry(value).issues).toEqual([{ line: 1, path: "expires_at", message: expect.stringMatching(/ISO time with a zone, such as 2026-12-31T23:59:59Z$/) }]);
+      },
+    );
   });
 
   it("reports every problem of a line, each with its field", () => {
-    const issues = parseNdjson(json({ customer_id: "", segments: ["OK?"], expires_at: PAST }), NOW).issues;
+    const issues = parseNdjson(json({ customer_id: "", segments: ["OK?"], expires_at: "2027-02-30T00:00:00Z" }), NOW).issues;
     expect(issues.map((i) => i.path)).toEqual(["customer_id", "segments.0", "expires_at"]);
     expect(issues.every((i) => i.line === 1)).toBe(true);
   });
@@ -180,7 +203,7 @@ describe("CSV", () => {
       "c2,vip",
       '"c3,vip,',
       "c4,VIP,",
-      `c5,vip,${PAST}`,
+      "c5,vip,2027-02-30T00:00:00Z",
       "c6,vip,31/12/2027",
       "c1,vip,",
     );
@@ -188,10 +211,17 @@ describe("CSV", () => {
       { line: 3, message: "expected 3 fields, found 2" },
       { line: 4, message: "unbalanced quotes" },
       { line: 5, path: "segments.0", message: `"VIP" is not a segment id ${NOT_A_SEGMENT}` },
-      { line: 6, path: "expires_at", message: "expires_at is in the past" },
-      { line: 7, path: "expires_at", message: "expires_at must be an ISO time such as 2026-12-31T23:59:59Z" },
+      { line: 6, path: "expires_at", message: 'expires_at "2027-02-30T00:00:00Z": day 30 does not exist: February 2027 has 28 days' },
+      { line: 7, path: "expires_at", message: 'expires_at "31/12/2027": not an ISO time with a zone, such as 2026-12-31T23:59:59Z' },
       { line: 8, path: "customer_id", message: 'customer "c1" is already on line 2' },
     ]);
+  });
+
+  it("reads a row whose expires_at has passed as a removal, as NDJSON does", () => {
+    expect(parseCsv(csv("customer_id,segments,expires_at", `c1,vip|at_risk,${PAST}`), NOW)).toEqual({
+      rows: [{ line: 2, customerId: "c1", segments: [], expired: true }],
+      issues: [],
+    });
   });
 
   it("refuses an unknown column on line 1", () => {
