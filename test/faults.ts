@@ -119,7 +119,8 @@ export function faultyNamespace<T extends Rpc.DurableObjectBranded | undefined>(
           calls.push({ ...call, ...(fault === undefined ? {} : { fault }) });
           const method = (target as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[property];
           if (!method) throw new TypeError(`no method ${property} on the stub`);
-          return apply(fault, `${name}.${property}()`, () => Promise.resolve(method.apply(target, args)));
+          // Reflect.apply, not method.apply: on an RPC stub, `.apply` would be a call of a remote method "apply".
+          return apply(fault, `${name}.${property}()`, () => Promise.resolve(Reflect.apply(method, target, args)));
         };
       },
     });
