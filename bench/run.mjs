@@ -120,6 +120,10 @@ async function startWorker(bundlePath, secrets) {
             ADMIN_TOKEN: { type: "text", value: secrets.ADMIN_TOKEN },
             SIGNING_SECRET: { type: "text", value: secrets.SIGNING_SECRET },
             DEMO_STORE: { type: "text", value: "on" },
+            // The bindings of wrangler.toml, turned off: the bench measures the Worker, from one client IP.
+            PAGE_RATE_LIMIT: { type: "rate-limit", namespace: "9001", simple: { limit: 600, period: 10 } },
+            EVENT_RATE_LIMIT: { type: "rate-limit", namespace: "9002", simple: { limit: 300, period: 10 } },
+            RATE_LIMITS: { type: "text", value: "off" },
           },
           exports: { SiteAdmin: { type: "durable-object", storage: "sqlite" }, ExperimentShard: { type: "durable-object", storage: "sqlite" } },
         },
