@@ -272,7 +272,7 @@ describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
     expect(sig).toMatch(/^[0-9a-f]{64}$/);
     const stored = await page.evaluate(() => Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k) ?? ""])));
     expect(Object.keys(stored).sort()).toEqual(["valuebar_experiments", "valuebar_token", "valuebar_vid"]);
-    expect(stored.valuebar_token).toMatch(/^[0-9a-f]{64}\.\d{10}\.[0-9a-f]{32}$/);
+    expect(stored.valuebar_token).toMatch(/^[A-Za-z0-9_-]{43}\.\d{10}\.[A-Za-z0-9_-]{22}$/);
     expect(Object.values(stored).some((value) => value.includes(sig ?? "-"))).toBe(false);
     await expect
       .poll(async () => {

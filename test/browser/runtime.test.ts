@@ -26,7 +26,7 @@ const RECORD_EVENTS = `<script>
 </script>`;
 
 /** An events token as the Worker hands one to a signed-in customer (its format; the runtime only keeps and sends it). */
-const TOKEN = `${"c".repeat(64)}.1900000000.${"d".repeat(32)}`;
+const TOKEN = `${"c".repeat(43)}.1900000000.${"d".repeat(22)}`;
 
 const SHIPPING_PROGRESS = {
   text: "Free shipping on orders over €50.00",

@@ -25,18 +25,26 @@ async function vipWithToken(): Promise<{ site: string; token: string }> {
 
 const addToCart = (token: string, vid = newVisitorId()) => ({ type: "add_to_cart", vid, token, experiments: ["vip-express"] });
 
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** Hex as base64url without padding, computed here, independently of src/http/events-token.ts. */
+function base64url(hex: string): string {
+  const bits = [...hex].map((d) => parseInt(d, 16).toString(2).padStart(4, "0")).join("");
+  return (bits.match(/.{1,6}/g) ?? []).map((six) => ALPHABET[parseInt(six.padEnd(6, "0"), 2)]).join("");
+}
+
 describe("events token: handed out", () => {
   it("comes with a signed-in customer's snippet and decision, names their unit (never the customer id) and expires in a week", async () => {
     const { site, token } = await vipWithToken();
     const unit = await unitKey(env.SIGNING_SECRET, { customerId: CUSTOMER.vip, visitorId: "" });
     const [named, expiry, mac] = token.split(".");
-    expect(named).toBe(unit);
+    expect(named).toBe(base64url(unit));
     expect(Number(expiry) * 1000 - Date.now()).toBeGreaterThan(EVENTS_TOKEN_TTL_MS - 60_000);
     expect(Number(expiry) * 1000 - Date.now()).toBeLessThanOrEqual(EVENTS_TOKEN_TTL_MS);
-    expect(mac).toMatch(/^[0-9a-f]{32}$/);
+    expect(mac).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(token).not.toContain(CUSTOMER.vip);
     const decided = await (await call(`/v1/decide/${site}?${await visitorQuery({ cid: CUSTOMER.vip, vid: newVisitorId() })}`)).json<DecisionBody>();
-    expect(decided.eventsToken?.split(".")[0]).toBe(unit);
+    expect(decided.eventsToken?.split(".")[0]).toBe(base64url(unit));
   });
 
   it("is not handed to an anonymous visitor, to a wrong sig, nor without consent (the browser keeps nothing then)", async () => {
@@ -57,7 +65,7 @@ describe("events token: counted", () => {
     expect(await (await beacon(site, addToCart(token))).json()).toEqual({ outcomes: { "vip-express": "counted" } });
   });
 
-  it("counts as the visitor (here: not exposed) once expired, when altered, or on another site", async () => {
+  it("counts as the visitor (here: not exposed) once expired, when altered or spelled otherwise, or on another site", async () => {
     const { site, token } = await vipWithToken();
     const other = newSite("other");
     await publishConfig(other, { segments: ["vip"], campaigns: [{ id: "vip-express", placement: "topbar", variants: [{ id: "x", weight: 1, message: { text: "x" } }, { id: "y", weight: 1, message: { text: "y" } }] }] });
@@ -67,11 +75,16 @@ describe("events token: counted", () => {
     const flipped = token.slice(0, -1) + (token.endsWith("0") ? "1" : "0");
     const [unit, expiry, mac] = token.split(".");
     const longer = `${unit}.${Number(expiry) + 86_400}.${mac}`;
+    // The same bytes spelled otherwise: the last base64url character carries bits no byte uses.
+    const respelled = (text: string) => text.slice(0, -1) + ALPHABET[ALPHABET.indexOf(text.slice(-1)) ^ 1];
+    expect(atob(respelled(unit ?? "").replace(/-/g, "+").replace(/_/g, "/"))).toBe(atob((unit ?? "").replace(/-/g, "+").replace(/_/g, "/")));
     for (const [where, body] of [
       [site, addToCart(flipped)],
       [site, addToCart(longer)],
       [other, addToCart(token)],
       [site, addToCart(token.toUpperCase())],
+      [site, addToCart(`${respelled(unit ?? "")}.${expiry}.${mac}`)],
+      [site, addToCart(`${unit}.${expiry}.${respelled(mac ?? "")}`)],
     ] as const) {
       expect(await (await beacon(where, body)).json()).toEqual({ outcomes: { "vip-express": "not_exposed" } });
     }
@@ -85,7 +98,8 @@ describe("events token: counted", () => {
 
   it("opens nothing but the events route: neither it nor the unit key it carries passes as a sig", async () => {
     const { site, token } = await vipWithToken();
-    const [unit = "", , mac = ""] = token.split(".");
+    const [, , mac = ""] = token.split(".");
+    const unit = await unitKey(env.SIGNING_SECRET, { customerId: CUSTOMER.vip, visitorId: "" });
     const vid = newVisitorId();
     const anonymous = await (await call(`/v1/decide/${site}?vid=${vid}`)).json<DecisionBody>();
     const asSig = (cid: string, sig: string) => new URLSearchParams({ cid, sig }).toString();
