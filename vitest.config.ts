@@ -15,6 +15,10 @@ export default defineConfig({
       },
     }),
   ],
+  // TypeScript before JavaScript, as esbuild (wrangler) resolves: snippet/dist holds runtime.js (the bundle) and
+  // runtime.ts (RUNTIME_JS, what the Worker imports); Vite's default order picked runtime.js, which exports nothing,
+  // so the Worker under test served "undefined" in place of the runtime and the size budgets measured that.
+  resolve: { extensions: [".mts", ".ts", ".tsx", ".mjs", ".js", ".jsx", ".json"] },
   test: {
     include: ["test/**/*.test.ts"],
     exclude: ["test/browser/**", "test/cli/**", "test/static/**", "node_modules/**"],

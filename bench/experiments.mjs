@@ -34,7 +34,9 @@ export async function measureEvents(url, token, edgeHeaders) {
       while (performance.now() < end) {
         const vid = visitors[next++ % visitors.length];
         const started = performance.now();
-        const { status } = await send(agent, "POST", `${url}/v1/events/demo`, { "content-type": "text/plain;charset=UTF-8" }, JSON.stringify({ type: "add_to_cart", vid }));
+        // As the runtime sends it: the experiments the visitor was shown.
+        const body = JSON.stringify({ type: "add_to_cart", vid, experiments: ["us-free-shipping"] });
+        const { status } = await send(agent, "POST", `${url}/v1/events/demo`, { "content-type": "text/plain;charset=UTF-8" }, body);
         latencies.push(performance.now() - started);
         statuses[status] = (statuses[status] ?? 0) + 1;
       }
@@ -42,6 +44,8 @@ export async function measureEvents(url, token, edgeHeaders) {
     const started = performance.now();
     await Promise.all(Array.from({ length: EVENT_CONCURRENCY }, loop));
     const seconds = (performance.now() - started) / 1000;
+    const refused = Object.entries(statuses).filter(([status]) => status !== "200");
+    if (refused.length > 0) throw new Error(`the events route refused beacons: ${JSON.stringify(Object.fromEntries(refused))}`);
     latencies.sort((a, b) => a - b);
     const at = (q) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 100) / 100;
     return { visitors: EVENT_VISITORS, concurrency: EVENT_CONCURRENCY, eventsPerSecond: Math.round(latencies.length / seconds), p50Ms: at(0.5), p99Ms: at(0.99), statuses };
@@ -80,7 +84,7 @@ export async function measureResults(url, token, namespace) {
         const unit = `unit-${shard}-${i * 7}`;
         const variant = (i * 7) % 2 ? "b" : "a";
         await stub.record({ kind: "click", unit, variant, at: at + 1000, windowMs: 72 * 3_600_000 });
-        await stub.record({ kind: "purchase", unit, at: at + 2000, windowMs: 72 * 3_600_000, orderId: `${shard}-${i}`, value: 20 + (i % 80), currency: "EUR" });
+        await stub.record({ kind: "purchase", unit, at: at + 2000, windowMs: 72 * 3_600_000, orderId: `${shard}-${i}`, value: 20 + (i % 80), currency: "EUR", capped: false });
       }
     }),
   );

@@ -247,14 +247,19 @@ async function soak(worker, secrets, log) {
       const res = await send("snippet identified", `/v1/s/${SITE}.js?cid=${who.cid}&sig=${who.sig}&vid=${who.vid}&path=/`);
       if (res.status !== 200) return;
       const payload = checkSnippet(res.body, tally);
-      if (payload) noteDecision(payload.decision, `customer\n${who.cid}`, who);
+      if (!payload) return;
+      // Beacons identify a signed-in customer as the runtime does: with the events token, never the sig.
+      if (!payload.token) tally.problem(`no events token for the signed-in customer ${who.cid}`);
+      noteDecision(payload.decision, `customer\n${who.cid}`, { token: payload.token, vid: who.vid });
     },
     async decide() {
       const who = Math.random() < 0.5 ? identified() : { vid: visitor() };
       const query = new URLSearchParams(who).toString();
       const res = await send("decide", `/v1/decide/${SITE}?${query}&path=/`);
       if (res.status !== 200) return;
-      noteDecision(JSON.parse(res.body), who.cid ? `customer\n${who.cid}` : `visitor\n${who.vid}`, who);
+      const decision = JSON.parse(res.body);
+      // A headless store's server sends the events token decide gave it (or signs with cid and sig itself).
+      noteDecision(decision, who.cid ? `customer\n${who.cid}` : `visitor\n${who.vid}`, who.cid ? { token: decision.eventsToken, vid: who.vid } : who);
     },
     async event() {
       const seen = exposed[Math.floor(Math.random() * exposed.length)];
@@ -333,9 +338,12 @@ async function soak(worker, secrets, log) {
   };
 }
 
-/** The body of an event for a unit the soak saw exposed, identified as the runtime would identify it. */
+/**
+ * The body of an event for a unit the soak saw exposed, identified and addressed as the runtime sends it: the
+ * events token of a signed-in customer (else the visitor id), and the experiments its decision showed.
+ */
 function eventBody(body, seen) {
-  return { ...body, ...seen.identity };
+  return { ...body, ...seen.identity, experiments: seen.experiments };
 }
 
 /** The snippet is valid JavaScript with a payload; null (and a problem) otherwise. */

@@ -11,7 +11,8 @@ import type { Config } from "./core/config-schema";
 import type { Decision, Membership } from "./core/decide";
 import { decide, emptyDecision } from "./core/decide";
 import type { Env } from "./env";
-import { exposuresToLog, logExposures } from "./storage/experiments";
+import { eventsToken } from "./http/events-token";
+import { exposuresToLog, logExposures, unitKey } from "./storage/experiments";
 import { readLiveConfig, usableConfig } from "./storage/live-config";
 import { readMembership } from "./storage/memberships";
 import { resolveVisitor } from "./visitor";
@@ -22,7 +23,16 @@ export const MEMBERSHIP_TIMEOUT_MS = 500;
 
 export type ServedDecision =
   | { kind: "unknown-site"; kvReads: number }
-  | { kind: "decision"; decision: Decision; newVisitorId?: string; consent: boolean; kvReads: number; degraded: boolean };
+  | {
+      kind: "decision";
+      decision: Decision;
+      newVisitorId?: string;
+      /** For a signed-in customer who consents: the short-lived token their beacons count with (src/http/events-token.ts). */
+      eventsToken?: string;
+      consent: boolean;
+      kvReads: number;
+      degraded: boolean;
+    };
 
 /**
  * The decision for this request. Its experiment exposures are written in the background through `waitUntil`
@@ -42,9 +52,10 @@ export async function serveDecision(
     draft ? ({ status: "ok", live: { version: 0, publishedAt: "", config: draft }, kvReads: 0 } as const) : readLiveConfig(env.KV, site, CONFIG_TIMEOUT_MS),
   ]);
   const { context, newVisitorId } = visitor;
-  // Without consent the browser keeps nothing, so there is no visitor id to hand out.
-  const extra = { consent: context.consent, ...(newVisitorId && context.consent ? { newVisitorId } : {}) };
   if (read.status === "unknown") return { kind: "unknown-site", kvReads: read.kvReads };
+  // Without consent the browser keeps nothing, so there is no visitor id or events token to hand out.
+  const token = context.consent ? await customerEventsToken(env.SIGNING_SECRET, site, context.customerId) : undefined;
+  const extra = { consent: context.consent, ...(newVisitorId && context.consent ? { newVisitorId } : {}), ...(token ? { eventsToken: token } : {}) };
   const live = usableConfig(read);
   if (read.status === "failed" && read.kvReads > 0) console.error(`valuebar: config of ${site} unavailable`, read.error);
   if (!live) return { kind: "decision", decision: emptyDecision(context), kvReads: read.kvReads, degraded: true, ...extra };
@@ -78,6 +89,20 @@ export async function serveDecision(
     console.error(`valuebar: exposures of site ${site} not scheduled`, error);
   }
   return { kind: "decision", decision, kvReads, degraded, ...extra };
+}
+
+/**
+ * The events token of a signed-in customer (the store's `sig` stays on the store's page; the browser keeps only
+ * this); none for an anonymous visitor, or when signing fails (their beacons then count as the visitor's).
+ */
+async function customerEventsToken(secret: string, site: string, customerId: string | null): Promise<string | undefined> {
+  if (customerId === null) return undefined;
+  try {
+    return await eventsToken(secret, site, await unitKey(secret, { customerId, visitorId: "" }), Date.now());
+  } catch (error) {
+    console.error(`valuebar: events token of site ${site} not made`, error);
+    return undefined;
+  }
 }
 
 /**

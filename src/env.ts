@@ -19,6 +19,12 @@ export interface Env {
   SIGNING_SECRET: string;
   /** "on" serves the demo storefront at /demo. */
   DEMO_STORE?: string;
+  /** Per-client limit of the snippet and decide routes (`[[ratelimits]]` in wrangler.toml), keyed by client IP. */
+  PAGE_RATE_LIMIT?: RateLimit;
+  /** Per-client limit of the events route. */
+  EVENT_RATE_LIMIT?: RateLimit;
+  /** "off" turns the rate limits off (the bench, a local soak); anything else leaves them on. */
+  RATE_LIMITS?: string;
 }
 
 /**
@@ -53,6 +59,9 @@ export function environmentProblem(env: Env): string | null {
       : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     if (!env.KV || !env.SITE_ADMIN || !env.EXPERIMENTS) {
       problem = [problem, "KV, SITE_ADMIN and EXPERIMENTS bindings are required"].filter(Boolean).join("; ");
+    }
+    if (env.RATE_LIMITS !== "off" && (!env.PAGE_RATE_LIMIT || !env.EVENT_RATE_LIMIT)) {
+      problem = [problem, 'PAGE_RATE_LIMIT and EVENT_RATE_LIMIT bindings are required (see wrangler.toml), or RATE_LIMITS = "off"'].filter(Boolean).join("; ");
     }
     checked.set(env, problem);
   }

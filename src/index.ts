@@ -9,6 +9,7 @@ import type { Env } from "./env";
 import type { AdminEnv } from "./http/auth";
 import { authenticate, requireEnvironment } from "./http/auth";
 import { errorBody, handleError } from "./http/errors";
+import { limitApi, limitSnippet } from "./http/rate-limit";
 import { adminAccessRoutes } from "./routes/admin-access";
 import { adminConfigRoutes } from "./routes/admin-config";
 import { adminDraftRoutes } from "./routes/admin-draft";
@@ -32,6 +33,11 @@ app.use("/admin/*", async (c, next) => {
     await authenticate(c, next);
   });
 });
+
+// Per-client rate limits of the public routes, before any work (see src/http/rate-limit.ts and wrangler.toml).
+app.use("/v1/s/*", limitSnippet);
+app.use("/v1/decide/*", limitApi("PAGE_RATE_LIMIT"));
+app.use("/v1/events/*", limitApi("EVENT_RATE_LIMIT"));
 
 app
   .route("/", snippetRoutes)

@@ -185,12 +185,16 @@ export interface DecisionBody {
   placements: { topbar: PlacementDecision | null; shipping: PlacementDecision | null; returns: PlacementDecision | null };
   exposures: { campaign: string; experiment: string; variant: string }[];
   newVisitorId?: string;
+  /** For a signed-in customer: the events token (src/http/events-token.ts). */
+  eventsToken?: string;
 }
 
 export interface SnippetPayload {
   site: string;
-  decision: Omit<DecisionBody, "newVisitorId">;
+  decision: Omit<DecisionBody, "newVisitorId" | "eventsToken">;
   newVisitorId?: string;
   consent?: false;
   preview?: true;
+  /** For a signed-in customer: the events token the runtime keeps instead of the store's sig. */
+  token?: string;
 }

@@ -6,18 +6,15 @@ import type { RenderedMessage } from "../../src/core/decide";
 import { fillPlaceholders, formatMoney } from "../../src/core/money";
 import { guard } from "./guard";
 
-/** A cart total in minor units (cents); no currency means the store's own. */
-export interface Cart {
-  total: number;
-  currency?: string;
-}
+/** A cart: its total in minor units (cents), and its currency (none or "" means the store's own). */
+export type Cart = [total: number, currency: string | false];
 
 /** A cart from untrusted input (store code, attributes, `/cart.js`); undefined unless the total is a number. */
 export function toCart(total: unknown, currency: unknown): Cart | undefined {
   // An attribute is a string: "" or "  " is no total, not a total of 0.
   const value = typeof total == "string" && total.trim() ? +total : total;
-  if (typeof value != "number" || !isFinite(value)) return;
-  return typeof currency == "string" && currency ? { total: value, currency } : { total: value };
+  // Number.isFinite is false for anything that is not a number: no string or object gets through.
+  if (Number.isFinite(value)) return [value as number, typeof currency == "string" && currency];
 }
 
 /**
@@ -28,10 +25,11 @@ export function toCart(total: unknown, currency: unknown): Cart | undefined {
 export function progressText(message: RenderedMessage, cart: Cart | undefined): string {
   const progress = message.progress;
   try {
-    if (progress && cart && (!cart.currency || cart.currency == progress.currency)) {
-      const remaining = progress.threshold - cart.total;
+    if (progress && cart && (!cart[1] || cart[1] == progress.currency)) {
+      const remaining = progress.threshold - cart[0];
       if (remaining > 0) return fillPlaceholders(progress.text, { remaining: formatMoney(remaining, progress.currency, progress.locale) });
-      if (remaining <= 0) return progress.reached || message.text;
+      // Not `else`: a remaining of NaN (a malformed threshold) is neither, and shows the plain text.
+      if (remaining <= 0 && progress.reached) return progress.reached;
     }
   } catch {
     // An unknown currency or a malformed progress: the plain text is still right.
@@ -72,11 +70,11 @@ export function watchCart(set: (total: unknown, currency: unknown) => void, know
     }
   };
   readElement(!known);
-  // childList too: cart drawers often re-render the element rather than change its attribute.
+  // childList too: cart drawers often re-render the element rather than change its attribute. (An
+  // attributeFilter implies `attributes: true`.)
   new MutationObserver(guard(() => readElement(true))).observe(doc.documentElement, {
     subtree: true,
     childList: true,
-    attributes: true,
     attributeFilter: ["data-cart-total", "data-cart-currency"],
   });
 

@@ -6,8 +6,8 @@
 import type { Decision, PlacementDecision, RenderedMessage } from "../../src/core/decide";
 import { type Cart, progressText, toCart, watchCart } from "./cart";
 import { guard } from "./guard";
-import { clear, renderInline, renderTopBar, type MessageHandlers } from "./render";
-import { consented, dismissKey, isDismissed, load, rememberDismissal, save, VISITOR_KEY, withholdConsent } from "./storage";
+import { clear, renderInline, renderTopBar, type MessageHandler } from "./render";
+import { consented, isDismissed, keepToken, load, rememberDismissal, rememberExperiments, save, VISITOR_KEY, withholdConsent } from "./storage";
 import { beacon, emit, promote, setupBeacons } from "./track";
 
 /** What the Worker passes to `run`. */
@@ -18,6 +18,8 @@ export interface SnippetPayload {
   newVisitorId?: string;
   /** False when the request said `consent=0`: the runtime stores and sends nothing. */
   consent?: false;
+  /** For a signed-in customer: the short-lived token their events are counted with (see src/http/events-token.ts). */
+  token?: string;
   /**
    * Set on the answer to a preview request (the draft's decision when its token is valid, else the live one),
    * so the runtime never asks again.
@@ -48,11 +50,8 @@ declare global {
 
 const PLACEMENTS = ["topbar", "shipping", "returns"] as const;
 
-/** A rendered message whose text follows the cart. */
-interface Shown {
-  message: RenderedMessage;
-  span: HTMLSpanElement;
-}
+/** A rendered message whose text follows the cart: the message and the span showing it. */
+type Shown = [message: RenderedMessage, span: HTMLSpanElement];
 
 /**
  * Shows the decided messages once the body exists and wires up the cart, dismissals and events.
@@ -66,8 +65,10 @@ export function run(payload: SnippetPayload): void {
     const { decision, newVisitorId } = payload;
     const script = document.currentScript as HTMLScriptElement | null;
     if (payload.consent === false || window.valuebar?.consent === false) withholdConsent();
-    if (typeof newVisitorId == "string" && newVisitorId) save(VISITOR_KEY, newVisitorId);
-    if (consented) guard(() => setupBeacons(script?.src ?? "", payload.site, load(VISITOR_KEY) || newVisitorId || null))();
+    if (typeof newVisitorId == "string") save(VISITOR_KEY, newVisitorId);
+    experiments = (decision?.exposures ?? []).map((e) => e.campaign);
+    keepToken(payload.token);
+    if (consented) setupBeacons(script?.src, payload.site, load(VISITOR_KEY) || newVisitorId, payload.token, rememberExperiments(experiments));
     // A marketer's preview link (`?valuebar_preview=…` on a store page) asks again, for the draft's decision;
     // that run replaces this one. The Worker checks the signed, expiring token: shoppers never have one.
     const preview = location.search.match(/valuebar_preview=([\w.]+)/);
@@ -76,12 +77,11 @@ export function run(payload: SnippetPayload): void {
       again.src = script.src + "&preview=" + preview[1];
       document.head.append(again);
     }
-    experiments = (decision?.exposures ?? []).map((e) => e.campaign);
 
     const shown: Shown[] = [];
     let cart: Cart | undefined;
     const paint = () => {
-      for (const { message, span } of shown) {
+      for (const [message, span] of shown) {
         const text = progressText(message, cart);
         if (span.textContent != text) span.textContent = text;
       }
@@ -99,7 +99,7 @@ export function run(payload: SnippetPayload): void {
       const api: ValuebarApi = current && typeof current == "object" ? current : (window.valuebar = {});
       cart = toCart(api.cart?.total, api.cart?.currency);
       api.setCart = guard(setCart);
-      api.track = guard((type: string, data?: object) => beacon({ ...data, type }));
+      api.track = beacon;
       const json = JSON.stringify(decision ?? null);
       Object.defineProperty(api, "decision", { get: () => JSON.parse(json), configurable: true, enumerable: true });
     })();
@@ -109,7 +109,7 @@ export function run(payload: SnippetPayload): void {
         guard(() => shown.push(...show(placement, decision?.placements?.[placement])))();
       }
       paint();
-      if (shown.some(({ message }) => message.progress)) watchCart(setCart, !!cart);
+      if (shown.some(([message]) => message.progress)) watchCart(setCart, !!cart);
     });
     if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", start);
     else start();
@@ -119,34 +119,28 @@ export function run(payload: SnippetPayload): void {
 // The campaigns of this page's decision that are experiments: their clicks and dismissals are counted.
 let experiments: string[] = [];
 
-function experimental(type: "click" | "dismiss", decision: PlacementDecision): void {
-  if (experiments.includes(decision.campaign as string)) beacon({ type, campaign: decision.campaign, variant: decision.variant });
-}
-
 /** Renders one placement unless it has nothing valid to show or the visitor dismissed it. */
 function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecision | null | undefined): Shown[] {
   const message = decision?.message;
   if (!decision || typeof message?.text != "string") return [];
-  const key = dismissKey(placement, decision.campaign);
+  // A placement's default is `placement:`: see isDismissed.
+  const key = placement + ":" + (decision.campaign ?? "");
   if (isDismissed(key)) return [];
 
   let hosts: Element[] = [];
-  const on: MessageHandlers = {
-    click: guard((target: Element) => {
-      emit(target, "click", placement, decision);
-      experimental("click", decision);
-      promote("select_promotion", placement, decision);
-    }),
-    dismiss: guard((target: Element) => {
+  const on: MessageHandler = guard((action, target) => {
+    emit(target, action, placement, decision);
+    if (experiments.includes(decision.campaign as string)) beacon(action, { campaign: decision.campaign, variant: decision.variant });
+    if (action == "click") promote("select", placement, decision);
+    else {
       rememberDismissal(key);
-      emit(target, "dismiss", placement, decision);
-      experimental("dismiss", decision);
+      // After the event: a top bar taken out of the page would no longer bubble it to `document`.
       hosts.forEach(clear);
-    }),
-  };
+    }
+  });
   const rendered = placement == "topbar" ? [renderTopBar(message, on)] : renderInline(placement, message, on);
-  hosts = rendered.map(({ host }) => host);
+  hosts = rendered.map(([host]) => host);
   for (const host of hosts) emit(host, "shown", placement, decision);
-  if (hosts.length) promote("view_promotion", placement, decision);
-  return rendered.map(({ span }) => ({ message, span }));
+  if (hosts.length) promote("view", placement, decision);
+  return rendered.map(([, span]) => [message, span]);
 }

@@ -8,9 +8,17 @@ import { HEX_COLOUR, isSafeLink } from "../../src/core/safe";
 
 export const PLACEMENT_ATTR = "data-valuebar-placement";
 
-export interface MessageHandlers {
-  click(target: Element): void;
-  dismiss(target: Element): void;
+/** A message on the page: the placement element it is in (the top bar's host) and the span holding its text. */
+export type Rendered = [host: Element, span: HTMLSpanElement];
+
+/** Called with what the visitor did to a message and the placement element it happened in. */
+export type MessageHandler = (action: "click" | "dismiss", target: Element) => void;
+
+/** A new element holding `text` as text (never markup). */
+function make<K extends keyof HTMLElementTagNameMap>(tag: K, text = ""): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  element.textContent = text;
+  return element;
 }
 
 /**
@@ -18,26 +26,22 @@ export interface MessageHandlers {
  * when it is dismissible; returns the span, whose text changes with cart progress. `target` is the
  * placement element the handlers are told about.
  */
-function appendMessage(parent: ParentNode, target: Element, message: RenderedMessage, on: MessageHandlers): HTMLSpanElement {
-  const make = document.createElement.bind(document);
-  const span = make("span");
-  span.textContent = message.text;
+function appendMessage(parent: ParentNode, target: Element, message: RenderedMessage, on: MessageHandler): HTMLSpanElement {
+  const span = make("span", message.text);
   parent.append(span);
   const link = message.link;
   if (typeof link?.url == "string" && isSafeLink(link.url)) {
-    const a = make("a");
+    const a = make("a", link.label || "Learn more");
     a.href = link.url;
-    a.textContent = link.label || "Learn more";
-    a.onclick = () => on.click(target);
+    a.onclick = () => on("click", target);
     parent.append(" ", a);
   }
   if (message.dismissible === true) {
-    const button = make("button");
+    const button = make("button", "\u00d7");
     // Not "submit": a shipping message often sits inside the product form.
     button.type = "button";
     button.setAttribute("aria-label", "Dismiss");
-    button.textContent = "\u00d7";
-    button.onclick = () => on.dismiss(target);
+    button.onclick = () => on("dismiss", target);
     parent.append(" ", button);
   }
   return span;
@@ -64,27 +68,24 @@ function topBarCss(style: RenderedMessage["style"], dismissible: boolean): strin
  * Inserts the top bar into the store's `[data-valuebar=topbar]` slot when it has one (where it can reserve
  * the bar's height, so nothing shifts), else as the first child of `<body>`; replaces one a previous run left.
  */
-export function renderTopBar(message: RenderedMessage, on: MessageHandlers): { host: HTMLElement; span: HTMLSpanElement } {
+export function renderTopBar(message: RenderedMessage, on: MessageHandler): Rendered {
   document.querySelector(`[${PLACEMENT_ATTR}=topbar]`)?.remove();
-  const host = document.createElement("div");
+  const host = make("div");
   host.setAttribute(PLACEMENT_ATTR, "topbar");
-  const root = host.attachShadow({ mode: "open" });
-  const style = document.createElement("style");
-  style.textContent = topBarCss(message.style, message.dismissible === true);
-  const bar = document.createElement("div");
-  root.append(style, bar);
+  const bar = make("div");
+  host.attachShadow({ mode: "open" }).append(make("style", topBarCss(message.style, message.dismissible === true)), bar);
   const span = appendMessage(bar, host, message, on);
   const slot = document.querySelector("[data-valuebar=topbar]");
   slot ? slot.replaceChildren(host) : document.body.prepend(host);
-  return { host, span };
+  return [host, span];
 }
 
 /** Renders into every `[data-valuebar={placement}]` element, replacing the fallback content it held. */
-export function renderInline(placement: string, message: RenderedMessage, on: MessageHandlers): { host: Element; span: HTMLSpanElement }[] {
+export function renderInline(placement: string, message: RenderedMessage, on: MessageHandler): Rendered[] {
   return [...document.querySelectorAll(`[data-valuebar=${placement}]`)].map((host) => {
     host.setAttribute(PLACEMENT_ATTR, placement);
     host.replaceChildren();
-    return { host, span: appendMessage(host, host, message, on) };
+    return [host, appendMessage(host, host, message, on)];
   });
 }
 

@@ -5,31 +5,27 @@
  */
 import type { PlacementDecision } from "../../src/core/decide";
 import { guard } from "./guard";
-import { CUSTOMER_KEY, remove, save, SIGNATURE_KEY } from "./storage";
 
 let sendBeacon: ((body: object) => void) | undefined;
 
 /**
- * Points beacons at the Worker that served the snippet, as the visitor it was served for: the snippet's own
- * URL carries the Worker's origin and the store-signed `cid` and `sig`. The customer id and signature are kept
- * in the store's storage too, so a checkout pixel can send the purchase for the same unit.
+ * Points beacons at the Worker that served the snippet (the snippet URL's origin), as the visitor it was served
+ * for: the visitor id, the signed-in customer's events token from the payload (never the store's `sig`), and the
+ * experiments a conversion counts for.
  */
-export function setupBeacons(src: string, site: string, vid: string | null): void {
-  const url = new URL(src);
-  const q = url.searchParams;
-  const id = { vid: vid || q.get("vid"), cid: q.get("cid"), sig: q.get("sig") };
-  // A page without a signed-in customer (logged out, another person) must not leave the last one's identity behind.
-  if (id.cid && id.sig) save(CUSTOMER_KEY, id.cid), save(SIGNATURE_KEY, id.sig);
-  else remove(CUSTOMER_KEY), remove(SIGNATURE_KEY);
+export const setupBeacons = guard((src: string | undefined, site: string, vid: string | null | undefined, token: unknown, experiments: string[]) => {
+  // No script URL (an inline copy of the snippet): `new URL` throws, and there are no beacons.
+  const url = new URL(src as string);
+  const id = { vid: vid || url.searchParams.get("vid"), token, experiments };
   sendBeacon = (body) => navigator.sendBeacon(url.origin + "/v1/events/" + site, JSON.stringify({ ...body, ...id }));
-}
+});
 
 /**
- * Sends an event to the Worker: nothing before `setupBeacons` (no consent, or no snippet URL), nothing once the
+ * Sends an event of `type` with `data` to the Worker (`valuebar.track` itself): nothing before `setupBeacons` (no consent, or no snippet URL), nothing once the
  * store withdraws consent, and never an error into the page.
  */
-export const beacon = guard((body: object): void => {
-  if (window.valuebar?.consent !== false) sendBeacon?.(body);
+export const beacon = guard((type: string, data?: object): void => {
+  if (window.valuebar?.consent !== false) sendBeacon?.({ ...data, type });
 });
 
 export type Action = "shown" | "click" | "dismiss";
@@ -45,13 +41,13 @@ export function emit(target: Element, action: Action, placement: string, decisio
 }
 
 /** Pushes GA4 `view_promotion` / `select_promotion`, clearing the previous ecommerce object first as GA4 asks. */
-export function promote(event: "view_promotion" | "select_promotion", placement: string, decision: PlacementDecision): void {
+export function promote(event: "view" | "select", placement: string, decision: PlacementDecision): void {
   const layer = window.dataLayer;
   if (!Array.isArray(layer) || decision.campaign == null) return;
   // Two pushes, not one push of two objects: some dataLayer wrappers read only the first argument.
   layer.push({ ecommerce: null });
   layer.push({
-    event,
+    event: event + "_promotion",
     ecommerce: {
       promotion_id: decision.campaign,
       promotion_name: decision.name ?? decision.campaign,

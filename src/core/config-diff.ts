@@ -42,6 +42,10 @@ export function describeChanges(before: Config | null, after: Config): string[] 
     else if (was && !now) lines.push(`default ${placement} removed`);
     else if (was && now) lines.push(...messageChanges(`default ${placement}`, was, now));
   }
+  if (!same(before.orderValueCap ?? {}, after.orderValueCap ?? {})) {
+    const caps = Object.entries(after.orderValueCap ?? {}).map(([currency, cap]) => `${currency} ${cap}`);
+    lines.push(`order value cap ${caps.length ? `now ${caps.join(", ")} (minor units)` : "back to the default"}`);
+  }
   return lines.length ? lines : ["no changes"];
 }
 

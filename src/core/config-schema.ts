@@ -5,6 +5,7 @@
  */
 import en from "zod/v4/locales/en.js";
 import * as z from "zod/mini";
+import { MAX_CONVERSION_WINDOW_HOURS } from "./experiment-limits";
 import { placeholdersIn } from "./money";
 import { MAX_PATH_PATTERN_LENGTH, MAX_PATH_PATTERNS, MAX_PATH_WILDCARDS, wildcardCount } from "./path-pattern";
 import { HEX_COLOUR, isSafeLink } from "./safe";
@@ -154,7 +155,7 @@ export const CampaignSchema = z
         /** Change it to restart the experiment: everyone is assigned afresh and counting starts over. */
         seed: z.optional(slug),
         /** How long after a unit's first exposure its conversions count; default 72. */
-        conversionWindowHours: z.optional(z.int().check(z.gte(1), z.lte(24 * 90))),
+        conversionWindowHours: z.optional(z.int().check(z.gte(1), z.lte(MAX_CONVERSION_WINDOW_HOURS))),
       }),
     ),
   })
@@ -193,6 +194,11 @@ export const ConfigSchema = z
     campaigns: z._default(z.array(CampaignSchema).check(z.maxLength(200)), []),
     /** What a placement shows when no campaign matches; leave a placement out (or null) to show nothing. */
     defaults: z._default(z.strictObject({ topbar: defaultMessage, shipping: defaultMessage, returns: defaultMessage }), {}),
+    /**
+     * The largest order value experiments count, in minor units per currency (e.g. {"EUR": 500000}: €5,000.00);
+     * a bigger order counts at the cap. Currencies not listed: DEFAULT_ORDER_VALUE_CAP (1,000,000 minor units).
+     */
+    orderValueCap: z.optional(z.record(currencyCode, z.int().check(z.gte(1), z.lte(1_000_000_000)))),
   })
   .check(
     z.superRefine((config, ctx) => {

@@ -30,6 +30,8 @@ export interface RevenueCounts {
   buyers: number;
   sum: number;
   sumSquares: number;
+  /** Orders above the site's order value cap, counted at the cap. */
+  cappedOrders: number;
 }
 
 /** The counts results are computed from: one shard's, or what an experiment's shards add up to. */
@@ -72,6 +74,8 @@ export interface ExperimentResults {
   conversionWindowHours: number;
   run: { firstExposure: string; lastExposure: string } | null;
   units: { counted: number; multipleVariants: number; multipleVariantShare: number };
+  /** Orders above the site's order value cap (`orderValueCap`), which count at the cap: in all and per variant. */
+  cappedOrders: { total: number; byVariant: Record<string, number> };
   sampleRatio: (ReturnType<typeof sampleRatioCheck> & { expectedShares: Record<string, number> }) | null;
   metrics: {
     clickThrough: MetricResult;
@@ -105,6 +109,9 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
     ]),
   );
 
+  const cappedByVariant = Object.fromEntries(
+    variantIds.map((id) => [id, counts.revenue.filter((r) => r.variant === id).reduce((s, r) => s + r.cappedOrders, 0)]),
+  );
   const counted = variantIds.reduce((s, id) => s + unitsOf(id), 0);
   const multiple = counts.multipleVariantUnits;
   // The split is checked among the variants that still take units; units in a variant whose weight is now 0
@@ -137,6 +144,7 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
           }
         : null,
     units: { counted, multipleVariants: multiple, multipleVariantShare: multipleShare },
+    cappedOrders: { total: Object.values(cappedByVariant).reduce((a, b) => a + b, 0), byVariant: cappedByVariant },
     sampleRatio: srm && {
       ...srm,
       expectedShares: Object.fromEntries(campaign.variants.map((v) => [v.id, weightTotal > 0 ? v.weight / weightTotal : 0])),

@@ -26,8 +26,7 @@ export function formatMoney(minor: number, currency: string, locale: string): st
 // its CPU on it). The Worker keeps the few a store needs; the runtime formats too rarely to need the code.
 const formats = new Map<string, Intl.NumberFormat>();
 
-/** `formatMoney` with the formatters kept across calls, for the Worker's hot path. */
-export function formatMoneyCached(minor: number, currency: string, locale: string): string {
+function cachedFormat(locale: string, currency: string): Intl.NumberFormat {
   const key = `${locale}|${currency}`;
   let format = formats.get(key);
   if (!format) {
@@ -35,7 +34,17 @@ export function formatMoneyCached(minor: number, currency: string, locale: strin
     if (formats.size >= 256) formats.clear();
     formats.set(key, format);
   }
-  return formatWith(format, minor);
+  return format;
+}
+
+/** `formatMoney` with the formatters kept across calls, for the Worker's hot path. */
+export function formatMoneyCached(minor: number, currency: string, locale: string): string {
+  return formatWith(cachedFormat(locale, currency), minor);
+}
+
+/** How many digits a minor unit has in `currency`, as amounts in minor units count them: 2 for EUR, 0 for JPY. */
+export function minorDigits(currency: string): number {
+  return cachedFormat("en", currency).resolvedOptions().maximumFractionDigits ?? 2;
 }
 
 /** A `{{name}}` placeholder in a message text; group 1 is the name. */

@@ -45,9 +45,14 @@ export async function constantTimeEqual(a: string, b: string): Promise<boolean> 
   return crypto.subtle.timingSafeEqual(da, db);
 }
 
-/** The customer id when `sig` is its signature under `secret`; null otherwise (then: anonymous). */
+/**
+ * The customer id when `sig` is its signature under `secret`; null otherwise (then: anonymous). An id with a control
+ * character is no customer's: every other HMAC the Worker makes under the same secret signs a message with a
+ * newline in it (a unit key is the HMAC of "unit\ncustomer\n{id}", and the events token hands unit keys to the
+ * browser), so none of them can pass as a `sig`.
+ */
 export async function verifiedCustomerId(secret: string, customerId: string | undefined, sig: string | undefined): Promise<string | null> {
-  if (!customerId || !sig || customerId.length > 128 || !/^[0-9a-f]{64}$/.test(sig)) return null;
+  if (!customerId || !sig || customerId.length > 128 || /[\u0000-\u001f\u007f]/.test(customerId) || !/^[0-9a-f]{64}$/.test(sig)) return null;
   return (await constantTimeEqual(await hmacHex(secret, customerId), sig)) ? customerId : null;
 }
 

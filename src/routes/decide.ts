@@ -17,5 +17,10 @@ export const decideRoutes = new Hono<{ Bindings: Env }>().get("/v1/decide/:site"
   c.header("cache-control", "private, no-store");
   c.header("access-control-allow-origin", "*");
   c.header("server-timing", serverTiming(served));
-  return c.json({ ...served.decision, ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}) });
+  return c.json({
+    ...served.decision,
+    ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}),
+    // For a headless store's own beacons: the events route takes it in place of the customer's sig.
+    ...(served.eventsToken ? { eventsToken: served.eventsToken } : {}),
+  });
 });

@@ -1,19 +1,31 @@
 /**
  * @module POST /v1/events/{site}: beacons from the runtime and the store (`navigator.sendBeacon`, a `text/plain`
  * JSON body, so no CORS preflight). `click` and `dismiss` name the experiment and variant that was shown;
- * `add_to_cart` and `purchase` are the store's conversions and count for every experiment of the site the unit
- * was exposed to, inside that experiment's conversion window. Bad input is refused whole and counted nowhere.
+ * `add_to_cart` and `purchase` are the store's conversions and name the experiments the unit was shown
+ * (`experiments`, which the runtime remembers), each counted inside that experiment's conversion window. Bad input
+ * is refused whole and counted nowhere.
+ *
+ * Bounded work whatever the body says: at most MAX_EVENT_EXPERIMENTS shard calls an event (ids that are not
+ * experiments of the live config are ignored), a body of at most 4 KiB, and a purchase's value capped at the site's
+ * order value cap before it reaches a shard.
+ *
+ * When a shard call fails, that experiment's outcome is `unavailable` (503 when every experiment named failed), and
+ * the event can be sent again: a purchase counts once per order id, clicks and add-to-carts are flags.
  */
 import { Hono } from "hono";
 import * as z from "zod/mini";
+import type { Campaign, Config } from "../core/config-schema";
 import { toFieldIssues } from "../core/config-schema";
 import { conversionWindowMs, experimentKey, isExperiment } from "../core/experiment";
+import { DEFAULT_ORDER_VALUE_CAP, MAX_EVENT_EXPERIMENTS } from "../core/experiment-limits";
+import { minorDigits } from "../core/money";
 import { CONFIG_TIMEOUT_MS } from "../decision-service";
 import type { Env } from "../env";
 import { requireEnvironment } from "../http/auth";
 import { readJson } from "../http/body";
 import { verifiedCustomerId } from "../http/crypto";
 import { ApiError } from "../http/errors";
+import { eventsTokenUnit } from "../http/events-token";
 import type { EventOutcome, ShardEvent } from "../storage/experiment-shard";
 import { EVENTS_PER_UNIT_PER_HOUR } from "../storage/experiment-shard";
 import { experimentShard, shardOf, unitKey } from "../storage/experiments";
@@ -27,26 +39,41 @@ export const MAX_EVENT_BYTES = 4096;
 // Null is as good as absent: the runtime and checkout pixels send what the store's storage holds, maybe nothing.
 const identity = {
   vid: z.nullish(z.string().check(z.regex(VISITOR_ID, "use the visitor id the runtime keeps (8-64 letters, digits, '-' or '_')"))),
+  /** The events token the runtime keeps for a signed-in customer (see src/http/events-token.ts). */
+  token: z.nullish(z.string().check(z.maxLength(128))),
+  /** A signed customer id, for stores that send events from their own server. */
   cid: z.nullish(z.string().check(z.maxLength(128))),
   sig: z.nullish(z.string().check(z.maxLength(128))),
 };
+/** The campaign ids of the experiments the unit was shown, as the runtime remembers them. */
+const experimentIds = z
+  .array(z.string().check(z.maxLength(64)), {
+    error: "send the campaign ids of the experiments the visitor was shown (the runtime keeps them in localStorage as valuebar_experiments), [] for none",
+  })
+  .check(z.maxLength(MAX_EVENT_EXPERIMENTS, `name at most ${MAX_EVENT_EXPERIMENTS} experiments`));
 const shown = z.strictObject({
   type: z.enum(["click", "dismiss"]),
   campaign: z.string().check(z.minLength(1), z.maxLength(64)),
   variant: z.string().check(z.minLength(1), z.maxLength(64)),
+  /** The runtime sends it with every beacon; a click or dismissal counts for the campaign it names. */
+  experiments: z.optional(experimentIds),
   ...identity,
 });
-const addToCart = z.strictObject({ type: z.literal("add_to_cart"), ...identity });
+const addToCart = z.strictObject({ type: z.literal("add_to_cart"), experiments: experimentIds, ...identity });
 const purchase = z.strictObject({
   type: z.literal("purchase"),
   /** The order's value in major units of `currency` (42.5 is €42.50). */
   value: z.number().check(z.gte(0), z.lte(1_000_000)),
   currency: z.string().check(z.regex(/^[A-Z]{3}$/, "use an ISO 4217 currency code such as EUR")),
   order_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  experiments: experimentIds,
   ...identity,
 });
 const EventSchema = z.discriminatedUnion("type", [shown, addToCart, purchase]);
 type Event = z.infer<typeof EventSchema>;
+
+/** What became of an event in one experiment: the shard's answer, or `unavailable` when its shard failed. */
+type Outcome = EventOutcome | "unavailable";
 
 export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site", requireEnvironment, async (c) => {
   c.header("access-control-allow-origin", "*");
@@ -61,52 +88,82 @@ export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site"
   // As the snippet does: a KV hiccup falls back to the last config this isolate knew.
   const live = usableConfig(read);
   if (!live) throw new ApiError("UNAVAILABLE", "the site's config could not be read; send the event again");
-  const experiments = live.config.campaigns.filter(isExperiment);
 
-  const customerId = await verifiedCustomerId(c.env.SIGNING_SECRET, event.cid ?? undefined, event.sig ?? undefined);
-  if (customerId === null && !event.vid) {
-    throw new ApiError("BAD_REQUEST", "the event names no one; nothing was counted", [{ path: "vid", message: "send the visitor id (or a signed cid)" }]);
-  }
-  const unit = await unitKey(c.env.SIGNING_SECRET, { customerId, visitorId: event.vid ?? "" });
+  const unit = await unitOf(c.env.SIGNING_SECRET, site, event);
   const at = Date.now();
-
-  const targets =
-    event.type === "click" || event.type === "dismiss" ? [shownCampaign(experiments, event)] : experiments;
-  const outcomes: Record<string, EventOutcome> = {};
+  const targets = targetsOf(live.config.campaigns.filter(isExperiment), event);
+  const outcomes: Record<string, Outcome> = {};
   await Promise.all(
     targets.map(async (campaign) => {
-      const shardEvent = shardEventOf(event, unit, at, conversionWindowMs(campaign));
-      outcomes[campaign.id] = await experimentShard(c.env, site, experimentKey(campaign), shardOf(unit)).record(shardEvent);
+      try {
+        const stub = experimentShard(c.env, site, experimentKey(campaign), shardOf(unit));
+        outcomes[campaign.id] = await stub.record(shardEventOf(event, unit, at, conversionWindowMs(campaign), live.config));
+      } catch (error) {
+        // Not counted there (or counted, and the answer lost): a retry counts once, so the sender may send it again.
+        console.error(`valuebar: event for experiment ${campaign.id} of site ${site} not recorded`, error);
+        outcomes[campaign.id] = "unavailable";
+      }
     }),
   );
-  // 429 only when the event counted nowhere because of the limit; otherwise each experiment's outcome says it.
+  // An error status only when the event counted nowhere, all for the same reason; otherwise each outcome says it.
   const all = Object.values(outcomes);
+  if (all.length > 0 && all.every((o) => o === "unavailable")) {
+    throw new ApiError("UNAVAILABLE", "the experiments' storage did not confirm this event; send it again (it counts once)");
+  }
   if (all.length > 0 && all.every((o) => o === "rate_limited")) {
     throw new ApiError("RATE_LIMITED", `too many events from this visitor (at most ${EVENTS_PER_UNIT_PER_HOUR} an hour per experiment); this one was not counted`);
   }
   return c.json({ outcomes });
 });
 
-/** The experiment a click or dismiss names, and a variant it has; 404 / 400 otherwise. */
-function shownCampaign<C extends { id: string; variants: { id: string }[] }>(experiments: C[], event: Extract<Event, { campaign: string }>): C {
-  const campaign = experiments.find((e) => e.id === event.campaign);
-  if (!campaign) throw new ApiError("NOT_FOUND", `no experiment "${event.campaign}" on this site`);
-  if (!campaign.variants.some((v) => v.id === event.variant)) {
-    throw new ApiError("BAD_REQUEST", "the event is invalid; nothing was counted", [
-      { path: "variant", message: `"${event.variant}" is not a variant of "${event.campaign}"` },
-    ]);
+/**
+ * Who is counted: the unit of a valid events token, else of a signed customer id (a store's server), else of the
+ * visitor id. An expired or forged token or a wrong sig falls back to the visitor, as a wrong sig does elsewhere.
+ */
+async function unitOf(secret: string, site: string, event: Event): Promise<string> {
+  const fromToken = event.token ? await eventsTokenUnit(secret, site, event.token, Date.now()) : null;
+  if (fromToken) return fromToken;
+  const customerId = await verifiedCustomerId(secret, event.cid ?? undefined, event.sig ?? undefined);
+  if (customerId === null && !event.vid) {
+    throw new ApiError("BAD_REQUEST", "the event names no one; nothing was counted", [{ path: "vid", message: "send the visitor id (or a valid token, or a signed cid)" }]);
   }
-  return campaign;
+  return unitKey(secret, { customerId, visitorId: event.vid ?? "" });
 }
 
-function shardEventOf(event: Event, unit: string, at: number, windowMs: number): ShardEvent {
+/**
+ * The experiments an event counts for: the one a click or dismissal names (404 / 400 when it is not an experiment
+ * of the site or has no such variant), or those of the live config that a conversion names, at most
+ * MAX_EVENT_EXPERIMENTS (the schema holds the list to that), ids the site does not run ignored.
+ */
+function targetsOf(experiments: Campaign[], event: Event): Campaign[] {
+  if (event.type === "click" || event.type === "dismiss") {
+    const campaign = experiments.find((e) => e.id === event.campaign);
+    if (!campaign) throw new ApiError("NOT_FOUND", `no experiment "${event.campaign}" on this site`);
+    if (!campaign.variants.some((v) => v.id === event.variant)) {
+      throw new ApiError("BAD_REQUEST", "the event is invalid; nothing was counted", [
+        { path: "variant", message: `"${event.variant}" is not a variant of "${event.campaign}"` },
+      ]);
+    }
+    return [campaign];
+  }
+  const named = new Set(event.experiments);
+  return experiments.filter((e) => named.has(e.id));
+}
+
+/** The event as a shard records it, within the experiment's conversion window; a purchase's value capped. */
+function shardEventOf(event: Event, unit: string, at: number, windowMs: number, config: Config): ShardEvent {
   switch (event.type) {
     case "click":
     case "dismiss":
       return { kind: event.type, unit, variant: event.variant, at, windowMs };
     case "add_to_cart":
       return { kind: "add_to_cart", unit, at, windowMs };
-    case "purchase":
-      return { kind: "purchase", unit, at, windowMs, orderId: event.order_id, value: event.value, currency: event.currency };
+    case "purchase": {
+      // Winsorized: an order above the cap counts at the cap, so one forged or freak order cannot swing the
+      // revenue per visitor; the shard keeps that it was capped and the results count such orders.
+      const cap = (config.orderValueCap?.[event.currency] ?? DEFAULT_ORDER_VALUE_CAP) / 10 ** minorDigits(event.currency);
+      const capped = event.value > cap;
+      return { kind: "purchase", unit, at, windowMs, orderId: event.order_id, value: capped ? cap : event.value, currency: event.currency, capped };
+    }
   }
 }

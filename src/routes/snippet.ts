@@ -21,8 +21,15 @@ const JS_HEADERS = {
 };
 
 /** The snippet body: the runtime, then its call with the payload, all inside one function scope. */
-export function snippetBody(site: string, decision: Decision, newVisitorId?: string, consent = true, preview = false): string {
-  const payload = { site, decision, ...(newVisitorId ? { newVisitorId } : {}), ...(consent ? {} : { consent: false }), ...(preview ? { preview: true } : {}) };
+export function snippetBody(site: string, decision: Decision, newVisitorId?: string, consent = true, preview = false, token?: string): string {
+  const payload = {
+    site,
+    decision,
+    ...(newVisitorId ? { newVisitorId } : {}),
+    ...(consent ? {} : { consent: false }),
+    ...(preview ? { preview: true } : {}),
+    ...(token ? { token } : {}),
+  };
   return `(function(){${RUNTIME_JS}\n__vbr.run(${scriptJson(payload)})})();\n`;
 }
 
@@ -58,7 +65,8 @@ export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file{[^/]
     if (served.kind === "unknown-site") return noop("unknown site", timing);
     // A draft's decision counts nowhere: without exposures the runtime sends no clicks or dismissals for it.
     const decision = draft ? { ...served.decision, exposures: [] } : served.decision;
-    return new Response(snippetBody(site, decision, served.newVisitorId, served.consent, previewToken !== null), { status: 200, headers: { ...JS_HEADERS, ...timing } });
+    const body = snippetBody(site, decision, served.newVisitorId, served.consent, previewToken !== null, served.eventsToken);
+    return new Response(body, { status: 200, headers: { ...JS_HEADERS, ...timing } });
   } catch (error) {
     console.error("valuebar: snippet failed", error);
     return noop("unavailable");

@@ -10,6 +10,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { ExperimentCounts } from "../core/experiment-results";
 import type { Env } from "../env";
+import { addMissingColumns } from "./sql-columns";
 
 export const EXPERIMENT_SHARDS = 16;
 
@@ -25,7 +26,18 @@ export interface ExposureRecord {
 export type ShardEvent =
   | { kind: "click" | "dismiss"; unit: string; variant: string; at: number; windowMs: number }
   | { kind: "add_to_cart"; unit: string; at: number; windowMs: number }
-  | { kind: "purchase"; unit: string; at: number; windowMs: number; orderId: string; value: number; currency: string };
+  | {
+      kind: "purchase";
+      unit: string;
+      at: number;
+      windowMs: number;
+      orderId: string;
+      /** In major units, already capped at the site's order value cap. */
+      value: number;
+      currency: string;
+      /** Whether the order was above the cap, so `value` is the cap. */
+      capped: boolean;
+    };
 
 /** What became of an event: only "counted" changed anything. */
 export type EventOutcome = "counted" | "not_exposed" | "outside_window" | "duplicate_order" | "rate_limited";
@@ -66,8 +78,10 @@ export class ExperimentShard extends DurableObject<Env> {
       value REAL NOT NULL,
       currency TEXT NOT NULL,
       at INTEGER NOT NULL,
+      capped INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (unit, order_id)
     )`);
+    addMissingColumns(this.sql, "orders", { capped: "INTEGER NOT NULL DEFAULT 0" });
   }
 
   /** Records exposures: a unit's first one fixes its variant and time; another variant flags the unit. */
@@ -116,12 +130,13 @@ export class ExperimentShard extends DurableObject<Env> {
         if (known) return "duplicate_order";
         this.ctx.storage.transactionSync(() => {
           this.sql.exec(
-            "INSERT INTO orders (unit, order_id, value, currency, at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO orders (unit, order_id, value, currency, at, capped) VALUES (?, ?, ?, ?, ?, ?)",
             event.unit,
             event.orderId,
             event.value,
             event.currency,
             event.at,
+            event.capped ? 1 : 0,
           );
           this.sql.exec("UPDATE units SET purchased = 1 WHERE unit = ?", event.unit);
         });
@@ -149,14 +164,15 @@ export class ExperimentShard extends DurableObject<Env> {
         lastExposure: r.last,
       }));
     const revenue = this.sql
-      .exec<{ variant: string; currency: string; buyers: number; sum: number; squares: number }>(
-        `SELECT u.variant AS variant, o.currency AS currency, COUNT(*) AS buyers, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares
-         FROM (SELECT unit, currency, SUM(value) AS total FROM orders GROUP BY unit, currency) AS o
+      .exec<{ variant: string; currency: string; buyers: number; sum: number; squares: number; capped: number }>(
+        `SELECT u.variant AS variant, o.currency AS currency, COUNT(*) AS buyers, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares,
+                SUM(o.capped) AS capped
+         FROM (SELECT unit, currency, SUM(value) AS total, SUM(capped) AS capped FROM orders GROUP BY unit, currency) AS o
          JOIN units AS u ON u.unit = o.unit
          WHERE u.multiple = 0 GROUP BY u.variant, o.currency ORDER BY u.variant, o.currency`,
       )
       .toArray()
-      .map((r) => ({ variant: r.variant, currency: r.currency, buyers: r.buyers, sum: r.sum, sumSquares: r.squares }));
+      .map((r) => ({ variant: r.variant, currency: r.currency, buyers: r.buyers, sum: r.sum, sumSquares: r.squares, cappedOrders: r.capped }));
     const multipleVariantUnits = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM units WHERE multiple = 1").one().n;
     return { variants, revenue, multipleVariantUnits };
   }

@@ -94,7 +94,12 @@ export async function experimentAggregates(env: Env, site: string, experiment: s
     for (const r of shard.revenue) {
       const key = `${r.variant}\n${r.currency}`;
       const sum = revenue.get(key);
-      revenue.set(key, sum ? { ...sum, buyers: sum.buyers + r.buyers, sum: sum.sum + r.sum, sumSquares: sum.sumSquares + r.sumSquares } : { ...r });
+      revenue.set(
+        key,
+        sum
+          ? { ...sum, buyers: sum.buyers + r.buyers, sum: sum.sum + r.sum, sumSquares: sum.sumSquares + r.sumSquares, cappedOrders: sum.cappedOrders + r.cappedOrders }
+          : { ...r },
+      );
     }
   }
   return { variants: [...variants.values()], revenue: [...revenue.values()], multipleVariantUnits };

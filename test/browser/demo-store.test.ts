@@ -231,6 +231,62 @@ describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
     await context.close();
   });
 
+  it("counts a purchase on a page without the experiment for the experiment the shopper was shown before", async () => {
+    const purchases = async () => {
+      const res = await fetch(`${worker.url}/admin/sites/demo/experiments/us-free-shipping/results`, { headers: { authorization: `Bearer ${adminToken}` } });
+      const body = (await res.json()) as { metrics: { purchase: { variants: { conversions: number }[] } } };
+      return body.metrics.purchase.variants.reduce((n, v) => n + v.conversions, 0);
+    };
+    const before = await purchases();
+    // Shown the US test (an exposure), then browsing on as a visitor the test does not reach.
+    const { page, problems, context } = await visit("as=anonymous&country=US");
+    const vid = await page.evaluate(() => localStorage.getItem("valuebar_vid"));
+    await page.goto(`${store.origin}/demo?as=anonymous`);
+    await page.waitForFunction(() => document.querySelector("[data-valuebar-placement]") !== null);
+    expect(await page.evaluate(() => (window as unknown as { valuebar: { decision: { exposures: unknown[] } } }).valuebar.decision.exposures)).toEqual([]);
+    expect(await page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem("valuebar_experiments") ?? "{}")))).toEqual(["us-free-shipping"]);
+    // The exposure of the first page is written in the background; a shopper takes longer to buy than this test.
+    await expect
+      .poll(async () => {
+        const res = await fetch(`${worker.url}/admin/sites/demo/experiments/us-free-shipping/results`, { headers: { authorization: `Bearer ${adminToken}` } });
+        return ((await res.json()) as { units: { counted: number } }).units.counted > 0;
+      })
+      .toBe(true);
+    await page.locator("[data-add='3900']").click();
+    await page.locator("#checkout").click();
+    await expect.poll(purchases, { timeout: 10_000 }).toBe(before + 1);
+    expect(await page.evaluate(() => localStorage.getItem("valuebar_vid"))).toBe(vid);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("keeps a signed-in customer's events token in the store's storage, never their sig, and counts their purchase with it", async () => {
+    const vipPurchases = async () => {
+      const res = await fetch(`${worker.url}/admin/sites/demo/experiments/vip-express/results`, { headers: { authorization: `Bearer ${adminToken}` } });
+      const body = (await res.json()) as { metrics: { purchase: { variants: { conversions: number }[] } } };
+      return body.metrics.purchase.variants.reduce((n, v) => n + v.conversions, 0);
+    };
+    const before = await vipPurchases();
+    const { page, problems, context } = await visit("as=vip");
+    const sig = await page.evaluate(() => new URL((document.querySelector('script[src*="/v1/s/"]') as HTMLScriptElement).src).searchParams.get("sig"));
+    expect(sig).toMatch(/^[0-9a-f]{64}$/);
+    const stored = await page.evaluate(() => Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k) ?? ""])));
+    expect(Object.keys(stored).sort()).toEqual(["valuebar_experiments", "valuebar_token", "valuebar_vid"]);
+    expect(stored.valuebar_token).toMatch(/^[A-Za-z0-9_-]{43}\.\d{10}\.[A-Za-z0-9_-]{22}$/);
+    expect(Object.values(stored).some((value) => value.includes(sig ?? "-"))).toBe(false);
+    await expect
+      .poll(async () => {
+        const res = await fetch(`${worker.url}/admin/sites/demo/experiments/vip-express/results`, { headers: { authorization: `Bearer ${adminToken}` } });
+        return ((await res.json()) as { units: { counted: number } }).units.counted > 0;
+      })
+      .toBe(true);
+    await page.locator("[data-add='3900']").click();
+    await page.locator("#checkout").click();
+    await expect.poll(vipPurchases, { timeout: 10_000 }).toBe(before + 1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("a new visitor gets a visitor id in the store's own storage and keeps it", async () => {
     const { page, context } = await visit("as=anonymous&country=US");
     const first = await page.evaluate(() => localStorage.getItem("valuebar_vid"));

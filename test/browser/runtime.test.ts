@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { ValuebarApi } from "../../snippet/src/index";
 import { launchChromium, skipBrowserTests } from "./chromium";
-import { campaign, fallback, inlineWorkerScript, payloadWith, storePage, workerScript } from "./fixtures";
+import { campaign, decisionWith, fallback, inlineWorkerScript, payloadWith, storePage, workerScript } from "./fixtures";
 import { type FixtureServer, startFixtureServer } from "./server";
 
 declare global {
@@ -24,6 +24,9 @@ const RECORD_EVENTS = `<script>
     document.addEventListener(type, (e) => __events.push({ type, placement: e.target.getAttribute("data-valuebar-placement"), detail: e.detail }));
   }
 </script>`;
+
+/** An events token as the Worker hands one to a signed-in customer (its format; the runtime only keeps and sends it). */
+const TOKEN = `${"c".repeat(43)}.1900000000.${"d".repeat(22)}`;
 
 const SHIPPING_PROGRESS = {
   text: "Free shipping on orders over €50.00",
@@ -342,7 +345,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       await page.click("[data-valuebar=returns] button");
       expect(await readTopBar(page)).toBeNull();
       expect(await page.evaluate(() => document.querySelector("[data-valuebar=returns]")?.outerHTML)).toBe(`<p data-valuebar="returns"></p>`);
-      expect(await page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem("valuebar_dismissed") ?? "{}")))).toEqual(["topbar:spring", "returns:default"]);
+      expect(await page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem("valuebar_dismissed") ?? "{}")))).toEqual(["topbar:spring", "returns:"]);
       expect(await page.evaluate(() => window.__events?.filter((e) => e.type === "valuebar:dismiss"))).toEqual([
         { type: "valuebar:dismiss", placement: "topbar", detail: { placement: "topbar", campaign: "spring", variant: "a" } },
         { type: "valuebar:dismiss", placement: "returns", detail: { placement: "returns", campaign: null, variant: null } },
@@ -362,14 +365,32 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       expect(await readTopBar(page)).toMatchObject({ text: "Campaign autumn" });
     });
 
+    test("issue 9: a campaign with id `default` no longer shares its dismissal key with the default message", async () => {
+      const withDefault = storePage({
+        payload: payloadWith({ returns: fallback({ text: "Free returns", dismissible: true }) }),
+        body: `<p data-valuebar="returns"></p>`,
+      });
+      const { page, path } = await open(withDefault);
+      await page.click("[data-valuebar=returns] button");
+      expect(await inlineTexts(page, "returns")).toEqual([null]);
+      // The marketer now runs a campaign whose id happens to be "default" in the same placement.
+      server.route(path, storePage({ payload: payloadWith({ returns: campaign({ text: "Returns campaign", dismissible: true }, { campaign: "default" }) }), body: `<p data-valuebar="returns"></p>` }));
+      await page.reload();
+      expect(await inlineTexts(page, "returns")).toEqual(["Returns campaign"]);
+      // And the default stays dismissed.
+      server.route(path, withDefault);
+      await page.reload();
+      expect(await inlineTexts(page, "returns")).toEqual([null]);
+    });
+
     test.each([
       ["the Worker's payload says consent: false", "", { consent: false as const }],
       ["the store set window.valuebar.consent = false", "<script>window.valuebar = { consent: false };</script>", {}],
     ])("stores nothing when %s: no visitor id, dismissals for this page only, earlier ids removed", async (_name, head, extra) => {
       // What a visit before the consent was withdrawn left behind.
-      const earlier = `<script>localStorage.setItem("valuebar_vid", "visitor-earlier-1"); localStorage.setItem("valuebar_cid", "1001"); localStorage.setItem("valuebar_sig", "ab");</script>`;
+      const earlier = `<script>localStorage.setItem("valuebar_vid", "visitor-earlier-1"); localStorage.setItem("valuebar_cid", "1001"); localStorage.setItem("valuebar_sig", "ab"); localStorage.setItem("valuebar_token", "t"); localStorage.setItem("valuebar_experiments", '{"hero":1}');</script>`;
       const { page } = await open(
-        storePage({ head: earlier + head, payload: payloadWith({ topbar: campaign({ text: "Hello", dismissible: true }) }, { newVisitorId: "v_new_visitor", ...extra }) }),
+        storePage({ head: earlier + head, payload: payloadWith({ topbar: campaign({ text: "Hello", dismissible: true }) }, { newVisitorId: "v_new_visitor", token: TOKEN, ...extra }) }),
       );
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
       await page.click("[data-valuebar-placement=topbar] button");
@@ -560,9 +581,13 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
         },
         extra,
       );
-    /** A store page loading the snippet from a URL, as the loader does, with the store-signed identity in it. */
+    /**
+     * A store page loading the snippet from a URL, as the loader does, with the store-signed identity in it, and the
+     * Worker's answer for a signed-in customer: the hero experiment's decision and an events token.
+     */
     async function openWithSnippet(head = "", extra: object = {}) {
-      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript({ ...experimentPayload(extra), decision: { ...experimentPayload(extra).decision, exposures: [{ campaign: "hero", experiment: "hero", variant: "a" }] } }) });
+      const payload = experimentPayload({ token: TOKEN, ...extra });
+      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript({ ...payload, decision: { ...payload.decision, exposures: [{ campaign: "hero", experiment: "hero", variant: "a" }] } }) });
       server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
       const before = server.bodies("/v1/events/demo").length;
       const opened = await open(storePage({ head: `${head}<script async src="/v1/s/demo.js?cid=1001&sig=${"ab".repeat(32)}&vid=visitor-from-url"></script>`, body: `<p data-valuebar="shipping"></p>` }));
@@ -579,9 +604,12 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       });
       await page.evaluate(() => (document.querySelector("[data-valuebar-placement=topbar]")?.shadowRoot?.querySelector("a") as HTMLElement | null)?.click());
       await page.evaluate(() => (document.querySelector("[data-valuebar=shipping] a") as HTMLElement | null)?.click());
-      await expect.poll(sent).toEqual([{ type: "click", campaign: "hero", variant: "a", vid: "visitor-from-url", cid: "1001", sig: "ab".repeat(32) }]);
+      await expect.poll(sent).toEqual([{ type: "click", campaign: "hero", variant: "a", vid: "visitor-from-url", token: TOKEN, experiments: ["hero"] }]);
       // The checkout pixel finds the same identity in the store's storage.
-      expect(await page.evaluate(() => [localStorage.getItem("valuebar_cid"), localStorage.getItem("valuebar_sig")])).toEqual(["1001", "ab".repeat(32)]);
+      expect(await page.evaluate(() => [localStorage.getItem("valuebar_token"), Object.keys(JSON.parse(localStorage.getItem("valuebar_experiments") ?? "{}"))])).toEqual([
+        TOKEN,
+        ["hero"],
+      ]);
     });
 
     test("sends the store's conversions from valuebar.track, as text/plain", async () => {
@@ -592,8 +620,8 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
         api.track?.("purchase", { value: 42.5, currency: "EUR", order_id: "1001" });
       });
       await expect.poll(sent).toEqual([
-        { type: "add_to_cart", vid: "visitor-from-url", cid: "1001", sig: "ab".repeat(32) },
-        { type: "purchase", value: 42.5, currency: "EUR", order_id: "1001", vid: "visitor-from-url", cid: "1001", sig: "ab".repeat(32) },
+        { type: "add_to_cart", vid: "visitor-from-url", token: TOKEN, experiments: ["hero"] },
+        { type: "purchase", value: 42.5, currency: "EUR", order_id: "1001", vid: "visitor-from-url", token: TOKEN, experiments: ["hero"] },
       ]);
     });
 
@@ -601,11 +629,65 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(experimentPayload()) });
       const { page } = await open(
         storePage({
-          head: `<script>localStorage.setItem("valuebar_cid", "1001"); localStorage.setItem("valuebar_sig", "ab");</script><script async src="/v1/s/demo.js?vid=visitor-from-url"></script>`,
+          head: `<script>localStorage.setItem("valuebar_token", "${TOKEN}"); localStorage.setItem("valuebar_cid", "1001"); localStorage.setItem("valuebar_sig", "ab");</script><script async src="/v1/s/demo.js?vid=visitor-from-url"></script>`,
         }),
       );
       await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
-      expect(await page.evaluate(() => [localStorage.getItem("valuebar_cid"), localStorage.getItem("valuebar_sig")])).toEqual([null, null]);
+      expect(await page.evaluate(() => ["valuebar_token", "valuebar_cid", "valuebar_sig"].map((k) => localStorage.getItem(k)))).toEqual([null, null, null]);
+    });
+
+    test("issue 9: the permanent sig no longer sits in localStorage for every third-party script, only a short-lived events token", async () => {
+      const sig = "ab".repeat(32);
+      // What an earlier version left behind, and a page whose snippet URL carries the store-signed customer.
+      const { page, sent } = await openWithSnippet(`<script>localStorage.setItem("valuebar_cid", "1001"); localStorage.setItem("valuebar_sig", "${sig}");</script>`);
+      const stored = await page.evaluate(() => Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])));
+      expect(Object.values(stored).some((value) => value?.includes(sig))).toBe(false);
+      expect(Object.keys(stored).sort()).toEqual(["valuebar_experiments", "valuebar_token"]);
+      expect(stored.valuebar_token).toBe(TOKEN);
+      // Beacons carry the token, never the sig.
+      await page.evaluate(() => (window.valuebar as { track?: (type: string) => void }).track?.("add_to_cart"));
+      await expect.poll(async () => (await sent()).length).toBe(1);
+      expect(JSON.stringify(await sent())).not.toContain(sig);
+    });
+
+    test("remembers the experiments shown on earlier pages and sends them with a conversion, newest first", async () => {
+      const on = (campaignId: string) =>
+        workerScript({
+          ...payloadWith({ topbar: campaign({ text: campaignId }, { campaign: campaignId }) }),
+          decision: { ...decisionWith({ topbar: campaign({ text: campaignId }, { campaign: campaignId }) }), exposures: [{ campaign: campaignId, experiment: campaignId, variant: "a" }] },
+        });
+      server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
+      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: on("first") });
+      const before = server.bodies("/v1/events/demo").length;
+      const { page } = await open(storePage({ head: `<script async src="/v1/s/demo.js?vid=visitor-from-url"></script>` }));
+      await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
+      // The next page, a week later, shows another experiment; the first is still within its conversion window.
+      await page.evaluate(() => {
+        const seen = JSON.parse(localStorage.getItem("valuebar_experiments") ?? "{}") as Record<string, number>;
+        for (const key of Object.keys(seen)) seen[key] = (seen[key] ?? 0) - 7 * 86_400_000;
+        localStorage.setItem("valuebar_experiments", JSON.stringify(seen));
+      });
+      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: on("second") });
+      await page.reload();
+      await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
+      await page.evaluate(() => (window.valuebar as { track?: (type: string) => void }).track?.("add_to_cart"));
+      await expect.poll(() => server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { experiments?: unknown }).experiments)).toEqual([["second", "first"]]);
+    });
+
+    test("forgets experiments shown more than 90 days ago, and keeps the 10 newest", async () => {
+      server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
+      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(experimentPayload()) });
+      // Twelve experiments shown one to twelve days ago, one 91 days ago, and a stamp that is not a time.
+      const seeded = `<script>(() => { const now = Date.now(), seen = { stale: now - 91 * 86400000, broken: "yesterday" };
+        for (let i = 1; i <= 12; i++) seen["exp-" + i] = now - i * 86400000;
+        localStorage.setItem("valuebar_experiments", JSON.stringify(seen)); })();</script>`;
+      const before = server.bodies("/v1/events/demo").length;
+      const { page } = await open(storePage({ head: `${seeded}<script async src="/v1/s/demo.js?vid=visitor-from-url"></script>` }));
+      await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
+      const expected = Array.from({ length: 10 }, (_, i) => `exp-${i + 1}`);
+      expect(await page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem("valuebar_experiments") ?? "{}")).sort())).toEqual([...expected].sort());
+      await page.evaluate(() => (window.valuebar as { track?: (type: string) => void }).track?.("add_to_cart"));
+      await expect.poll(() => server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { experiments?: unknown }).experiments)).toEqual([expected]);
     });
 
     test("still dismisses and still works when the browser refuses the beacon", async () => {

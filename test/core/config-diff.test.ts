@@ -61,4 +61,11 @@ describe("describeChanges", () => {
   ])("describes %s", (_name, change, lines) => {
     expect(describeChanges(base, edited(change))).toEqual(lines);
   });
+
+  it("says when the order value cap changes, and when it goes back to the default", () => {
+    const capped = configOf({ ...BASE, orderValueCap: { EUR: 500_000, JPY: 100_000 } });
+    expect(describeChanges(configOf(BASE), capped)).toEqual(["order value cap now EUR 500000, JPY 100000 (minor units)"]);
+    expect(describeChanges(capped, configOf(BASE))).toEqual(["order value cap back to the default"]);
+    expect(describeChanges(capped, capped)).toEqual(["no changes"]);
+  });
 });

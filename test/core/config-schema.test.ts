@@ -291,12 +291,32 @@ describe("experiments", () => {
   });
 });
 
+describe("the order value cap", () => {
+  it("takes whole minor units per currency", () => {
+    const result = parseConfig({ orderValueCap: { EUR: 500_000, JPY: 100_000 } });
+    expect(result.ok && result.config.orderValueCap).toEqual({ EUR: 500_000, JPY: 100_000 });
+  });
+
+  it.each<[unknown, string]>([
+    [{ EUR: 0 }, "orderValueCap.EUR"],
+    [{ EUR: 12.5 }, "orderValueCap.EUR"],
+    [{ EUR: -1 }, "orderValueCap.EUR"],
+    [{ EUR: "500000" }, "orderValueCap.EUR"],
+    [{ EUR: 2_000_000_000 }, "orderValueCap.EUR"],
+    [{ euro: 5 }, "orderValueCap.euro"],
+    [[500_000], "orderValueCap"],
+  ])("refuses %j, naming %s", (orderValueCap, path) => {
+    const result = parseConfig({ orderValueCap });
+    expect(result.ok ? [] : result.issues.map((i) => i.path)).toContain(path);
+  });
+});
+
 describe("the JSON Schema", () => {
   it("describes campaigns and survives JSON serialisation", () => {
     const schema = configJsonSchema();
     const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
     expect(properties?.campaigns?.type).toBe("array");
-    expect(Object.keys(properties ?? {}).sort()).toEqual(["campaigns", "defaults", "segments"]);
+    expect(Object.keys(properties ?? {}).sort()).toEqual(["campaigns", "defaults", "orderValueCap", "segments"]);
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
   });

@@ -57,8 +57,8 @@ describe("events: happy path", () => {
     expect(click.status).toBe(200);
     expect(click.headers.get("access-control-allow-origin")).toBe("*");
     expect(await click.json()).toEqual({ outcomes: { ab: "counted" } });
-    expect(await (await beacon(site, { type: "add_to_cart", vid })).json()).toEqual({ outcomes: { ab: "counted" } });
-    expect(await (await beacon(site, { type: "purchase", vid, value: 42.5, currency: "EUR", order_id: "1001" })).json()).toEqual({ outcomes: { ab: "counted" } });
+    expect(await (await beacon(site, { type: "add_to_cart", vid, experiments: ["ab"] })).json()).toEqual({ outcomes: { ab: "counted" } });
+    expect(await (await beacon(site, { type: "purchase", vid, value: 42.5, currency: "EUR", order_id: "1001", experiments: ["ab"] })).json()).toEqual({ outcomes: { ab: "counted" } });
 
     const r = await results(site);
     expect(r.units.counted).toBe(1);
@@ -70,7 +70,7 @@ describe("events: happy path", () => {
 
   it("counts an order id once however often the store sends it", async () => {
     const { site, vid, variant } = await exposedVisitor();
-    const order = { type: "purchase", vid, value: 20, currency: "EUR", order_id: "A-77" };
+    const order = { type: "purchase", vid, value: 20, currency: "EUR", order_id: "A-77", experiments: ["ab"] };
     expect(await (await beacon(site, order)).json()).toEqual({ outcomes: { ab: "counted" } });
     expect(await (await beacon(site, order)).json()).toEqual({ outcomes: { ab: "duplicate_order" } });
     expect((await results(site)).metrics.revenuePerVisitor.EUR?.variants.find((v) => v.variant === variant)?.value).toBe(20);
@@ -83,23 +83,23 @@ describe("events: happy path", () => {
     const variant = decision.placements.topbar?.variant ?? "";
     await expect.poll(async () => (await experimentAggregates(env, site, "vip-express")).variants.length).toBe(1);
     // Another device: another visitor id, the same customer.
-    const res = await beacon(site, { type: "purchase", cid: CUSTOMER.vip, sig, vid: newVisitorId(), value: 99, currency: "USD", order_id: "9" });
+    const res = await beacon(site, { type: "purchase", cid: CUSTOMER.vip, sig, vid: newVisitorId(), value: 99, currency: "USD", order_id: "9", experiments: ["vip-express"] });
     expect(await res.json()).toEqual({ outcomes: { "vip-express": "counted" } });
     expect(conversionsOf((await results(site, "vip-express")).metrics.purchase, variant)).toBe(1);
   });
 
   it("takes null for the identity fields it does not need, as the runtime sends them", async () => {
     const { site, vid } = await exposedVisitor();
-    expect(await (await beacon(site, { type: "add_to_cart", vid, cid: null, sig: null })).json()).toEqual({ outcomes: { ab: "counted" } });
+    expect(await (await beacon(site, { type: "add_to_cart", vid, cid: null, sig: null, token: null, experiments: ["ab"] })).json()).toEqual({ outcomes: { ab: "counted" } });
   });
 
   it("keeps counting from the last known config while KV holds a broken one", async () => {
     const { site, vid } = await exposedVisitor();
-    expect((await beacon(site, { type: "add_to_cart", vid })).status).toBe(200);
+    expect((await beacon(site, { type: "add_to_cart", vid, experiments: ["ab"] })).status).toBe(200);
     await env.KV.put(`config:${site}`, "{");
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 5_001 });
     try {
-      const res = await beacon(site, { type: "purchase", vid, value: 10, currency: "EUR", order_id: "stale-1" });
+      const res = await beacon(site, { type: "purchase", vid, value: 10, currency: "EUR", order_id: "stale-1", experiments: ["ab"] });
       expect(await res.json()).toEqual({ outcomes: { ab: "counted" } });
     } finally {
       vi.useRealTimers();
@@ -108,22 +108,102 @@ describe("events: happy path", () => {
 
   it("counts nothing for a visitor never exposed", async () => {
     const { site } = await exposedVisitor();
-    expect(await (await beacon(site, { type: "add_to_cart", vid: newVisitorId() })).json()).toEqual({ outcomes: { ab: "not_exposed" } });
+    expect(await (await beacon(site, { type: "add_to_cart", vid: newVisitorId(), experiments: ["ab"] })).json()).toEqual({ outcomes: { ab: "not_exposed" } });
     expect((await results(site)).metrics.purchase.variants.every((v) => v.conversions === 0)).toBe(true);
+  });
+});
+
+describe("events: the experiments a conversion counts for", () => {
+  /** A site running "ab" for everyone and "later" only in Japan, and a visitor shown "ab". */
+  async function twoExperiments(): Promise<{ site: string; vid: string }> {
+    const site = newSite("two");
+    await publishConfig(site, {
+      campaigns: [
+        ...AB_CONFIG.campaigns,
+        { id: "later", placement: "shipping", audience: { countries: ["JP"] }, variants: [{ id: "x", weight: 1, message: { text: "X" } }, { id: "y", weight: 1, message: { text: "Y" } }] },
+        { id: "plain", placement: "returns", variants: [{ id: "only", weight: 1, message: { text: "Not an experiment" } }] },
+      ],
+    });
+    const vid = newVisitorId();
+    await call(`/v1/decide/${site}?vid=${vid}&country=DE`);
+    await expect.poll(async () => (await experimentAggregates(env, site, "ab")).variants.length).toBe(1);
+    return { site, vid };
+  }
+
+  it("counts for the experiments it names, and answers for those the site runs (ids it does not run are ignored)", async () => {
+    const { site, vid } = await twoExperiments();
+    const res = await beacon(site, { type: "add_to_cart", vid, experiments: ["ab", "later", "plain", "gone", "ab"] });
+    expect(await res.json()).toEqual({ outcomes: { ab: "counted", later: "not_exposed" } });
+    expect(conversionsOf((await results(site)).metrics.addToCart, (await experimentAggregates(env, site, "ab")).variants[0]?.variant ?? "")).toBe(1);
+  });
+
+  it("counts nowhere, with an empty answer, when it names no experiment (a visitor in none)", async () => {
+    const { site, vid } = await twoExperiments();
+    expect(await (await beacon(site, { type: "purchase", vid, value: 5, currency: "EUR", order_id: "1", experiments: [] })).json()).toEqual({ outcomes: {} });
+    expect((await results(site)).metrics.purchase.variants.every((v) => v.conversions === 0)).toBe(true);
+  });
+
+  it("counts a click for the campaign it names, whatever experiments the runtime sends along", async () => {
+    const { site, vid } = await twoExperiments();
+    const variant = (await experimentAggregates(env, site, "ab")).variants[0]?.variant ?? "";
+    expect(await (await beacon(site, { type: "click", campaign: "ab", variant, vid, experiments: ["later"] })).json()).toEqual({ outcomes: { ab: "counted" } });
+  });
+});
+
+describe("events: the order value cap", () => {
+  it("counts an order above the site's cap at the cap, per currency (minor units, as Intl counts them), and says how many were capped", async () => {
+    const site = newSite("cap");
+    await publishConfig(site, { ...AB_CONFIG, orderValueCap: { EUR: 500_000, JPY: 100_000 } });
+    const vids = [newVisitorId(), newVisitorId(), newVisitorId(), newVisitorId()];
+    const variants: string[] = [];
+    for (const vid of vids) {
+      const decision = await (await call(`/v1/decide/${site}?vid=${vid}`)).json<DecisionBody>();
+      variants.push(decision.exposures[0]?.variant ?? "");
+    }
+    await expect.poll(async () => (await experimentAggregates(env, site, "ab")).variants.reduce((n, v) => n + v.units, 0)).toBe(4);
+    const orders: [value: number, currency: string, counted: number, capped: boolean][] = [
+      [6_000, "EUR", 5_000, true], // above €5,000.00
+      [4_999.99, "EUR", 4_999.99, false], // below: as it is
+      [250_000, "JPY", 100_000, true], // JPY has no minor digits: the cap is ¥100,000
+      [20_000, "USD", 10_000, true], // not listed: the default, 1,000,000 cents
+    ];
+    const expectedSums: Record<string, number> = {};
+    const expectedCapped: Record<string, number> = { control: 0, a: 0, b: 0 };
+    for (const [i, [value, currency, counted, capped]] of orders.entries()) {
+      const res = await beacon(site, { type: "purchase", vid: vids[i], value, currency, order_id: `o-${i}`, experiments: ["ab"] });
+      expect(await res.json()).toEqual({ outcomes: { ab: "counted" } });
+      const key = `${variants[i]} ${currency}`;
+      expectedSums[key] = (expectedSums[key] ?? 0) + counted;
+      if (capped) expectedCapped[variants[i] ?? ""] = (expectedCapped[variants[i] ?? ""] ?? 0) + 1;
+    }
+    const { revenue } = await experimentAggregates(env, site, "ab");
+    expect(Object.fromEntries(revenue.map((r) => [`${r.variant} ${r.currency}`, r.sum]))).toEqual(expectedSums);
+    expect((await results(site)).cappedOrders).toEqual({ total: 3, byVariant: expectedCapped });
+  });
+
+  it("refuses a cap that is not a positive whole number of minor units, naming the currency", async () => {
+    const site = newSite("badcap");
+    const res = await admin(`/admin/sites/${site}/config`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ orderValueCap: { EUR: 0.5, usd: 100 } }) });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).issues?.map((i) => i.path)).toEqual(expect.arrayContaining(["orderValueCap.EUR", "orderValueCap.usd"]));
   });
 });
 
 describe("events: bad input is refused and counted nowhere", () => {
   it.each<[string, unknown, number, string]>([
     ["an unknown type", { type: "pageview", vid: "visitor-0001" }, 400, "type"],
-    ["a negative value", { type: "purchase", vid: "visitor-0001", value: -5, currency: "EUR", order_id: "1" }, 400, "value"],
-    ["an absurd value", { type: "purchase", vid: "visitor-0001", value: 1e9, currency: "EUR", order_id: "1" }, 400, "value"],
-    ["a value that is not a number", { type: "purchase", vid: "visitor-0001", value: "12", currency: "EUR", order_id: "1" }, 400, "value"],
-    ["a bad currency", { type: "purchase", vid: "visitor-0001", value: 5, currency: "euro", order_id: "1" }, 400, "currency"],
-    ["no order id", { type: "purchase", vid: "visitor-0001", value: 5, currency: "EUR" }, 400, "order_id"],
-    ["a bad visitor id", { type: "add_to_cart", vid: "<script>" }, 400, "vid"],
-    ["no one to count it for", { type: "add_to_cart" }, 400, "vid"],
-    ["an unknown field", { type: "add_to_cart", vid: "visitor-0001", extra: 1 }, 400, ""],
+    ["a negative value", { type: "purchase", vid: "visitor-0001", value: -5, currency: "EUR", order_id: "1", experiments: ["ab"] }, 400, "value"],
+    ["an absurd value", { type: "purchase", vid: "visitor-0001", value: 1e9, currency: "EUR", order_id: "1", experiments: ["ab"] }, 400, "value"],
+    ["a value that is not a number", { type: "purchase", vid: "visitor-0001", value: "12", currency: "EUR", order_id: "1", experiments: ["ab"] }, 400, "value"],
+    ["a bad currency", { type: "purchase", vid: "visitor-0001", value: 5, currency: "euro", order_id: "1", experiments: ["ab"] }, 400, "currency"],
+    ["no order id", { type: "purchase", vid: "visitor-0001", value: 5, currency: "EUR", experiments: ["ab"] }, 400, "order_id"],
+    ["a bad visitor id", { type: "add_to_cart", vid: "<script>", experiments: ["ab"] }, 400, "vid"],
+    ["no one to count it for", { type: "add_to_cart", experiments: ["ab"] }, 400, "vid"],
+    ["a conversion without the experiments it counts for", { type: "add_to_cart", vid: "visitor-0001" }, 400, "experiments"],
+    ["experiments that are not a list", { type: "purchase", vid: "visitor-0001", value: 5, currency: "EUR", order_id: "1", experiments: "ab" }, 400, "experiments"],
+    ["more experiments than an event may name", { type: "add_to_cart", vid: "visitor-0001", experiments: ["ab", ...Array.from({ length: 10 }, (_, i) => `x${i}`)] }, 400, "experiments"],
+    ["an experiment id that is not a string", { type: "add_to_cart", vid: "visitor-0001", experiments: [7] }, 400, "experiments.0"],
+    ["an unknown field", { type: "add_to_cart", vid: "visitor-0001", experiments: ["ab"], extra: 1 }, 400, ""],
     ["a variant the experiment does not have", { type: "click", campaign: "ab", variant: "zzz", vid: "visitor-0001" }, 400, "variant"],
   ])("%s: %i naming %s", async (_name, body, status, path) => {
     const { site, variant } = await exposedVisitor();
@@ -142,7 +222,7 @@ describe("events: bad input is refused and counted nowhere", () => {
     expect((await errorOf(await beacon(site, "{nope"))).code).toBe("INVALID_JSON");
     const big = await beacon(site, { type: "add_to_cart", vid: "visitor-0001", pad: "x".repeat(5000) });
     expect(big.status).toBe(413);
-    expect((await beacon(newSite("nowhere"), { type: "add_to_cart", vid: "visitor-0001" })).status).toBe(404);
+    expect((await beacon(newSite("nowhere"), { type: "add_to_cart", vid: "visitor-0001", experiments: [] })).status).toBe(404);
     expect((await beacon("Bad_Site", { type: "add_to_cart", vid: "visitor-0001" })).status).toBe(404);
     const unknown = await beacon(site, { type: "click", campaign: "nope", variant: "a", vid: "visitor-0001" });
     expect(unknown.status).toBe(404);
@@ -151,9 +231,9 @@ describe("events: bad input is refused and counted nowhere", () => {
   it(`answers 429 past ${EVENTS_PER_UNIT_PER_HOUR} events an hour from one visitor, and counts none of those`, async () => {
     const { site, vid, variant } = await exposedVisitor();
     for (let i = 0; i < EVENTS_PER_UNIT_PER_HOUR; i++) {
-      expect((await beacon(site, { type: "purchase", vid, value: 1, currency: "EUR", order_id: `o-${i}` })).status).toBe(200);
+      expect((await beacon(site, { type: "purchase", vid, value: 1, currency: "EUR", order_id: `o-${i}`, experiments: ["ab"] })).status).toBe(200);
     }
-    const refused = await beacon(site, { type: "purchase", vid, value: 1000, currency: "EUR", order_id: "o-flood" });
+    const refused = await beacon(site, { type: "purchase", vid, value: 1000, currency: "EUR", order_id: "o-flood", experiments: ["ab"] });
     expect(refused.status).toBe(429);
     expect((await errorOf(refused)).code).toBe("RATE_LIMITED");
     expect((await results(site)).metrics.revenuePerVisitor.EUR?.variants.find((v) => v.variant === variant)?.value).toBe(EVENTS_PER_UNIT_PER_HOUR);

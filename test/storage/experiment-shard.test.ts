@@ -3,9 +3,10 @@
  * first exposure fixes its variant, a second variant flags it, events count only for exposed units inside the
  * conversion window, an order id counts once, and one unit cannot flood the counts.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { EVENTS_PER_UNIT_PER_HOUR } from "../../src/storage/experiment-shard";
+import { EVENTS_PER_UNIT_PER_HOUR, ExperimentShard } from "../../src/storage/experiment-shard";
 
 const HOUR = 3_600_000;
 const WINDOW = 72 * HOUR;
@@ -39,7 +40,7 @@ describe("exposures", () => {
       { unit: "u2", variant: "a", at: T0 },
       { unit: "u1", variant: "b", at: T0 + HOUR },
     ]);
-    await shard.record({ kind: "purchase", unit: "u1", at: T0 + 2 * HOUR, windowMs: WINDOW, orderId: "o1", value: 50, currency: "EUR" });
+    await shard.record({ kind: "purchase", unit: "u1", at: T0 + 2 * HOUR, windowMs: WINDOW, orderId: "o1", value: 50, currency: "EUR", capped: false });
     const { variants, revenue, multipleVariantUnits } = await shard.aggregates();
     expect(variants.map((v) => [v.variant, v.units, v.purchased])).toEqual([["a", 1, 0]]);
     expect(revenue).toEqual([]);
@@ -66,10 +67,10 @@ describe("events", () => {
     expect(await shard.record({ kind: "click", unit: "u1", variant: "a", at, windowMs: WINDOW })).toBe("counted");
     expect(await shard.record({ kind: "click", unit: "u1", variant: "a", at: at + 1, windowMs: WINDOW })).toBe("counted");
     expect(await shard.record({ kind: "add_to_cart", unit: "u2", at, windowMs: WINDOW })).toBe("counted");
-    expect(await shard.record({ kind: "purchase", unit: "u1", at, windowMs: WINDOW, orderId: "o1", value: 30, currency: "EUR" })).toBe("counted");
-    expect(await shard.record({ kind: "purchase", unit: "u1", at, windowMs: WINDOW, orderId: "o2", value: 10, currency: "EUR" })).toBe("counted");
-    expect(await shard.record({ kind: "purchase", unit: "u2", at, windowMs: WINDOW, orderId: "o3", value: 5, currency: "EUR" })).toBe("counted");
-    expect(await shard.record({ kind: "purchase", unit: "u3", at, windowMs: WINDOW, orderId: "o4", value: 99, currency: "USD" })).toBe("counted");
+    expect(await shard.record({ kind: "purchase", unit: "u1", at, windowMs: WINDOW, orderId: "o1", value: 30, currency: "EUR", capped: false })).toBe("counted");
+    expect(await shard.record({ kind: "purchase", unit: "u1", at, windowMs: WINDOW, orderId: "o2", value: 10, currency: "EUR", capped: false })).toBe("counted");
+    expect(await shard.record({ kind: "purchase", unit: "u2", at, windowMs: WINDOW, orderId: "o3", value: 5, currency: "EUR", capped: false })).toBe("counted");
+    expect(await shard.record({ kind: "purchase", unit: "u3", at, windowMs: WINDOW, orderId: "o4", value: 99, currency: "USD", capped: false })).toBe("counted");
     const { variants, revenue } = await shard.aggregates();
     expect(variants.map(({ variant, units, clicked, addedToCart, purchased }) => ({ variant, units, clicked, addedToCart, purchased }))).toEqual([
       { variant: "a", units: 2, clicked: 1, addedToCart: 1, purchased: 2 },
@@ -77,19 +78,19 @@ describe("events", () => {
     ]);
     // Unit u1 spent 40 and u2 spent 5: sum 45, sum of squares 40² + 5² = 1625.
     expect(revenue).toEqual([
-      { variant: "a", currency: "EUR", buyers: 2, sum: 45, sumSquares: 1625 },
-      { variant: "b", currency: "USD", buyers: 1, sum: 99, sumSquares: 9801 },
+      { variant: "a", currency: "EUR", buyers: 2, sum: 45, sumSquares: 1625, cappedOrders: 0 },
+      { variant: "b", currency: "USD", buyers: 1, sum: 99, sumSquares: 9801, cappedOrders: 0 },
     ]);
   });
 
   it("counts an order id once", async () => {
     const shard = freshShard();
     await shard.expose([{ unit: "u1", variant: "a", at: T0 }]);
-    const purchase = { kind: "purchase" as const, unit: "u1", at: T0 + 1, windowMs: WINDOW, orderId: "order-1001", value: 42.5, currency: "EUR" };
+    const purchase = { kind: "purchase" as const, unit: "u1", at: T0 + 1, windowMs: WINDOW, orderId: "order-1001", value: 42.5, currency: "EUR", capped: false };
     expect(await shard.record(purchase)).toBe("counted");
     expect(await shard.record(purchase)).toBe("duplicate_order");
     expect(await shard.record({ ...purchase, value: 1000 })).toBe("duplicate_order");
-    expect((await shard.aggregates()).revenue).toEqual([{ variant: "a", currency: "EUR", buyers: 1, sum: 42.5, sumSquares: 42.5 * 42.5 }]);
+    expect((await shard.aggregates()).revenue).toEqual([{ variant: "a", currency: "EUR", buyers: 1, sum: 42.5, sumSquares: 42.5 * 42.5, cappedOrders: 0 }]);
   });
 
   it("counts an order id once per unit: someone else sending it first does not shut out the buyer", async () => {
@@ -98,7 +99,7 @@ describe("events", () => {
       { unit: "buyer", variant: "a", at: T0 },
       { unit: "prankster", variant: "b", at: T0 },
     ]);
-    const order = { kind: "purchase" as const, at: T0 + 1, windowMs: WINDOW, orderId: "1001", value: 30, currency: "EUR" };
+    const order = { kind: "purchase" as const, at: T0 + 1, windowMs: WINDOW, orderId: "1001", value: 30, currency: "EUR", capped: false };
     expect(await shard.record({ ...order, unit: "prankster", value: 0 })).toBe("counted");
     expect(await shard.record({ ...order, unit: "buyer" })).toBe("counted");
     expect(await shard.record({ ...order, unit: "buyer" })).toBe("duplicate_order");
@@ -119,10 +120,46 @@ describe("events", () => {
   it(`refuses more than ${EVENTS_PER_UNIT_PER_HOUR} events an hour from one unit, then takes them again`, async () => {
     const shard = freshShard();
     await shard.expose([{ unit: "u1", variant: "a", at: T0 }]);
-    const purchase = (i: number, at: number) => ({ kind: "purchase" as const, unit: "u1", at, windowMs: WINDOW, orderId: `o${i}`, value: 1, currency: "EUR" });
+    const purchase = (i: number, at: number) => ({ kind: "purchase" as const, unit: "u1", at, windowMs: WINDOW, orderId: `o${i}`, value: 1, currency: "EUR", capped: false });
     for (let i = 0; i < EVENTS_PER_UNIT_PER_HOUR; i++) expect(await shard.record(purchase(i, T0 + 1000 + i))).toBe("counted");
     expect(await shard.record(purchase(1000, T0 + 2000))).toBe("rate_limited");
     expect((await shard.aggregates()).revenue[0]?.sum).toBe(EVENTS_PER_UNIT_PER_HOUR);
     expect(await shard.record(purchase(1001, T0 + 1000 + HOUR))).toBe("counted");
+  });
+
+  it("keeps that an order was capped, and counts capped orders per variant and currency", async () => {
+    const shard = freshShard();
+    await shard.expose([
+      { unit: "u1", variant: "a", at: T0 },
+      { unit: "u2", variant: "b", at: T0 },
+    ]);
+    const order = { kind: "purchase" as const, at: T0 + 1, windowMs: WINDOW, currency: "EUR" };
+    await shard.record({ ...order, unit: "u1", orderId: "big", value: 5000, capped: true });
+    await shard.record({ ...order, unit: "u1", orderId: "small", value: 20, capped: false });
+    await shard.record({ ...order, unit: "u2", orderId: "other", value: 30, capped: false });
+    expect((await shard.aggregates()).revenue).toEqual([
+      { variant: "a", currency: "EUR", buyers: 1, sum: 5020, sumSquares: 5020 * 5020, cappedOrders: 1 },
+      { variant: "b", currency: "EUR", buyers: 1, sum: 30, sumSquares: 900, cappedOrders: 0 },
+    ]);
+  });
+});
+
+describe("an object made by an older version", () => {
+  it("gains the capped column its orders table lacks, and its earlier orders count as not capped", async () => {
+    const shard = freshShard();
+    await shard.expose([{ unit: "u1", variant: "a", at: T0 }]);
+    const revenue = await runInDurableObject(shard, async (_instance, state) => {
+      // The orders table as the version before order value caps made it, with one order in it.
+      state.storage.sql.exec("DROP TABLE orders");
+      state.storage.sql.exec(
+        "CREATE TABLE orders (unit TEXT NOT NULL, order_id TEXT NOT NULL, value REAL NOT NULL, currency TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (unit, order_id))",
+      );
+      state.storage.sql.exec("INSERT INTO orders VALUES ('u1', 'old', 10, 'EUR', ?)", T0 + 1);
+      // The new version's constructor on the same storage, as after a deploy.
+      const upgraded = new ExperimentShard(state, env);
+      upgraded.record({ kind: "purchase", unit: "u1", at: T0 + 2, windowMs: WINDOW, orderId: "new", value: 100, currency: "EUR", capped: true });
+      return upgraded.aggregates().revenue;
+    });
+    expect(revenue).toEqual([{ variant: "a", currency: "EUR", buyers: 1, sum: 110, sumSquares: 110 * 110, cappedOrders: 1 }]);
   });
 });

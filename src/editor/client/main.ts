@@ -657,6 +657,7 @@ interface Results {
   control: string;
   run: { firstExposure: string; lastExposure: string } | null;
   units: { counted: number; multipleVariants: number; multipleVariantShare: number };
+  cappedOrders: { total: number };
   sampleRatio: { pValue: number; mismatch: boolean } | null;
   metrics: { clickThrough: { variants: MetricVariant[] }; addToCart: { variants: MetricVariant[] }; purchase: { variants: MetricVariant[] }; revenuePerVisitor: Record<string, { variants: MetricVariant[] }> };
   warnings: string[];
@@ -693,6 +694,7 @@ function experimentSection(campaign: Campaign, r: Results): HTMLElement {
       `${r.units.counted} visitors counted`,
       r.run ? `, ${new Date(r.run.firstExposure).toLocaleDateString()} to ${new Date(r.run.lastExposure).toLocaleDateString()}` : ", none yet",
       `. Compared with ${r.control}.`,
+      r.cappedOrders.total ? ` ${r.cappedOrders.total} orders above the order value cap counted at the cap.` : "",
     ),
   );
   if (r.warnings.length) section.append(el("div", { class: "warning", role: "alert" }, ...r.warnings.map((w) => el("p", {}, w))));
