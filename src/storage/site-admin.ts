@@ -24,6 +24,7 @@ import type { PushConflict, PushRecord, SegmentCounts } from "./member-index";
 import { MemberIndex } from "./member-index";
 import type { MembershipWrite } from "./memberships";
 import { applyWrites } from "./memberships";
+import { addMissingColumns } from "./sql-columns";
 
 export interface VersionSummary {
   version: number;
@@ -140,7 +141,7 @@ export class SiteAdmin extends DurableObject<Env> {
     )`);
     // `changes`: the JSON list of what changed since the version before; NULL in rows of older objects, filled in
     // when a page of the history first shows them.
-    this.addMissingColumns("versions", { changes: "TEXT" });
+    addMissingColumns(this.sql, "versions", { changes: "TEXT" });
     this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS tokens (
       name TEXT PRIMARY KEY,
@@ -151,10 +152,10 @@ export class SiteAdmin extends DurableObject<Env> {
     )`);
     // `sync`: the push that last wrote the row; `updated_at`: when any write last did; `pending`: KV not confirmed (member-index.ts).
     this.sql.exec("CREATE TABLE IF NOT EXISTS members (key TEXT PRIMARY KEY, segments TEXT NOT NULL, expires_at INTEGER, sync TEXT, updated_at INTEGER, pending INTEGER)");
-    this.addMissingColumns("members", { sync: "TEXT", updated_at: "INTEGER", pending: "INTEGER" });
+    addMissingColumns(this.sql, "members", { sync: "TEXT", updated_at: "INTEGER", pending: "INTEGER" });
     // One row per push: when its first batch came, when its `--replace` sweep finished, the first line not yet acknowledged.
     this.sql.exec("CREATE TABLE IF NOT EXISTS syncs (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, finished_at INTEGER, next_line INTEGER)");
-    this.addMissingColumns("syncs", { finished_at: "INTEGER", next_line: "INTEGER" });
+    addMissingColumns(this.sql, "syncs", { finished_at: "INTEGER", next_line: "INTEGER" });
     this.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       at TEXT NOT NULL,
@@ -162,14 +163,6 @@ export class SiteAdmin extends DurableObject<Env> {
       action TEXT NOT NULL,
       summary TEXT NOT NULL
     )`);
-  }
-
-  /** Adds the columns an object created by an older version lacks (CREATE TABLE IF NOT EXISTS leaves its table as it was). */
-  private addMissingColumns(table: string, columns: Record<string, string>): void {
-    const present = new Set(this.sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
-    for (const [name, type] of Object.entries(columns)) {
-      if (!present.has(name)) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
-    }
   }
 
   /** The saved draft, or null. */
