@@ -5,7 +5,8 @@
 // and every import row the Worker acknowledged reads back. It prints requests served, statuses, p50/p99 per kind
 // and workerd's memory at start and end, and exits 1 on any 5xx, network error or loss.
 //
-//   npm run soak -- [--seconds 60] [--concurrency 16] [--json]
+//   npm run soak -- [--seconds 60] [--concurrency 16] [--only "snippet anonymous,publish"] [--json]
+// (--only keeps those kinds of traffic from the mix, e.g. to see which one memory grows with).
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
@@ -17,6 +18,7 @@ const SITE = "soak";
 /** Visitors reuse ids from a pool, as returning shoppers do: their repeated exposures must count once. */
 const VISITOR_POOL = 4_000;
 const BASE_CUSTOMERS = 1_000;
+const MEMORY_SAMPLE_MS = 10_000;
 const SEGMENTS = ["vip", "regular", "bargain_hunter"];
 /** Share of each kind of request in the mix (the rest of the weight is anonymous snippets). */
 const MIX = [
@@ -33,9 +35,16 @@ const { values: options } = parseArgs({
   options: {
     seconds: { type: "string", default: "60" },
     concurrency: { type: "string", default: "16" },
+    only: { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
+const ONLY = options.only?.split(",").map((kind) => kind.trim());
+const unknownKinds = ONLY?.filter((kind) => !MIX.some(([name]) => name === kind)) ?? [];
+if (unknownKinds.length) {
+  console.error(`unknown kind(s) for --only: ${unknownKinds.join(", ")}; the kinds are: ${MIX.map(([name]) => name).join(", ")}`);
+  process.exit(2);
+}
 const SECONDS = Number(options.seconds);
 const CONCURRENCY = Number(options.concurrency);
 if (!(SECONDS > 0 && SECONDS <= 3600) || !(CONCURRENCY >= 1 && CONCURRENCY <= 256)) {
@@ -291,14 +300,18 @@ async function soak(worker, secrets, log) {
       else if (res.status !== 0 && res.status < 500) tally.problem(`rollback: ${res.status} ${res.body.slice(0, 200)}`);
     },
   };
-  const total = MIX.reduce((sum, [, weight]) => sum + weight, 0);
+  const mix = ONLY ? MIX.filter(([kind]) => ONLY.includes(kind)) : MIX;
+  const total = mix.reduce((sum, [, weight]) => sum + weight, 0);
   const pick = () => {
     let roll = Math.random() * total;
-    for (const [kind, weight] of MIX) if ((roll -= weight) < 0) return kind;
-    return MIX[MIX.length - 1][0];
+    for (const [kind, weight] of mix) if ((roll -= weight) < 0) return kind;
+    return mix[mix.length - 1][0];
   };
 
   const memoryStart = workerdMemory(worker.pid);
+  // workerd's memory every MEMORY_SAMPLE_MS, to tell a plateau (the heap sizing itself) from steady growth.
+  const memorySamples = [];
+  const sampler = setInterval(() => memorySamples.push(workerdMemory(worker.pid)), MEMORY_SAMPLE_MS);
   log(`Soaking for ${SECONDS} s with ${CONCURRENCY} connections...`);
   const started = performance.now();
   const end = started + SECONDS * 1000;
@@ -307,6 +320,7 @@ async function soak(worker, secrets, log) {
       while (performance.now() < end) await actions[pick()]();
     }),
   );
+  clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
   const memoryEnd = workerdMemory(worker.pid);
 
@@ -333,7 +347,7 @@ async function soak(worker, secrets, log) {
     versionsPublished: versions,
     exposures,
     imports,
-    workerdMemory: { startBytes: memoryStart, endBytes: memoryEnd },
+    workerdMemory: { startBytes: memoryStart, endBytes: memoryEnd, everyTenSeconds: memorySamples },
     problems: [...tally.problems, ...tally.networkErrors.slice(0, 10)],
   };
 }
@@ -443,6 +457,7 @@ function printReport(r) {
   console.log(`exposures: ${r.exposures.unitsDecided} unit(s) decided in ${r.exposures.experiments} experiment(s); lost ${r.exposures.lost}, counted twice or unasked ${r.exposures.extra}`);
   console.log(`imports: ${r.imports.rowsAcknowledged} row(s) acknowledged, ${r.imports.readBack} read back, ${r.imports.lost} lost`);
   console.log(`workerd memory: ${mb(r.workerdMemory.startBytes)} at start, ${mb(r.workerdMemory.endBytes)} at the end`);
+  if (r.workerdMemory.everyTenSeconds.length) console.log(`  every 10 s: ${r.workerdMemory.everyTenSeconds.map(mb).join(", ")}`);
   if (r.problems.length) console.log(`problems:\n  ${r.problems.join("\n  ")}`);
   console.log(r.ok ? "OK: no 5xx, nothing lost." : "FAILED: see above.");
 }
