@@ -187,7 +187,8 @@ describe("segments push", () => {
     const run = await valuebar(pushArgs(file, site), { VALUEBAR_TOKEN: token });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/^429 Too Many Requests: retrying in 1\.0 s \(attempt 2 of 7\)$/m);
-    expect(run.stderr).toMatch(/^503 Service Unavailable: retrying in 0\.\d s \(attempt 3 of 7\)$/m);
+    // The second retry waits 1 s with jitter (x 0.5 to 1): 0.5 to 1.0 s.
+    expect(run.stderr).toMatch(/^503 Service Unavailable: retrying in (0\.[5-9]|1\.0) s \(attempt 3 of 7\)$/m);
     // Progress, one line per batch when stderr is not a terminal.
     expect(run.stderr).toMatch(/^ 40% 10,000\/25,000 rows, [\d,]+ rows\/s: lines 1-10,000 done$/m);
     expect(run.stderr).toMatch(/^100% 25,000\/25,000 rows, [\d,]+ rows\/s: lines 20,001-25,000 done$/m);
