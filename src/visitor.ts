@@ -6,12 +6,12 @@
  * every value is checked for length before anything scans it, and headers are read only in a bounded prefix.
  * (Parsing the URL and the headers themselves is the runtime's, within the platform's limits on their size.)
  */
-import type { Device } from "./core/config-schema";
+import type { Device } from "./core/shared";
+import { COUNTRY_CODE, CURRENCY_CODE, VISITOR_ID } from "./core/shared";
 import type { VisitorContext } from "./core/decide";
 import { MAX_VISITOR_PATH } from "./core/path-pattern";
 import { verifiedCustomerId } from "./http/crypto";
 
-export const VISITOR_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 export interface ResolvedVisitor {
   context: VisitorContext;
@@ -49,14 +49,14 @@ export async function resolveVisitor(request: Request, url: URL, secret: string)
 
 function cfCountry(request: Request): string | null {
   const country = (request as Request & { cf?: { country?: unknown } }).cf?.country;
-  return typeof country === "string" && /^[A-Z]{2}$/.test(country) ? country : null;
+  return typeof country === "string" && COUNTRY_CODE.test(country) ? country : null;
 }
 
 /** An upper-case code of `length` letters (country, currency), or null; its length is checked before anything else. */
 function codeOf(raw: string | null, length: 2 | 3): string | null {
   if (raw === null || raw.length !== length) return null;
   const code = raw.toUpperCase();
-  return (length === 2 ? /^[A-Z]{2}$/ : /^[A-Z]{3}$/).test(code) ? code : null;
+  return (length === 2 ? COUNTRY_CODE : CURRENCY_CODE).test(code) ? code : null;
 }
 
 /**

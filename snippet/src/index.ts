@@ -9,6 +9,7 @@ import { guard } from "./guard";
 import { clear, renderInline, renderTopBar, type MessageHandler } from "./render";
 import { consented, isDismissed, keepToken, load, rememberDismissal, rememberExperiments, save, VISITOR_KEY, withholdConsent } from "./storage";
 import { beacon, emit, promote, setupBeacons } from "./track";
+import { PLACEMENTS } from "../../src/core/shared";
 
 /** What the Worker passes to `run`. */
 export interface SnippetPayload {
@@ -48,7 +49,6 @@ declare global {
   }
 }
 
-const PLACEMENTS = ["topbar", "shipping", "returns"] as const;
 
 /** A rendered message whose text follows the cart: the message and the span showing it. */
 type Shown = [message: RenderedMessage, span: HTMLSpanElement];
@@ -123,14 +123,15 @@ let experiments: string[] = [];
 function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecision | null | undefined): Shown[] {
   const message = decision?.message;
   if (!decision || typeof message?.text != "string") return [];
+  const { campaign, variant } = decision;
   // A placement's default is `placement:`: see isDismissed.
-  const key = placement + ":" + (decision.campaign ?? "");
+  const key = placement + ":" + (campaign ?? "");
   if (isDismissed(key)) return [];
 
   let hosts: Element[] = [];
   const on: MessageHandler = guard((action, target) => {
     emit(target, action, placement, decision);
-    if (experiments.includes(decision.campaign as string)) beacon(action, { campaign: decision.campaign, variant: decision.variant });
+    if (experiments.includes(campaign as string)) beacon(action, { campaign, variant });
     if (action == "click") promote("select", placement, decision);
     else {
       rememberDismissal(key);

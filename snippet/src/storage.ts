@@ -4,7 +4,7 @@
  * they dismissed. localStorage may be blocked (privacy modes, sandboxed frames) or full, so every access is
  * wrapped: without storage the visitor is simply not remembered.
  */
-import { MAX_CONVERSION_WINDOW_MS, MAX_EVENT_EXPERIMENTS } from "../../src/core/experiment-limits";
+import { MAX_CONVERSION_WINDOW_MS, MAX_EVENT_EXPERIMENTS } from "../../src/core/shared";
 
 export const VISITOR_KEY = "valuebar_vid";
 /** The signed-in customer's events token (a few days valid, good for nothing but events), for a checkout pixel. */

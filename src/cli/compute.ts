@@ -12,6 +12,7 @@ import { InputError, parseTime } from "../core/segments/orders";
 import type { Rules } from "../core/segments/rules";
 import { DEFAULT_RULES, parseRules } from "../core/segments/rules";
 import { CliError, readJsonFile, textChunks, writeWhole } from "./files";
+import { CURRENCY_CODE, CURRENCY_RULE } from "../core/shared";
 
 export interface ComputeArgs {
   orders: string;
@@ -25,8 +26,8 @@ export interface ComputeArgs {
 }
 
 const RatesSchema = z.strictObject({
-  base: z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as EUR"),
-  rates: z.record(z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD"), z.number().positive("a rate is a positive number")),
+  base: z.string().regex(CURRENCY_CODE, CURRENCY_RULE),
+  rates: z.record(z.string().regex(CURRENCY_CODE, CURRENCY_RULE), z.number().positive("a rate is a positive number")),
 });
 
 /** Bad rows listed on the terminal; all of them are counted. */

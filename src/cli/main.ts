@@ -7,6 +7,7 @@ import { DEFAULT_RULES } from "../core/segments/rules";
 import { runCompute } from "./compute";
 import { CliError } from "./files";
 import { runPush } from "./push";
+import { MAX_IMPORT_ROWS } from "../core/shared";
 
 const USAGE = `valuebar: value segments for the valuebar Worker
 
@@ -23,7 +24,7 @@ const USAGE = `valuebar: value segments for the valuebar Worker
   valuebar segments push memberships.ndjson --site my-store --url https://valuebar.example.workers.dev
       [--token TOKEN]                     default: $VALUEBAR_TOKEN (an owner or importer token)
       [--replace]                         also remove members who are not in this file
-      [--batch-size 10000]                rows per request (at most 10,000)
+      [--batch-size ${MAX_IMPORT_ROWS}]                rows per request (at most ${MAX_IMPORT_ROWS.toLocaleString("en")})
       [--retries 6]                       attempts per batch on 429, 5xx or a network error
       [--checkpoint FILE]                 default: memberships.ndjson.checkpoint.json
       [--restart]                         ignore a checkpoint and start from the first line
@@ -87,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
           url: { type: "string" },
           token: { type: "string" },
           replace: { type: "boolean", default: false },
-          "batch-size": { type: "string", default: "10000" },
+          "batch-size": { type: "string", default: String(MAX_IMPORT_ROWS) },
           retries: { type: "string", default: "6" },
           checkpoint: { type: "string" },
           restart: { type: "boolean", default: false },
@@ -103,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!values.url) throw new CliError("--url is required: where the Worker runs, e.g. https://valuebar.example.workers.dev");
       if (!token) throw new CliError("a token is required: --token or $VALUEBAR_TOKEN (an owner or importer token)");
       const batchSize = Number(values["batch-size"]);
-      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new CliError("--batch-size must be a whole number from 1 to 10000");
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_IMPORT_ROWS) throw new CliError(`--batch-size must be a whole number from 1 to ${MAX_IMPORT_ROWS}`);
       const retries = Number(values.retries);
       if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw new CliError("--retries must be a whole number from 0 to 20");
       return await runPush(

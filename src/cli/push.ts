@@ -15,6 +15,7 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { LineIssue } from "../core/import-rows";
 import { ndjsonRow } from "../core/import-rows";
+import { FirstLines } from "../core/shared";
 import { CliError, writeSmallFile } from "./files";
 import { Progress } from "./progress";
 
@@ -102,15 +103,11 @@ async function* fileLines(path: string, hash?: Hash): AsyncGenerator<[number, st
 }
 
 /** The problems of one NDJSON line, by the same rules as the Worker's import (checked before anything is sent). */
-function lineIssues(line: number, text: string, now: number, seen: Map<string, number>): LineIssue[] {
+function lineIssues(line: number, text: string, now: number, seen: FirstLines): LineIssue[] {
   const issues: LineIssue[] = [];
   const row = ndjsonRow(line, text, now, issues);
-  if (row) {
-    const first = seen.get(row.customerId);
-    if (first !== undefined) return [{ line, path: "customer_id", message: `customer ${JSON.stringify(row.customerId)} is already on line ${first}` }];
-    seen.set(row.customerId, line);
-  }
-  return issues;
+  const repeat = row ? seen.repeat(row.customerId, line) : null;
+  return repeat ? [{ line, path: "customer_id", message: repeat }] : issues;
 }
 
 const describe = (i: LineIssue) => `line ${i.line}: ${i.path ? `${i.path}: ` : ""}${i.message}`;
@@ -126,7 +123,7 @@ export async function runPush(args: PushArgs, log: (line: string) => void): Prom
   // progress bar knows the total.
   const now = Date.now();
   const bad = new Map<number, LineIssue[]>();
-  const seen = new Map<string, number>();
+  const seen = new FirstLines();
   let total = 0;
   // The same read fingerprints the file, so a checkpoint is only resumed for the very same file.
   const hash = createHash("sha256");

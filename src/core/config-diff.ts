@@ -6,7 +6,7 @@
  * describeChanges(v1, v2) // ['campaign "vip-express": variant "early" text "Early access" → "VIP early access"']
  */
 import type { Campaign, Config, Message, Variant } from "./config-schema";
-import { PLACEMENTS } from "./config-schema";
+import { PLACEMENTS } from "./shared";
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const quote = (text: string) => JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);

@@ -5,29 +5,24 @@
  */
 import en from "zod/v4/locales/en.js";
 import * as z from "zod/mini";
-import { MAX_CONVERSION_WINDOW_HOURS } from "./experiment-limits";
 import { placeholdersIn } from "./money";
 import { MAX_PATH_PATTERN_LENGTH, MAX_PATH_PATTERNS, MAX_PATH_WILDCARDS, wildcardCount } from "./path-pattern";
 import { HEX_COLOUR, isSafeLink } from "./safe";
+import { COUNTRY_CODE, COUNTRY_RULE, CURRENCY_CODE, CURRENCY_RULE, DEVICES, MAX_CONVERSION_WINDOW_HOURS, PLACEMENTS, SEGMENT_ID, SEGMENT_ID_RULE } from "./shared";
 
 // zod/mini (about a seventh of classic zod in the bundle) ships no messages until a locale is loaded.
 z.config(en());
 
-export const PLACEMENTS = ["topbar", "shipping", "returns"] as const;
-export type Placement = (typeof PLACEMENTS)[number];
-
-export const DEVICES = ["mobile", "tablet", "desktop"] as const;
-export type Device = (typeof DEVICES)[number];
 
 const slug = z
   .string()
-  .check(z.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit"));
+  .check(z.regex(SEGMENT_ID, `use ${SEGMENT_ID_RULE}`));
 
 const isoTime = z.iso.datetime({ offset: true, message: "use an ISO 8601 time such as 2026-12-01T00:00:00Z" });
 
 const hexColour = z.string().check(z.regex(HEX_COLOUR, "use a hex colour such as #1a2b3c"));
 
-const currencyCode = z.string().check(z.regex(/^[A-Z]{3}$/, "use an ISO 4217 currency code such as EUR"));
+const currencyCode = z.string().check(z.regex(CURRENCY_CODE, CURRENCY_RULE));
 
 /** A trimmed text of 1 to `max` characters. */
 const text = (max: number, emptyMessage?: string) =>
@@ -109,7 +104,7 @@ const segmentList = z.array(slug).check(z.minLength(1), z.maxLength(50));
 export const AudienceSchema = z.strictObject({
   segments: z.optional(z.strictObject({ any: z.optional(segmentList), all: z.optional(segmentList), none: z.optional(segmentList) })),
   countries: z.optional(
-    z.array(z.string().check(z.regex(/^[A-Z]{2}$/, "use an ISO 3166-1 alpha-2 code such as US"))).check(z.minLength(1), z.maxLength(250)),
+    z.array(z.string().check(z.regex(COUNTRY_CODE, COUNTRY_RULE))).check(z.minLength(1), z.maxLength(250)),
   ),
   /**
    * Store paths: `*` matches any characters, `/` included, e.g. "/products/*". Matched without backtracking

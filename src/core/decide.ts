@@ -12,8 +12,9 @@
  * placement's default (if any) is shown.
  */
 import { pickVariant } from "./bucket";
-import type { Audience, Campaign, Config, Device, Message, Placement, Variant } from "./config-schema";
-import { PLACEMENTS } from "./config-schema";
+import type { Audience, Campaign, Config, Message, Variant } from "./config-schema";
+import type { Device, Placement } from "./shared";
+import { PLACEMENTS, targetedSegments } from "./shared";
 import { baselineVariant, experimentKey, isExperiment } from "./experiment";
 import { fillPlaceholders, formatMoneyCached } from "./money";
 import { pathMatches } from "./path-pattern";
@@ -186,9 +187,8 @@ function isLive(campaign: Campaign, now: number): boolean {
 
 /** Rank of the highest-precedence segment through which the campaign reaches this visitor. */
 function segmentRank(audience: Audience | undefined, segments: ReadonlySet<string>, precedence: ReadonlyMap<string, number>): number {
-  const targeted = [...(audience?.segments?.any ?? []), ...(audience?.segments?.all ?? [])];
   let rank = Number.POSITIVE_INFINITY;
-  for (const segment of targeted) {
+  for (const segment of targetedSegments(audience)) {
     if (segments.has(segment)) rank = Math.min(rank, precedence.get(segment) ?? Number.POSITIVE_INFINITY);
   }
   return rank;

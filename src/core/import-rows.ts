@@ -5,6 +5,7 @@
  * row is a removal (no segments), marked `expired`, whatever segments it lists.
  */
 import { parseZonedTime, ZONED_TIME_EXAMPLE } from "./iso-time";
+import { FirstLines, MAX_IMPORT_ROWS, SEGMENT_ID } from "./shared";
 
 export interface ImportRow {
   line: number;
@@ -27,9 +28,7 @@ export interface ParsedImport {
   issues: LineIssue[];
 }
 
-export const MAX_IMPORT_ROWS = 10_000;
 
-const SEGMENT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** Raised when a batch has more than MAX_IMPORT_ROWS rows. */
 export class TooManyRows extends Error {
@@ -55,7 +54,7 @@ function checkImportRow(line: number, raw: { customer_id?: unknown; segments?: u
     issues.push({ line, path: "segments", message: "at most 50 segments per customer" });
   } else {
     raw.segments.forEach((segment, i) => {
-      if (typeof segment === "string" && SEGMENT.test(segment)) segments.push(segment);
+      if (typeof segment === "string" && SEGMENT_ID.test(segment)) segments.push(segment);
       else issues.push({ line, path: `segments.${i}`, message: `${JSON.stringify(segment)} is not a segment id (lowercase letters, digits, '-', '_')` });
     });
   }
@@ -159,11 +158,10 @@ function splitCsvLine(line: string): string[] | null {
 
 /** A customer listed twice in one batch is an error: which row should win is not ours to guess. */
 function finish(rows: ImportRow[], issues: LineIssue[]): ParsedImport {
-  const firstLine = new Map<string, number>();
+  const seen = new FirstLines();
   for (const row of rows) {
-    const first = firstLine.get(row.customerId);
-    if (first === undefined) firstLine.set(row.customerId, row.line);
-    else issues.push({ line: row.line, path: "customer_id", message: `customer ${JSON.stringify(row.customerId)} is already on line ${first}` });
+    const repeat = seen.repeat(row.customerId, row.line);
+    if (repeat) issues.push({ line: row.line, path: "customer_id", message: repeat });
   }
   issues.sort((a, b) => a.line - b.line);
   return { rows, issues };

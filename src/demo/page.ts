@@ -9,6 +9,7 @@ import type { Env } from "../env";
 import { hmacHex } from "../http/crypto";
 import { loaderTag } from "../loader";
 import personas from "./personas.json";
+import { COUNTRY_CODE } from "../core/shared";
 
 export const DEMO_SITE = "demo";
 
@@ -47,7 +48,7 @@ function switcher(current: string, country: string): string {
 const demoStore = async (c: Context<{ Bindings: Env }>) => {
   if (c.env.DEMO_STORE !== "on") return c.notFound();
   const as = c.req.query("as") ?? "anonymous";
-  const country = /^[A-Z]{2}$/.test(c.req.query("country") ?? "") ? (c.req.query("country") ?? "") : "";
+  const country = COUNTRY_CODE.test(c.req.query("country") ?? "") ? (c.req.query("country") ?? "") : "";
   const persona = PERSONAS.find((p) => p.key === as);
   const origin = new URL(c.req.url).origin;
   const params = new URLSearchParams();

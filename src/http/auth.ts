@@ -7,7 +7,8 @@
 import { createMiddleware } from "hono/factory";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
-import { SITE_ID, tokenKey } from "../storage/keys";
+import { SITE_ID } from "../core/shared";
+import { tokenKey } from "../storage/keys";
 import { constantTimeEqual, sha256Hex } from "./crypto";
 import { ApiError, storageFailure } from "./errors";
 

@@ -12,7 +12,8 @@ import { Hono } from "hono";
 import * as z from "zod/mini";
 import { decide } from "../core/decide";
 import type { Config } from "../core/config-schema";
-import { DEVICES, parseConfig, toFieldIssues } from "../core/config-schema";
+import { parseConfig, toFieldIssues } from "../core/config-schema";
+import { COUNTRY_CODE, COUNTRY_RULE, CURRENCY_CODE, CURRENCY_RULE, DEVICES } from "../core/shared";
 import type { AdminEnv } from "../http/auth";
 import { allow } from "../http/auth";
 import { readJson } from "../http/body";
@@ -24,9 +25,9 @@ import { siteAdmin, validSite } from "./site";
 /** The visitor a preview is for. Everything is optional: an anonymous desktop visitor by default. */
 const ViewAs = z.strictObject({
   segments: z._default(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(50)), []),
-  country: z.optional(z.nullable(z.string().check(z.regex(/^[A-Z]{2}$/, "use an ISO 3166-1 alpha-2 code such as US")))),
+  country: z.optional(z.nullable(z.string().check(z.regex(COUNTRY_CODE, COUNTRY_RULE)))),
   device: z._default(z.enum(DEVICES), "desktop"),
-  currency: z.optional(z.nullable(z.string().check(z.regex(/^[A-Z]{3}$/, "use an ISO 4217 currency code such as EUR")))),
+  currency: z.optional(z.nullable(z.string().check(z.regex(CURRENCY_CODE, CURRENCY_RULE)))),
   locale: z._default(z.string().check(z.maxLength(35)), "en-US"),
   path: z._default(z.string().check(z.regex(/^\//, "use a path starting with '/'")), "/"),
   returning: z._default(z.boolean(), true),

@@ -10,7 +10,8 @@
 import { Hono } from "hono";
 import { isCurrent } from "../core/decide";
 import type { ImportRow, ParsedImport } from "../core/import-rows";
-import { MAX_IMPORT_ROWS, parseCsv, parseNdjson, TooManyRows } from "../core/import-rows";
+import { parseCsv, parseNdjson, TooManyRows } from "../core/import-rows";
+import { MAX_IMPORT_ROWS } from "../core/shared";
 import type { Env } from "../env";
 import type { AdminEnv } from "../http/auth";
 import { allow } from "../http/auth";

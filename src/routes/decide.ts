@@ -6,7 +6,7 @@ import { serveDecision, serverTiming } from "../decision-service";
 import type { Env } from "../env";
 import { ApiError } from "../http/errors";
 import { requireEnvironment } from "../http/auth";
-import { SITE_ID } from "../storage/keys";
+import { SITE_ID } from "../core/shared";
 
 export const decideRoutes = new Hono<{ Bindings: Env }>().get("/v1/decide/:site", requireEnvironment, async (c) => {
   const site = c.req.param("site");

@@ -17,7 +17,6 @@ import * as z from "zod/mini";
 import type { Campaign, Config } from "../core/config-schema";
 import { toFieldIssues } from "../core/config-schema";
 import { conversionWindowMs, experimentKey, isExperiment } from "../core/experiment";
-import { DEFAULT_ORDER_VALUE_CAP, MAX_EVENT_EXPERIMENTS } from "../core/experiment-limits";
 import { minorDigits } from "../core/money";
 import { CONFIG_TIMEOUT_MS } from "../decision-service";
 import type { Env } from "../env";
@@ -29,9 +28,8 @@ import { eventsTokenUnit } from "../http/events-token";
 import type { EventOutcome, ShardEvent } from "../storage/experiment-shard";
 import { EVENTS_PER_UNIT_PER_HOUR } from "../storage/experiment-shard";
 import { experimentShard, shardOf, unitKey } from "../storage/experiments";
-import { SITE_ID } from "../storage/keys";
 import { readLiveConfig, usableConfig } from "../storage/live-config";
-import { VISITOR_ID } from "../visitor";
+import { CURRENCY_CODE, CURRENCY_RULE, DEFAULT_ORDER_VALUE_CAP, MAX_EVENT_EXPERIMENTS, SITE_ID, VISITOR_ID } from "../core/shared";
 
 /** A beacon is small; anything bigger is not one. */
 export const MAX_EVENT_BYTES = 4096;
@@ -64,7 +62,7 @@ const purchase = z.strictObject({
   type: z.literal("purchase"),
   /** The order's value in major units of `currency` (42.5 is €42.50). */
   value: z.number().check(z.gte(0), z.lte(1_000_000)),
-  currency: z.string().check(z.regex(/^[A-Z]{3}$/, "use an ISO 4217 currency code such as EUR")),
+  currency: z.string().check(z.regex(CURRENCY_CODE, CURRENCY_RULE)),
   order_id: z.string().check(z.minLength(1), z.maxLength(128)),
   experiments: experimentIds,
   ...identity,

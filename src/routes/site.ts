@@ -4,7 +4,7 @@
 import type { Env } from "../env";
 import { ApiError, storageFailure } from "../http/errors";
 import type { SiteAdmin } from "../storage/site-admin";
-import { SITE_ID } from "../storage/keys";
+import { SITE_ID } from "../core/shared";
 
 /** The site id, or 400 naming the rule. */
 export function validSite(site: string): string {

@@ -11,7 +11,7 @@ import { environmentProblem } from "../env";
 import type { Config } from "../core/config-schema";
 import { validPreviewToken } from "../http/preview-token";
 import { scriptJson } from "../http/script-json";
-import { SITE_ID } from "../storage/keys";
+import { SITE_ID } from "../core/shared";
 import { siteAdmin } from "./site";
 
 const JS_HEADERS = {

@@ -6,8 +6,6 @@
  */
 import { hmacHex } from "../http/crypto";
 
-export const SITE_ID = /^[a-z0-9-]{1,64}$/;
-
 export function configKey(site: string): string {
   return `config:${site}`;
 }

@@ -186,7 +186,7 @@ describe("segments compute", () => {
     const badRates = files.file("bad-rates.json", JSON.stringify({ base: "euro", rates: { USD: -1 } }));
     const run = await valuebar(["segments", "compute", "--orders", orders, "--rates", badRates, "--out", files.path("c.ndjson")]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/rates file .* is invalid .*:\n {2}base: an ISO 4217 code such as EUR\n {2}rates\.USD: a rate is a positive number\n$/);
+    expect(run.stderr).toMatch(/rates file .* is invalid .*:\n {2}base: use an ISO 4217 currency code such as EUR\n {2}rates\.USD: a rate is a positive number\n$/);
   });
 
   it("explains its usage", async () => {

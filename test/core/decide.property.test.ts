@@ -6,8 +6,10 @@
  */
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import type { Config, ConfigInput, Placement } from "../../src/core/config-schema";
-import { DEVICES, parseConfig, PLACEMENTS } from "../../src/core/config-schema";
+import type { Config, ConfigInput } from "../../src/core/config-schema";
+import { parseConfig } from "../../src/core/config-schema";
+import type { Placement } from "../../src/core/shared";
+import { DEVICES, PLACEMENTS } from "../../src/core/shared";
 import type { Decision, Membership, VisitorContext } from "../../src/core/decide";
 import { decide, renderMessage } from "../../src/core/decide";
 import { baselineVariant, experimentKey, isExperiment } from "../../src/core/experiment";

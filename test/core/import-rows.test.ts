@@ -3,7 +3,8 @@
  * (BOM, CRLF, quoted fields, integer ids) and every mistake reported on its own line number.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_IMPORT_ROWS, parseCsv, parseNdjson, TooManyRows } from "../../src/core/import-rows";
+import { parseCsv, parseNdjson, TooManyRows } from "../../src/core/import-rows";
+import { MAX_IMPORT_ROWS } from "../../src/core/shared";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const FUTURE = "2027-01-31T23:59:59Z";

@@ -3,6 +3,7 @@
  * email) and valuebar's generic layout (one row per order). The layout is told by the header line; every
  * row that cannot be read is reported with its line number and what is wrong with it.
  */
+import { CURRENCY_CODE } from "../shared";
 
 /** One order as segmentation sees it. Amounts are in major units of `currency` (59.90, not 5990). */
 export interface Order {
@@ -51,7 +52,6 @@ export class InputError extends Error {
   override name = "InputError";
 }
 
-const CURRENCY = /^[A-Z]{3}$/;
 const AMOUNT = /^-?\d+(?:\.\d+)?$/;
 /** 2026-05-01, 2026-05-01T10:00:00Z, 2026-05-01 10:00:00 +0200, 2026-05-01T10:00:00.123+02:00 */
 const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -169,7 +169,7 @@ export class OrderRows {
     if (!orderId) problems.push("order_id is empty");
     if (Number.isNaN(at)) problems.push(`created_at ${JSON.stringify(this.field(f, "created_at"))} is not a date (2026-05-01 or 2026-05-01T10:00:00Z)`);
     if (Number.isNaN(total) || total < 0) problems.push(`total ${JSON.stringify(this.field(f, "total"))} is not an amount (59.90)`);
-    if (!CURRENCY.test(currency)) problems.push(`currency ${JSON.stringify(this.field(f, "currency"))} is not an ISO 4217 code (EUR)`);
+    if (!CURRENCY_CODE.test(currency)) problems.push(`currency ${JSON.stringify(this.field(f, "currency"))} is not an ISO 4217 code (EUR)`);
     if (Number.isNaN(discount) || discount < 0) problems.push(`discount ${JSON.stringify(this.field(f, "discount"))} is not an amount`);
     if (Number.isNaN(refunded) || refunded < 0) problems.push(`refunded ${JSON.stringify(this.field(f, "refunded"))} is not an amount`);
     if (problems.length) return this.sink.issue({ line, message: problems.join("; ") });
@@ -192,7 +192,7 @@ export class OrderRows {
     if (!name) problems.push("Name (the order number) is empty");
     if (Number.isNaN(at)) problems.push(`Created at ${JSON.stringify(this.field(f, "Created at"))} is not a date`);
     if (Number.isNaN(total) || total < 0) problems.push(`Total ${JSON.stringify(totalText)} is not an amount`);
-    if (!CURRENCY.test(currency)) problems.push(`Currency ${JSON.stringify(this.field(f, "Currency"))} is not an ISO 4217 code`);
+    if (!CURRENCY_CODE.test(currency)) problems.push(`Currency ${JSON.stringify(this.field(f, "Currency"))} is not an ISO 4217 code`);
     if (Number.isNaN(discountAmount)) problems.push(`Discount Amount ${JSON.stringify(this.field(f, "Discount Amount"))} is not an amount`);
     if (Number.isNaN(refunded) || refunded < 0) problems.push(`Refunded Amount ${JSON.stringify(this.field(f, "Refunded Amount"))} is not an amount`);
     if (problems.length) return this.sink.issue({ line, message: problems.join("; ") });

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { FieldIssue } from "../config-schema";
 import { toFieldIssues } from "../config-schema";
+import { SEGMENT_ID } from "../shared";
 import type { CustomerMetrics } from "./metrics";
 
 /** The metric each condition reads. Money conditions are in major units of the scoring currency. */
@@ -27,7 +28,6 @@ type Metric = keyof typeof METRICS;
 /** Conditions in an amount of money: they only mean something when every customer is scored in one currency. */
 export const MONEY_METRICS: readonly Metric[] = ["monetary", "aov", "expected_value"];
 
-const SEGMENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** `{"min", "max"}` of `bound` values: at least one of them, min not above max. */
 function range(bound: z.ZodNumber) {

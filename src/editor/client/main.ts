@@ -4,7 +4,9 @@
  * cell with its messages and their variants and weights. Marketer text only ever goes in through `textContent`.
  * The token lives in this tab's sessionStorage and travels in the Authorization header, never in a cookie.
  */
-import type { Campaign, Config, Message, Placement } from "../../core/config-schema";
+import type { Campaign, Config, Message } from "../../core/config-schema";
+import type { Placement } from "../../core/shared";
+import { MAX_IMPORT_ROWS, SITE_ID } from "../../core/shared";
 import { RUNTIME_JS } from "../../../snippet/dist/runtime";
 
 const PLACEMENT_LABELS: Record<Placement, string> = { topbar: "Top bar", shipping: "Free shipping", returns: "Free returns" };
@@ -42,7 +44,7 @@ function savedSession(): Session | null {
 }
 
 function showSignIn(problem = ""): void {
-  const site = el("input", { id: "site", name: "site", required: "", autocomplete: "off", pattern: "[a-z0-9-]{1,64}", value: savedSession()?.site ?? "" });
+  const site = el("input", { id: "site", name: "site", required: "", autocomplete: "off", pattern: SITE_ID.source.slice(1, -1), value: savedSession()?.site ?? "" });
   const token = el("input", { id: "token", name: "token", type: "password", required: "", autocomplete: "off" });
   const error = el("p", { id: "sign-in-error", role: "alert", class: "error" }, problem);
   const form = el(
@@ -763,7 +765,7 @@ function intervalChart(name: string, variants: MetricVariant[], format: (x: numb
 }
 
 /** Rows per upload request: the import API's limit. */
-const BATCH_ROWS = 10_000;
+const BATCH_ROWS = MAX_IMPORT_ROWS;
 
 /** Members per segment, one customer's segments, and a file upload checked whole before anything is written. */
 async function showSegments(): Promise<void> {
