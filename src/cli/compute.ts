@@ -11,7 +11,8 @@ import { DAY_MS } from "../core/segments/metrics";
 import { InputError, parseTime } from "../core/segments/orders";
 import type { Rules } from "../core/segments/rules";
 import { DEFAULT_RULES, parseRules } from "../core/segments/rules";
-import { CliError, readJsonFile, textChunks, writeWhole } from "./files";
+import { CliError } from "./errors";
+import { readJsonFile, textChunks, writeWhole } from "./files";
 import { CURRENCY_CODE, CURRENCY_RULE } from "../core/shared";
 
 export interface ComputeArgs {

@@ -4,17 +4,7 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
-
-/** A failure the CLI reports as one message and exit code 1 (no stack trace). */
-export class CliError extends Error {
-  override name = "CliError";
-  constructor(
-    message: string,
-    readonly details: string[] = [],
-  ) {
-    super(message);
-  }
-}
+import { CliError } from "./errors";
 
 /** The text of `path` in chunks of about 1 MB. A file with NUL bytes is refused as not being text. */
 export async function* textChunks(path: string, what: string): AsyncGenerator<string> {

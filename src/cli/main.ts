@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_RULES } from "../core/segments/rules";
 import { runCompute } from "./compute";
-import { CliError } from "./files";
+import { CliError } from "./errors";
 import { runPush } from "./push";
 import { MAX_IMPORT_ROWS } from "../core/shared";
 
@@ -126,9 +126,8 @@ export async function main(argv: string[]): Promise<number> {
     throw new CliError(`unknown command "segments ${command ?? ""}": use compute, rules or push; see valuebar --help`);
   } catch (error) {
     if (error instanceof CliError) {
-      log(`valuebar: ${error.message}`);
-      for (const line of error.details) log(`  ${line}`);
-      return 1;
+      for (const line of error.lines()) log(line);
+      return error.exitCode;
     }
     // parseArgs' own errors (unknown option, missing value) are usage errors, not crashes.
     if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {

@@ -8,16 +8,18 @@
  * records how far it acknowledged the push and refuses (409) a batch that starts before that point, so neither a
  * checkpoint older than the Worker's record nor a second copy of the same push can write older rows over later
  * ones. On resume, and on such a 409, the command asks the Worker where the push stands and goes on from there.
+ *
+ * `runPush` reads top to bottom: check the file, load or start the checkpoint, catch up with the Worker, push the
+ * rows, sweep (with --replace), report. Each step is a function below it.
  */
-import { createHash, type Hash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readFile, rm, stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
+import { rm } from "node:fs/promises";
 import type { LineIssue } from "../core/import-rows";
-import { ndjsonRow } from "../core/import-rows";
-import { FirstLines } from "../core/shared";
-import { CliError, writeSmallFile } from "./files";
+import { AdminClient, type BatchResult } from "./admin-client";
+import { type Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpoint } from "./checkpoint";
+import { CliError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_RETRY_LATER } from "./errors";
+import { type Batch, batches, type CheckedFile, checkFile, rowsBetween } from "./memberships-file";
 import { Progress } from "./progress";
+import { count, describeIssue } from "./say";
 
 export interface PushArgs {
   file: string;
@@ -32,247 +34,173 @@ export interface PushArgs {
   strict: boolean;
 }
 
-/** Exit codes besides 0 and 1. */
-export const EXIT_RETRY_LATER = 75;
-export const EXIT_INTERRUPTED = 130;
+type Log = (line: string) => void;
 
-/** Request bodies stay under the Worker's 5 MB import limit. */
-const MAX_BATCH_BYTES = 4_500_000;
 /** Rejected rows kept in the checkpoint and listed at the end (all are counted). */
 const LISTED = 50;
 
-interface Totals {
-  rows: number;
-  written: number;
-  unchanged: number;
-  /** Of `written`: rows with no segments, or whose expires_at had passed (`expired`). */
-  removed: number;
-  expired: number;
-  /** Of `rows`: rows the Worker had acknowledged beyond this run's checkpoint (their counts are not known here). */
-  earlier: number;
-  /** Rows the Worker refused (rows refused by the check before sending are counted again on every run). */
-  refused: number;
-  replaced: number;
+/** What every step of one run works on. */
+interface Run {
+  args: PushArgs;
+  log: Log;
+  file: CheckedFile;
+  /** The push's state, saved after every step the Worker acknowledged. */
+  state: Checkpoint;
+  client: AdminClient;
+  interrupt: Interrupt;
 }
 
-interface Checkpoint {
-  version: 3;
-  sha256: string;
-  site: string;
-  url: string;
-  replace: boolean;
-  /** The push's id, carried by every batch: the Worker records the push's position under it, and with --replace the sweep removes members no batch touched. */
-  sync: string;
-  /** The first line not yet acknowledged by the Worker (1-based). */
-  nextLine: number;
-  phase: "rows" | "sweep";
-  totals: Totals;
-  /** What the Worker said of the rows it refused (the first LISTED). */
-  refusedLines: LineIssue[];
-  startedAt: string;
-}
-
-/** The Worker refused a batch because the push already stands past its first line. */
-class Behind extends Error {}
-
-/** Stops the run with an exit code and a message saying how to go on. */
-class Stop extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
-
-interface Batch {
-  /** File line of each row, in body order. */
-  lines: number[];
-  texts: string[];
-  /** The last file line the batch covers (blank and bad lines included). */
-  lastLine: number;
-}
-
-/** The file's lines, numbered from 1; with `hash`, its bytes also go into it as they are read. */
-async function* fileLines(path: string, hash?: Hash): AsyncGenerator<[number, string]> {
-  const input = createReadStream(path);
-  if (hash) input.on("data", (chunk) => hash.update(chunk));
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let n = 0;
-  for await (const line of lines) yield [++n, n === 1 ? line.replace(/^\uFEFF/, "") : line];
-}
-
-/** The problems of one NDJSON line, by the same rules as the Worker's import (checked before anything is sent). */
-function lineIssues(line: number, text: string, now: number, seen: FirstLines): LineIssue[] {
-  const issues: LineIssue[] = [];
-  const row = ndjsonRow(line, text, now, issues);
-  const repeat = row ? seen.repeat(row.customerId, line) : null;
-  return repeat ? [{ line, path: "customer_id", message: repeat }] : issues;
-}
-
-const describe = (i: LineIssue) => `line ${i.line}: ${i.path ? `${i.path}: ` : ""}${i.message}`;
-const count = (n: number) => n.toLocaleString("en");
-
-export async function runPush(args: PushArgs, log: (line: string) => void): Promise<number> {
+export async function runPush(args: PushArgs, log: Log): Promise<number> {
   const started = performance.now();
-  const info = await stat(args.file).catch(() => null);
-  if (!info) throw new CliError(`cannot read ${args.file}: no such file`);
-  if (!info.isFile()) throw new CliError(`${args.file} is not a file`);
-
-  // Pass 1: every line checked before the first request, so --strict sends nothing for a bad file and the
-  // progress bar knows the total.
-  const now = Date.now();
-  const bad = new Map<number, LineIssue[]>();
-  const seen = new FirstLines();
-  let total = 0;
-  // The same read fingerprints the file, so a checkpoint is only resumed for the very same file.
-  const hash = createHash("sha256");
-  try {
-    for await (const [line, text] of fileLines(args.file, hash)) {
-      if (!text.trim()) continue;
-      const issues = lineIssues(line, text, now, seen);
-      if (issues.length) bad.set(line, issues);
-      else total++;
-    }
-  } catch (error) {
-    throw new CliError(`cannot read ${args.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  seen.clear();
-  const badIssues = [...bad.values()].flat();
-  if (bad.size > 0) {
-    const listed = badIssues.slice(0, LISTED).map(describe);
-    if (badIssues.length > LISTED) listed.push(`... and ${badIssues.length - LISTED} more`);
-    if (args.strict) throw new CliError(`${bad.size} bad row(s) in ${args.file}; --strict: nothing sent`, listed);
-    log(`${bad.size} bad row(s) will not be sent (--strict stops on any):`);
-    for (const line of listed) log(`  ${line}`);
-  }
-  if (total === 0) throw new CliError(`${args.file} has no rows to push`);
-
-  const sha256 = hash.digest("hex");
-  let checkpoint = await loadCheckpoint(args, sha256, log);
-  const resumed = checkpoint !== null;
-  if (!checkpoint) {
-    checkpoint = {
-      version: 3,
-      sha256,
-      site: args.site,
-      url: args.url,
-      replace: args.replace,
-      sync: randomBytes(16).toString("hex"),
-      nextLine: 1,
-      phase: "rows",
-      totals: { rows: 0, written: 0, unchanged: 0, removed: 0, expired: 0, earlier: 0, refused: 0, replaced: 0 },
-      refusedLines: [],
-      startedAt: new Date().toISOString(),
-    };
-  }
-  const state = checkpoint;
-  const save = () => writeSmallFile(args.checkpoint, `${JSON.stringify(state, null, 2)}\n`);
-  // Before the first request: a checkpoint that cannot be written would make a stopped push unresumable.
-  try {
-    await save();
-  } catch (error) {
-    throw new CliError(`cannot write the checkpoint ${args.checkpoint}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  /** Rows not pushed: those the check refused (this run's check, so lines that turned bad since count too) and those the Worker refused. */
-  const rejected = () => bad.size + state.totals.refused;
-  const rejectedLines = () => [...badIssues, ...state.refusedLines];
-
-  // Ctrl-C: finish the batch in flight, save the checkpoint, stop. A second Ctrl-C quits at once (the
-  // checkpoint already holds every acknowledged batch).
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(EXIT_INTERRUPTED);
-    interrupted = true;
-    log("\nStopping after the batch in flight (Ctrl-C again to quit now)...");
-  };
-  process.on("SIGINT", onSigint);
-  const client = new AdminClient(args, log);
-  /** Moves the push on to the Worker's position `line`, counting the rows in between as acknowledged earlier. */
-  const catchUp = async (line: number) => {
-    const rows = await rowsBetween(args.file, state.nextLine, line, bad);
-    state.totals.rows += rows;
-    state.totals.earlier += rows;
-    state.nextLine = line;
-    await save();
-  };
+  const file = await checkBeforeSending(args, log);
+  const resumed = await loadCheckpoint(args, file.sha256, log);
+  const state = resumed ?? newCheckpoint(args, file.sha256);
+  await firstSave(args.checkpoint, state);
+  const run: Run = { args, log, file, state, client: new AdminClient(args, log), interrupt: watchInterrupt(log) };
   let progress: Progress | null = null;
   try {
-    // A checkpoint may be older than the Worker's record (a lost answer, a copy of an old checkpoint): the record wins.
-    if (resumed && state.phase === "rows") {
-      const standsAt = (await client.pushState(state.sync))?.nextLine ?? null;
-      if (standsAt !== null && standsAt > state.nextLine) {
-        log(`The Worker acknowledged this push up to line ${count(standsAt)}, past the checkpoint (line ${count(state.nextLine)}): resuming at line ${count(standsAt)}.`);
-        await catchUp(standsAt);
-      }
-    }
-    progress = new Progress(total, state.totals.rows);
-    while (state.phase === "rows") {
-      try {
-        for await (const batch of batches(args.file, state.nextLine, bad, args.batchSize)) {
-          const result = await client.importBatch(batch, state.sync, state.nextLine, args.strict);
-          state.totals.rows += result.sent;
-          state.totals.written += result.written;
-          state.totals.unchanged += result.unchanged;
-          state.totals.removed += result.removed;
-          state.totals.expired += result.expired;
-          state.totals.refused += new Set(result.rejected.map((issue) => issue.line)).size;
-          for (const issue of result.rejected) if (state.refusedLines.length < LISTED) state.refusedLines.push(issue);
-          state.nextLine = batch.lastLine + 1;
-          await save();
-          progress.update(state.totals.rows + result.rejected.length, `lines ${count(batch.lines[0] ?? 0)}-${count(batch.lastLine)} done`);
-          if (interrupted) throw new Stop(`Interrupted. ${resumeHint(args, state.nextLine)}`, EXIT_INTERRUPTED);
-        }
-      } catch (error) {
-        if (!(error instanceof Behind)) throw error;
-        // Another copy of this push, or an answer lost on the way: the Worker stands further than this run.
-        const standsAt = (await client.pushState(state.sync))?.nextLine ?? null;
-        if (standsAt === null || standsAt <= state.nextLine) throw new CliError(`the Worker refused the push: ${error.message}`);
-        log(`The Worker has acknowledged this push up to line ${count(standsAt)} already (another copy of the push, or an answer lost on the way): going on from there.`);
-        await catchUp(standsAt);
-        continue;
-      }
-      state.phase = "sweep";
-      await save();
-    }
+    if (resumed && state.phase === "rows") await catchUpWithWorker(run);
+    progress = new Progress(file.total, state.totals.rows);
+    await pushRows(run, progress);
     progress.done();
-
     if (state.replace) {
-      if (rejected() > 0) {
-        await rm(args.checkpoint, { force: true });
-        report(args, state, rejected(), rejectedLines(), log, started);
-        log(`--replace: nobody was removed, because ${count(rejected())} row(s) were rejected and those customers would lose their segments. Fix the rows and push again.`);
-        return 1;
-      }
-      for (;;) {
-        const { removed, remaining } = await client.sweep(state.sync);
-        state.totals.replaced += removed;
-        await save();
-        log(`--replace: removed ${count(state.totals.replaced)} member(s) not in this file${remaining ? `, ${count(remaining)} to go` : ""}`);
-        if (remaining === 0) break;
-        if (interrupted) throw new Stop(`Interrupted. ${resumeHint(args, state.nextLine)}`, EXIT_INTERRUPTED);
-      }
+      if (rejectedRows(run) > 0) return await refuseToReplace(run, started);
+      await sweep(run);
     }
     await rm(args.checkpoint, { force: true });
-    report(args, state, rejected(), rejectedLines(), log, started);
+    report(run, started);
     return 0;
   } catch (error) {
     progress?.done();
-    if (error instanceof Stop) {
-      log(error.code === EXIT_RETRY_LATER ? `${error.message} ${resumeHint(args, state.nextLine)}` : error.message);
-      return error.code;
-    }
-    throw error;
+    throw withResumeHint(error, run);
   } finally {
-    process.off("SIGINT", onSigint);
+    run.interrupt.stop();
   }
 }
 
-function resumeHint(args: PushArgs, nextLine: number): string {
-  return `The checkpoint ${args.checkpoint} holds every acknowledged batch: run the same command again to resume at line ${count(nextLine)}.`;
+/**
+ * Pass 1: every line checked before the first request, so --strict sends nothing for a bad file and the progress
+ * bar knows the total. The same read fingerprints the file, so a checkpoint is only resumed for the very same file.
+ */
+async function checkBeforeSending(args: PushArgs, log: Log): Promise<CheckedFile> {
+  const file = await checkFile(args.file);
+  if (file.bad.size > 0) {
+    const listed = file.badIssues.slice(0, LISTED).map(describeIssue);
+    if (file.badIssues.length > LISTED) listed.push(`... and ${file.badIssues.length - LISTED} more`);
+    if (args.strict) throw new CliError(`${file.bad.size} bad row(s) in ${args.file}; --strict: nothing sent`, listed);
+    log(`${file.bad.size} bad row(s) will not be sent (--strict stops on any):`);
+    for (const line of listed) log(`  ${line}`);
+  }
+  if (file.total === 0) throw new CliError(`${args.file} has no rows to push`);
+  return file;
 }
 
-function report(args: PushArgs, state: Checkpoint, rejected: number, rejectedLines: LineIssue[], log: (line: string) => void, started: number): void {
+/** Before the first request: a checkpoint that cannot be written would make a stopped push unresumable. */
+async function firstSave(path: string, state: Checkpoint): Promise<void> {
+  try {
+    await saveCheckpoint(path, state);
+  } catch (error) {
+    throw new CliError(`cannot write the checkpoint ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** A checkpoint may be older than the Worker's record (a lost answer, a copy of an old checkpoint): the record wins. */
+async function catchUpWithWorker(run: Run): Promise<void> {
+  const { state } = run;
+  const standsAt = (await run.client.pushState(state.sync))?.nextLine ?? null;
+  if (standsAt !== null && standsAt > state.nextLine) {
+    run.log(`The Worker acknowledged this push up to line ${count(standsAt)}, past the checkpoint (line ${count(state.nextLine)}): resuming at line ${count(standsAt)}.`);
+    await moveTo(run, standsAt);
+  }
+}
+
+/** The rows from the checkpoint's line on, batch by batch; when the Worker stands further, on from there. */
+async function pushRows(run: Run, progress: Progress): Promise<void> {
+  const { state } = run;
+  while (state.phase === "rows") {
+    const behind = await sendBatches(run, progress);
+    if (behind === null) {
+      state.phase = "sweep";
+      await saveCheckpoint(run.args.checkpoint, state);
+      continue;
+    }
+    // Another copy of this push, or an answer lost on the way: the Worker stands further than this run.
+    const standsAt = (await run.client.pushState(state.sync))?.nextLine ?? null;
+    if (standsAt === null || standsAt <= state.nextLine) throw new CliError(`the Worker refused the push: ${behind}`);
+    run.log(`The Worker has acknowledged this push up to line ${count(standsAt)} already (another copy of the push, or an answer lost on the way): going on from there.`);
+    await moveTo(run, standsAt);
+  }
+}
+
+/**
+ * Sends the batches from the checkpoint's line to the end of the file, saving the checkpoint after each one the
+ * Worker acknowledged; null at the end, or what the Worker said when it refused a batch it stands past.
+ */
+async function sendBatches(run: Run, progress: Progress): Promise<string | null> {
+  const { args, state } = run;
+  for await (const batch of batches(args.file, state.nextLine, run.file.bad, args.batchSize)) {
+    const result = await run.client.importBatch(batch, state.sync, state.nextLine, args.strict);
+    if ("behind" in result) return result.behind;
+    acknowledge(state, batch, result);
+    await saveCheckpoint(args.checkpoint, state);
+    progress.update(state.totals.rows + result.rejected.length, `lines ${count(batch.lines[0] ?? 0)}-${count(batch.lastLine)} done`);
+    stopIfInterrupted(run);
+  }
+  return null;
+}
+
+/** Counts an acknowledged batch into the checkpoint and moves it past the batch's last line. */
+function acknowledge(state: Checkpoint, batch: Batch, result: BatchResult): void {
+  state.totals.rows += result.sent;
+  state.totals.written += result.written;
+  state.totals.unchanged += result.unchanged;
+  state.totals.removed += result.removed;
+  state.totals.expired += result.expired;
+  state.totals.refused += new Set(result.rejected.map((issue) => issue.line)).size;
+  for (const issue of result.rejected) if (state.refusedLines.length < LISTED) state.refusedLines.push(issue);
+  state.nextLine = batch.lastLine + 1;
+}
+
+/** Moves the push on to the Worker's position `line`, counting the rows in between as acknowledged earlier. */
+async function moveTo(run: Run, line: number): Promise<void> {
+  const { state } = run;
+  const rows = await rowsBetween(run.args.file, state.nextLine, line, run.file.bad);
+  state.totals.rows += rows;
+  state.totals.earlier += rows;
+  state.nextLine = line;
+  await saveCheckpoint(run.args.checkpoint, state);
+}
+
+/** --replace: removes, round after round, the members no batch of this push wrote. */
+async function sweep(run: Run): Promise<void> {
+  const { state } = run;
+  for (;;) {
+    const { removed, remaining } = await run.client.sweep(state.sync);
+    state.totals.replaced += removed;
+    await saveCheckpoint(run.args.checkpoint, state);
+    run.log(`--replace: removed ${count(state.totals.replaced)} member(s) not in this file${remaining ? `, ${count(remaining)} to go` : ""}`);
+    if (remaining === 0) return;
+    stopIfInterrupted(run);
+  }
+}
+
+/** --replace with rejected rows: those customers would lose their segments, so nobody is removed (exit 1). */
+async function refuseToReplace(run: Run, started: number): Promise<number> {
+  await rm(run.args.checkpoint, { force: true });
+  report(run, started);
+  run.log(`--replace: nobody was removed, because ${count(rejectedRows(run))} row(s) were rejected and those customers would lose their segments. Fix the rows and push again.`);
+  return EXIT_FAILED;
+}
+
+/** Rows not pushed: those the check refused (this run's check, so lines that turned bad since count too) and those the Worker refused. */
+function rejectedRows(run: Run): number {
+  return run.file.bad.size + run.state.totals.refused;
+}
+
+function report(run: Run, started: number): void {
+  const { args, state, log } = run;
+  const rejected = rejectedRows(run);
+  const rejectedLines: LineIssue[] = [...run.file.badIssues, ...state.refusedLines];
   const seconds = (performance.now() - started) / 1000;
   const t = state.totals;
   // The Worker's `written` counts every row it took; of those, `unchanged` needed no KV write and `removed` deleted one.
@@ -285,184 +213,42 @@ function report(args: PushArgs, state: Checkpoint, rejected: number, rejectedLin
   if (rejected > 0) {
     log("Rejected rows:");
     const listed = rejectedLines.slice(0, LISTED);
-    for (const issue of listed) log(`  ${describe(issue)}`);
+    for (const issue of listed) log(`  ${describeIssue(issue)}`);
     if (rejectedLines.length > listed.length || rejected > rejectedLines.length) log(`  ... and more (${count(rejected)} rows in all)`);
   }
 }
 
-async function loadCheckpoint(args: PushArgs, sha256: string, log: (line: string) => void): Promise<Checkpoint | null> {
-  let text: string;
-  try {
-    text = await readFile(args.checkpoint, "utf8");
-  } catch {
-    return null;
-  }
-  if (args.restart) {
-    log(`--restart: ignoring the checkpoint ${args.checkpoint}`);
-    return null;
-  }
-  let saved: Checkpoint | null = null;
-  try {
-    saved = JSON.parse(text) as Checkpoint | null;
-  } catch {
-    // unreadable: said below
-  }
-  if (!saved || typeof saved !== "object" || !saved.totals) {
-    log(`The checkpoint ${args.checkpoint} is unreadable; starting from the first line.`);
-    return null;
-  }
-  const mismatch =
-    saved.version !== 3 ? "an older format" :
-    saved.sha256 !== sha256 ? "another version of the file" :
-    saved.site !== args.site || saved.url !== args.url ? `site ${saved.site} at ${saved.url}` :
-    saved.replace !== args.replace ? (saved.replace ? "a push with --replace" : "a push without --replace") :
-    null;
-  if (mismatch) {
-    log(`The checkpoint ${args.checkpoint} is for ${mismatch}; starting from the first line.`);
-    return null;
-  }
-  log(`Resuming from the checkpoint ${args.checkpoint}: ${count(saved.totals.rows)} row(s) already pushed, going on at line ${count(saved.nextLine)}.`);
-  return saved;
+/** Ctrl-C, as the push loops see it. */
+interface Interrupt {
+  requested: boolean;
+  stop(): void;
 }
 
-/** The file's valid rows from `fromLine`, in batches of at most `size` rows and MAX_BATCH_BYTES. */
-async function* batches(path: string, fromLine: number, bad: Map<number, unknown>, size: number): AsyncGenerator<Batch> {
-  let batch: Batch = { lines: [], texts: [], lastLine: 0 };
-  let bytes = 0;
-  for await (const [line, text] of fileLines(path)) {
-    if (line < fromLine) continue;
-    if (text.trim() && !bad.has(line)) {
-      const length = Buffer.byteLength(text) + 1;
-      if (batch.lines.length >= size || (batch.lines.length > 0 && bytes + length > MAX_BATCH_BYTES)) {
-        yield batch;
-        batch = { lines: [], texts: [], lastLine: 0 };
-        bytes = 0;
-      }
-      batch.lines.push(line);
-      batch.texts.push(text);
-      bytes += length;
-    }
-    batch.lastLine = line;
-  }
-  if (batch.lines.length > 0) yield batch;
+/**
+ * Ctrl-C: finish the batch in flight, save the checkpoint, stop. A second Ctrl-C quits at once (the checkpoint
+ * already holds every acknowledged batch).
+ */
+function watchInterrupt(log: Log): Interrupt {
+  const onSigint = () => {
+    if (interrupt.requested) process.exit(EXIT_INTERRUPTED);
+    interrupt.requested = true;
+    log("\nStopping after the batch in flight (Ctrl-C again to quit now)...");
+  };
+  const interrupt: Interrupt = { requested: false, stop: () => process.off("SIGINT", onSigint) };
+  process.on("SIGINT", onSigint);
+  return interrupt;
 }
 
-/** Rows (not blank, not refused by the check) on the lines from `from` up to, not including, `to`. */
-async function rowsBetween(path: string, from: number, to: number, bad: Map<number, unknown>): Promise<number> {
-  let rows = 0;
-  for await (const [line, text] of fileLines(path)) {
-    if (line >= to) break;
-    if (line >= from && text.trim() && !bad.has(line)) rows++;
-  }
-  return rows;
+function stopIfInterrupted(run: Run): void {
+  if (run.interrupt.requested) throw new CliError(`Interrupted. ${resumeHint(run)}`, [], EXIT_INTERRUPTED);
 }
 
-interface BatchResult {
-  sent: number;
-  written: number;
-  unchanged: number;
-  removed: number;
-  expired: number;
-  rejected: LineIssue[];
+/** A push the network stopped says how to resume it, from where the checkpoint stands now. */
+function withResumeHint(error: unknown, run: Run): unknown {
+  if (error instanceof CliError && error.exitCode === EXIT_RETRY_LATER) return new CliError(`${error.message} ${resumeHint(run)}`, error.details, EXIT_RETRY_LATER);
+  return error;
 }
 
-interface PushState {
-  nextLine: number | null;
-  finishedAt: string | null;
-}
-
-interface ErrorBody {
-  error?: { code?: string; message?: string; issues?: { line?: number; path?: string; message?: string }[] };
-}
-
-/** The admin API, with retries: 429 and 5xx and network errors are retried with backoff, anything else stops. */
-class AdminClient {
-  constructor(
-    private readonly args: PushArgs,
-    private readonly log: (line: string) => void,
-  ) {}
-
-  /** One batch, `from` being the first line not yet acknowledged (blank or refused lines before the batch included). */
-  async importBatch(batch: Batch, sync: string, from: number, strict: boolean): Promise<BatchResult> {
-    const rejected: LineIssue[] = [];
-    let { lines, texts } = batch;
-    const query = `?sync=${sync}&from=${from}&next=${batch.lastLine + 1}`;
-    for (;;) {
-      if (lines.length === 0) return { sent: 0, written: 0, unchanged: 0, removed: 0, expired: 0, rejected };
-      const response = await this.send("POST", `${this.sitePath}/segments${query}`, "application/x-ndjson", `${texts.join("\n")}\n`);
-      const body = (await response.json().catch(() => ({}))) as ErrorBody & { written?: number; unchanged?: number; removed?: number; expired?: number };
-      if (response.ok) {
-        return { sent: lines.length, written: body.written ?? lines.length, unchanged: body.unchanged ?? 0, removed: body.removed ?? 0, expired: body.expired ?? 0, rejected };
-      }
-      if (response.status === 409 && body.error?.issues?.some((issue) => issue.path === "from")) throw new Behind(body.error.message ?? "the push stands further");
-      if (response.status === 400 && body.error?.code === "INVALID_IMPORT" && body.error.issues?.length) {
-        // Lines in the answer count within the batch; map them back to the file and send the rest again.
-        const refused = new Set<number>();
-        for (const issue of body.error.issues) {
-          const fileLine = lines[(issue.line ?? 0) - 1];
-          if (fileLine === undefined) continue;
-          refused.add(fileLine);
-          rejected.push({ line: fileLine, ...(issue.path ? { path: issue.path } : {}), message: issue.message ?? "rejected" });
-        }
-        if (refused.size === 0 || strict) {
-          throw new CliError(`the Worker rejected the batch of lines ${count(lines[0] ?? 0)}-${count(batch.lastLine)}: ${body.error.message ?? ""}`, rejected.map(describe));
-        }
-        const keep = lines.map((line, i) => [line, texts[i] ?? ""] as const).filter(([line]) => !refused.has(line));
-        lines = keep.map(([line]) => line);
-        texts = keep.map(([, text]) => text);
-        continue;
-      }
-      throw new CliError(`the Worker refused the push (${response.status} ${body.error?.code ?? ""}): ${body.error?.message ?? response.statusText}`);
-    }
-  }
-
-  async sweep(sync: string): Promise<{ removed: number; remaining: number }> {
-    const response = await this.send("POST", `${this.sitePath}/segments/sweep?sync=${sync}`, "application/json", "{}");
-    const body = (await response.json().catch(() => ({}))) as ErrorBody & { removed?: number; remaining?: number };
-    if (!response.ok) throw new CliError(`the Worker refused --replace (${response.status} ${body.error?.code ?? ""}): ${body.error?.message ?? response.statusText}`);
-    return { removed: body.removed ?? 0, remaining: body.remaining ?? 0 };
-  }
-
-  /** Where the Worker says the push stands, or null when no batch of it ever reached the site. */
-  async pushState(sync: string): Promise<PushState | null> {
-    const response = await this.send("GET", `${this.sitePath}/segments/pushes/${sync}`);
-    const body = (await response.json().catch(() => ({}))) as ErrorBody & Partial<PushState>;
-    if (response.status === 404) return null;
-    if (!response.ok) throw new CliError(`the Worker refused to say where the push stands (${response.status} ${body.error?.code ?? ""}): ${body.error?.message ?? response.statusText}`);
-    return { nextLine: typeof body.nextLine === "number" ? body.nextLine : null, finishedAt: body.finishedAt ?? null };
-  }
-
-  private get sitePath(): string {
-    return `/admin/sites/${encodeURIComponent(this.args.site)}`;
-  }
-
-  /** One request, retried on 429, 5xx and network errors; a Stop once the retries are spent. */
-  private async send(method: "GET" | "POST", path: string, type?: string, body?: string): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      let problem: string;
-      let wait: number | null = null;
-      try {
-        const response = await fetch(`${this.args.url}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${this.args.token}`, ...(type ? { "content-type": type } : {}) },
-          ...(body === undefined ? {} : { body }),
-          signal: AbortSignal.timeout(120_000),
-        });
-        if (response.status !== 429 && response.status < 500) return response;
-        problem = `${response.status} ${response.statusText}`.trim();
-        const retryAfter = Number(response.headers.get("retry-after"));
-        if (response.headers.has("retry-after") && Number.isFinite(retryAfter)) wait = Math.min(60_000, retryAfter * 1000);
-        await response.body?.cancel();
-      } catch (error) {
-        problem = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-      }
-      if (attempt >= this.args.retries) {
-        throw new Stop(`Giving up after ${attempt + 1} attempt(s): ${problem}.`, EXIT_RETRY_LATER);
-      }
-      // Exponential backoff with jitter (0.5 s, 1 s, 2 s... up to 30 s), or what Retry-After asks for.
-      const delay = wait ?? Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
-      this.log(`${problem}: retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${this.args.retries + 1})`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+function resumeHint(run: Run): string {
+  return `The checkpoint ${run.args.checkpoint} holds every acknowledged batch: run the same command again to resume at line ${count(run.state.nextLine)}.`;
 }

@@ -6,11 +6,17 @@
 /** A quoted record longer than this is taken for a stray quote rather than held in memory to the end of the file. */
 export const MAX_RECORD_CHARS = 1 << 20;
 
+/** Why a record could not be read: a quoted field that never closes, or a line too long to be a CSV line. */
+export type CsvMalformed = "unclosed quote" | "long line";
+
 export interface CsvSink {
-  /** One record: its fields and the 1-based line it starts on. A blank line is one empty field. */
+  /**
+   * One record: its fields and the 1-based line it starts on (a record whose quoted field holds line breaks
+   * spans several lines and is numbered by its first). A blank line is one empty field.
+   */
   record(fields: string[], line: number): void;
   /** A record that cannot be read (a quote that never closes); reading goes on at the next line. */
-  malformed(line: number, message: string): void;
+  malformed(line: number, message: string, cause: CsvMalformed): void;
 }
 
 /**
@@ -63,7 +69,7 @@ export class CsvReader {
     this.rest = text.slice(this.read(text, false));
     if (this.rest.length > MAX_RECORD_CHARS) {
       // A line with no line break in its first MiB (a quoted field that never closes is reported by `read`).
-      this.sink.malformed(this.line, `line ${this.line} is longer than ${MAX_RECORD_CHARS} characters; is this a CSV file?`);
+      this.sink.malformed(this.line, `line ${this.line} is longer than ${MAX_RECORD_CHARS} characters; is this a CSV file?`, "long line");
       this.line++;
       this.rest = "";
       this.skipping = true;
@@ -90,7 +96,7 @@ export class CsvReader {
       const quoted = readQuoted(text, at, final);
       if (quoted === "more" && text.length - at <= MAX_RECORD_CHARS) break;
       if (quoted === "more" || quoted === "unclosed") {
-        this.sink.malformed(this.line, `a quoted field opened on line ${this.line} never closes`);
+        this.sink.malformed(this.line, `a quoted field opened on line ${this.line} never closes`, "unclosed quote");
         this.line++;
         at = lineEnd + 1;
         continue;
@@ -119,6 +125,19 @@ export class CsvReader {
     }
     return at;
   }
+}
+
+/**
+ * All of `text` at once, for text already in memory (an import request's body): the same records, lines and
+ * problems as the file read in chunks, so the route takes a file as `segments compute` and the editor do.
+ *
+ * @example
+ * readCsvText('id,notes\n1,"two\nlines"\n2,x', sink); // records: ["id", "notes"] on 1, ["1", "two\nlines"] on 2, ["2", "x"] on 4
+ */
+export function readCsvText(text: string, sink: CsvSink): void {
+  const reader = new CsvReader(sink);
+  reader.push(text);
+  reader.end();
 }
 
 /**

@@ -4,6 +4,8 @@
  * A row whose `expires_at` has already passed is valid data, not a mistake: that membership has ended, so the
  * row is a removal (no segments), marked `expired`, whatever segments it lists.
  */
+import type { CsvMalformed, CsvSink } from "./csv";
+import { readCsvText } from "./csv";
 import { parseZonedTime, ZONED_TIME_EXAMPLE } from "./iso-time";
 import { FirstLines, MAX_IMPORT_ROWS, SEGMENT_ID } from "./shared";
 
@@ -27,8 +29,6 @@ export interface ParsedImport {
   rows: ImportRow[];
   issues: LineIssue[];
 }
-
-
 
 /** Raised when a batch has more than MAX_IMPORT_ROWS rows. */
 export class TooManyRows extends Error {
@@ -106,54 +106,78 @@ export function ndjsonRow(line: number, content: string, now: number, issues: Li
 
 /**
  * CSV with a header line `customer_id,segments[,expires_at]` (any column order); segments separated
- * by `|`. Fields may be quoted ("a,b"), with "" for a quote. Line 1 is the header.
+ * by `|`. Read by the one CSV reader (RFC 4180, see csv.ts), as `segments compute` and the editor read files:
+ * quoted fields may hold commas, "" for a quote and line breaks; lines may end in LF, CRLF or CR alone; a
+ * byte-order mark is skipped. Line 1 is the header; a row is numbered by the line it starts on, so a problem
+ * in a row whose quoted field spans lines is reported at its first line.
  */
 export function parseCsv(text: string, now: number): ParsedImport {
-  const rows: ImportRow[] = [];
-  const issues: LineIssue[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? "")?.map((h) => h.trim().toLowerCase());
-  if (!header || !header.includes("customer_id") || !header.includes("segments")) {
-    return { rows, issues: [{ line: 1, message: "the header must name the columns customer_id and segments (and optionally expires_at)" }] };
-  }
-  const unknown = header.filter((h) => !["customer_id", "segments", "expires_at"].includes(h));
-  if (unknown.length) return { rows, issues: [{ line: 1, message: `unknown column(s): ${unknown.join(", ")}` }] };
-  let count = 0;
-  for (let i = 1; i < lines.length; i++) {
-    const content = lines[i] ?? "";
-    if (!content.trim()) continue;
-    if (++count > MAX_IMPORT_ROWS) throw new TooManyRows();
-    const fields = splitCsvLine(content);
-    if (!fields || fields.length !== header.length) {
-      issues.push({ line: i + 1, message: fields ? `expected ${header.length} fields, found ${fields.length}` : "unbalanced quotes" });
-      continue;
-    }
-    const record = Object.fromEntries(header.map((name, j) => [name, fields[j] ?? ""]));
-    const segments = (record.segments ?? "").split("|").map((s) => s.trim()).filter(Boolean);
-    const row = checkImportRow(i + 1, { customer_id: record.customer_id, segments, expires_at: record.expires_at }, now, issues);
-    if (row) rows.push(row);
-  }
-  return finish(rows, issues);
+  const rows = new CsvImportRows(now);
+  readCsvText(text, rows);
+  return rows.result();
 }
 
-/** Fields of one CSV line, or null when its quotes do not balance. */
-function splitCsvLine(line: string): string[] | null {
-  const fields: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field === "") quoted = true;
-    else if (ch === ",") fields.push(field), (field = "");
-    else field += ch;
+const HEADER_RULE = "the header must name the columns customer_id and segments (and optionally expires_at)";
+
+/** The CSV reader's records as import rows: the first record is the header, each later one a row checked against it. */
+class CsvImportRows implements CsvSink {
+  private readonly rows: ImportRow[] = [];
+  private readonly issues: LineIssue[] = [];
+  private header: string[] | null = null;
+  /** What is wrong with the header; the rows are not read then. */
+  private headerIssue: LineIssue | null = null;
+  private count = 0;
+
+  constructor(private readonly now: number) {}
+
+  record(fields: string[], line: number): void {
+    if (this.headerIssue) return;
+    if (!this.header) {
+      this.readHeader(fields);
+      return;
+    }
+    if (fields.length === 1 && !fields[0]?.trim()) return; // a blank line
+    this.countRow();
+    if (fields.length !== this.header.length) {
+      this.issues.push({ line, message: `expected ${this.header.length} fields, found ${fields.length}` });
+      return;
+    }
+    const record = Object.fromEntries(this.header.map((name, j) => [name, fields[j] ?? ""]));
+    const segments = (record.segments ?? "").split("|").map((s) => s.trim()).filter(Boolean);
+    const row = checkImportRow(line, { customer_id: record.customer_id, segments, expires_at: record.expires_at }, this.now, this.issues);
+    if (row) this.rows.push(row);
   }
-  if (quoted) return null;
-  fields.push(field);
-  return fields;
+
+  malformed(line: number, message: string, cause: CsvMalformed): void {
+    if (this.headerIssue) return;
+    if (!this.header) {
+      this.headerIssue = { line: 1, message: HEADER_RULE };
+      return;
+    }
+    this.countRow();
+    this.issues.push({ line, message: cause === "unclosed quote" ? "unbalanced quotes" : message });
+  }
+
+  result(): ParsedImport {
+    if (!this.header) return { rows: [], issues: [this.headerIssue ?? { line: 1, message: HEADER_RULE }] };
+    return finish(this.rows, this.issues);
+  }
+
+  private readHeader(fields: string[]): void {
+    const header = fields.map((h) => h.trim().toLowerCase());
+    if (!header.includes("customer_id") || !header.includes("segments")) {
+      this.headerIssue = { line: 1, message: HEADER_RULE };
+      return;
+    }
+    const unknown = header.filter((h) => !["customer_id", "segments", "expires_at"].includes(h));
+    if (unknown.length) this.headerIssue = { line: 1, message: `unknown column(s): ${unknown.join(", ")}` };
+    else this.header = header;
+  }
+
+  /** Bad rows count too: the limit is on the rows a request carries, not on the good ones. */
+  private countRow(): void {
+    if (++this.count > MAX_IMPORT_ROWS) throw new TooManyRows();
+  }
 }
 
 /** A customer listed twice in one batch is an error: which row should win is not ours to guess. */

@@ -336,7 +336,8 @@ describe("segments push", () => {
     proxy.fail(Array.from({ length: 5 }, () => ({ status: 503 })), 1);
     const first = await valuebar(pushArgs(file, site, "--replace", "--batch-size", "5", "--retries", "0"), { VALUEBAR_TOKEN: token });
     expect(first.code, first.stderr).toBe(75);
-    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    // On once c10's expires_at has passed (the CLI and the Worker read the same clock).
+    await expect.poll(() => Date.now(), { timeout: 10_000, interval: 100 }).toBeGreaterThan(Date.parse(soon));
     proxy.fail([]);
     const second = await valuebar(pushArgs(file, site, "--replace", "--batch-size", "5"), { VALUEBAR_TOKEN: token });
     expect(second.code, second.stderr).toBe(0);

@@ -218,6 +218,40 @@ describe("CSV", () => {
     ]);
   });
 
+  // The same reader as `segments compute` and the editor (RFC 4180): a row is numbered by the line it starts on.
+  it("reads a quoted field across line breaks, numbering rows (and their problems) by the line they start on", () => {
+    const text = csv("customer_id,segments", '"doe', 'jane","vip|', 'at_risk"', '"c3","vip|', 'VIP"', "c4,vip", '"doe', 'jane",vip');
+    const { rows, issues } = parseCsv(text, NOW);
+    expect(rows.map((r) => [r.line, r.customerId, r.segments])).toEqual([
+      [2, "doe\njane", ["vip", "at_risk"]],
+      [7, "c4", ["vip"]],
+      [8, "doe\njane", ["vip"]],
+    ]);
+    expect(issues).toEqual([
+      { line: 5, path: "segments.1", message: `"VIP" is not a segment id ${NOT_A_SEGMENT}` },
+      { line: 8, path: "customer_id", message: 'customer "doe\\njane" is already on line 2' },
+    ]);
+  });
+
+  it("reads lines that end in CR alone, as old Mac exports write them", () => {
+    const { rows, issues } = parseCsv(`customer_id,segments,expires_at\r1001,vip,${FUTURE}\r\r"1002","vip|\rat_risk",\r1003,VIP,\r`, NOW);
+    expect(rows).toEqual([
+      { line: 2, customerId: "1001", segments: ["vip"], expiresAt: Date.parse(FUTURE) },
+      { line: 4, customerId: "1002", segments: ["vip", "at_risk"] },
+    ]);
+    expect(issues).toEqual([{ line: 6, path: "segments.0", message: `"VIP" is not a segment id ${NOT_A_SEGMENT}` }]);
+  });
+
+  it("reports a quote that never closes on the line it opens, and reads the rows after it", () => {
+    const { rows, issues } = parseCsv(csv("customer_id,segments", "c1,vip", '"c2,vip', "c3,vip", "c4,at_risk"), NOW);
+    expect(issues).toEqual([{ line: 3, message: "unbalanced quotes" }]);
+    expect(rows.map((r) => [r.line, r.customerId])).toEqual([
+      [2, "c1"],
+      [4, "c3"],
+      [5, "c4"],
+    ]);
+  });
+
   it("reads a row whose expires_at has passed as a removal, as NDJSON does", () => {
     expect(parseCsv(csv("customer_id,segments,expires_at", `c1,vip|at_risk,${PAST}`), NOW)).toEqual({
       rows: [{ line: 2, customerId: "c1", segments: [], expired: true }],

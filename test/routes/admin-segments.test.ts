@@ -119,6 +119,17 @@ describe("admin segments: happy path", () => {
     expect(await segmentsOf(site, "2002")).toEqual(["high_returner", "vip"]);
   });
 
+  // The CSV reader of `segments compute` and the editor (RFC 4180): a file one accepts, the route accepts too.
+  it("reads a CSV with CR-only line ends and a quoted field across line breaks", async () => {
+    const site = await siteWithConfig();
+    const res = await postCsv(site, 'customer_id,segments\r3001,vip\r"3002","vip|\rhigh_returner"\r\r3003,bargain_hunter\r');
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json<ImportResult>()).toEqual({ written: 3, removed: 0, unchanged: 0 });
+    expect(await segmentsOf(site, "3001")).toEqual(["vip"]);
+    expect(await segmentsOf(site, "3002")).toEqual(["vip", "high_returner"]);
+    expect(await segmentsOf(site, "3003")).toEqual(["bargain_hunter"]);
+  });
+
   it("replaces a customer's segments with those of the latest import, and the visitor sees the change", async () => {
     const site = await siteWithConfig();
     await importMemberships(site, [{ customer_id: "1001", segments: ["vip", "bargain_hunter"] }]);
@@ -455,6 +466,20 @@ describe("admin segments: errors", () => {
     expect(error.code).toBe("INVALID_IMPORT");
     expect(error.issues).toEqual([{ line: 1, message: expect.stringMatching(message) }]);
     expect(await segmentsOf(site, "1001")).toBeNull();
+  });
+
+  it("rejects a CSV whose quote never closes, naming the line it opens on (rows spanning lines by their first), and writes nothing", async () => {
+    const site = await siteWithConfig();
+    const csv = ["customer_id,segments", '4001,"vip|', 'Bad"', "4002,vip", '"4003,vip', "4004,vip"].join("\r\n");
+    const res = await postCsv(site, csv);
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe("INVALID_IMPORT");
+    expect(error.issues).toEqual([
+      { line: 2, path: "segments.1", message: expect.stringMatching(/"Bad" is not a segment id/) },
+      { line: 5, message: "unbalanced quotes" },
+    ]);
+    expect(await membershipKeys(`m:${site}:`)).toEqual([]);
   });
 
   it("lists at most 200 issues but counts every bad line", async () => {

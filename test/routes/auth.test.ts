@@ -1,13 +1,14 @@
 /**
- * @module The admin bearer token on every admin route, the error envelope, the misconfigured
- * deployment, and the public extras: the demo store, the JSON Schema and unknown routes.
+ * @module The admin bearer token on every admin route, in the error envelope, and the misconfigured deployment.
+ * (The demo store, the JSON Schema and unknown routes are tested beside their code: test/demo/page.test.ts,
+ * test/routes/schema.test.ts, test/index.test.ts.)
  */
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import type { DecisionBody, ErrorEnvelope } from "../helpers";
-import { admin, call, CUSTOMER, errorOf, hmacSha256Hex, importMemberships, newSite, ORIGIN, publishConfig, snippetPayload } from "../helpers";
+import type { ErrorEnvelope } from "../helpers";
+import { admin, call, CUSTOMER, errorOf, importMemberships, newSite, ORIGIN, publishConfig } from "../helpers";
 
 const SITE = "auth-site";
 
@@ -85,21 +86,6 @@ describe("auth: errors", () => {
       await expectUnauthorized(await adminRequest(route, authorization));
     });
   }
-
-  it("answers an unknown route with 404 in the error envelope", async () => {
-    for (const [method, path] of [["GET", "/nope"], ["POST", "/v1/decide/some-site"], ["GET", "/v1/s/"], ["DELETE", "/v1/schema/config.json"]] as const) {
-      const res = await call(path, { method });
-      expect(res.status).toBe(404);
-      const body = await res.json<ErrorEnvelope>();
-      expect(body).toStrictEqual({ error: { code: "NOT_FOUND", message: expect.any(String) } });
-    }
-  });
-
-  it("answers / with the service name and where its schema is", async () => {
-    const res = await call("/");
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ name: "valuebar", schema: "/v1/schema/config.json" });
-  });
 });
 
 describe("auth: security", () => {
@@ -166,91 +152,3 @@ describe("auth: security", () => {
     expect((await errorOf(decision)).code).toBe("BAD_ENVIRONMENT");
   });
 });
-
-describe("demo store", () => {
-  /** The snippet URL in the demo page's loader. */
-  function loaderUrl(html: string): URL {
-    const match = /"(https?:\/\/[^"]+\/v1\/s\/demo\.js\?[^"]*)"/.exec(html);
-    if (!match?.[1]) throw new Error("the demo page has no loader with a snippet URL");
-    return new URL(match[1]);
-  }
-
-  it("serves a store page with the snippet loader for an anonymous visitor", async () => {
-    const res = await call("/demo");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-    const html = await res.text();
-    expect(html).toMatch(/^<!doctype html>/i);
-    expect(html).toContain('localStorage.getItem(k)');
-    expect(html).toContain("valuebar_vid");
-    expect(html).toMatch(/data-valuebar="shipping"/);
-    const url = loaderUrl(html);
-    expect(url.origin).toBe(ORIGIN);
-    expect(url.searchParams.has("cid")).toBe(false);
-    expect(url.searchParams.has("sig")).toBe(false);
-  });
-
-  it("signs customer 1001 for /demo?as=vip, with a signature the Worker accepts", async () => {
-    const html = await (await call("/demo?as=vip&country=US")).text();
-    const url = loaderUrl(html);
-    expect(url.searchParams.get("cid")).toBe("1001");
-    expect(url.searchParams.get("sig")).toBe(await hmacSha256Hex(env.SIGNING_SECRET, "1001"));
-    expect(url.searchParams.get("country")).toBe("US");
-    expect(html).toContain('aria-current="page" data-persona="vip"');
-
-    // The demo site, as a store would set it up: then the page's own URL identifies the VIP.
-    await publishConfig("demo");
-    await importMemberships("demo", [{ customer_id: "1001", segments: ["vip"] }]);
-    const snippet = snippetPayload(await (await call(`${url.pathname}${url.search}&vid=demo-visitor-1`)).text());
-    const decision: DecisionBody["placements"] | undefined = snippet?.decision.placements;
-    expect(snippet?.decision.visitor.identified).toBe(true);
-    expect(decision?.topbar?.campaign).toBe("vip-express");
-  });
-
-  it("does not reflect what it is given in ?as= or ?country=", async () => {
-    const res = await call(`/demo?as=${encodeURIComponent('"><script>alert(1)</script>')}&country=${encodeURIComponent("<img src=x>")}`);
-    const html = await res.text();
-    expect(html).not.toContain("alert(1)");
-    expect(html).not.toContain("<img src=x>");
-    const url = loaderUrl(html);
-    for (const name of ["cid", "sig", "country"]) expect(url.searchParams.has(name)).toBe(false);
-  });
-
-  it("is not served when DEMO_STORE is not on", async () => {
-    const res = await fetchWith({ DEMO_STORE: "off" }, "/demo?as=vip");
-    expect(res.status).toBe(404);
-    const body = await res.text();
-    expect(body).not.toContain("sig=");
-  });
-});
-
-describe("config schema", () => {
-  it("serves the config as JSON Schema with segments, campaigns, defaults and the order value cap", async () => {
-    const res = await call("/v1/schema/config.json");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(res.headers.get("access-control-allow-origin")).toBe("*");
-    expect(res.headers.get("cache-control")).toBe("public, max-age=300");
-    const schema = await res.json<JsonSchema>();
-    expect(schema.$schema).toMatch(/json-schema\.org\/draft\/2020-12/);
-    expect(schema.$id).toBe(`${ORIGIN}/v1/schema/config.json`);
-    expect(schema.type).toBe("object");
-    expect(Object.keys(schema.properties ?? {}).sort()).toEqual(["campaigns", "defaults", "orderValueCap", "segments"]);
-    expect(schema.properties?.campaigns?.items?.properties?.placement?.enum).toEqual(["topbar", "shipping", "returns"]);
-  });
-
-  it("names the host it was asked on in $id, also after another host asked", async () => {
-    await call("/v1/schema/config.json");
-    const res = await exports.default.fetch(new Request("https://personalize.shop.example/v1/schema/config.json"));
-    expect((await res.json<JsonSchema>()).$id).toBe("https://personalize.shop.example/v1/schema/config.json");
-  });
-});
-
-interface JsonSchema {
-  $schema?: string;
-  $id?: string;
-  type?: string;
-  enum?: unknown[];
-  items?: JsonSchema;
-  properties?: Record<string, JsonSchema | undefined>;
-}
