@@ -1,7 +1,9 @@
 /**
  * @module The editor's one client of the admin API (`/admin/sites/{site}/...`). Every call goes through
  * `request`: the token in the Authorization header, JSON (or an upload's text) as the body, JSON back, and the
- * API's error envelope thrown as one `ApiError` that the screens show. The answers' types are the Worker's where
+ * API's error envelope turned into one `ApiError` that the screens show. A refusal is an answer, not an
+ * exception: each call resolves to its answer or an ApiError, so the type checker makes every screen say what a
+ * refusal means there (a network failure still rejects). The answers' types are the Worker's where
  * src/core names them; the ones only a route or the site's Durable Object states are restated here, because
  * this code is type-checked with the DOM's types and those modules need the Workers runtime's, and
  * test/editor/api-answers.test-d.ts holds them to the routes' own answer types.
@@ -102,21 +104,13 @@ export interface ImportWritten {
 type ErrorEnvelope = ReturnType<typeof errorBody>;
 
 /** The API refused a call: its status, and the envelope's code, message (the status when it sent none) and issues. */
-export class ApiError extends Error {
+export class ApiError {
   constructor(
     readonly status: number,
-    message: string,
+    readonly message: string,
     readonly code: ErrorCode | undefined,
     readonly issues: Issue[],
-  ) {
-    super(message);
-  }
-}
-
-/** `error` when the API refused; anything else (the network failing, a bug) is thrown on. */
-export function refusal(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  throw error;
+  ) {}
 }
 
 interface Body {
@@ -134,58 +128,58 @@ export class AdminApi {
   constructor(readonly session: Session) {}
 
   /** The live config; 404 when the site has none yet, 403 for an importer (who may not read it). */
-  config(): Promise<Config> {
+  config(): Promise<Config | ApiError> {
     return this.request("GET", "/config");
   }
 
-  versions(before?: number): Promise<VersionPage> {
+  versions(before?: number): Promise<VersionPage | ApiError> {
     return this.request("GET", `/config/versions${before === undefined ? "" : `?before=${before}`}`);
   }
 
-  rollback(version: number): Promise<Published> {
+  rollback(version: number): Promise<Published | ApiError> {
     return this.request("POST", "/config/rollback", json({ version }));
   }
 
-  preview(config: Config, as: PreviewVisitor): Promise<PreviewAnswer> {
+  preview(config: Config, as: PreviewVisitor): Promise<PreviewAnswer | ApiError> {
     return this.request("POST", "/preview", json({ config, as }));
   }
 
-  saveDraft(config: Config): Promise<Draft> {
+  saveDraft(config: Config): Promise<Draft | ApiError> {
     return this.request("PUT", "/draft", json(config));
   }
 
   /** Publishes the draft saved at `savedAt`; 409 when someone saved another one since. */
-  publishDraft(note: string, savedAt: string): Promise<Published> {
+  publishDraft(note: string, savedAt: string): Promise<Published | ApiError> {
     return this.request("POST", "/draft/publish", json({ note, savedAt }));
   }
 
-  previewLink(minutes: number): Promise<PreviewLink> {
+  previewLink(minutes: number): Promise<PreviewLink | ApiError> {
     return this.request("POST", "/draft/preview-link", json({ minutes }));
   }
 
-  results(campaign: string): Promise<ExperimentResults> {
+  results(campaign: string): Promise<ExperimentResults | ApiError> {
     return this.request("GET", `/experiments/${encodeURIComponent(campaign)}/results`);
   }
 
-  segments(): Promise<SegmentCounts> {
+  segments(): Promise<SegmentCounts | ApiError> {
     return this.request("GET", "/segments");
   }
 
   /** 404 when the customer is in no segment. */
-  member(customerId: string): Promise<Member> {
+  member(customerId: string): Promise<Member | ApiError> {
     return this.request("GET", `/segments/${encodeURIComponent(customerId)}`);
   }
 
   /** Checks a batch of memberships without writing it; 400 with the bad lines as issues. */
-  checkImport(text: string, csv: boolean): Promise<ImportChecked> {
+  checkImport(text: string, csv: boolean): Promise<ImportChecked | ApiError> {
     return this.request("POST", "/segments?dry_run=1", importBody(text, csv));
   }
 
-  importMembers(text: string, csv: boolean): Promise<ImportWritten> {
+  importMembers(text: string, csv: boolean): Promise<ImportWritten | ApiError> {
     return this.request("POST", "/segments", importBody(text, csv));
   }
 
-  private async request<T>(method: string, path: string, body?: Body): Promise<T> {
+  private async request<T>(method: string, path: string, body?: Body): Promise<T | ApiError> {
     const res = await fetch(`/admin/sites/${encodeURIComponent(this.session.site)}${path}`, {
       method,
       headers: { authorization: `Bearer ${this.session.token}`, ...(body ? { "content-type": body.type } : {}) },
@@ -195,7 +189,7 @@ export class AdminApi {
     const answer: unknown = await res.json().catch(() => null);
     if (res.ok) return answer as T;
     const error = (answer as ErrorEnvelope | null)?.error;
-    throw new ApiError(res.status, error?.message ?? String(res.status), error?.code, error?.issues ?? []);
+    return new ApiError(res.status, error?.message ?? String(res.status), error?.code, error?.issues ?? []);
   }
 }
 

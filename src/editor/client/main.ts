@@ -4,7 +4,7 @@
  * experiments, segments), the one API client in api.ts, the signed-in state in state.ts; this file wires them.
  */
 import type { Session } from "./api";
-import { AdminApi, refusal } from "./api";
+import { AdminApi, ApiError } from "./api";
 import { openEditor } from "./shell";
 import { forgetSession, savedSession } from "./sign-in/session";
 import { showSignIn } from "./sign-in/sign-in";
@@ -27,13 +27,8 @@ function open(api: AdminApi, state: EditorState): Promise<void> {
 /** The tab's session after a reload: its token may have been revoked meanwhile. */
 async function resume(session: Session): Promise<void> {
   const api = new AdminApi(session);
-  let state: EditorState;
-  try {
-    state = await loadState(api);
-  } catch (error) {
-    const refused = refusal(error);
-    return signIn(refused.status === 401 ? "Your token is no longer valid. Sign in again." : refused.message);
-  }
+  const state = await loadState(api);
+  if (state instanceof ApiError) return signIn(state.status === 401 ? "Your token is no longer valid. Sign in again." : state.message);
   await open(api, state);
 }
 

@@ -6,7 +6,7 @@
 import type { Config } from "../../core/config-schema";
 import type { Placement } from "../../core/shared";
 import type { AdminApi, Issue } from "./api";
-import { refusal } from "./api";
+import { ApiError } from "./api";
 
 export type Page = "messages" | "experiments" | "segments";
 
@@ -36,25 +36,19 @@ export interface EditorState {
 /**
  * The state to start from: the live config on the messages page; empty for a site without a config yet (404),
  * and for an importer (403), who may not read the messages and starts on the segments page. Any other refusal
- * (401 for a token not valid for the site) is thrown.
+ * (401 for a token not valid for the site) is the answer.
  */
-export async function loadState(api: AdminApi): Promise<EditorState> {
-  let live: Config = { segments: [], campaigns: [], defaults: {} };
-  let page: Page = "messages";
-  try {
-    live = await api.config();
-  } catch (error) {
-    const { status } = refusal(error);
-    if (status !== 403 && status !== 404) throw error;
-    if (status === 403) page = "segments";
-  }
+export async function loadState(api: AdminApi): Promise<EditorState | ApiError> {
+  const answer = await api.config();
+  if (answer instanceof ApiError && answer.status !== 403 && answer.status !== 404) return answer;
+  const live: Config = answer instanceof ApiError ? { segments: [], campaigns: [], defaults: {} } : answer;
   return {
     live,
     draft: structuredClone(live),
     editing: null,
     viewAs: { segment: live.segments[0] ?? "", country: "", currency: "EUR", device: "desktop", cartTotal: "" },
     issues: [],
-    page,
+    page: answer instanceof ApiError && answer.status === 403 ? "segments" : "messages",
   };
 }
 

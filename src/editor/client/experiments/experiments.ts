@@ -5,7 +5,7 @@
 import type { Campaign } from "../../../core/config-schema";
 import { isExperiment } from "../../../core/experiment";
 import type { ExperimentResults, MetricResult, Verdict } from "../../../core/experiment-results";
-import { refusal } from "../api";
+import { ApiError } from "../api";
 import { el } from "../dom";
 import type { Editor } from "../editor";
 import { intervalChart } from "./chart";
@@ -21,11 +21,8 @@ export async function showExperiments(editor: Editor, main: HTMLElement): Promis
   const experiments = editor.state.live.campaigns.filter(isExperiment);
   if (experiments.length === 0) main.append(el("p", { class: "none" }, "No experiments: give a message two or more variants with a weight to start one."));
   for (const campaign of experiments) {
-    try {
-      main.append(experimentSection(campaign, await editor.api.results(campaign.id)));
-    } catch (error) {
-      main.append(el("p", { class: "error" }, `${campaign.name ?? campaign.id}: results unavailable (${refusal(error).status})`));
-    }
+    const results = await editor.api.results(campaign.id);
+    main.append(results instanceof ApiError ? el("p", { class: "error" }, `${campaign.name ?? campaign.id}: results unavailable (${results.status})`) : experimentSection(campaign, results));
   }
   main.setAttribute("aria-busy", "false");
 }

@@ -6,7 +6,7 @@
 import type { Decision } from "../../../core/decide";
 import { RUNTIME_JS } from "../../../../snippet/dist/runtime";
 import type { AdminApi, Issue } from "../api";
-import { refusal } from "../api";
+import { ApiError } from "../api";
 import { el, showStatus } from "../dom";
 import type { EditorState, ViewAs } from "../state";
 import { hasChanges } from "../state";
@@ -33,24 +33,19 @@ export class Preview {
     const seq = ++this.seq;
     const { state } = this;
     const { viewAs } = state;
-    let decision: Decision | null = null;
-    let issues: Issue[] = [];
-    try {
-      ({ decision } = await this.api.preview(state.draft, {
-        segments: viewAs.segment ? [viewAs.segment] : [],
-        ...(viewAs.country.length === 2 ? { country: viewAs.country.toUpperCase() } : {}),
-        currency: viewAs.currency,
-        device: viewAs.device,
-      }));
-    } catch (error) {
-      issues = refusal(error).issues;
-    }
+    const answer = await this.api.preview(state.draft, {
+      segments: viewAs.segment ? [viewAs.segment] : [],
+      ...(viewAs.country.length === 2 ? { country: viewAs.country.toUpperCase() } : {}),
+      currency: viewAs.currency,
+      device: viewAs.device,
+    });
     // An older answer arriving late is dropped.
     if (seq !== this.seq) return;
+    const issues = answer instanceof ApiError ? answer.issues : [];
     state.issues = issues;
     showIssues(issues);
     showStatus(issues.length ? `${issues.length} problem(s) to fix before publishing` : hasChanges(state) ? "Unpublished changes" : "");
-    if (decision) renderPreview(this.api.session.site, decision, viewAs);
+    if (!(answer instanceof ApiError)) renderPreview(this.api.session.site, answer.decision, viewAs);
   }
 
   /** No preview scheduled, and the answer of one in flight dropped: what the caller does next is what shows. */

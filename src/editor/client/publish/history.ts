@@ -2,8 +2,7 @@
  * @module The history under the grid: versions, newest first, with author, time, note and what changed, paged
  * by the API ("Older versions" appends the next page); any version not live can be made live again.
  */
-import type { Published, VersionPage } from "../api";
-import { refusal } from "../api";
+import { ApiError } from "../api";
 import { button, el, showStatus } from "../dom";
 import type { Editor } from "../editor";
 
@@ -14,13 +13,8 @@ export function historySection(): HTMLElement {
 /** The newest versions, or with `before` the page of versions before that one, appended. */
 export async function showHistory(editor: Editor, before?: number): Promise<void> {
   const list = document.getElementById("versions");
-  let page: VersionPage;
-  try {
-    page = await editor.api.versions(before);
-  } catch (error) {
-    return void refusal(error);
-  }
-  if (!list) return;
+  const page = await editor.api.versions(before);
+  if (!list || page instanceof ApiError) return;
   if (before === undefined) list.replaceChildren();
   document.getElementById("older-versions")?.remove();
   list.append(
@@ -45,13 +39,8 @@ export async function showHistory(editor: Editor, before?: number): Promise<void
 }
 
 async function rollback(editor: Editor, version: number): Promise<void> {
-  let live: Published;
-  try {
-    live = await editor.api.rollback(version);
-  } catch (error) {
-    const { status } = refusal(error);
-    return showStatus(status === 403 ? "Your role cannot roll back" : `Rollback failed (${status})`);
-  }
+  const live = await editor.api.rollback(version);
+  if (live instanceof ApiError) return showStatus(live.status === 403 ? "Your role cannot roll back" : `Rollback failed (${live.status})`);
   await reloadLive(editor, live.storefront === "pending" ? pendingText(live.version) : `Version ${version} is live again (as version ${live.version})`);
 }
 
@@ -63,11 +52,8 @@ export function pendingText(version: number): string {
 /** After a publish or rollback: the live config read again as the working copy, the page drawn, `message` said. */
 export async function reloadLive(editor: Editor, message: string): Promise<void> {
   const { state } = editor;
-  try {
-    state.live = await editor.api.config();
-  } catch (error) {
-    refusal(error);
-  }
+  const live = await editor.api.config();
+  if (!(live instanceof ApiError)) state.live = live;
   state.draft = structuredClone(state.live);
   state.editing = null;
   const shown = editor.show();

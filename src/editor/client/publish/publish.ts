@@ -2,8 +2,7 @@
  * @module The publish bar under the preview: publish the working copy with a note (through the draft, so a draft
  * someone else saved meanwhile is not overwritten), or get a signed link that shows it on the real store.
  */
-import type { Draft, PreviewLink, Published } from "../api";
-import { refusal } from "../api";
+import { ApiError } from "../api";
 import { button, el, showStatus } from "../dom";
 import type { Editor } from "../editor";
 import { pendingText, reloadLive } from "./history";
@@ -31,19 +30,11 @@ async function problems(editor: Editor): Promise<number> {
 async function publishDraft(editor: Editor, note: string): Promise<void> {
   const count = await problems(editor);
   if (count) return showStatus(`Not published: ${count} problem(s) to fix first`);
-  let saved: Draft;
-  try {
-    saved = await editor.api.saveDraft(editor.state.draft);
-  } catch (error) {
-    const refused = refusal(error);
-    return showStatus(refused.status === 403 ? "Not published: your role cannot publish" : `Not published: ${refused.message}`);
-  }
-  let version: Published;
-  try {
-    version = await editor.api.publishDraft(note, saved.savedAt);
-  } catch (error) {
-    const { status } = refusal(error);
-    return showStatus(status === 409 ? "Not published: someone else saved a draft meanwhile; publish again to publish yours" : `Not published (${status})`);
+  const saved = await editor.api.saveDraft(editor.state.draft);
+  if (saved instanceof ApiError) return showStatus(saved.status === 403 ? "Not published: your role cannot publish" : `Not published: ${saved.message}`);
+  const version = await editor.api.publishDraft(note, saved.savedAt);
+  if (version instanceof ApiError) {
+    return showStatus(version.status === 409 ? "Not published: someone else saved a draft meanwhile; publish again to publish yours" : `Not published (${version.status})`);
   }
   await reloadLive(editor, version.storefront === "pending" ? pendingText(version.version) : `Version ${version.version} is live`);
 }
@@ -52,18 +43,10 @@ async function publishDraft(editor: Editor, note: string): Promise<void> {
 async function previewLink(editor: Editor, storePage: string, out: HTMLElement): Promise<void> {
   const count = await problems(editor);
   if (count) return void (out.textContent = `Fix the ${count} problem(s) first.`);
-  try {
-    await editor.api.saveDraft(editor.state.draft);
-  } catch (error) {
-    const { status } = refusal(error);
-    return void (out.textContent = status === 403 ? "Your role cannot save a draft." : `The draft was not saved (${status}).`);
-  }
-  let link: PreviewLink;
-  try {
-    link = await editor.api.previewLink(60);
-  } catch (error) {
-    return void (out.textContent = `No preview link (${refusal(error).status}).`);
-  }
+  const saved = await editor.api.saveDraft(editor.state.draft);
+  if (saved instanceof ApiError) return void (out.textContent = saved.status === 403 ? "Your role cannot save a draft." : `The draft was not saved (${saved.status}).`);
+  const link = await editor.api.previewLink(60);
+  if (link instanceof ApiError) return void (out.textContent = `No preview link (${link.status}).`);
   const until = ` Valid until ${new Date(link.expiresAt).toLocaleTimeString()}: anyone with the link sees the draft, shoppers without it do not.`;
   if (!/^https?:\/\//.test(storePage)) return void (out.textContent = `Add ?${link.param} to any page of your store.${until}`);
   const href = `${storePage}${storePage.includes("?") ? "&" : "?"}${link.param}`;

@@ -48,7 +48,9 @@ function csvBatches(content: string, rows: number): Batch[] {
   for (let i = 0; i < Math.max(records.length, 1); i += rows) {
     const from = records[i] ?? header.length + 1;
     const to = records[i + rows] ?? lines.length + 1;
-    batches.push({ body: [...header, ...lines.slice(from - 1, to - 1)].join("\n"), firstLine: from, headerLines: header.length });
+    // The CR of a CRLF that ended the batch's last line goes with that line end.
+    const body = [...header, ...lines.slice(from - 1, to - 1)].join("\n").replace(/\r$/, "");
+    batches.push({ body, firstLine: from, headerLines: header.length });
   }
   return batches;
 }

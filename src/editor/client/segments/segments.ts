@@ -3,7 +3,7 @@
  * of a memberships file (./upload.ts).
  */
 import type { AdminApi } from "../api";
-import { refusal } from "../api";
+import { ApiError } from "../api";
 import { el } from "../dom";
 import { uploadForm } from "./upload";
 
@@ -19,12 +19,9 @@ export async function showSegments(api: AdminApi, main: HTMLElement): Promise<vo
 }
 
 async function showCounts(api: AdminApi, counts: HTMLElement): Promise<void> {
-  let body;
-  try {
-    body = await api.segments();
-  } catch (error) {
-    const { status } = refusal(error);
-    return void counts.replaceChildren(el("p", { class: "error" }, status === 403 ? "Your role cannot see segments." : `Segments unavailable (${status})`));
+  const body = await api.segments();
+  if (body instanceof ApiError) {
+    return void counts.replaceChildren(el("p", { class: "error" }, body.status === 403 ? "Your role cannot see segments." : `Segments unavailable (${body.status})`));
   }
   counts.replaceChildren(
     el("p", {}, `${body.customers} customers in at least one segment${body.lastImport ? `; last import ${new Date(body.lastImport).toLocaleString()}` : ""}.`),
@@ -50,13 +47,9 @@ function lookupForm(api: AdminApi): HTMLFormElement {
   const form = el("form", { class: "lookup" }, el("label", { for: "lookup-id" }, "Customer id"), customer, el("button", { type: "submit" }, "Look up"), found);
   form.onsubmit = async (e) => {
     e.preventDefault();
-    try {
-      const member = await api.member(customer.value.trim());
-      found.textContent = `In ${member.segments.join(", ")}${member.expires_at ? ` until ${new Date(member.expires_at).toLocaleString()}` : ""}.`;
-    } catch (error) {
-      const { status } = refusal(error);
-      found.textContent = status === 404 ? "In no segment." : `Look-up failed (${status})`;
-    }
+    const member = await api.member(customer.value.trim());
+    if (member instanceof ApiError) found.textContent = member.status === 404 ? "In no segment." : `Look-up failed (${member.status})`;
+    else found.textContent = `In ${member.segments.join(", ")}${member.expires_at ? ` until ${new Date(member.expires_at).toLocaleString()}` : ""}.`;
   };
   return form;
 }

@@ -4,7 +4,7 @@
  * bar; a bad file gets its problems listed by file line and nothing is imported.
  */
 import type { AdminApi } from "../api";
-import { refusal } from "../api";
+import { ApiError } from "../api";
 import { el } from "../dom";
 import type { Batch } from "./batches";
 import { fileLine, toBatches } from "./batches";
@@ -46,11 +46,9 @@ export function uploadForm(api: AdminApi, imported: () => Promise<void>): HTMLFo
     }
     let written = 0;
     for (const batch of batches) {
-      try {
-        written += (await api.importMembers(batch.body, csv)).written;
-      } catch (error) {
-        return void (status.textContent = `Stopped after ${written} rows (${refusal(error).status}); upload the file again to finish.`);
-      }
+      const answer = await api.importMembers(batch.body, csv);
+      if (answer instanceof ApiError) return void (status.textContent = `Stopped after ${written} rows (${answer.status}); upload the file again to finish.`);
+      written += answer.written;
       progress.value++;
       status.textContent = `Imported ${written} rows…`;
     }
@@ -64,15 +62,12 @@ export function uploadForm(api: AdminApi, imported: () => Promise<void>): HTMLFo
 async function check(api: AdminApi, batches: Batch[], csv: boolean, checked: () => void): Promise<string[]> {
   const problems: string[] = [];
   for (const [i, batch] of batches.entries()) {
-    try {
-      await api.checkImport(batch.body, csv);
-    } catch (error) {
-      const refused = refusal(error);
-      if (refused.status !== 400) problems.push(`Batch ${i + 1} was refused (${refused.status})`);
-      else if (refused.issues.length === 0) problems.push(refused.message);
-      else for (const issue of refused.issues) problems.push(issue.line === undefined ? issue.message : `Line ${fileLine(batch, issue.line)}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`);
-    }
+    const answer = await api.checkImport(batch.body, csv);
     checked();
+    if (!(answer instanceof ApiError)) continue;
+    if (answer.status !== 400) problems.push(`Batch ${i + 1} was refused (${answer.status})`);
+    else if (answer.issues.length === 0) problems.push(answer.message);
+    else for (const issue of answer.issues) problems.push(issue.line === undefined ? issue.message : `Line ${fileLine(batch, issue.line)}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`);
   }
   return problems;
 }

@@ -3,7 +3,7 @@
  * the site is said so and nothing is kept; otherwise the pair is kept for the tab and the editor opens.
  */
 import { SITE_ID } from "../../../core/shared";
-import { AdminApi, refusal } from "../api";
+import { AdminApi, ApiError } from "../api";
 import { el } from "../dom";
 import type { EditorState } from "../state";
 import { loadState } from "../state";
@@ -29,13 +29,8 @@ export function showSignIn(app: HTMLElement, problem: string, signedIn: (api: Ad
     event.preventDefault();
     const session = { site: site.value.trim(), token: token.value.trim() };
     const api = new AdminApi(session);
-    let state: EditorState;
-    try {
-      state = await loadState(api);
-    } catch (e) {
-      const refused = refusal(e);
-      return void (error.textContent = refused.status === 401 ? "This token is not valid for that site." : refused.message);
-    }
+    const state = await loadState(api);
+    if (state instanceof ApiError) return void (error.textContent = state.status === 401 ? "This token is not valid for that site." : state.message);
     saveSession(session);
     await signedIn(api, state);
   };
