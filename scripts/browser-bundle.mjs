@@ -2,9 +2,14 @@
 // es2020, no legal comments, returned as text rather than written.
 import { build } from "esbuild";
 
-/** The minified bundle of `entry` in `format` ("esm" or "iife"), without its trailing newline. */
-export async function browserBundle(entry, format) {
+/**
+ * The minified bundle of `entry` in `format` ("esm" or "iife"), without its trailing newline. With `tsconfig`,
+ * every file is compiled as that config says, the modules it imports from src/core included (by default each file
+ * follows its nearest tsconfig.json).
+ */
+export async function browserBundle(entry, format, tsconfig) {
   const result = await build({
+    ...(tsconfig ? { tsconfig } : {}),
     entryPoints: [entry],
     bundle: true,
     format,

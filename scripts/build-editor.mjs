@@ -1,7 +1,7 @@
 /**
  * @module Builds the marketer's editor (src/editor/client) into one minified script and writes it as
  * src/editor/client/dist/editor.ts (`EDITOR_JS`, `EDITOR_HASH`) for the Worker to serve under /admin/assets with
- * a content hash in its name, so browsers cache it for good. Prints its size.
+ * a content hash in its name, so browsers cache it for good. Prints its size and fails above its gzip budget.
  *
  * Usage: npm run build:editor
  */
@@ -11,10 +11,19 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { browserBundle } from "./browser-bundle.mjs";
 
+/**
+ * Marketers load the editor once and then it is cached for good, so this budget is not about speed: it makes growth a
+ * decision. 13,291 B when set (issue 10): 11,780 B before, about 850 B for the project's RFC 4180 reader
+ * (core/csv.ts) that cuts CSV uploads between records, and about 650 B for the split into screens with one API
+ * client. The 309 B above leave room for a fix, not for a feature: one that needs more raises this, saying why.
+ */
+const GZIP_BUDGET = 13_600;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}src/editor/client/dist`;
 
-const js = await browserBundle(`${root}src/editor/client/main.ts`, "iife");
+// The editor's tsconfig for src/core too: under the root one (ES2023) esbuild keeps class fields' define semantics
+// and lowers them for ES2020 with a helper per field (core/csv.ts's CsvReader: about 100 B gzipped for nothing).
+const js = await browserBundle(`${root}src/editor/client/main.ts`, "iife", `${root}src/editor/client/tsconfig.json`);
 const hash = createHash("sha256").update(js).digest("hex").slice(0, 12);
 
 await mkdir(dist, { recursive: true });
@@ -24,4 +33,9 @@ await writeFile(
     `export const EDITOR_JS: string = ${JSON.stringify(js)};\n` +
     `export const EDITOR_HASH = ${JSON.stringify(hash)};\n`,
 );
-console.log(`editor: ${Buffer.byteLength(js)} B raw, ${gzipSync(js, { level: 9 }).length} B gzip (editor.${hash}.js)`);
+const gzip = gzipSync(js, { level: 9 }).length;
+console.log(`editor: ${Buffer.byteLength(js)} B raw, ${gzip} B gzip (editor.${hash}.js; budget ${GZIP_BUDGET} B gzip)`);
+if (gzip > GZIP_BUDGET) {
+  console.error(`the editor is over budget: ${gzip} B gzip > ${GZIP_BUDGET} B`);
+  process.exit(1);
+}

@@ -20,6 +20,23 @@ export interface CsvSink {
 }
 
 /**
+ * How the file starting with `text` ends its lines, decided at its first line break: "cr" when that is a CR
+ * followed by anything but LF (old Mac exports; every CR is then a line break), "lf" for LF or CRLF, "unknown"
+ * while `text` holds no line break yet or ends in a CR that an LF may still follow.
+ *
+ * @example
+ * lineEnding("a,b\r\n1,2"); // "lf"
+ * lineEnding("a,b\r1,2");   // "cr"
+ */
+export function lineEnding(text: string): "lf" | "cr" | "unknown" {
+  const cr = text.indexOf("\r");
+  const lf = text.indexOf("\n");
+  if (lf !== -1 && (cr === -1 || lf < cr)) return "lf";
+  if (cr !== -1 && cr + 1 < text.length) return text[cr + 1] === "\n" ? "lf" : "cr";
+  return "unknown";
+}
+
+/**
  * Feeds chunks with `push` and calls `end` once. Only complete records leave the reader, so a chunk may
  * end anywhere, even inside a quoted field.
  *
@@ -47,12 +64,8 @@ export class CsvReader {
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
     if (this.ending === "unknown") {
-      // Decided at the first line break: a CR followed by anything but LF means CR-only lines.
       const pending = this.rest + chunk;
-      const cr = pending.indexOf("\r");
-      const lf = pending.indexOf("\n");
-      if (lf !== -1 && (cr === -1 || lf < cr)) this.ending = "lf";
-      else if (cr !== -1 && cr + 1 < pending.length) this.ending = pending[cr + 1] === "\n" ? "lf" : "cr";
+      this.ending = lineEnding(pending);
       if (this.ending === "cr") {
         this.rest = "";
         chunk = pending;

@@ -247,6 +247,27 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await page.close();
   });
 
+  it("pages the history: the newest 50 versions, then \"Older versions\" appends the rest", async () => {
+    // A site of its own, so the demo's history (counted by the other tests) stays as it is.
+    const put = (n: number) =>
+      fetch(`${worker.url}/admin/sites/paged/config`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ segments: ["vip"], campaigns: [], defaults: { topbar: { text: `Message ${n}` } } }),
+      });
+    for (let n = 1; n <= 52; n++) expect((await put(n)).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, "paged", token);
+    const versions = page.locator("#versions > li");
+    await expect.poll(() => versions.count(), { timeout: 10_000 }).toBe(50);
+    await expect(versions.first().getAttribute("data-version")).resolves.toBe("52");
+    await page.getByRole("button", { name: "Show older versions" }).click();
+    await expect.poll(() => versions.count()).toBe(52);
+    await expect(versions.last().getAttribute("data-version")).resolves.toBe("1");
+    expect(await page.getByRole("button", { name: "Show older versions" }).count()).toBe(0);
+    await page.close();
+  });
+
   it("does not let an analyst publish", async () => {
     const analyst = await issueToken("analyst");
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

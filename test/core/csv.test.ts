@@ -3,7 +3,7 @@
  * commas, quotes and line breaks, the line each record starts on, and a stray quote reported, not swallowed.
  */
 import { describe, expect, it } from "vitest";
-import { CsvReader, csvTextField, MAX_RECORD_CHARS } from "../../src/core/csv";
+import { CsvReader, csvTextField, lineEnding, MAX_RECORD_CHARS } from "../../src/core/csv";
 
 function read(chunks: string[]): { records: [number, string[]][]; malformed: [number, string][] } {
   const records: [number, string[]][] = [];
@@ -66,6 +66,10 @@ describe("CSV reader", () => {
       ],
       malformed: [],
     });
+  });
+
+  it("tells lines ending in CR alone from LF and CRLF at the first line break, and waits while it cannot tell", () => {
+    expect(["a,b\n1", "a,b\r\n1", "a,b\r1\n2", "a,b\n1\r2", "a,b", "a,b\r"].map(lineEnding)).toEqual(["lf", "lf", "cr", "lf", "unknown", "unknown"]);
   });
 
   it("reports a line longer than 1 MiB and reads on after its line break", () => {

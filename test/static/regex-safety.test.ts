@@ -33,7 +33,7 @@ const REVIEWED: readonly { file: string; pattern: string; reason: string }[] = [
     reason: "trims the operator's own --url argument on their machine: never request data",
   },
   {
-    file: "src/editor/client/main.ts",
+    file: "src/editor/client/segments/batches.ts",
     pattern: String.raw`\s+$`,
     reason: "runs in the marketer's browser on the file they upload themselves: never request data",
   },

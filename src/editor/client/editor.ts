@@ -1,0 +1,18 @@
+/**
+ * @module The signed-in editor as its screens see it: the API of the site, the state, the preview, and a way to
+ * draw the page again. Made once signed in (shell.ts) and passed to every screen: nothing sits at module scope.
+ */
+import type { AdminApi } from "./api";
+import type { Preview } from "./preview/preview";
+import type { EditorState } from "./state";
+
+export interface Editor {
+  readonly api: AdminApi;
+  readonly state: EditorState;
+  readonly preview: Preview;
+  /**
+   * Draws the page `state.page` names from the state, at once, then loads what it lists (the history, the
+   * results, the segment counts); resolves when that is shown.
+   */
+  show(): Promise<void>;
+}

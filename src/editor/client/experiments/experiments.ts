@@ -1,0 +1,83 @@
+/**
+ * @module The experiments page: every live campaign that is an experiment (two or more weighted variants), with
+ * its results per metric as a table and an interval chart, its warnings, and "Not enough data" said as such.
+ */
+import type { Campaign } from "../../../core/config-schema";
+import { isExperiment } from "../../../core/experiment";
+import type { ExperimentResults, MetricResult, Verdict } from "../../../core/experiment-results";
+import { ApiError } from "../api";
+import { el } from "../dom";
+import type { Editor } from "../editor";
+import { intervalChart } from "./chart";
+
+const VERDICTS: Record<Verdict, string> = { better: "Better", worse: "Worse", inconclusive: "No clear difference", not_enough_data: "Not enough data" };
+
+/** The page, busy until every experiment's results are in. */
+export function experimentsView(): HTMLElement {
+  return el("main", { id: "experiments", "aria-busy": "true" }, el("h2", {}, "Experiments"));
+}
+
+export async function showExperiments(editor: Editor, main: HTMLElement): Promise<void> {
+  const experiments = editor.state.live.campaigns.filter(isExperiment);
+  if (experiments.length === 0) main.append(el("p", { class: "none" }, "No experiments: give a message two or more variants with a weight to start one."));
+  for (const campaign of experiments) {
+    const results = await editor.api.results(campaign.id);
+    main.append(results instanceof ApiError ? el("p", { class: "error" }, `${campaign.name ?? campaign.id}: results unavailable (${results.status})`) : experimentSection(campaign, results));
+  }
+  main.setAttribute("aria-busy", "false");
+}
+
+function experimentSection(campaign: Campaign, r: ExperimentResults): HTMLElement {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const section = el("section", { class: "experiment", "data-experiment": r.campaign, "aria-labelledby": `exp-${r.campaign}` });
+  section.append(
+    el("h3", { id: `exp-${r.campaign}` }, campaign.name ?? campaign.id),
+    el(
+      "p",
+      {},
+      `${r.units.counted} visitors counted`,
+      r.run ? `, ${new Date(r.run.firstExposure).toLocaleDateString()} to ${new Date(r.run.lastExposure).toLocaleDateString()}` : ", none yet",
+      `. Compared with ${r.control}.`,
+      r.cappedOrders.total ? ` ${r.cappedOrders.total} orders above the order value cap counted at the cap.` : "",
+    ),
+  );
+  if (r.warnings.length) section.append(el("div", { class: "warning", role: "alert" }, ...r.warnings.map((w) => el("p", {}, w))));
+  const metrics: [string, MetricResult, (x: number) => string][] = [
+    ["Click-through", r.metrics.clickThrough, pct],
+    ["Add to cart", r.metrics.addToCart, pct],
+    ["Purchase conversion", r.metrics.purchase, pct],
+    ...Object.entries(r.metrics.revenuePerVisitor).map(([currency, m]): [string, MetricResult, (x: number) => string] => [`Revenue per visitor (${currency})`, m, (x) => x.toFixed(2)]),
+  ];
+  for (const [name, metric, format] of metrics) {
+    const rows = metric.variants.map((v) => {
+      const vs = v.vsControl;
+      // "not_enough_data" comes without figures; a comparison has them all.
+      const compared = vs && "absolute" in vs ? vs : null;
+      const interval = (i: [number, number] | null, f = format) => (i ? `${f(i[0])} to ${f(i[1])}` : "");
+      return el(
+        "tr",
+        { "data-variant": v.variant },
+        el("th", { scope: "row" }, v.variant === r.control ? `${v.variant} (control)` : v.variant),
+        el("td", {}, String(v.units)),
+        el("td", {}, String(v.conversions)),
+        el("td", {}, `${format(v.value)}${v.interval ? ` (${interval(v.interval)})` : ""}`),
+        el("td", {}, compared ? `${format(compared.absolute.estimate)} (${interval(compared.absolute.interval)})` : ""),
+        el("td", {}, compared?.relative ? `${pct(compared.relative.estimate)} (${interval(compared.relative.interval, pct)})` : ""),
+        el("td", {}, compared ? compared.pValue.toFixed(4) : ""),
+        el("td", {}, compared ? pct(compared.chanceToBeatControl) : ""),
+        el("td", { class: "verdict" }, vs ? VERDICTS[vs.verdict] : "—"),
+      );
+    });
+    section.append(
+      el(
+        "table",
+        { class: "results" },
+        el("caption", {}, name),
+        el("thead", {}, el("tr", {}, ...["Variant", "Visitors", "Converted", "Value (95% interval)", "Uplift", "Relative uplift", "p-value", "Chance to beat control", "Verdict"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, ...rows),
+      ),
+      intervalChart(name, metric.variants, format),
+    );
+  }
+  return section;
+}

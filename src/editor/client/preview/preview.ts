@@ -1,0 +1,120 @@
+/**
+ * @module The live preview: the Worker's decision on the working copy (`POST .../preview`, the function the hot
+ * path runs) for the visitor chosen under "View as", drawn by the real snippet runtime in a sandboxed store page
+ * that stores and sends nothing; the schema's problems shown by their fields.
+ */
+import type { Decision } from "../../../core/decide";
+import { RUNTIME_JS } from "../../../../snippet/dist/runtime";
+import type { AdminApi, Issue } from "../api";
+import { ApiError } from "../api";
+import { el, showStatus } from "../dom";
+import type { EditorState, ViewAs } from "../state";
+import { hasChanges } from "../state";
+
+/** Previews of one signed-in editor: edits schedule one, and only the latest request may update the page. */
+export class Preview {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private seq = 0;
+
+  constructor(
+    private readonly api: AdminApi,
+    private readonly state: EditorState,
+  ) {}
+
+  /** A preview in `delay` ms, unless another edit comes first (typing previews once it pauses). */
+  schedule(delay = 250): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), delay);
+  }
+
+  /** Asks the Worker for the decision on the working copy, shows its problems by their fields, and renders it. */
+  async refresh(): Promise<void> {
+    clearTimeout(this.timer);
+    const seq = ++this.seq;
+    const { state } = this;
+    const { viewAs } = state;
+    const answer = await this.api.preview(state.draft, {
+      segments: viewAs.segment ? [viewAs.segment] : [],
+      ...(viewAs.country.length === 2 ? { country: viewAs.country.toUpperCase() } : {}),
+      currency: viewAs.currency,
+      device: viewAs.device,
+    });
+    // An older answer arriving late is dropped.
+    if (seq !== this.seq) return;
+    const issues = answer instanceof ApiError ? answer.issues : [];
+    state.issues = issues;
+    showIssues(issues);
+    showStatus(issues.length ? `${issues.length} problem(s) to fix before publishing` : hasChanges(state) ? "Unpublished changes" : "");
+    if (!(answer instanceof ApiError)) renderPreview(this.api.session.site, answer.decision, viewAs);
+  }
+
+  /** No preview scheduled, and the answer of one in flight dropped: what the caller does next is what shows. */
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.seq++;
+  }
+}
+
+/** The "View as" fields: the visitor the preview is for. */
+export function viewAsBar(state: EditorState, preview: Preview): HTMLElement {
+  const v = state.viewAs;
+  const select = (label: string, key: keyof ViewAs, options: [string, string][]) => {
+    const id = `as-${key}`;
+    const s = el("select", { id }, ...options.map(([value, text]) => el("option", { value }, text)));
+    s.value = v[key];
+    s.onchange = () => {
+      v[key] = s.value;
+      preview.schedule(0);
+    };
+    return el("div", { class: "field" }, el("label", { for: id }, label), s);
+  };
+  const input = (label: string, key: keyof ViewAs, attrs: Record<string, string>) => {
+    const id = `as-${key}`;
+    const i = el("input", { id, ...attrs });
+    i.value = v[key];
+    i.oninput = () => {
+      v[key] = i.value;
+      preview.schedule();
+    };
+    return el("div", { class: "field" }, el("label", { for: id }, label), i);
+  };
+  return el(
+    "fieldset",
+    { class: "view-as" },
+    el("legend", {}, "View as"),
+    select("Segment", "segment", [["", "No segment"], ...state.draft.segments.map((s): [string, string] => [s, s])]),
+    input("Country", "country", { maxlength: "2", size: "3", placeholder: "US" }),
+    select("Currency", "currency", ["EUR", "USD", "GBP"].map((c): [string, string] => [c, c])),
+    select("Device", "device", [["desktop", "Desktop"], ["mobile", "Mobile"], ["tablet", "Tablet"]]),
+    input("Cart total", "cartTotal", { type: "number", min: "0", step: "0.01", size: "6" }),
+  );
+}
+
+/** Each problem under the field of its path, or of its nearest parent ("…countries.0" belongs to "…countries"); the rest listed. */
+function showIssues(issues: Issue[]): void {
+  for (const p of document.querySelectorAll<HTMLElement>("[data-error-for]")) p.textContent = "";
+  for (const input of document.querySelectorAll<HTMLElement>("[data-path]")) input.removeAttribute("aria-invalid");
+  const list = document.getElementById("issues");
+  list?.replaceChildren();
+  for (const issue of issues) {
+    let path = issue.path ?? "";
+    let target: HTMLElement | null = null;
+    while (path && !(target = document.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(path)}"]`))) path = path.slice(0, Math.max(0, path.lastIndexOf(".")));
+    if (target) {
+      target.textContent = target.textContent ? `${target.textContent}; ${issue.message}` : issue.message;
+      document.querySelector(`[data-path="${CSS.escape(path)}"]`)?.setAttribute("aria-invalid", "true");
+    } else list?.append(el("li", { class: "error" }, `${issue.path}: ${issue.message}`));
+  }
+}
+
+/** The decision drawn by the real runtime in a sandboxed store page (storing and sending nothing). */
+function renderPreview(site: string, decision: Decision, viewAs: ViewAs): void {
+  const frame = document.getElementById("preview") as HTMLIFrameElement | null;
+  if (!frame) return;
+  const nonce = (document.querySelector("script[nonce]") as HTMLScriptElement | null)?.nonce ?? "";
+  const total = Number(viewAs.cartTotal);
+  const cart = viewAs.cartTotal && Number.isFinite(total) ? { total: Math.round(total * 100), currency: viewAs.currency } : null;
+  const payload = JSON.stringify({ site, decision, consent: false }).replace(/</g, "\\u003c");
+  const setup = JSON.stringify({ consent: false, cart }).replace(/</g, "\\u003c");
+  frame.srcdoc = `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0;font:15px system-ui,sans-serif}header{padding:14px 20px;border-bottom:1px solid #ddd}main{padding:12px 20px}[data-valuebar]{color:#0b5d3b;font-weight:600}</style></head><body><header>Your store</header><main><p data-valuebar="shipping"></p><p data-valuebar="returns"></p></main><script nonce="${nonce}">window.valuebar=${setup};(function(){${RUNTIME_JS}\n__vbr.run(${payload})})();</script></body></html>`;
+}
