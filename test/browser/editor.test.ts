@@ -349,6 +349,25 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await page.close();
   });
 
+  it("uploads a CSV whose quoted line break falls on the 10,000-row batch boundary, whole, as the CLI would read it", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, "demo", token);
+    await page.getByRole("button", { name: "Segments" }).click();
+    // Row 10,000 (the last of the first batch) spans two lines of the file: a batcher that cut on newlines would
+    // split it across two requests.
+    const rows = Array.from({ length: 10_002 }, (_, i) => (i + 1 === 10_000 ? `big-${i + 1},"vip|\nat_risk"` : `big-${i + 1},at_risk`));
+    await page.locator("#upload-file").setInputFiles({ name: "big.csv", mimeType: "text/csv", buffer: Buffer.from(`customer_id,segments\n${rows.join("\n")}\n`) });
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    await expect.poll(() => page.locator("#upload-status").textContent(), { timeout: 90_000 }).toBe("Imported 10002 rows.");
+    await page.getByLabel("Customer id").fill("big-10000");
+    await page.getByRole("button", { name: "Look up" }).click();
+    await expect.poll(() => page.locator("#lookup-result").textContent()).toBe("In vip, at_risk.");
+    await page.getByLabel("Customer id").fill("big-10001");
+    await page.getByRole("button", { name: "Look up" }).click();
+    await expect.poll(() => page.locator("#lookup-result").textContent()).toBe("In at_risk.");
+    await page.close();
+  }, 120_000);
+
   it("takes an importer straight to the segments page", async () => {
     const importer = await issueToken("importer");
     const page = await browser.newPage();

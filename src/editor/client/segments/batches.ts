@@ -4,7 +4,7 @@
  * so a quoted field with a line break stays whole, and its header goes at the top of every batch; NDJSON is one
  * row per line. Each batch keeps its place in the file, so the lines an import names map back to the file's.
  */
-import { CsvReader, lineEnding } from "../../../core/csv";
+import { lineEnding, readCsvText } from "../../../core/csv";
 import { MAX_IMPORT_ROWS } from "../../../core/shared";
 
 export interface Batch {
@@ -39,9 +39,7 @@ function csvBatches(content: string, rows: number): Batch[] {
   const lines = text.split("\n");
   // Every record (and every line the reader could not read) starts a line: the lines records start on are the cuts.
   const starts: number[] = [];
-  const reader = new CsvReader({ record: (_fields, line) => starts.push(line), malformed: (line) => starts.push(line) });
-  reader.push(text);
-  reader.end();
+  readCsvText(text, { record: (_fields, line) => starts.push(line), malformed: (line) => starts.push(line) });
   const records = starts.slice(1);
   const header = lines.slice(0, (records[0] ?? lines.length + 1) - 1);
   const batches: Batch[] = [];
