@@ -9,7 +9,6 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ExperimentCounts } from "../core/experiment-results";
-import type { Env } from "../env";
 import { addMissingColumns } from "./sql-columns";
 
 export const EXPERIMENT_SHARDS = 16;
@@ -52,10 +51,11 @@ interface UnitRow {
 
 const HOUR_MS = 3_600_000;
 
-export class ExperimentShard extends DurableObject<Env> {
+// It reads no binding: `object`, so that any env (the Worker's Env) fits without storage naming env.ts.
+export class ExperimentShard extends DurableObject<object> {
   private readonly sql: SqlStorage;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS units (

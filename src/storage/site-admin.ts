@@ -15,11 +15,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { describeChanges } from "../core/config-diff";
 import type { Config } from "../core/config-schema";
-import type { Env } from "../env";
-import type { Actor, Role } from "../http/auth";
+import type { Actor, Role } from "../core/access";
+import { withTimeout } from "../core/timeout";
 import { configKey } from "./keys";
 import type { LiveConfig } from "./live-config";
-import { withTimeout } from "./live-config";
 import type { PushConflict, PushRecord, SegmentCounts } from "./member-index";
 import { MemberIndex } from "./member-index";
 import type { MembershipWrite } from "./memberships";
@@ -123,11 +122,16 @@ export interface ImportAudit {
 
 export type ImportChunkResult = { unchanged: number; failed: number[] } | PushConflict;
 
-export class SiteAdmin extends DurableObject<Env> {
+/** What the object reads of the Worker's bindings (env.ts's Env): KV, for the live config and the memberships. */
+export interface SiteAdminBindings {
+  KV: KVNamespace;
+}
+
+export class SiteAdmin extends DurableObject<SiteAdminBindings> {
   private readonly sql: SqlStorage;
   private readonly members: MemberIndex;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: SiteAdminBindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.members = new MemberIndex(this.sql, ctx.storage);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import readme from "../../README.md?raw";
-import { LOADER_TEMPLATE, loaderTag } from "../../src/loader";
+import { LOADER_TEMPLATE, loaderTag } from "../../src/core/loader";
 
 const [BEFORE = "", AFTER = ""] = LOADER_TEMPLATE.split("__URL__");
 
