@@ -34,9 +34,12 @@ const EDITOR_BUNDLE = "^src/editor/client/dist/";
 const CLI = "^src/cli/";
 const SNIPPET = "^snippet/src/";
 const SNIPPET_BUNDLE = "^snippet/dist/";
-/** npm packages a layer may use, Hono excepted (only http, routes and index speak Hono). */
-const NPM_BUT_HONO = "^node_modules/(?!hono/)";
-const NPM = "^node_modules/";
+/**
+ * npm packages a layer may use, Hono excepted (only http, routes and index speak Hono). Not anchored at the start:
+ * where node_modules is a symbolic link (a second worktree), packages resolve to the path it points to.
+ */
+const NPM_BUT_HONO = "(^|/)node_modules/(?!hono/)";
+const NPM = "(^|/)node_modules/";
 /** The Workers runtime's own module (storage's Durable Object base class). */
 const WORKERS_RUNTIME = "^cloudflare:";
 
