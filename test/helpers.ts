@@ -1,7 +1,7 @@
 /**
  * @module Shared helpers of the route tests: requests to the Worker through its real `fetch` (real KV,
  * real Durable Objects), fresh site ids, and signatures and KV keys computed here, independently of
- * src/http/crypto.ts, so a drift in the Worker's crypto shows up as a failing test.
+ * src/platform/crypto.ts, so a drift in the Worker's crypto shows up as a failing test.
  */
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
@@ -185,7 +185,7 @@ export interface DecisionBody {
   placements: { topbar: PlacementDecision | null; shipping: PlacementDecision | null; returns: PlacementDecision | null };
   exposures: { campaign: string; experiment: string; variant: string }[];
   newVisitorId?: string;
-  /** For a signed-in customer: the events token (src/http/events-token.ts). */
+  /** For a signed-in customer: the events token (src/platform/events-token.ts). */
   eventsToken?: string;
 }
 

@@ -19,7 +19,7 @@ export interface SnippetPayload {
   newVisitorId?: string;
   /** False when the request said `consent=0`: the runtime stores and sends nothing. */
   consent?: false;
-  /** For a signed-in customer: the short-lived token their events are counted with (see src/http/events-token.ts). */
+  /** For a signed-in customer: the short-lived token their events are counted with (see src/platform/events-token.ts). */
   token?: string;
   /**
    * Set on the answer to a preview request (the draft's decision when its token is valid, else the live one),

@@ -6,8 +6,8 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Env } from "../env";
-import { hmacHex } from "../http/crypto";
-import { loaderTag } from "../loader";
+import { loaderTag } from "../core/loader";
+import { hmacHex } from "../platform/crypto";
 import personas from "./personas.json";
 import { COUNTRY_CODE } from "../core/shared";
 

@@ -1,49 +1,22 @@
 /**
- * @module Who may do what on the admin API. `ADMIN_TOKEN` is the deployment's owner; the owner issues named,
- * site-scoped tokens with a role: `editor` (the config), `analyst` (read-only: config, results, audit) and
- * `importer` (segments). Tokens travel in the `Authorization` header, never in a cookie, so another site cannot
- * make a browser send one. Also the environment guard.
+ * @module Authentication and authorization of the admin API: who holds the request's token, and whether their role
+ * (core/access.ts) allows the route. `ADMIN_TOKEN` is the deployment's owner; the owner issues named, site-scoped
+ * tokens. Tokens travel in the `Authorization` header, never in a cookie, so another site cannot make a browser
+ * send one.
  */
 import { createMiddleware } from "hono/factory";
-import type { Env } from "../env";
-import { environmentProblem } from "../env";
+import type { Actor, Permission } from "../core/access";
+import { mayDo, OWNER } from "../core/access";
 import { SITE_ID } from "../core/shared";
+import type { Env } from "../env";
+import { constantTimeEqual, sha256Hex } from "../platform/crypto";
 import { tokenKey } from "../storage/keys";
-import { constantTimeEqual, sha256Hex } from "./crypto";
 import { ApiError, storageFailure } from "./errors";
-
-/** Roles the owner can give a token. */
-export const ROLES = ["editor", "analyst", "importer"] as const;
-export type Role = "owner" | (typeof ROLES)[number];
-
-export type Permission = "config:read" | "config:write" | "results:read" | "segments:read" | "segments:write" | "audit:read" | "tokens";
-
-const GRANTS: Record<Role, readonly Permission[]> = {
-  owner: ["config:read", "config:write", "results:read", "segments:read", "segments:write", "audit:read", "tokens"],
-  editor: ["config:read", "config:write", "results:read", "audit:read"],
-  analyst: ["config:read", "results:read", "audit:read"],
-  importer: ["segments:read", "segments:write"],
-};
-
-/** The holder of the request's token: the name shown in versions and the audit log, and its role. */
-export interface Actor {
-  name: string;
-  role: Role;
-}
 
 export type AdminEnv = { Bindings: Env; Variables: { actor: Actor } };
 
-export const OWNER: Actor = { name: "admin", role: "owner" };
-
 /** The shape of the tokens the owner issues: "vb_" and 64 hex digits. */
 const ISSUED_TOKEN = /^vb_[0-9a-f]{64}$/;
-
-/** 500 BAD_ENVIRONMENT when secrets or bindings are missing, naming what (never values). */
-export const requireEnvironment = createMiddleware<AdminEnv>(async (c, next) => {
-  const problem = environmentProblem(c.env);
-  if (problem) throw new ApiError("BAD_ENVIRONMENT", `the deployment is misconfigured: ${problem}`);
-  await next();
-});
 
 /**
  * 401 unless `Authorization: Bearer <token>` names the owner (`ADMIN_TOKEN`, compared in constant time) or a
@@ -85,6 +58,6 @@ export const authenticate = createMiddleware<AdminEnv>(async (c, next) => {
 export const allow = (permission: Permission) =>
   createMiddleware<AdminEnv>(async (c, next) => {
     const { role } = c.get("actor");
-    if (!GRANTS[role].includes(permission)) throw new ApiError("FORBIDDEN", `a token with the ${role} role cannot do this (it needs ${permission})`);
+    if (!mayDo(role, permission)) throw new ApiError("FORBIDDEN", `a token with the ${role} role cannot do this (it needs ${permission})`);
     await next();
   });

@@ -5,12 +5,13 @@
 import { Hono } from "hono";
 import * as z from "zod/mini";
 import { toFieldIssues } from "../core/config-schema";
+import { ROLES } from "../core/access";
 import type { AdminEnv } from "../http/auth";
-import { allow, ROLES } from "../http/auth";
+import { allow } from "../http/auth";
 import { readJson } from "../http/body";
-import { randomHex, sha256Hex } from "../http/crypto";
 import { ApiError, storageFailure } from "../http/errors";
 import { integerParam } from "../http/query";
+import { randomHex, sha256Hex } from "../platform/crypto";
 import { tokenKey } from "../storage/keys";
 import { siteAdmin, validSite } from "./site";
 

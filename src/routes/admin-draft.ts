@@ -17,8 +17,8 @@ import { COUNTRY_CODE, COUNTRY_RULE, CURRENCY_CODE, CURRENCY_RULE, DEVICES } fro
 import type { AdminEnv } from "../http/auth";
 import { allow } from "../http/auth";
 import { readJson } from "../http/body";
-import { MAX_PREVIEW_MS, previewToken } from "../http/preview-token";
 import { ApiError } from "../http/errors";
+import { MAX_PREVIEW_MS, previewToken } from "../platform/preview-token";
 import { MAX_CONFIG_BYTES, publishedAnswer } from "./admin-config";
 import { siteAdmin, validSite } from "./site";
 

@@ -2,10 +2,10 @@
  * @module GET /v1/decide/{site}: the same decision as JSON, for headless storefronts.
  */
 import { Hono } from "hono";
-import { serveDecision, serverTiming } from "../decision-service";
 import type { Env } from "../env";
+import { requireEnvironment } from "../http/environment";
 import { ApiError } from "../http/errors";
-import { requireEnvironment } from "../http/auth";
+import { serveDecision, serverTiming } from "../service/decision-service";
 import { SITE_ID } from "../core/shared";
 
 export const decideRoutes = new Hono<{ Bindings: Env }>().get("/v1/decide/:site", requireEnvironment, async (c) => {

@@ -18,13 +18,13 @@ import type { Campaign, Config } from "../core/config-schema";
 import { toFieldIssues } from "../core/config-schema";
 import { conversionWindowMs, experimentKey, isExperiment } from "../core/experiment";
 import { minorDigits } from "../core/money";
-import { CONFIG_TIMEOUT_MS } from "../decision-service";
 import type { Env } from "../env";
-import { requireEnvironment } from "../http/auth";
 import { readJson } from "../http/body";
-import { verifiedCustomerId } from "../http/crypto";
+import { requireEnvironment } from "../http/environment";
 import { ApiError } from "../http/errors";
-import { eventsTokenUnit } from "../http/events-token";
+import { verifiedCustomerId } from "../platform/crypto";
+import { eventsTokenUnit } from "../platform/events-token";
+import { CONFIG_TIMEOUT_MS } from "../service/decision-service";
 import type { EventOutcome, ShardEvent } from "../storage/experiment-shard";
 import { EVENTS_PER_UNIT_PER_HOUR } from "../storage/experiment-shard";
 import { experimentShard, shardOf, unitKey } from "../storage/experiments";
@@ -37,7 +37,7 @@ export const MAX_EVENT_BYTES = 4096;
 // Null is as good as absent: the runtime and checkout pixels send what the store's storage holds, maybe nothing.
 const identity = {
   vid: z.nullish(z.string().check(z.regex(VISITOR_ID, "use the visitor id the runtime keeps (8-64 letters, digits, '-' or '_')"))),
-  /** The events token the runtime keeps for a signed-in customer (see src/http/events-token.ts). */
+  /** The events token the runtime keeps for a signed-in customer (see src/platform/events-token.ts). */
   token: z.nullish(z.string().check(z.maxLength(128))),
   /** A signed customer id, for stores that send events from their own server. */
   cid: z.nullish(z.string().check(z.maxLength(128))),

@@ -5,13 +5,13 @@
 import { Hono } from "hono";
 import { RUNTIME_JS } from "../../snippet/dist/runtime";
 import type { Decision } from "../core/decide";
-import { serveDecision, serverTiming } from "../decision-service";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
 import type { Config } from "../core/config-schema";
-import { validPreviewToken } from "../http/preview-token";
-import { scriptJson } from "../http/script-json";
+import { scriptJson } from "../core/script-json";
 import { SITE_ID } from "../core/shared";
+import { validPreviewToken } from "../platform/preview-token";
+import { serveDecision, serverTiming } from "../service/decision-service";
 import { siteAdmin } from "./site";
 
 const JS_HEADERS = {

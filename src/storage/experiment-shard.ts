@@ -9,8 +9,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ExperimentCounts } from "../core/experiment-results";
-import type { Env } from "../env";
-import { addMissingColumns } from "./sql-columns";
+import { EXPERIMENT_SHARD_MIGRATIONS } from "./experiment-shard-migrations";
+import { migrate } from "./sql-migrations";
 
 export const EXPERIMENT_SHARDS = 16;
 
@@ -52,36 +52,14 @@ interface UnitRow {
 
 const HOUR_MS = 3_600_000;
 
-export class ExperimentShard extends DurableObject<Env> {
+// It reads no binding: `object`, so that any env (the Worker's Env) fits without storage naming env.ts.
+export class ExperimentShard extends DurableObject<object> {
   private readonly sql: SqlStorage;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS units (
-      unit TEXT PRIMARY KEY,
-      variant TEXT NOT NULL,
-      first_at INTEGER NOT NULL,
-      last_at INTEGER NOT NULL,
-      multiple INTEGER NOT NULL DEFAULT 0,
-      clicked INTEGER NOT NULL DEFAULT 0,
-      added INTEGER NOT NULL DEFAULT 0,
-      purchased INTEGER NOT NULL DEFAULT 0,
-      rate_start INTEGER NOT NULL DEFAULT 0,
-      rate_count INTEGER NOT NULL DEFAULT 0
-    )`);
-    // An order counts once for its unit. Per unit, not per shard: an order id someone else guessed and sent
-    // first must not shut out the real buyer's purchase.
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS orders (
-      unit TEXT NOT NULL,
-      order_id TEXT NOT NULL,
-      value REAL NOT NULL,
-      currency TEXT NOT NULL,
-      at INTEGER NOT NULL,
-      capped INTEGER NOT NULL DEFAULT 0,
-      PRIMARY KEY (unit, order_id)
-    )`);
-    addMissingColumns(this.sql, "orders", { capped: "INTEGER NOT NULL DEFAULT 0" });
+    migrate(ctx.storage, EXPERIMENT_SHARD_MIGRATIONS);
   }
 
   /** Records exposures: a unit's first one fixes its variant and time; another variant flags the unit. */

@@ -5,11 +5,17 @@
 import { fnv1a32 } from "../core/bucket";
 import type { Exposure, VisitorContext } from "../core/decide";
 import type { ExperimentCounts, RevenueCounts, VariantCounts } from "../core/experiment-results";
-import type { Env } from "../env";
-import { hmacHex } from "../http/crypto";
+import { hmacHex } from "../platform/crypto";
+import type { ExperimentShard } from "./experiment-shard";
 import { EXPERIMENT_SHARDS } from "./experiment-shard";
 
 type Unit = Pick<VisitorContext, "customerId" | "visitorId">;
+
+/** What the counting needs of the Worker's bindings (a part of env.ts's Env): the shards and the unit keys' secret. */
+export interface ExperimentBindings {
+  EXPERIMENTS: DurableObjectNamespace<ExperimentShard>;
+  SIGNING_SECRET: string;
+}
 
 /** Who is counted: the customer when signed in, else the visitor; the two kinds never collide. */
 function unitOf(context: Unit): string {
@@ -25,7 +31,7 @@ export function shardOf(unit: string): number {
   return fnv1a32(unit) % EXPERIMENT_SHARDS;
 }
 
-export function experimentShard(env: Env, site: string, experiment: string, shard: number) {
+export function experimentShard(env: Pick<ExperimentBindings, "EXPERIMENTS">, site: string, experiment: string, shard: number) {
   return env.EXPERIMENTS.get(env.EXPERIMENTS.idFromName(`${site}\n${experiment}\n${shard}`));
 }
 
@@ -51,7 +57,7 @@ export function exposuresToLog(site: string, exposures: readonly Exposure[], con
 }
 
 /** Writes a decision's exposures; meant for `waitUntil`, so it logs failures instead of throwing. */
-export async function logExposures(env: Env, site: string, exposures: readonly Exposure[], context: VisitorContext, at: number): Promise<void> {
+export async function logExposures(env: ExperimentBindings, site: string, exposures: readonly Exposure[], context: VisitorContext, at: number): Promise<void> {
   if (exposures.length === 0) return;
   try {
     const unit = await unitKey(env.SIGNING_SECRET, context);
@@ -65,7 +71,7 @@ export async function logExposures(env: Env, site: string, exposures: readonly E
 }
 
 /** Every shard's sums for one experiment, added up per variant (and per variant and currency for revenue). */
-export async function experimentAggregates(env: Env, site: string, experiment: string): Promise<ExperimentCounts> {
+export async function experimentAggregates(env: Pick<ExperimentBindings, "EXPERIMENTS">, site: string, experiment: string): Promise<ExperimentCounts> {
   const shards = await Promise.all(
     Array.from({ length: EXPERIMENT_SHARDS }, (_, shard) => experimentShard(env, site, experiment, shard).aggregates()),
   );

@@ -4,7 +4,7 @@
  *   m:{site}:{hmac}        one customer's membership: {"segments": [...], "expiresAt"?: ms}
  * where hmac = HMAC-SHA256(SIGNING_SECRET, "membership\n" + site + "\n" + customer id), hex.
  */
-import { hmacHex } from "../http/crypto";
+import { hmacHex } from "../platform/crypto";
 
 export function configKey(site: string): string {
   return `config:${site}`;

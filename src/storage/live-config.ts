@@ -5,6 +5,7 @@
  * (typically up to 60 s) elsewhere.
  */
 import type { Config } from "../core/config-schema";
+import { withTimeout } from "../core/timeout";
 import { configKey } from "./keys";
 
 export interface LiveConfig {
@@ -98,13 +99,4 @@ function isLiveConfig(value: unknown): value is LiveConfig {
   if (typeof value !== "object" || value === null) return false;
   const { config } = value as { config?: unknown };
   return typeof config === "object" && config !== null && Array.isArray((config as { campaigns?: unknown }).campaigns);
-}
-
-/** Rejects when `promise` takes longer than `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer ?? null));
 }

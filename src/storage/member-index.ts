@@ -14,10 +14,12 @@
  * for those, KV may still hold the value from before.
  *
  * Rows: `segments` (JSON list; `[]` with `pending = 1` is a removal not yet confirmed), `expires_at` (ms),
- * `sync` (the push that last wrote the row), `updated_at` (when any write last did), `pending`.
+ * `sync` (the push that last wrote the row), `updated_at` (when any write last did), `pending`. Stored values are
+ * checked as they are read (sql-rows.ts). Also the `meta` row `last_import`.
  */
 import type { Membership } from "../core/decide";
 import type { MembershipWrite } from "./memberships";
+import { isStringArray, readRow, readRows } from "./sql-rows";
 
 /** How long a push (its id and position) is remembered. */
 const SYNC_KEPT_MS = 30 * 86_400_000;
@@ -65,10 +67,8 @@ export class MemberIndex {
   }
 
   private holds(key: string, membership: Membership): boolean {
-    const row = this.sql
-      .exec<{ segments: string; expires_at: number | null }>("SELECT segments, expires_at FROM members WHERE key = ? AND (pending IS NULL OR pending = 0)", key)
-      .toArray()[0];
-    return row !== undefined && row.segments === JSON.stringify(membership.segments) && row.expires_at === (membership.expiresAt ?? null);
+    const row = readRow(this.sql.exec("SELECT segments, expires_at FROM members WHERE key = ? AND (pending IS NULL OR pending = 0)", key).toArray()[0], "members");
+    return row !== undefined && row.text("segments") === JSON.stringify(membership.segments) && row.integerOrNull("expires_at") === (membership.expiresAt ?? null);
   }
 
   /**
@@ -122,14 +122,13 @@ export class MemberIndex {
 
   /** Up to `limit` rows whose KV value is not confirmed, as the writes that would confirm them. */
   pendingWrites(limit: number): MembershipWrite[] {
-    return this.sql
-      .exec<{ key: string; segments: string; expires_at: number | null }>("SELECT key, segments, expires_at FROM members WHERE pending = 1 LIMIT ?", limit)
-      .toArray()
-      .map((row) => {
-        const segments = JSON.parse(row.segments) as string[];
-        if (segments.length === 0) return { key: row.key, membership: null };
-        return { key: row.key, membership: { segments, ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }) } };
-      });
+    return readRows(this.sql.exec("SELECT key, segments, expires_at FROM members WHERE pending = 1 LIMIT ?", limit), "members").map((row) => {
+      const key = row.text("key");
+      const segments = row.json("segments", isStringArray, "a list of segments");
+      if (segments.length === 0) return { key, membership: null };
+      const expiresAt = row.integerOrNull("expires_at");
+      return { key, membership: { segments, ...(expiresAt === null ? {} : { expiresAt }) } };
+    });
   }
 
   pendingCount(): number {
@@ -139,20 +138,19 @@ export class MemberIndex {
   /** Members per segment (memberships still current at `now`), customers in any, pending rows, the last import. */
   counts(now: number): SegmentCounts {
     const current = `segments <> '${REMOVAL}' AND (expires_at IS NULL OR expires_at > ?)`;
-    const segments = this.sql
-      .exec<{ segment: string; members: number }>(
-        `SELECT j.value AS segment, COUNT(*) AS members FROM members, json_each(members.segments) AS j WHERE ${current} GROUP BY j.value ORDER BY j.value`,
-        now,
-      )
-      .toArray();
+    // The segment ids come out of the stored JSON lists: checked like any stored value.
+    const segments = readRows(
+      this.sql.exec(`SELECT j.value AS segment, COUNT(*) AS members FROM members, json_each(members.segments) AS j WHERE ${current} GROUP BY j.value ORDER BY j.value`, now),
+      "members",
+    ).map((row) => ({ segment: row.text("segment"), members: row.integer("members") }));
     const customers = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM members WHERE ${current}`, now).one().n;
-    const lastImport = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'last_import'").toArray()[0]?.value ?? null;
+    const lastImport = readRow(this.sql.exec("SELECT value FROM meta WHERE key = 'last_import'").toArray()[0], "meta last_import")?.text("value") ?? null;
     return { segments, customers, pending: this.pendingCount(), lastImport };
   }
 
   /** Members the push `sync` did not write and that no other write touched since it started. */
   staleKeys(sync: string, startedAt: number, limit: number): string[] {
-    return this.sql.exec<{ key: string }>(`SELECT key FROM members WHERE ${STALE} LIMIT ?`, sync, startedAt, limit).toArray().map((r) => r.key);
+    return readRows(this.sql.exec(`SELECT key FROM members WHERE ${STALE} LIMIT ?`, sync, startedAt, limit), "members").map((row) => row.text("key"));
   }
 
   staleCount(sync: string, startedAt: number): number {
@@ -160,10 +158,13 @@ export class MemberIndex {
   }
 
   push(sync: string): PushRecord | null {
-    const row = this.sql
-      .exec<{ started_at: number; finished_at: number | null; next_line: number | null }>("SELECT started_at, finished_at, next_line FROM syncs WHERE id = ?", sync)
-      .toArray()[0];
-    return row ? { sync, startedAt: row.started_at, finishedAt: row.finished_at, nextLine: row.next_line } : null;
+    const row = readRow(this.sql.exec("SELECT started_at, finished_at, next_line FROM syncs WHERE id = ?", sync).toArray()[0], "syncs");
+    return row ? { sync, startedAt: row.integer("started_at"), finishedAt: row.integerOrNull("finished_at"), nextLine: row.integerOrNull("next_line") } : null;
+  }
+
+  /** Records when the site last had an import (shown with the counts). */
+  noteImport(now: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_import', ?)", new Date(now).toISOString());
   }
 
   /**
@@ -176,7 +177,7 @@ export class MemberIndex {
     const push = this.push(sync);
     if (!push) return null;
     if (push.finishedAt !== null && step === "write") return { conflict: `the push ${sync} finished already: a new push needs a new sync id` };
-    const newer = this.sql.exec<{ id: string }>("SELECT id FROM syncs WHERE started_at > ? AND id <> ? LIMIT 1", push.startedAt, sync).toArray()[0];
+    const newer = this.sql.exec("SELECT 1 FROM syncs WHERE started_at > ? AND id <> ? LIMIT 1", push.startedAt, sync).toArray()[0];
     if (newer) return { conflict: `a newer push started after ${sync}: start this one over (segments push --restart)` };
     if (step === "write" && from !== null && push.nextLine !== null && from < push.nextLine) {
       return {

@@ -3,8 +3,8 @@
  * (no read-merge-write), under a key that is an HMAC of site and customer id.
  */
 import type { Membership } from "../core/decide";
+import { withTimeout } from "../core/timeout";
 import { membershipKey } from "./keys";
-import { withTimeout } from "./live-config";
 
 /**
  * How long one KV write of an import may take before it counts as not landed (its index row then stays pending

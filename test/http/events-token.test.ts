@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { EVENTS_TOKEN_TTL_MS } from "../../src/http/events-token";
+import { EVENTS_TOKEN_TTL_MS } from "../../src/platform/events-token";
 import { experimentAggregates, unitKey } from "../../src/storage/experiments";
 import type { DecisionBody } from "../helpers";
 import { call, CUSTOMER, importMemberships, newSite, newVisitorId, publishConfig, seedStore, signCustomer, snippetPayload, visitorQuery } from "../helpers";
@@ -27,7 +27,7 @@ const addToCart = (token: string, vid = newVisitorId()) => ({ type: "add_to_cart
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/** Hex as base64url without padding, computed here, independently of src/http/events-token.ts. */
+/** Hex as base64url without padding, computed here, independently of src/platform/events-token.ts. */
 function base64url(hex: string): string {
   const bits = [...hex].map((d) => parseInt(d, 16).toString(2).padStart(4, "0")).join("");
   return (bits.match(/.{1,6}/g) ?? []).map((six) => ALPHABET[parseInt(six.padEnd(6, "0"), 2)]).join("");

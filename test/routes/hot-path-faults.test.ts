@@ -8,7 +8,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CONFIG_TIMEOUT_MS, MEMBERSHIP_TIMEOUT_MS } from "../../src/decision-service";
+import { CONFIG_TIMEOUT_MS, MEMBERSHIP_TIMEOUT_MS } from "../../src/service/decision-service";
 import { CONFIG_TTL_MS } from "../../src/storage/live-config";
 import type { CallLog, Fault, KvCall } from "../faults";
 import { faultyKv, fetchWithEnv } from "../faults";

@@ -87,7 +87,7 @@ describe("regular expressions in src and snippet/src", () => {
   it("are all found: every source file on disk belongs to a checked project", () => {
     expect([...scan.files].sort()).toEqual([...sourcesOnDisk("src"), ...sourcesOnDisk("snippet/src")].sort());
     // The scan sees the hot path's patterns (a sanity check that it finds anything at all).
-    expect(patterns.some((site) => site.file === "src/visitor.ts" && site.origin === "literal")).toBe(true);
+    expect(patterns.some((site) => site.file === "src/service/visitor.ts" && site.origin === "literal")).toBe(true);
     expect(patterns.some((site) => site.file === "src/routes/snippet.ts" && site.origin === "route")).toBe(true);
   });
 

@@ -149,7 +149,9 @@ describe("an object made by an older version", () => {
     const shard = freshShard();
     await shard.expose([{ unit: "u1", variant: "a", at: T0 }]);
     const revenue = await runInDurableObject(shard, async (_instance, state) => {
-      // The orders table as the version before order value caps made it, with one order in it.
+      // The orders table as the version before order value caps made it, with one order in it; that version
+      // numbered no schema steps, so its object has no meta table either.
+      state.storage.sql.exec("DROP TABLE meta");
       state.storage.sql.exec("DROP TABLE orders");
       state.storage.sql.exec(
         "CREATE TABLE orders (unit TEXT NOT NULL, order_id TEXT NOT NULL, value REAL NOT NULL, currency TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (unit, order_id))",

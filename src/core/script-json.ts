@@ -1,3 +1,4 @@
+/** @module JSON that is safe to embed in an inline script (the snippet's payload, the store loader's URL). */
 /** JSON that is safe to embed in a script: no "</script>", no line separators. */
 export function scriptJson(value: unknown): string {
   return JSON.stringify(value)

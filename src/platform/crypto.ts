@@ -1,5 +1,12 @@
 /**
- * @module HMAC signatures and constant-time comparison with Web Crypto.
+ * @module HMAC signatures, SHA-256 and constant-time comparison with Web Crypto.
+ *
+ * Why `src/platform/` and not `src/core/`: this is pure computation, but over the runtime's `crypto.subtle`
+ * including workerd's `timingSafeEqual`, an extension that Node and browsers lack; `src/core/` runs in all three
+ * (the CLI compiles and runs it under Node, the snippet and the editor in the browser). So the layer order is
+ * core ← platform ← storage: platform holds what needs the Workers runtime's globals but no binding and no Hono
+ * (this file and the signed tokens built on it), so storage (membership keys, unit keys) and the hot path use it
+ * without reaching up into http.
  */
 
 const encoder = new TextEncoder();

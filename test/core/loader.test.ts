@@ -3,8 +3,8 @@
  * that carries the snippet URL as a string whatever characters the URL holds.
  */
 import { describe, expect, it } from "vitest";
-import readme from "../README.md?raw";
-import { LOADER_TEMPLATE, loaderTag } from "../src/loader";
+import readme from "../../README.md?raw";
+import { LOADER_TEMPLATE, loaderTag } from "../../src/core/loader";
 
 const [BEFORE = "", AFTER = ""] = LOADER_TEMPLATE.split("__URL__");
 

@@ -7,14 +7,14 @@
  * query value and header within a fixed length, path patterns are matched without backtracking
  * (core/path-pattern.ts), and at most two KV reads are made (the config, unless cached, and the membership).
  */
-import type { Config } from "./core/config-schema";
-import type { Decision, Membership } from "./core/decide";
-import { decide, emptyDecision } from "./core/decide";
-import type { Env } from "./env";
-import { eventsToken } from "./http/events-token";
-import { exposuresToLog, logExposures, unitKey } from "./storage/experiments";
-import { readLiveConfig, usableConfig } from "./storage/live-config";
-import { readMembership } from "./storage/memberships";
+import type { Config } from "../core/config-schema";
+import type { Decision, Membership } from "../core/decide";
+import { decide, emptyDecision } from "../core/decide";
+import type { Env } from "../env";
+import { eventsToken } from "../platform/events-token";
+import { exposuresToLog, logExposures, unitKey } from "../storage/experiments";
+import { readLiveConfig, usableConfig } from "../storage/live-config";
+import { readMembership } from "../storage/memberships";
 import { resolveVisitor } from "./visitor";
 
 /** How long the hot path waits for KV before it gives up and answers without. */
@@ -27,7 +27,7 @@ export type ServedDecision =
       kind: "decision";
       decision: Decision;
       newVisitorId?: string;
-      /** For a signed-in customer who consents: the short-lived token their beacons count with (src/http/events-token.ts). */
+      /** For a signed-in customer who consents: the short-lived token their beacons count with (src/platform/events-token.ts). */
       eventsToken?: string;
       consent: boolean;
       kvReads: number;

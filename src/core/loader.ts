@@ -4,7 +4,7 @@
  * then loads the snippet async with `vid`, `new` and `path`. With `window.valuebar = { consent: false }` set
  * before it, it stores nothing and asks with `consent=0`. At most 400 bytes around the URL.
  */
-import { scriptJson } from "./http/script-json";
+import { scriptJson } from "./script-json";
 
 /** The loader's code; `__URL__` stands for the snippet URL (a JSON string literal). */
 export const LOADER_TEMPLATE =

@@ -5,7 +5,7 @@
  */
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { deviceOf, LOCALE_PREFIX, localeOf, USER_AGENT_PREFIX } from "../src/visitor";
+import { deviceOf, LOCALE_PREFIX, localeOf, USER_AGENT_PREFIX } from "../../src/service/visitor";
 
 /** The device detection before issue 9, kept as the reference for user agents of ordinary length. */
 function previousDeviceOf(userAgent: string | null, mobileHint: string | null): string {

@@ -6,12 +6,11 @@
  * every value is checked for length before anything scans it, and headers are read only in a bounded prefix.
  * (Parsing the URL and the headers themselves is the runtime's, within the platform's limits on their size.)
  */
-import type { Device } from "./core/shared";
-import { COUNTRY_CODE, CURRENCY_CODE, VISITOR_ID } from "./core/shared";
-import type { VisitorContext } from "./core/decide";
-import { MAX_VISITOR_PATH } from "./core/path-pattern";
-import { verifiedCustomerId } from "./http/crypto";
-
+import type { VisitorContext } from "../core/decide";
+import { MAX_VISITOR_PATH } from "../core/path-pattern";
+import type { Device } from "../core/shared";
+import { COUNTRY_CODE, CURRENCY_CODE, VISITOR_ID } from "../core/shared";
+import { verifiedCustomerId } from "../platform/crypto";
 
 export interface ResolvedVisitor {
   context: VisitorContext;

@@ -1,0 +1,42 @@
+/**
+ * @module The schema of an ExperimentShard object, as numbered steps (sql-migrations.ts applies them; a change is a
+ * new step at the end). Each step leaves alone what an object made before the numbering may already have.
+ */
+import type { Migration } from "./sql-migrations";
+import { addMissingColumns } from "./sql-migrations";
+
+export const EXPERIMENT_SHARD_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    adds: "units (exposures, flags, the per-unit event rate) and orders",
+    apply: (sql) => {
+      sql.exec(`CREATE TABLE IF NOT EXISTS units (
+        unit TEXT PRIMARY KEY,
+        variant TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        multiple INTEGER NOT NULL DEFAULT 0,
+        clicked INTEGER NOT NULL DEFAULT 0,
+        added INTEGER NOT NULL DEFAULT 0,
+        purchased INTEGER NOT NULL DEFAULT 0,
+        rate_start INTEGER NOT NULL DEFAULT 0,
+        rate_count INTEGER NOT NULL DEFAULT 0
+      )`);
+      // An order counts once for its unit. Per unit, not per shard: an order id someone else guessed and sent
+      // first must not shut out the real buyer's purchase.
+      sql.exec(`CREATE TABLE IF NOT EXISTS orders (
+        unit TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        value REAL NOT NULL,
+        currency TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (unit, order_id)
+      )`);
+    },
+  },
+  {
+    version: 2,
+    adds: "orders.capped (the order was above the site's order value cap and counts at the cap)",
+    apply: (sql) => addMissingColumns(sql, "orders", { capped: "INTEGER NOT NULL DEFAULT 0" }),
+  },
+];
