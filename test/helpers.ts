@@ -5,7 +5,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { VersionSummary } from "../src/storage/site-admin";
+import type { VersionSummary } from "../src/core/config-history";
 
 export type { VersionSummary };
 

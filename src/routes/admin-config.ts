@@ -13,7 +13,7 @@ import { readJson } from "../http/body";
 import { ApiError } from "../http/errors";
 import { integerParam } from "../http/query";
 import { forgetLiveConfig } from "../storage/live-config";
-import type { Published } from "../storage/site-admin";
+import type { Published } from "../core/config-history";
 import { siteAdmin, validSite } from "./site";
 
 /** Largest config document accepted. */

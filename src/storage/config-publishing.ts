@@ -6,18 +6,14 @@
  */
 import type { Actor } from "../core/access";
 import { describeChanges } from "../core/config-diff";
+import type { Draft, Published } from "../core/config-history";
 import type { Config } from "../core/config-schema";
 import { withTimeout } from "../core/timeout";
 import { alarmWithin } from "./alarm";
 import type { AuditLog } from "./audit-log";
-import type { ConfigVersions, Draft, KvSync, VersionSummary } from "./config-versions";
+import type { ConfigVersions, KvSync } from "./config-versions";
 import { configKey } from "./keys";
 import type { LiveConfig } from "./live-config";
-
-/** A publish's answer: `storefront: "pending"` when KV did not take the new version yet (the alarm retries it). */
-export interface Published extends VersionSummary {
-  storefront?: "pending";
-}
 
 /** The live version and whether KV (what the hot path serves) may still hold an older one. */
 export interface LiveStatus {

@@ -5,32 +5,11 @@
  * writes only; config-publishing.ts decides what is written when. Every row is checked as it is read (sql-rows.ts).
  */
 import { describeChanges } from "../core/config-diff";
+import type { Draft, VersionPage } from "../core/config-history";
 import type { Config } from "../core/config-schema";
 import type { LiveConfig } from "./live-config";
 import { corruptRow, isStringArray, readRow, readRows } from "./sql-rows";
 import { isStoredConfig } from "./stored-config";
-
-export interface VersionSummary {
-  version: number;
-  createdAt: string;
-  note: string;
-  author: string;
-  live: boolean;
-  /** What changed since the version before, in words (see core/config-diff.ts). */
-  changes: string[];
-}
-
-/** A page of the history, newest first; `next` is the `before` of the following page, null on the last one. */
-export interface VersionPage {
-  versions: VersionSummary[];
-  next: number | null;
-}
-
-export interface Draft {
-  config: Config;
-  savedAt: string;
-  savedBy: string;
-}
 
 /** The meta row `kv_sync`, present while KV may hold another version than the live one. */
 export interface KvSync {

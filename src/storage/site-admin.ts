@@ -18,13 +18,13 @@
  * (`this.env.KV`), as the binding is read when used.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { Draft, Published, VersionPage } from "../core/config-history";
 import type { Actor, IssuedRole } from "../core/access";
 import type { Config } from "../core/config-schema";
 import type { AuditEntry } from "./audit-log";
 import { AuditLog } from "./audit-log";
-import type { LiveStatus, Published } from "./config-publishing";
+import type { LiveStatus } from "./config-publishing";
 import { ConfigPublishing } from "./config-publishing";
-import type { Draft, VersionPage } from "./config-versions";
 import { ConfigVersions } from "./config-versions";
 import type { LiveConfig } from "./live-config";
 import type { PushConflict, PushRecord, SegmentCounts } from "./member-index";
@@ -39,8 +39,7 @@ import { migrate } from "./sql-migrations";
 
 // The types of the object's answers, exported with it so its callers (routes, the editor, tests) import them from here.
 export type { AuditEntry } from "./audit-log";
-export type { LiveStatus, Published } from "./config-publishing";
-export type { Draft, VersionPage, VersionSummary } from "./config-versions";
+export type { LiveStatus } from "./config-publishing";
 export type { ImportAudit, ImportChunkOptions, ImportChunkResult } from "./member-writes";
 export { IMPORT_CHUNK } from "./member-writes";
 export type { TokenSummary } from "./site-tokens";

@@ -12,7 +12,7 @@ import type { adminConfigRoutes } from "../../src/routes/admin-config";
 import type { adminDraftRoutes } from "../../src/routes/admin-draft";
 import type { adminExperimentRoutes } from "../../src/routes/admin-experiments";
 import type { adminSegmentRoutes } from "../../src/routes/admin-segments";
-import type { Draft, Published, VersionPage } from "../../src/storage/site-admin";
+import type { Draft, Published, VersionPage } from "../../src/core/config-history";
 
 /** What a method of the editor's client resolves to when the API answers yes. */
 type Answer<K extends keyof AdminApi> = AdminApi[K] extends (...args: never[]) => Promise<infer T> ? Exclude<T, ApiError> : never;

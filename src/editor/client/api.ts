@@ -8,6 +8,7 @@
  * this code is type-checked with the DOM's types and those modules need the Workers runtime's, and
  * test/editor/api-answers.test-d.ts holds them to the routes' own answer types.
  */
+import type { Draft, Published, VersionPage } from "../../core/config-history";
 import type { Config } from "../../core/config-schema";
 import type { Decision } from "../../core/decide";
 import type { ExperimentResults } from "../../core/experiment-results";
@@ -19,34 +20,6 @@ export type { Issue };
 export interface Session {
   site: string;
   token: string;
-}
-
-/** One version in the history, newest first (`VersionSummary` of storage/site-admin.ts). */
-export interface VersionSummary {
-  version: number;
-  createdAt: string;
-  note: string;
-  author: string;
-  live: boolean;
-  /** What changed since the version before, in words. */
-  changes: string[];
-}
-
-/** A page of the history; `next` is the `before` of the following page, null on the last one. */
-export interface VersionPage {
-  versions: VersionSummary[];
-  next: number | null;
-}
-
-/** A publish's or rollback's answer: `storefront: "pending"` (status 202) while the stores' KV has not taken it. */
-export interface Published extends VersionSummary {
-  storefront?: "pending";
-}
-
-export interface Draft {
-  config: Config;
-  savedAt: string;
-  savedBy: string;
 }
 
 /** A signed link to the draft: `param` goes in the query of any store page, until `expiresAt`. */
