@@ -37,7 +37,6 @@ main { padding: 24px; }
 .layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(340px, 2fr); gap: 24px; align-items: start; }
 .fallback { margin: 4px 0 0; color: var(--muted); }
 .paused { display: inline-block; padding: 0 6px; border-radius: 4px; background: #fff7ed; color: #7c2d12; font-weight: 600; }
-.campaign:has(.paused) .variants { opacity: .75; }
 .panel { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px; }
 .panel h2 { margin: 0 0 8px; font-size: 17px; }
 .field input:not([type=checkbox]), .field textarea, .field select { width: 100%; }
