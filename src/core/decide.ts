@@ -14,7 +14,7 @@
 import { pickVariant } from "./bucket";
 import type { Audience, Campaign, Config, Message, Variant } from "./config-schema";
 import type { Device, Placement } from "./shared";
-import { PLACEMENTS, targetedSegments } from "./shared";
+import { dismissibleByDefault, PLACEMENTS, targetedSegments } from "./shared";
 import { baselineVariant, experimentKey, isExperiment } from "./experiment";
 import { fillPlaceholders, formatMoneyCached } from "./money";
 import { pathMatches } from "./path-pattern";
@@ -241,7 +241,7 @@ export function renderMessage(message: Message, placement: Placement, context: V
   }
   const rendered: RenderedMessage = {
     text: fillPlaceholders(message.text, values),
-    dismissible: message.dismissible ?? placement === "topbar",
+    dismissible: message.dismissible ?? dismissibleByDefault(placement),
   };
   if (message.link) rendered.link = message.link;
   if (message.style) rendered.style = message.style;

@@ -82,3 +82,11 @@ export class FirstLines {
     this.first.clear();
   }
 }
+
+/**
+ * Whether shoppers can dismiss a message that does not say: a top bar sits over the store and can be closed; a
+ * message in the page's own flow (shipping, returns) cannot. The decision and the editor's checkbox follow it.
+ */
+export function dismissibleByDefault(placement: Placement): boolean {
+  return placement === "topbar";
+}

@@ -22,7 +22,7 @@ label { display: block; margin: 12px 0 4px; font-weight: 600; }
 .sign-in input { width: 100%; }
 .sign-in button { margin-top: 16px; }
 .error { color: var(--error); min-height: 1.5em; margin: 6px 0 0; }
-.bar { display: flex; justify-content: space-between; align-items: center; padding: 10px 24px; background: #fff; border-bottom: 1px solid var(--line); }
+.bar { display: flex; flex-wrap: wrap; gap: 8px 16px; justify-content: space-between; align-items: center; padding: 10px 24px; background: #fff; border-bottom: 1px solid var(--line); }
 .bar h1 { font-size: 18px; margin: 0; }
 main { padding: 24px; }
 .grid { border-collapse: collapse; width: 100%; background: #fff; }
@@ -35,6 +35,8 @@ main { padding: 24px; }
 .weight, .none { color: var(--muted); }
 .status { color: var(--muted); font-weight: 600; }
 .layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(340px, 2fr); gap: 24px; align-items: start; }
+.fallback { margin: 4px 0 0; color: var(--muted); }
+.paused { display: inline-block; padding: 0 6px; border-radius: 4px; background: #fff7ed; color: #7c2d12; font-weight: 600; }
 .panel { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px; }
 .panel h2 { margin: 0 0 8px; font-size: 17px; }
 .field input:not([type=checkbox]), .field textarea, .field select { width: 100%; }
@@ -44,12 +46,21 @@ fieldset { border: 1px solid var(--line); border-radius: 8px; margin: 12px 0; pa
 legend { font-weight: 600; padding: 0 4px; }
 [aria-invalid=true] { border-color: var(--error); outline: 2px solid var(--error); }
 .issues { padding-left: 18px; }
-.view-as { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 8px; }
+#issues { margin: 0 0 12px; padding: 6px 12px; border: 2px solid var(--error); border-radius: 8px; list-style: none; }
+#issues:empty { display: none; }
+#issues button.link { color: var(--error); padding: 2px 0; text-align: left; }
+.actions { display: flex; flex-wrap: wrap; gap: 4px; margin-bottom: 4px; }
+.actions button.link { padding-left: 0; }
+.hint { color: var(--muted); margin: 12px 0 0; font-size: 14px; }
+.pick { display: flex; gap: 8px; }
+.field .pick input[type=color] { flex: none; width: 48px; height: 38px; padding: 2px; }
+.view-as { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 0 12px; }
+.view-as .field input, .view-as .field select { width: 100%; }
 .view-as label { margin-top: 0; font-weight: 400; font-size: 13px; }
 #preview { width: 100%; height: 180px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
 .publish { margin-top: 12px; }
 .publish input { width: 100%; margin-bottom: 8px; }
-.bar nav { display: flex; gap: 4px; }
+.bar nav { display: flex; flex-wrap: wrap; gap: 4px; }
 .tab { background: none; color: var(--accent); border-color: transparent; }
 .tab[aria-current=page] { border-color: var(--accent); background: #eef0fb; }
 .warning { border: 2px solid #b45309; background: #fff7ed; color: #7c2d12; border-radius: 8px; padding: 4px 12px; }
@@ -61,6 +72,22 @@ legend { font-weight: 600; padding: 0 4px; }
 .history { padding: 0 24px 24px; }
 .history li { margin-bottom: 10px; }
 .history button { margin-left: 8px; }
+.experiment { overflow-x: auto; }
+/* Phones: one column (the grid, then the panel), the grid's rows as cards naming each placement. */
+@media (max-width: 900px) {
+  .layout { grid-template-columns: minmax(0, 1fr); }
+}
+@media (max-width: 640px) {
+  main { padding: 12px; }
+  .bar { padding: 8px 12px; }
+  .history { padding: 0 12px 12px; }
+  .grid, .grid caption, .grid tbody, .grid tr, .grid th, .grid td { display: block; }
+  .grid thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .grid tr { margin-bottom: 12px; border: 1px solid var(--line); border-radius: 8px; }
+  .grid th, .grid td { border: 0; border-top: 1px solid var(--line); }
+  .grid tbody th { border: 0; background: #eef0fb; border-radius: 8px 8px 0 0; }
+  .grid td::before { content: attr(data-label); display: block; font-weight: 600; }
+}
 `;
 
 export const editorRoutes = new Hono<{ Bindings: Env }>()

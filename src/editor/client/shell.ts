@@ -39,7 +39,7 @@ function show(app: HTMLElement, editor: Editor, signOut: () => void): Promise<vo
     app.replaceChildren(bar, main);
     return showSegments(editor.api, main);
   }
-  const messages = grid(state.draft, (editing) => openCell(editor, editing));
+  const messages = grid(state.draft, (editing) => openCell(editor, editing), state.viewAs.currency);
   app.replaceChildren(bar, el("main", { class: "layout" }, el("section", { "aria-label": "Messages" }, messages), panel(editor)), historySection());
   return showHistory(editor);
 }

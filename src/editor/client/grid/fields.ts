@@ -1,10 +1,13 @@
 /**
  * @module Field binders: labelled inputs bound to a path of the working copy. Each one writes its value into the
  * draft on input and calls `changed` (the preview follows); its error, from the schema, appears right under it
- * (the element `data-error-for` its path, which describes the input).
+ * (the element `data-error-for` its path, which describes the input). Native inputs where they fit: a colour
+ * picker beside each hex field, date and time in the marketer's own time zone for schedules.
  */
 import type { Campaign, Message } from "../../../core/config-schema";
-import { DEVICES } from "../../../core/shared";
+import { HEX_COLOUR } from "../../../core/safe";
+import type { Placement } from "../../../core/shared";
+import { DEVICES, dismissibleByDefault } from "../../../core/shared";
 import { el } from "../dom";
 
 /** Called after every edit. */
@@ -15,13 +18,14 @@ type Style = NonNullable<Message["style"]>;
 /** The element id of the field for a config path ("campaigns.0.name" gives "f-campaigns-0-name"). */
 const fieldId = (path: string) => `f-${path.replace(/\W/g, "-")}`;
 
-/** A labelled input (or textarea) bound to `path`. */
-export function field(label: string, path: string, value: string, set: (value: string) => void, changed: Changed, type = "text"): HTMLElement {
+/** A labelled input (or textarea) bound to `path`; `hint`, the id of a text that describes it too. */
+export function field(label: string, path: string, value: string, set: (value: string) => void, changed: Changed, type = "text", hint = ""): HTMLElement {
   const id = fieldId(path);
+  const describedBy = `${id}-error${hint && ` ${hint}`}`;
   const input =
     type === "textarea"
-      ? el("textarea", { id, rows: "2", "data-path": path, "aria-describedby": `${id}-error` })
-      : el("input", { id, type, "data-path": path, "aria-describedby": `${id}-error`, ...(type === "number" ? { min: "0", step: "1" } : {}) });
+      ? el("textarea", { id, rows: "2", "data-path": path, "aria-describedby": describedBy })
+      : el("input", { id, type, "data-path": path, "aria-describedby": describedBy, ...(type === "number" ? { min: "0", step: "1" } : {}) });
   input.value = value;
   input.oninput = () => {
     set(input.value);
@@ -53,8 +57,39 @@ function choice(label: string, path: string, value: string, options: [string, st
   return el("div", { class: "field" }, el("label", { for: id }, label), select, el("p", { id: `${id}-error`, class: "error", "data-error-for": path }));
 }
 
-/** The fields of a message at `path` (e.g. "campaigns.0.variants.1.message"). */
-export function messageFields(message: Message, path: string, changed: Changed): HTMLElement[] {
+/** "#abc" or "#AABBCC" as a colour input holds it ("#aabbcc"); null for what is not a hex colour yet. */
+function pickerValue(hex: string): string | null {
+  if (!HEX_COLOUR.test(hex)) return null;
+  const digits = hex.slice(1).toLowerCase();
+  return `#${digits.length === 3 ? digits.replace(/./g, "$&$&") : digits}`;
+}
+
+/**
+ * A hex colour field with a colour picker beside it, kept in step: the picker writes the hex, and a complete hex
+ * typed moves the picker. The hex field stays the one bound to `path` (where its error shows).
+ */
+function colour(name: string, path: string, value: string, set: (value: string) => void, changed: Changed): HTMLElement {
+  const box = field(`${name} (#rrggbb)`, path, value, set, changed);
+  const hex = box.querySelector("input") as HTMLInputElement;
+  const picker = el("input", { type: "color", "aria-label": `${name} picker` });
+  picker.value = pickerValue(value) ?? "#000000";
+  picker.oninput = () => {
+    hex.value = picker.value;
+    set(picker.value);
+    changed();
+  };
+  hex.addEventListener("input", () => {
+    const six = pickerValue(hex.value);
+    if (six) picker.value = six;
+  });
+  const row = el("div", { class: "pick" });
+  hex.replaceWith(row);
+  row.append(hex, picker);
+  return box;
+}
+
+/** The fields of a message at `path` (e.g. "campaigns.0.variants.1.message") shown in `placement`. */
+export function messageFields(message: Message, path: string, placement: Placement, changed: Changed): HTMLElement[] {
   const style = () => (message.style ??= {});
   const setStyle = (key: keyof Style, value: string) => {
     // The schema checks the values (a colour must be hex, an alignment one of three): the editor passes them on.
@@ -63,7 +98,16 @@ export function messageFields(message: Message, path: string, changed: Changed):
     else delete s[key];
     if (Object.keys(s).length === 0) delete message.style;
   };
+  const setProgress = (key: "text" | "reached", value: string) => {
+    const progress = { text: "", ...message.progress, [key]: value };
+    if (!progress.reached) delete progress.reached;
+    // Both empty: no progress. One of them: the schema says what the other needs.
+    if (progress.text || progress.reached) message.progress = progress;
+    else delete message.progress;
+  };
   const thresholds = Object.entries(message.threshold ?? {}).map(([c, v]) => `${c} ${v}`).join(", ");
+  // What shoppers get when the message does not say: shown as it applies, stored only when it differs.
+  const usual = dismissibleByDefault(placement);
   return [
     field("Text", `${path}.text`, message.text, (v) => void (message.text = v), changed, "textarea"),
     field("Link (https://… or /path)", `${path}.link.url`, message.link?.url ?? "", (v) => {
@@ -75,31 +119,58 @@ export function messageFields(message: Message, path: string, changed: Changed):
       if (v) message.link.label = v;
       else delete message.link.label;
     }, changed),
-    field("Background colour (#rrggbb)", `${path}.style.background`, message.style?.background ?? "", (v) => setStyle("background", v), changed),
-    field("Text colour (#rrggbb)", `${path}.style.color`, message.style?.color ?? "", (v) => setStyle("color", v), changed),
-    field("Link colour (#rrggbb)", `${path}.style.linkColor`, message.style?.linkColor ?? "", (v) => setStyle("linkColor", v), changed),
+    colour("Background colour", `${path}.style.background`, message.style?.background ?? "", (v) => setStyle("background", v), changed),
+    colour("Text colour", `${path}.style.color`, message.style?.color ?? "", (v) => setStyle("color", v), changed),
+    colour("Link colour", `${path}.style.linkColor`, message.style?.linkColor ?? "", (v) => setStyle("linkColor", v), changed),
     choice("Alignment", `${path}.style.align`, message.style?.align ?? "", [["", "Centred (default)"], ["left", "Left"], ["right", "Right"]], (v) => setStyle("align", v), changed),
     choice("Size", `${path}.style.size`, message.style?.size ?? "", [["", "Medium (default)"], ["small", "Small"], ["large", "Large"]], (v) => setStyle("size", v), changed),
-    field("Free-shipping thresholds in cents, e.g. EUR 6000, USD 7500", `${path}.threshold`, thresholds, (v) => {
+    field("Free-shipping thresholds in cents, e.g. EUR 6000, USD 7500 ({{threshold}} in a text)", `${path}.threshold`, thresholds, (v) => {
       const entries = v.split(",").map((part) => part.trim().split(/\s+/)).filter((p) => p[0]);
       if (entries.length === 0) delete message.threshold;
       else message.threshold = Object.fromEntries(entries.map(([c, n]) => [c ?? "", Number(n)]));
     }, changed),
-    checkbox("Shoppers can dismiss it", `${path}.dismissible`, message.dismissible ?? false, (v) => void (message.dismissible = v), changed),
+    field("Progress with a cart, e.g. Add {{remaining}} more for free shipping", `${path}.progress.text`, message.progress?.text ?? "", (v) => setProgress("text", v), changed, "textarea"),
+    field("Once the cart reaches the threshold, e.g. Your order ships free", `${path}.progress.reached`, message.progress?.reached ?? "", (v) => setProgress("reached", v), changed, "textarea"),
+    checkbox("Shoppers can dismiss it", `${path}.dismissible`, message.dismissible ?? usual, (v) => {
+      if (v === usual) delete message.dismissible;
+      else message.dismissible = v;
+    }, changed),
   ];
 }
 
-/** A campaign's optional start and end, at `path` ("campaigns.0.schedule"). */
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** An ISO time as a date-and-time input holds it, in this browser's time zone: "2026-12-01T09:00". */
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/**
+ * A date-and-time input's "2026-12-01T09:00" as ISO with this browser's offset on that day, "2026-12-01T09:00:00+01:00":
+ * the time the marketer chose, as they read it, with the zone that makes it exact.
+ */
+function isoTime(local: string): string {
+  const offset = -new Date(local).getTimezoneOffset();
+  const abs = Math.abs(offset);
+  return `${local.slice(0, 16)}:00${offset < 0 ? "-" : "+"}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** A campaign's optional start and end, at `path` ("campaigns.0.schedule"), as dates and times in the marketer's time zone. */
 export function scheduleFields(campaign: Campaign, path: string, changed: Changed): HTMLElement[] {
   const set = (key: "start" | "end", value: string) => {
     const schedule = (campaign.schedule ??= {});
-    if (value) schedule[key] = value;
+    if (value) schedule[key] = isoTime(value);
     else delete schedule[key];
     if (!schedule.start && !schedule.end) delete campaign.schedule;
   };
+  const hint = `${fieldId(path)}-zone`;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return [
-    field("Starts (ISO time, optional)", `${path}.start`, campaign.schedule?.start ?? "", (v) => set("start", v), changed),
-    field("Ends (ISO time, optional)", `${path}.end`, campaign.schedule?.end ?? "", (v) => set("end", v), changed),
+    el("p", { id: hint, class: "hint" }, `Times in your time zone, ${zone}. Leave empty to start now or never end.`),
+    field("Starts (optional)", `${path}.start`, localTime(campaign.schedule?.start ?? ""), (v) => set("start", v), changed, "datetime-local", hint),
+    field("Ends (optional)", `${path}.end`, localTime(campaign.schedule?.end ?? ""), (v) => set("end", v), changed, "datetime-local", hint),
   ];
 }
 

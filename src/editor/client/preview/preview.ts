@@ -1,13 +1,14 @@
 /**
  * @module The live preview: the Worker's decision on the working copy (`POST .../preview`, the function the hot
  * path runs) for the visitor chosen under "View as", drawn by the real snippet runtime in a sandboxed store page
- * that stores and sends nothing; the schema's problems shown by their fields.
+ * that stores and sends nothing; the schema's problems shown by their fields (grid/issues.ts).
  */
 import type { Decision } from "../../../core/decide";
 import { RUNTIME_JS } from "../../../../snippet/dist/runtime";
-import type { AdminApi, Issue } from "../api";
+import type { AdminApi } from "../api";
 import { ApiError } from "../api";
 import { el, showStatus } from "../dom";
+import { showIssues } from "../grid/issues";
 import type { EditorState, ViewAs } from "../state";
 import { hasChanges } from "../state";
 
@@ -43,7 +44,7 @@ export class Preview {
     if (seq !== this.seq) return;
     const issues = answer instanceof ApiError ? answer.issues : [];
     state.issues = issues;
-    showIssues(issues);
+    showIssues(issues, state.draft);
     showStatus(issues.length ? `${issues.length} problem(s) to fix before publishing` : hasChanges(state) ? "Unpublished changes" : "");
     if (!(answer instanceof ApiError)) renderPreview(this.api.session.site, answer.decision, viewAs);
   }
@@ -88,23 +89,6 @@ export function viewAsBar(state: EditorState, preview: Preview): HTMLElement {
     select("Device", "device", [["desktop", "Desktop"], ["mobile", "Mobile"], ["tablet", "Tablet"]]),
     input("Cart total", "cartTotal", { type: "number", min: "0", step: "0.01", size: "6" }),
   );
-}
-
-/** Each problem under the field of its path, or of its nearest parent ("…countries.0" belongs to "…countries"); the rest listed. */
-function showIssues(issues: Issue[]): void {
-  for (const p of document.querySelectorAll<HTMLElement>("[data-error-for]")) p.textContent = "";
-  for (const input of document.querySelectorAll<HTMLElement>("[data-path]")) input.removeAttribute("aria-invalid");
-  const list = document.getElementById("issues");
-  list?.replaceChildren();
-  for (const issue of issues) {
-    let path = issue.path ?? "";
-    let target: HTMLElement | null = null;
-    while (path && !(target = document.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(path)}"]`))) path = path.slice(0, Math.max(0, path.lastIndexOf(".")));
-    if (target) {
-      target.textContent = target.textContent ? `${target.textContent}; ${issue.message}` : issue.message;
-      document.querySelector(`[data-path="${CSS.escape(path)}"]`)?.setAttribute("aria-invalid", "true");
-    } else list?.append(el("li", { class: "error" }, `${issue.path}: ${issue.message}`));
-  }
 }
 
 /** The decision drawn by the real runtime in a sandboxed store page (storing and sending nothing). */
