@@ -64,6 +64,12 @@ export interface ImportChecked {
   rows: number;
   removed: number;
   expired?: number;
+  /** Rows the site already holds as they are. */
+  unchanged: number;
+  /** Rows of customers the site holds, and every member it holds (for what a replacing push would remove). */
+  existing: number;
+  members: number;
+  unknownSegments?: string[];
 }
 
 export interface ImportWritten {
