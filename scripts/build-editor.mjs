@@ -16,8 +16,11 @@ import { browserBundle } from "./browser-bundle.mjs";
  * decision. 13,291 B when set (issue 10): 11,780 B before, about 850 B for the project's RFC 4180 reader
  * (core/csv.ts) that cuts CSV uploads between records, and about 650 B for the split into screens with one API
  * client. The 309 B above leave room for a fix, not for a feature: one that needs more raises this, saying why.
+ * Issue 11 (segments and experiments a marketer manages): +3,100 B, what they cost: the segment list to add,
+ * describe and reorder segments, the member counts and descriptions in the grid, the upload's format help and
+ * warnings, each variant's text, stopping a test or rolling out a variant behind a confirmation dialog.
  */
-const GZIP_BUDGET = 13_600;
+const GZIP_BUDGET = 16_700;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}src/editor/client/dist`;
 

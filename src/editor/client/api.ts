@@ -115,6 +115,11 @@ export class AdminApi {
     return this.request("GET", `/config/versions${before === undefined ? "" : `?before=${before}`}`);
   }
 
+  /** Publishes `config` as the next version at once, with `note` in the history (stopping or rolling out a test). */
+  publish(config: Config, note: string): Promise<Published | ApiError> {
+    return this.request("PUT", `/config?note=${encodeURIComponent(note)}`, json(config));
+  }
+
   rollback(version: number): Promise<Published | ApiError> {
     return this.request("POST", "/config/rollback", json({ version }));
   }
