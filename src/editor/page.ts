@@ -71,7 +71,7 @@ button:disabled { color: var(--muted); border-color: var(--line); cursor: defaul
 .segment-list { padding-left: 22px; }
 .segment-list > li { margin: 8px 0; padding: 8px 12px; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
 .count, .segment-head .segment-members, .segment-head .segment-description { color: var(--muted); font-weight: 400; }
-.segment-head .segment-description { display: block; font-size: 13px; }
+.segment-head .segment-members, .segment-head .segment-description { display: block; font-size: 13px; }
 .moves { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
 .ordered { counter-reset: rank; padding-left: 0; }
 .ordered > li { counter-increment: rank; }

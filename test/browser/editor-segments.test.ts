@@ -199,7 +199,7 @@ describe.skipIf(skipBrowserTests)("the editor's segments and experiments (issue 
     await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toMatch(/^Version \d+ is live/);
     const live = await liveConfig("segs");
     expect(live.segments).toEqual(["valuable", "vip", "at_risk", "high_returner", "bargain_hunter", "gold", "new", "occasional"]);
-    expect(live.segmentDescriptions).toEqual({ gold: "Gold card holders", vip: "Top 5% by spend in the last year" });
+    expect(live.segmentDescriptions).toMatchObject({ gold: "Gold card holders", vip: "Top 5% by spend in the last year", valuable: "Big baskets, now and then" });
     expect((await versionNotes("segs"))[0]).toBe("Gold segment");
 
     // The grid: each segment's row says its members and its description.
