@@ -34,8 +34,9 @@ export function uploadForm(api: AdminApi, imported: () => Promise<void>): HTMLFo
     errors.replaceChildren();
     warnings.replaceChildren();
     const text = await chosen.text();
-    // The content says what the file is: NDJSON lines start with "{", a CSV file with its header.
-    const csv = !/^\uFEFF?\s*\{/.test(text);
+    // The content says what the file is: NDJSON lines start with "{", a CSV file with its header (trimStart also
+    // drops a byte-order mark).
+    const csv = !text.trimStart().startsWith("{");
     const batches = toBatches(text, csv);
     progress.max = batches.length * 2;
     progress.value = 0;
