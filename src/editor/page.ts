@@ -73,7 +73,7 @@ button:disabled { color: var(--muted); border-color: var(--line); cursor: defaul
 .count, .segment-head .segment-members, .segment-head .segment-description { color: var(--muted); font-weight: 400; }
 .segment-head .segment-members, .segment-head .segment-description { display: block; font-size: 13px; }
 .moves { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
-.ordered { counter-reset: rank; padding-left: 0; }
+.ordered { counter-reset: rank; padding-left: 0; list-style: none; }
 .ordered > li { counter-increment: rank; }
 .ordered .segment-title::before { content: counter(rank) ". "; }
 .ordered .field label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }

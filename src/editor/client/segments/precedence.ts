@@ -26,7 +26,8 @@ export function precedenceEditor(editor: Editor, counts: SegmentCounts | null, r
     const moved = document.getElementById("segments-said");
     if (moved) moved.textContent = said;
   };
-  const list = el("ol", { id: "segment-list", class: "segment-list ordered" }, ...draft.segments.map((segment, i) => segmentItem(draft, segment, i, counts, changed, restructured)));
+  // role="list": Safari drops the list semantics of a list without markers (the numbers are drawn by CSS).
+  const list = el("ol", { id: "segment-list", class: "segment-list ordered", role: "list" }, ...draft.segments.map((segment, i) => segmentItem(draft, segment, i, counts, changed, restructured)));
   const imported = (counts?.segments ?? []).filter((s) => !draft.segments.includes(s.segment));
   return [
     list,
