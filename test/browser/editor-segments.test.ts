@@ -116,7 +116,7 @@ describe.skipIf(skipBrowserTests)("the editor's segments and experiments (issue 
     await file.waitFor();
     // The formats, said where the file is chosen (and read out with the input).
     const help = await page.locator(`#${await file.getAttribute("aria-describedby")}`).textContent();
-    for (const words of ["customer_id,segments", "expires_at", "|", "vip|high_returner", "NDJSON", '{"customer_id":"123","segments":["vip","high_returner"]}', "10,000", "quote", "segments push"]) {
+    for (const words of ["customer_id,segments", "expires_at", "|", "vip|high_returner", "NDJSON", '{"customer_id":"123","segments":["vip","high_returner"]}', "10,000", "quote", "segments compute"]) {
       expect(help).toContain(words);
     }
 

@@ -1,7 +1,7 @@
 /**
- * @module The upload of a memberships file of any size, the files the import API and `segments push` take: CSV
- * (`customer_id,segments[,expires_at]`, several segments in one cell separated by `|`) or NDJSON, told apart by
- * their first character, not their name. The formats are explained next to the file input. Every batch is checked
+ * @module The upload of a memberships file of any size, the files the import API takes (the NDJSON that
+ * `segments compute` writes for `segments push` too): CSV (`customer_id,segments[,expires_at]`, several segments in
+ * one cell separated by `|`) or NDJSON, told apart by their first character, not their name. The formats are explained next to the file input. Every batch is checked
  * first (`?dry_run=1`), and only a file without a bad line is written, batch by batch, with a progress bar; a bad
  * file gets its problems listed by file line and nothing is imported. Once written, every warning the API returned
  * is said: segments the config does not list, rows that removed customers (expired ones too), rows unchanged.
@@ -73,7 +73,7 @@ function formatHelp(): HTMLElement {
     { id: "upload-help", class: "hint" },
     el("p", {}, "CSV: a header line ", code("customer_id,segments"), " (or ", code("customer_id,segments,expires_at"), "), then a customer per line. Several segments go in one cell separated by ", code("|"), ": ", code("123,vip|high_returner"), ". Quote a field that holds a comma, a quote or a line break."),
     el("p", {}, "NDJSON: one JSON object per line, e.g. ", code('{"customer_id":"123","segments":["vip","high_returner"]}'), "."),
-    el("p", {}, "A row replaces the customer's segments; no segments removes them. ", code("expires_at"), " is an ISO time with a zone, e.g. ", code("2026-12-31T23:59:59Z"), ". Files of any size are checked whole, then sent 10,000 rows at a time. The same files the import API and ", code("valuebar segments push"), " take."),
+    el("p", {}, "A row replaces the customer's segments; no segments removes them. ", code("expires_at"), " is an ISO time with a zone, e.g. ", code("2026-12-31T23:59:59Z"), ". Files of any size are checked whole, then sent 10,000 rows at a time. The import API takes the same files; ", code("valuebar segments compute"), " writes NDJSON you can upload here."),
   );
 }
 
