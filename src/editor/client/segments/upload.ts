@@ -1,10 +1,11 @@
 /**
  * @module The upload of a memberships file of any size, the files the import API takes (the NDJSON that
  * `segments compute` writes for `segments push` too): CSV (`customer_id,segments[,expires_at]`, several segments in
- * one cell separated by `|`) or NDJSON, told apart by their first character, not their name. The formats are explained next to the file input. Every batch is checked
- * first (`?dry_run=1`), and only a file without a bad line is written, batch by batch, with a progress bar; a bad
- * file gets its problems listed by file line and nothing is imported. Once written, every warning the API returned
- * is said: segments the config does not list, rows that removed customers (expired ones too), rows unchanged.
+ * one cell separated by `|`) or NDJSON, told apart by their first character, not their name. The formats are
+ * explained next to the file input. Every batch is checked first (`?dry_run=1`), and only a file without a bad line
+ * is written, batch by batch, with a progress bar; a bad file gets its problems listed by file line and nothing is
+ * imported. Once written, every warning the API returned is said: segments the config does not list, rows that
+ * removed customers (expired ones too), rows unchanged.
  */
 import type { AdminApi, ImportWritten } from "../api";
 import { ApiError } from "../api";
