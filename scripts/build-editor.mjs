@@ -15,12 +15,15 @@ import { browserBundle } from "./browser-bundle.mjs";
  * Marketers load the editor once and then it is cached for good, so this budget is not about speed: it makes growth a
  * decision. 13,291 B when set (issue 10): 11,780 B before, about 850 B for the project's RFC 4180 reader
  * (core/csv.ts) that cuts CSV uploads between records, and about 650 B for the split into screens with one API
- * client. Issue 11's message editor took it from 13,319 B to 15,743 B (about 2,400 B): pausing, duplicating and
- * deleting messages, problems named in words with links to their fields, amounts and defaults in the grid as
- * shoppers see them, progress texts, colour pickers and local date-time schedules. The 257 B above leave room for a
- * fix, not for a feature: one that needs more raises this, saying why.
+ * client. Issue 11 raised it twice, for what its features cost: the message editor (13,319 B to 15,743 B: pausing,
+ * duplicating and deleting messages, problems named in words with links to their fields, amounts and defaults in
+ * the grid as shoppers see them, progress texts, colour pickers, local date-time schedules), then segments and
+ * experiments a marketer manages (about +3,100 B: the segment list to add, describe and reorder segments, member
+ * counts and descriptions in the grid, the upload's format help and warnings, each variant's text, stopping a test
+ * or rolling out a variant behind a confirmation dialog). The room above the size leaves space for a fix, not for
+ * a feature: one that needs more raises this, saying why.
  */
-const GZIP_BUDGET = 16_000;
+const GZIP_BUDGET = 19_000;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}src/editor/client/dist`;
 

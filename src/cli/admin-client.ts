@@ -1,7 +1,7 @@
 /**
- * @module The admin API as `segments push` calls it: import a batch, ask where a push stands, sweep. 429, 5xx and
- * network errors are retried with backoff, and once the retries are spent the push stops to be resumed later
- * (exit 75); any other refusal ends it (exit 1).
+ * @module The admin API as `segments push` calls it: import (or dry-run) a batch, ask where a push stands, sweep
+ * (or ask what a sweep would remove). 429, 5xx and network errors are retried with backoff, and once the retries
+ * are spent the push stops to be resumed later (exit 75); any other refusal ends it (exit 1).
  */
 import type { LineIssue } from "../core/import-rows";
 import { CliError, EXIT_RETRY_LATER } from "./errors";
@@ -24,7 +24,25 @@ export interface BatchResult {
   expired: number;
   /** The rows the Worker refused, by their file line (the rest of the batch was sent again without them). */
   rejected: LineIssue[];
+  /** Segments the rows name that the site's config does not list. */
+  unknownSegments: string[];
 }
+
+/** A dry run of a batch: what the import would do, and what the site holds (for what `--replace` would remove). */
+export interface BatchCheck extends BatchResult {
+  /** Rows of customers the site holds. */
+  existing: number;
+  /** Every member the site holds. */
+  members: number;
+}
+
+/** What the sweep of a push would remove now, of all the members the site holds. */
+export interface SweepPreview {
+  wouldRemove: number;
+  members: number;
+}
+
+type Answer = ErrorBody & { written?: number; rows?: number; unchanged?: number; removed?: number; expired?: number; existing?: number; members?: number; unknownSegments?: string[] };
 
 /** The Worker refused a batch because the push already stands past its first line (another copy, or a lost answer). */
 export interface Behind {
@@ -48,16 +66,42 @@ export class AdminClient {
 
   /** One batch, `from` being the first line not yet acknowledged (blank or refused lines before the batch included). */
   async importBatch(batch: Batch, sync: string, from: number, strict: boolean): Promise<BatchResult | Behind> {
+    const answer = await this.sendRows(batch, `?sync=${sync}&from=${from}&next=${batch.lastLine + 1}`, strict);
+    if ("behind" in answer) return answer;
+    const { body, sent, rejected } = answer;
+    return { sent, written: body.written ?? sent, unchanged: body.unchanged ?? 0, removed: body.removed ?? 0, expired: body.expired ?? 0, rejected, unknownSegments: body.unknownSegments ?? [] };
+  }
+
+  /** One batch checked by the Worker against what the site holds (`?dry_run=1`): nothing is written, no push recorded. */
+  async checkBatch(batch: Batch, strict: boolean): Promise<BatchCheck> {
+    const answer = await this.sendRows(batch, "?dry_run=1", strict);
+    if ("behind" in answer) throw new CliError(`the Worker refused the dry run: ${answer.behind}`);
+    const { body, sent, rejected } = answer;
+    return {
+      sent,
+      written: body.rows ?? sent,
+      unchanged: body.unchanged ?? 0,
+      removed: body.removed ?? 0,
+      expired: body.expired ?? 0,
+      rejected,
+      unknownSegments: body.unknownSegments ?? [],
+      existing: body.existing ?? 0,
+      members: body.members ?? 0,
+    };
+  }
+
+  /**
+   * Sends a batch's rows with `query`; rows the Worker refuses are mapped back to their file lines and the rest is
+   * sent again (with `strict`, any refusal ends the push).
+   */
+  private async sendRows(batch: Batch, query: string, strict: boolean): Promise<{ body: Answer; sent: number; rejected: LineIssue[] } | Behind> {
     const rejected: LineIssue[] = [];
     let { lines, texts } = batch;
-    const query = `?sync=${sync}&from=${from}&next=${batch.lastLine + 1}`;
     for (;;) {
-      if (lines.length === 0) return { sent: 0, written: 0, unchanged: 0, removed: 0, expired: 0, rejected };
+      if (lines.length === 0) return { body: { written: 0 }, sent: 0, rejected };
       const response = await this.send("POST", `${this.sitePath}/segments${query}`, "application/x-ndjson", `${texts.join("\n")}\n`);
-      const body = (await response.json().catch(() => ({}))) as ErrorBody & { written?: number; unchanged?: number; removed?: number; expired?: number };
-      if (response.ok) {
-        return { sent: lines.length, written: body.written ?? lines.length, unchanged: body.unchanged ?? 0, removed: body.removed ?? 0, expired: body.expired ?? 0, rejected };
-      }
+      const body = (await response.json().catch(() => ({}))) as Answer;
+      if (response.ok) return { body, sent: lines.length, rejected };
       if (response.status === 409 && body.error?.issues?.some((issue) => issue.path === "from")) return { behind: body.error.message ?? "the push stands further" };
       if (response.status === 400 && body.error?.code === "INVALID_IMPORT" && body.error.issues?.length) {
         // Lines in the answer count within the batch; map them back to the file and send the rest again.
@@ -78,6 +122,14 @@ export class AdminClient {
       }
       throw new CliError(`the Worker refused the push (${response.status} ${body.error?.code ?? ""}): ${body.error?.message ?? response.statusText}`);
     }
+  }
+
+  /** What the sweep of the push would remove now (`?dry_run=1`), removing nobody. */
+  async sweepPreview(sync: string): Promise<SweepPreview> {
+    const response = await this.send("POST", `${this.sitePath}/segments/sweep?sync=${sync}&dry_run=1`, "application/json", "{}");
+    const body = (await response.json().catch(() => ({}))) as ErrorBody & Partial<SweepPreview>;
+    if (!response.ok) throw new CliError(`the Worker refused --replace (${response.status} ${body.error?.code ?? ""}): ${body.error?.message ?? response.statusText}`);
+    return { wouldRemove: body.wouldRemove ?? 0, members: body.members ?? 0 };
   }
 
   async sweep(sync: string): Promise<{ removed: number; remaining: number }> {

@@ -7,6 +7,7 @@ import { DEFAULT_RULES } from "../core/segments/rules";
 import { runCompute } from "./compute";
 import { CliError } from "./errors";
 import { runPush } from "./push";
+import { DEFAULT_MAX_REMOVE_SHARE, parseShare } from "./removal-guard";
 import { MAX_IMPORT_ROWS } from "../core/shared";
 
 const USAGE = `valuebar: value segments for the valuebar Worker
@@ -24,14 +25,17 @@ const USAGE = `valuebar: value segments for the valuebar Worker
   valuebar segments push memberships.ndjson --site my-store --url https://valuebar.example.workers.dev
       [--token TOKEN]                     default: $VALUEBAR_TOKEN (an owner or importer token)
       [--replace]                         also remove members who are not in this file
+      [--max-remove-share ${DEFAULT_MAX_REMOVE_SHARE * 100}]             with --replace: above this % of the site's members, ask first
+      [--yes]                             with --replace: remove without asking, whatever the share
+      [--dry-run]                         check the file against the site and say what would happen; write nothing
       [--batch-size ${MAX_IMPORT_ROWS}]                rows per request (at most ${MAX_IMPORT_ROWS.toLocaleString("en")})
       [--retries 6]                       attempts per batch on 429, 5xx or a network error
       [--checkpoint FILE]                 default: memberships.ndjson.checkpoint.json
       [--restart]                         ignore a checkpoint and start from the first line
       [--strict]                          any bad row is fatal, before anything is sent
 
-Exit codes: 0 done; 1 bad input or refused; 75 stopped by the network or server, run again to resume;
-130 interrupted, run again to resume.`;
+Exit codes: 0 done; 1 bad input or refused (a --replace not confirmed too: nobody removed, run again with --yes
+to go on); 75 stopped by the network or server, run again to resume; 130 interrupted, run again to resume.`;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -93,6 +97,9 @@ export async function main(argv: string[]): Promise<number> {
           checkpoint: { type: "string" },
           restart: { type: "boolean", default: false },
           strict: { type: "boolean", default: false },
+          "max-remove-share": { type: "string", default: String(DEFAULT_MAX_REMOVE_SHARE * 100) },
+          yes: { type: "boolean", default: false },
+          "dry-run": { type: "boolean", default: false },
         },
         allowPositionals: true,
         strict: true,
@@ -107,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_IMPORT_ROWS) throw new CliError(`--batch-size must be a whole number from 1 to ${MAX_IMPORT_ROWS}`);
       const retries = Number(values.retries);
       if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw new CliError("--retries must be a whole number from 0 to 20");
+      const maxRemoveShare = parseShare(values["max-remove-share"]);
+      if (maxRemoveShare === null) throw new CliError("--max-remove-share must be a percentage from 0 to 100, e.g. 10");
       return await runPush(
         {
           file,
@@ -119,6 +128,9 @@ export async function main(argv: string[]): Promise<number> {
           checkpoint: values.checkpoint ?? `${file}.checkpoint.json`,
           restart: values.restart,
           strict: values.strict,
+          maxRemoveShare,
+          yes: values.yes,
+          dryRun: values["dry-run"],
         },
         log,
       );

@@ -2,36 +2,34 @@
  * @module `valuebar segments push`: a memberships file to a site through the admin import API, in batches
  * of at most 10,000 rows. Retries 429 and 5xx with backoff, keeps a checkpoint after every batch the Worker
  * acknowledged (so a run that stops resumes where it stopped), reports rejected rows by their line in the
- * file, and with `--replace` removes the members the file no longer lists.
+ * file, and with `--replace` removes the members the file no longer lists (asking first when that is more than a
+ * set share of the site's members).
  *
  * Every push has an id (`sync`), and every batch says where it sits in the file (`from`, `next`). The Worker
  * records how far it acknowledged the push and refuses (409) a batch that starts before that point, so neither a
  * checkpoint older than the Worker's record nor a second copy of the same push can write older rows over later
  * ones. On resume, and on such a 409, the command asks the Worker where the push stands and goes on from there.
  *
- * `runPush` reads top to bottom: check the file, load or start the checkpoint, catch up with the Worker, push the
- * rows, sweep (with --replace), report. Each step is a function below it.
+ * `runPush` reads top to bottom: check the file (with --dry-run, have the Worker check it too and stop: dry-run.ts),
+ * load or start the checkpoint, catch up with the Worker, push the rows, and with --replace say what the sweep would
+ * remove, ask above --max-remove-share (removal-guard.ts) and sweep; report. Each step is a function below it.
  */
 import { rm } from "node:fs/promises";
 import type { LineIssue } from "../core/import-rows";
 import { AdminClient, type BatchResult } from "./admin-client";
 import { type Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpoint } from "./checkpoint";
+import { type DryRunArgs, dryRun } from "./dry-run";
 import { CliError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_RETRY_LATER } from "./errors";
 import { type Batch, batches, type CheckedFile, checkFile, rowsBetween } from "./memberships-file";
 import { Progress } from "./progress";
+import { describeRemoval, mayRemove } from "./removal-guard";
 import { count, describeIssue } from "./say";
 
-export interface PushArgs {
-  file: string;
-  site: string;
-  url: string;
-  token: string;
-  replace: boolean;
-  batchSize: number;
-  retries: number;
+export interface PushArgs extends DryRunArgs {
   checkpoint: string;
   restart: boolean;
-  strict: boolean;
+  /** Check and report only (dry-run.ts): nothing is written. */
+  dryRun: boolean;
 }
 
 type Log = (line: string) => void;
@@ -48,15 +46,18 @@ interface Run {
   state: Checkpoint;
   client: AdminClient;
   interrupt: Interrupt;
+  /** Segments this run's rows name that the site's config does not list (said in the report). */
+  unknownSegments: Set<string>;
 }
 
 export async function runPush(args: PushArgs, log: Log): Promise<number> {
   const started = performance.now();
   const file = await checkBeforeSending(args, log);
+  if (args.dryRun) return dryRun(args, file, log);
   const resumed = await loadCheckpoint(args, file.sha256, log);
   const state = resumed ?? newCheckpoint(args, file.sha256);
   await firstSave(args.checkpoint, state);
-  const run: Run = { args, log, file, state, client: new AdminClient(args, log), interrupt: watchInterrupt(log) };
+  const run: Run = { args, log, file, state, client: new AdminClient(args, log), interrupt: watchInterrupt(log), unknownSegments: new Set() };
   let progress: Progress | null = null;
   try {
     if (resumed && state.phase === "rows") await catchUpWithWorker(run);
@@ -65,6 +66,7 @@ export async function runPush(args: PushArgs, log: Log): Promise<number> {
     progress.done();
     if (state.replace) {
       if (rejectedRows(run) > 0) return await refuseToReplace(run, started);
+      await confirmRemoval(run, started);
       await sweep(run);
     }
     await rm(args.checkpoint, { force: true });
@@ -142,6 +144,7 @@ async function sendBatches(run: Run, progress: Progress): Promise<string | null>
     const result = await run.client.importBatch(batch, state.sync, state.nextLine, args.strict);
     if ("behind" in result) return result.behind;
     acknowledge(state, batch, result);
+    for (const segment of result.unknownSegments) run.unknownSegments.add(segment);
     await saveCheckpoint(args.checkpoint, state);
     progress.update(state.totals.rows + result.rejected.length, `lines ${count(batch.lines[0] ?? 0)}-${count(batch.lastLine)} done`);
     stopIfInterrupted(run);
@@ -169,6 +172,20 @@ async function moveTo(run: Run, line: number): Promise<void> {
   state.totals.earlier += rows;
   state.nextLine = line;
   await saveCheckpoint(run.args.checkpoint, state);
+}
+
+/**
+ * --replace, before the sweep: says how many of the site's members it would remove and, above --max-remove-share,
+ * asks (removal-guard.ts). Refused: nobody is removed, and the checkpoint stays at the removal, so the same command
+ * with --yes removes them without sending a row again.
+ */
+async function confirmRemoval(run: Run, started: number): Promise<void> {
+  const preview = await run.client.sweepPreview(run.state.sync);
+  if (preview.wouldRemove > 0) run.log(`--replace: ${describeRemoval(preview)} are not in this file and would be removed.`);
+  const refused = await mayRemove(preview, run.args);
+  if (refused === null) return;
+  report(run, started);
+  throw new CliError(`--replace removed nobody: ${refused}`);
 }
 
 /** --replace: removes, round after round, the members no batch of this push wrote. */
@@ -210,6 +227,9 @@ function report(run: Run, started: number): void {
       `${t.earlier ? `, ${count(t.earlier)} acknowledged before this run's checkpoint` : ""}` +
       `${state.replace ? `, ${count(t.replaced)} removed by --replace` : ""}, ${count(rejected)} rejected.`,
   );
+  if (run.unknownSegments.size) {
+    log(`Segments the site's config does not use (no message targets them until the config lists them): ${[...run.unknownSegments].sort().join(", ")}`);
+  }
   if (rejected > 0) {
     log("Rejected rows:");
     const listed = rejectedLines.slice(0, LISTED);

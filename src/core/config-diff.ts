@@ -24,6 +24,7 @@ export function describeChanges(before: Config | null, after: Config): string[] 
   if (!same(kept(before.segments, after.segments), kept(after.segments, before.segments))) {
     lines.push(`segment precedence is now ${after.segments.join(" > ")}`);
   }
+  lines.push(...descriptionChanges(before.segmentDescriptions ?? {}, after.segmentDescriptions ?? {}));
 
   for (const campaign of after.campaigns) {
     const old = before.campaigns.find((c) => c.id === campaign.id);
@@ -47,6 +48,18 @@ export function describeChanges(before: Config | null, after: Config): string[] 
     lines.push(`order value cap ${caps.length ? `now ${caps.join(", ")} (minor units)` : "back to the default"}`);
   }
   return lines.length ? lines : ["no changes"];
+}
+
+/** Segment descriptions added, changed or removed, by segment. */
+function descriptionChanges(was: Record<string, string>, now: Record<string, string>): string[] {
+  const lines: string[] = [];
+  for (const [segment, text] of Object.entries(now)) {
+    const old = was[segment];
+    if (old === undefined) lines.push(`segment "${segment}" described as ${quote(text)}`);
+    else if (old !== text) lines.push(`segment "${segment}" description ${quote(old)} → ${quote(text)}`);
+  }
+  for (const segment of Object.keys(was)) if (!(segment in now)) lines.push(`segment "${segment}" description removed`);
+  return lines;
 }
 
 function campaignChanges(old: Campaign, now: Campaign): string[] {

@@ -8,7 +8,18 @@ import * as z from "zod/mini";
 import { placeholdersIn } from "./money";
 import { MAX_PATH_PATTERN_LENGTH, MAX_PATH_PATTERNS, MAX_PATH_WILDCARDS, wildcardCount } from "./path-pattern";
 import { HEX_COLOUR, isSafeLink } from "./safe";
-import { COUNTRY_CODE, COUNTRY_RULE, CURRENCY_CODE, CURRENCY_RULE, DEVICES, MAX_CONVERSION_WINDOW_HOURS, PLACEMENTS, SEGMENT_ID, SEGMENT_ID_RULE } from "./shared";
+import {
+  COUNTRY_CODE,
+  COUNTRY_RULE,
+  CURRENCY_CODE,
+  CURRENCY_RULE,
+  DEVICES,
+  MAX_CONVERSION_WINDOW_HOURS,
+  MAX_SEGMENT_DESCRIPTION,
+  PLACEMENTS,
+  SEGMENT_ID,
+  SEGMENT_ID_RULE,
+} from "./shared";
 
 // zod/mini (about a seventh of classic zod in the bundle) ships no messages until a locale is loaded.
 z.config(en());
@@ -186,6 +197,17 @@ export const ConfigSchema = z
   .strictObject({
     /** Segments in precedence order: a visitor in several gets the campaign of the first one listed. */
     segments: z._default(z.array(slug).check(z.maxLength(100)), []),
+    /** What a listed segment means, for the people who edit the config (the editor shows it); shoppers never see it. */
+    segmentDescriptions: z.optional(
+      z.record(
+        slug,
+        z.string().check(
+          z.trim(),
+          z.minLength(1, "describe the segment, or leave its description out"),
+          z.maxLength(MAX_SEGMENT_DESCRIPTION, `use at most ${MAX_SEGMENT_DESCRIPTION} characters`),
+        ),
+      ),
+    ),
     campaigns: z._default(z.array(CampaignSchema).check(z.maxLength(200)), []),
     /** What a placement shows when no campaign matches; leave a placement out (or null) to show nothing. */
     defaults: z._default(z.strictObject({ topbar: defaultMessage, shipping: defaultMessage, returns: defaultMessage }), {}),
@@ -202,6 +224,11 @@ export const ConfigSchema = z
         if (known.has(segment)) ctx.addIssue({ code: "custom", path: ["segments", i], message: `duplicate segment "${segment}"` });
         known.add(segment);
       });
+      for (const segment of Object.keys(config.segmentDescriptions ?? {})) {
+        if (!known.has(segment)) {
+          ctx.addIssue({ code: "custom", path: ["segmentDescriptions", segment], message: `segment "${segment}" is not listed in "segments": list it, or leave its description out` });
+        }
+      }
       const ids = new Set<string>();
       config.campaigns.forEach((campaign, i) => {
         if (ids.has(campaign.id)) {

@@ -19,6 +19,9 @@ export type Device = (typeof DEVICES)[number];
 export const SEGMENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const SEGMENT_ID_RULE = "1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit";
 
+/** The longest description a segment may have (`segmentDescriptions`): a line the editor shows with the segment. */
+export const MAX_SEGMENT_DESCRIPTION = 200;
+
 /** A site id: 1-64 lowercase letters, digits or '-' (the '-' escaped so the source also works as an HTML `pattern`). */
 export const SITE_ID = /^[a-z0-9\-]{1,64}$/;
 export const SITE_ID_RULE = "1-64 lowercase letters, digits or '-'";

@@ -88,6 +88,38 @@ legend { font-weight: 600; padding: 0 4px; }
   .grid tbody th { border: 0; background: #eef0fb; border-radius: 8px 8px 0 0; }
   .grid td::before { content: attr(data-label); display: block; font-weight: 600; }
 }
+
+/* Segments and experiments (issue 11): the segment list, the upload's help and warnings, ending a test, dialogs. */
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.hint { color: var(--muted); margin: 4px 0; }
+.hint code { overflow-wrap: anywhere; }
+button.move, button.secondary { background: #fff; color: var(--accent); padding: 4px 10px; }
+button:disabled { color: var(--muted); border-color: var(--line); cursor: default; }
+.segment-list { padding-left: 22px; }
+.segment-list > li { margin: 8px 0; padding: 8px 12px; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
+.count, .segment-head .segment-members, .segment-head .segment-description { color: var(--muted); font-weight: 400; }
+.segment-head .segment-members, .segment-head .segment-description { display: block; font-size: 13px; }
+.moves { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
+.ordered { counter-reset: rank; padding-left: 0; list-style: none; }
+.ordered > li { counter-increment: rank; }
+.ordered .segment-title::before { content: counter(rank) ". "; }
+.ordered .field label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.ordered .error:empty { min-height: 0; margin: 0; }
+@media (min-width: 720px) {
+  .ordered > li { display: grid; grid-template-columns: minmax(8rem, 14rem) minmax(0, 1fr) auto; gap: 0 12px; align-items: center; }
+  .ordered .moves { margin-top: 0; }
+}
+.add-segment input { width: min(100%, 320px); margin-right: 8px; }
+.warnings { padding-left: 18px; color: #7c2d12; }
+.experiment-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 8px; }
+.variant-list { padding-left: 18px; }
+.variant-list li { margin: 4px 0; }
+.variant-list button { margin-left: 8px; }
+.table-scroll { overflow-x: auto; }
+dialog.confirm { max-width: min(34rem, calc(100vw - 32px)); border: 1px solid var(--line); border-radius: 10px; padding: 16px 20px; color: var(--ink); }
+dialog.confirm h2 { font-size: 18px; margin: 0 0 8px; }
+dialog::backdrop { background: rgb(0 0 0 / 0.35); }
+.actions { display: flex; flex-wrap: wrap; justify-content: flex-end; gap: 8px; margin-top: 12px; }
 `;
 
 export const editorRoutes = new Hono<{ Bindings: Env }>()

@@ -206,6 +206,23 @@ async function writeInChunks(
   return unchanged;
 }
 
+/**
+ * A dry run of an import against the site's member index, IMPORT_CHUNK rows per call: the rows a write would skip
+ * (`unchanged`), the rows of customers the site holds (`existing`), and every row the index holds (`members`), so
+ * `members - existing` summed over a file's batches is what its `--replace` push would remove.
+ */
+async function checkInChunks(admin: ReturnType<typeof siteAdmin>, site: string, writes: MembershipWrite[]): Promise<{ unchanged: number; existing: number; members: number }> {
+  let unchanged = 0;
+  let existing = 0;
+  for (let i = 0; i < writes.length; i += IMPORT_CHUNK) {
+    const check = await siteCall(site, "nothing was written; try again", () => admin.checkMemberships(writes.slice(i, i + IMPORT_CHUNK)));
+    unchanged += check.unchanged;
+    existing += check.existing;
+  }
+  const members = await siteCall(site, "nothing was written; try again", () => admin.memberRows());
+  return { unchanged, existing, members };
+}
+
 export const adminSegmentRoutes = new Hono<AdminEnv>()
   .post("/admin/sites/:site/segments", allow("segments:write"), async (c) => {
     const site = validSite(c.req.param("site"));
@@ -225,28 +242,38 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
     if (rows.length === 0) throw new ApiError("INVALID_IMPORT", "the import has no rows", [{ line: 1, message: "no rows" }]);
     const removed = rows.filter((r) => r.segments.length === 0).length;
     const expired = rows.filter((r) => r.expired).length;
-    // `?dry_run=1`: validated as above, nothing written (the editor checks a whole file before its first batch).
-    if (c.req.query("dry_run") === "1") return c.json({ dryRun: true, rows: rows.length, removed, ...(expired ? { expired } : {}) });
-
+    const known = new Set(live.config.segments);
+    const unknownSegments = [...new Set(rows.flatMap((r) => r.segments))].filter((s) => !known.has(s)).sort();
     const writes = await Promise.all(rows.map((row) => toWrite(c.env.SIGNING_SECRET, site, row)));
+    // `?dry_run=1`: validated as above and compared with what the site holds, nothing written (the editor checks a
+    // whole file before its first batch; `segments push --dry-run` says what a push would do).
+    if (c.req.query("dry_run") === "1") {
+      const check = await checkInChunks(admin, site, writes);
+      return c.json({ dryRun: true, rows: rows.length, removed, ...(expired ? { expired } : {}), ...check, ...(unknownSegments.length ? { unknownSegments } : {}) });
+    }
+
     const unchanged = await writeInChunks(admin, site, rows, writes, {
       sync,
       position,
       audit: { by: c.get("actor"), rows: rows.length, removed, expired },
     });
-
-    const known = new Set(live.config.segments);
-    const unknownSegments = [...new Set(rows.flatMap((r) => r.segments))].filter((s) => !known.has(s)).sort();
     return c.json({ written: writes.length, removed, ...(expired ? { expired } : {}), unchanged, ...(unknownSegments.length ? { unknownSegments } : {}) });
   })
   // The end of a `segments push --replace`: removes the members that push did not write (in rounds; call
-  // again while `remaining` > 0). A KV delete that fails: 503 saying how many were removed; the row stays
+  // again while `remaining` > 0); with `?dry_run=1`, says how many it would remove, removing nobody. A KV delete that fails: 503 saying how many were removed; the row stays
   // marked for removal, so calling again (or the object's alarm) completes it.
   .post("/admin/sites/:site/segments/sweep", allow("segments:write"), async (c) => {
     const site = validSite(c.req.param("site"));
     const sync = syncParam(c.req.query("sync"));
     if (!sync) throw new ApiError("BAD_REQUEST", "sync is required: the id every batch of the push carried", [{ path: "sync", message: "required" }]);
     const { admin } = await requireSite(c.env, site, "nobody was removed; try again");
+    // `?dry_run=1`: how many the sweep would remove now, of all the members the site holds; nobody is removed.
+    if (c.req.query("dry_run") === "1") {
+      const preview = await siteCall(site, "nobody was removed; try again", async () => await admin.sweepPreview(sync));
+      if (!preview) throw new ApiError("NOT_FOUND", `no push with sync ${sync} reached this site: nothing to compare with`);
+      if ("conflict" in preview) throw new ApiError("CONFLICT", preview.conflict);
+      return c.json({ dryRun: true as const, wouldRemove: preview.wouldRemove, members: preview.members });
+    }
     let removed = 0;
     let remaining = 0;
     // Each round records its own audit line with its removals, in the object, so none goes unlogged.

@@ -153,6 +153,21 @@ export class MemberIndex {
     return readRows(this.sql.exec(`SELECT key FROM members WHERE ${STALE} LIMIT ?`, sync, startedAt, limit), "members").map((row) => row.text("key"));
   }
 
+  /**
+   * Of `keys`, how many the index holds a row for (a member, or a removal not yet confirmed): a dry run's `existing`,
+   * the customers of a file that a `--replace` push would keep.
+   */
+  heldCount(keys: readonly string[]): number {
+    let held = 0;
+    for (const key of keys) held += this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members WHERE key = ?", key).one().n;
+    return held;
+  }
+
+  /** Every row of the index: what a `--replace` sweep compares with (expired and pending rows included, as it removes them too). */
+  rowCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members").one().n;
+  }
+
   staleCount(sync: string, startedAt: number): number {
     return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM members WHERE ${STALE}`, sync, startedAt).one().n;
   }

@@ -49,6 +49,18 @@ export interface ImportAudit {
 
 export type ImportChunkResult = { unchanged: number; failed: number[] } | PushConflict;
 
+/** What one chunk of an import would do (a dry run): rows a write would skip, and rows of customers the index holds. */
+export interface ImportCheck {
+  unchanged: number;
+  existing: number;
+}
+
+/** What a `--replace` sweep would remove (a dry run): members the push did not write, of all the index holds. */
+export interface SweepPreview {
+  wouldRemove: number;
+  members: number;
+}
+
 export interface SweepResult {
   removed: number;
   failed: number;
@@ -92,6 +104,18 @@ export class MemberWrites {
       if (audit?.last) this.audit.record(audit.by, "segments.import", importSummary(audit, unchanged, sync));
     });
     return { unchanged, failed };
+  }
+
+  /** A dry run of `write`: nothing is written, not even the push's record. */
+  check(writes: MembershipWrite[]): ImportCheck {
+    return { unchanged: writes.length - this.members.changed(writes).length, existing: this.members.heldCount(writes.map((w) => w.key)) };
+  }
+
+  /** A dry run of `sweep`: how many members it would remove, counted as it counts them; nothing is marked. */
+  sweepPreview(push: PushRecord): SweepPreview | PushConflict {
+    const conflict = this.members.pushConflict(push.sync, "sweep", null);
+    if (conflict) return conflict;
+    return { wouldRemove: this.members.staleCount(push.sync, push.startedAt), members: this.members.rowCount() };
   }
 
   /**

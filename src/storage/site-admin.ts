@@ -29,7 +29,7 @@ import { ConfigVersions } from "./config-versions";
 import type { LiveConfig } from "./live-config";
 import type { PushConflict, PushRecord, SegmentCounts } from "./member-index";
 import { MemberIndex } from "./member-index";
-import type { ImportChunkOptions, ImportChunkResult, SweepResult } from "./member-writes";
+import type { ImportCheck, ImportChunkOptions, ImportChunkResult, SweepPreview, SweepResult } from "./member-writes";
 import { IMPORT_CHUNK, MemberWrites } from "./member-writes";
 import type { MembershipWrite } from "./memberships";
 import { SITE_ADMIN_MIGRATIONS } from "./site-admin-migrations";
@@ -40,7 +40,7 @@ import { migrate } from "./sql-migrations";
 // The types of the object's answers, exported with it so its callers (routes, the editor, tests) import them from here.
 export type { AuditEntry } from "./audit-log";
 export type { LiveStatus } from "./config-publishing";
-export type { ImportAudit, ImportChunkOptions, ImportChunkResult } from "./member-writes";
+export type { ImportAudit, ImportCheck, ImportChunkOptions, ImportChunkResult, SweepPreview } from "./member-writes";
 export { IMPORT_CHUNK } from "./member-writes";
 export type { TokenSummary } from "./site-tokens";
 
@@ -153,6 +153,23 @@ export class SiteAdmin extends DurableObject<SiteAdminBindings> {
   async writeMemberships(writes: MembershipWrite[], options: ImportChunkOptions = {}): Promise<ImportChunkResult> {
     if (writes.length > IMPORT_CHUNK) throw new RangeError(`at most ${IMPORT_CHUNK} rows per chunk`);
     return this.exclusive(() => this.memberWrites.write(this.env.KV, writes, options));
+  }
+
+  /** A dry run of one import chunk (at most IMPORT_CHUNK rows): rows a write would skip, rows of customers the index holds. */
+  checkMemberships(writes: MembershipWrite[]): ImportCheck {
+    if (writes.length > IMPORT_CHUNK) throw new RangeError(`at most ${IMPORT_CHUNK} rows per chunk`);
+    return this.memberWrites.check(writes);
+  }
+
+  /** Rows of the member index: the members a `--replace` push compares with (a dry run's `members`). */
+  memberRows(): number {
+    return this.members.rowCount();
+  }
+
+  /** What the sweep of the push `sync` would remove now, and of how many members; null for a sync this site never saw. */
+  sweepPreview(sync: string): SweepPreview | PushConflict | null {
+    const push = this.members.push(sync);
+    return push ? this.memberWrites.sweepPreview(push) : null;
   }
 
   /**

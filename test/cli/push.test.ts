@@ -4,6 +4,7 @@
  * that reached the Worker. Covers retries, an interrupted push resuming without duplicates or losses,
  * rejected rows by line, --strict, and --replace.
  */
+import { spawn } from "node:child_process";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,7 +36,7 @@ interface FaultProxy {
   answerNext(status: number, body: unknown): void;
   /** Forward the next `count` imports to the Worker, then answer 503 in place of its answer (lost on the way). */
   loseAnswers(count: number): void;
-  /** Rows of each import the Worker acknowledged (2xx), in order. */
+  /** Rows of each import the Worker acknowledged (2xx), in order; dry runs (`?dry_run=1`) write nothing and are not counted. */
   acknowledged: number[];
   /** Import requests that reached the proxy. */
   requests: number;
@@ -78,7 +79,7 @@ async function startProxy(target: string): Promise<FaultProxy> {
       const parts: Buffer[] = [];
       up.on("data", (chunk: Buffer) => parts.push(chunk));
       up.on("end", () => {
-        if (isImport && (up.statusCode ?? 500) < 300) state.acknowledged.push(body.trim().split("\n").length);
+        if (isImport && (up.statusCode ?? 500) < 300 && !/[?&]dry_run=1/.test(req.url ?? "")) state.acknowledged.push(body.trim().split("\n").length);
         if (isImport && lose > 0) {
           lose--;
           res.writeHead(503, { "content-type": "application/json" });
@@ -305,7 +306,8 @@ describe("segments push", () => {
     expect(refused.stderr).toMatch(/--replace: nobody was removed, because 1 row\(s\) were rejected/);
     expect((await countsOf(site)).customers).toBe(300);
 
-    const run = await valuebar(pushArgs(files.file("b.ndjson", members(200, 0, 1)), site, "--replace", "--batch-size", "50"), { VALUEBAR_TOKEN: token });
+    // 100 of 300 members (33%): above the share --replace removes without asking, so --yes.
+    const run = await valuebar(pushArgs(files.file("b.ndjson", members(200, 0, 1)), site, "--replace", "--yes", "--batch-size", "50"), { VALUEBAR_TOKEN: token });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/^--replace: removed 100 member\(s\) not in this file$/m);
     expect(run.stderr).toMatch(/, 100 removed by --replace, 0 rejected\.$/m);
@@ -339,7 +341,7 @@ describe("segments push", () => {
     // On once c10's expires_at has passed (the CLI and the Worker read the same clock).
     await expect.poll(() => Date.now(), { timeout: 10_000, interval: 100 }).toBeGreaterThan(Date.parse(soon));
     proxy.fail([]);
-    const second = await valuebar(pushArgs(file, site, "--replace", "--batch-size", "5"), { VALUEBAR_TOKEN: token });
+    const second = await valuebar(pushArgs(file, site, "--replace", "--yes", "--batch-size", "5"), { VALUEBAR_TOKEN: token });
     expect(second.code, second.stderr).toBe(0);
     // c0-c9 are as the site holds them; c10's row expired meanwhile, so it removes c10; --replace removes c11-c29.
     expect(second.stderr).toMatch(/Pushed 11 row\(s\) .*: 0 set, 10 unchanged \(no KV write\), 1 removed \(no segments, 1 of them expired\), 19 removed by --replace, 0 rejected\.$/m);
@@ -398,6 +400,132 @@ describe("segments push", () => {
     expect(run.stderr).toMatch(/Pushed 300 row\(s\) .*: 200 set, .*, 100 acknowledged before this run's checkpoint, 0 rejected\.$/m);
     expect((await countsOf(site)).customers).toBe(300);
   }, 60_000);
+
+  // Issue 11: the README's `--replace` example removed every member the file did not list (the demo's personas),
+  // with exit 0 and no warning.
+  describe("--replace asks before removing more than --max-remove-share; --dry-run sends no write", () => {
+    const personas = JSON.parse(readFileSync(join(root, "src", "demo", "personas.json"), "utf8")) as { customerId: string; segments: string[] }[];
+
+    /** A site with the demo config and its seven personas, as `npm start` seeds them. */
+    async function demoSite(): Promise<string> {
+      const site = await newSite();
+      const seeded = await fetch(`${worker.url}/admin/sites/${site}/segments`, {
+        method: "POST",
+        headers: { ...auth(), "content-type": "application/x-ndjson" },
+        body: personas.map((p) => JSON.stringify({ customer_id: p.customerId, segments: p.segments })).join("\n"),
+      });
+      expect(seeded.status, await seeded.text()).toBe(200);
+      return site;
+    }
+
+    async function personasOf(site: string): Promise<(string[] | null)[]> {
+      return Promise.all(personas.map((p) => segmentsOf(site, p.customerId)));
+    }
+
+    it("stops before removing 6 of the demo's 7 personas and removes nobody without --yes; --yes removes them", async () => {
+      const site = await demoSite();
+      const files = scratch();
+      const file = files.file("vip-only.ndjson", `${JSON.stringify({ customer_id: "1001", segments: ["vip"] })}\n`);
+
+      const stopped = await valuebar(pushArgs(file, site, "--replace"), { VALUEBAR_TOKEN: token });
+      expect(stopped.code, stopped.stderr).toBe(1);
+      expect(stopped.stderr).toMatch(/^--replace: 6 of the site's 7 members \(86%\) are not in this file and would be removed\.$/m);
+      expect(stopped.stderr).toMatch(
+        /^valuebar: --replace removed nobody: 6 of 7 members \(86%\) is more than --max-remove-share 10% and there is no terminal to ask on\. Run the same command again with --yes to remove them \(it goes on at the removal, sending no row again\), or with a higher --max-remove-share\.$/m,
+      );
+      expect(await personasOf(site)).toEqual(personas.map((p) => p.segments));
+      expect((await countsOf(site)).customers).toBe(7);
+      // The push stands at its removal: the rows are not sent again.
+      expect(existsSync(`${file}.checkpoint.json`)).toBe(true);
+
+      const requests = proxy.requests;
+      const removed = await valuebar(pushArgs(file, site, "--replace", "--yes"), { VALUEBAR_TOKEN: token });
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(proxy.requests).toBe(requests);
+      expect(removed.stderr).toMatch(/^--replace: removed 6 member\(s\) not in this file$/m);
+      expect((await countsOf(site)).customers).toBe(1);
+      expect(await segmentsOf(site, "1001")).toEqual(["vip"]);
+      expect(await segmentsOf(site, "1002")).toBeNull();
+    }, 60_000);
+
+    it("removes without asking up to --max-remove-share", async () => {
+      const site = await demoSite();
+      const files = scratch();
+      const six = personas.slice(0, 6).map((p) => JSON.stringify({ customer_id: p.customerId, segments: p.segments }));
+      const file = files.file("six.ndjson", `${six.join("\n")}\n`);
+      // 1 of 7 (14%): above the default 10%, within 20%.
+      const run = await valuebar(pushArgs(file, site, "--replace", "--max-remove-share", "20"), { VALUEBAR_TOKEN: token });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/^--replace: 1 of the site's 7 members \(14%\) are not in this file and would be removed\.$/m);
+      expect(run.stderr).toMatch(/^--replace: removed 1 member\(s\) not in this file$/m);
+      expect((await countsOf(site)).customers).toBe(6);
+      const bad = await valuebar(pushArgs(file, site, "--replace", "--max-remove-share", "ten"), { VALUEBAR_TOKEN: token });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe("valuebar: --max-remove-share must be a percentage from 0 to 100, e.g. 10\n");
+    }, 60_000);
+
+    it.skipIf(!existsSync("/usr/bin/script"))("asks on a terminal, and removes only on yes", async () => {
+      const site = await demoSite();
+      const files = scratch();
+      const file = files.file("vip-only.ndjson", `${JSON.stringify({ customer_id: "1001", segments: ["vip"] })}\n`);
+      const onTerminal = async (answer: string) => {
+        // `script` runs the command on a pseudo-terminal: the command sees a TTY and reads the answer from it.
+        const command = [process.execPath, join(root, "bin", "valuebar.mjs"), ...pushArgs(file, site, "--replace")].map((a) => `'${a}'`).join(" ");
+        const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: root, env: { ...process.env, VALUEBAR_TOKEN: token }, stdio: ["pipe", "pipe", "pipe"] });
+        let output = "";
+        // What the terminal shows: without carriage returns and the cursor moves readline draws the prompt with.
+        const shown = () => output.replace(/\r|\x1b\[[0-9;]*[A-Za-z]/g, "");
+        const asked = new Promise<void>((resolve) => child.stdout.on("data", (chunk) => ((output += String(chunk)), /\[y\/N\] $/.test(shown()) && resolve())));
+        const code = new Promise<number | null>((resolve) => child.on("close", resolve));
+        // A command that never asks ends without a prompt: the assertion below says so.
+        await Promise.race([asked, code]);
+        expect(shown()).toMatch(/^Remove 6 of 7 members \(86%\)\? \[y\/N\] $/m);
+        child.stdin.write(`${answer}\n`);
+        return { code: await code, output: shown() };
+      };
+      const no = await onTerminal("n");
+      expect(no.code, no.output).toBe(1);
+      expect(no.output).toMatch(/^valuebar: --replace removed nobody: you answered no\. Run the same command again to be asked again, or with --yes\.$/m);
+      expect((await countsOf(site)).customers).toBe(7);
+      const yes = await onTerminal("y");
+      expect(yes.code, yes.output).toBe(0);
+      expect(yes.output).toMatch(/^--replace: removed 6 member\(s\) not in this file$/m);
+      expect((await countsOf(site)).customers).toBe(1);
+    }, 60_000);
+
+    it("--dry-run checks the file against the site and says what a push would do, writing nothing", async () => {
+      const site = await demoSite();
+      const files = scratch();
+      const rows = [
+        { customer_id: "1001", segments: ["valuable"] },
+        { customer_id: "1002", segments: ["valuable"] },
+        { customer_id: "1005", segments: [] },
+        { customer_id: "2001", segments: ["vip", "gold"] },
+      ];
+      const text = `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
+      const before = await countsOf(site);
+      const run = await valuebar(pushArgs(files.file("m.ndjson", text), site, "--replace", "--dry-run"), { VALUEBAR_TOKEN: token });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/^Dry run, nothing written: 4 row\(s\) checked against site push-\S+: 2 would be set, 1 unchanged, 1 removed \(no segments\), 0 rejected\.$/m);
+      expect(run.stderr).toMatch(/^Segments the site's config does not use \(no message targets them until the config lists them\): gold$/m);
+      // 1001, 1002 and 1005 are in the file: the other four personas are not.
+      expect(run.stderr).toMatch(/^--replace would remove 4 of the site's 7 members \(57%\): above --max-remove-share 10%, so the push would ask first \(or need --yes\)\.$/m);
+
+      const withBadRow = files.file("bad.ndjson", `${text}{oops\n`);
+      const bad = await valuebar(pushArgs(withBadRow, site, "--replace", "--dry-run"), { VALUEBAR_TOKEN: token });
+      expect(bad.code, bad.stderr).toBe(0);
+      expect(bad.stderr).toMatch(/^ {2}line 5: not valid JSON$/m);
+      expect(bad.stderr).toMatch(/, 1 rejected\.$/m);
+      expect(bad.stderr).toMatch(/^--replace would remove nobody: 1 row\(s\) were rejected, and those customers would lose their segments\.$/m);
+
+      // Nothing written: not a row, not a removal, no checkpoint; only dry runs reached the Worker.
+      expect(await countsOf(site)).toEqual(before);
+      expect(await personasOf(site)).toEqual(personas.map((p) => p.segments));
+      expect(await segmentsOf(site, "2001")).toBeNull();
+      expect(existsSync(files.path("m.ndjson.checkpoint.json"))).toBe(false);
+      expect(proxy.acknowledged).toEqual([]);
+    }, 60_000);
+  });
 
   it("stops at once on a wrong token or site, without retrying", async () => {
     const site = await newSite();

@@ -53,6 +53,8 @@ describe("describeChanges", () => {
     ["a restart", (c) => void Object.assign(c.campaigns[0] ?? {}, { experiment: { seed: "run-2" } }), ['campaign "vip-express" experiment restarted (seed run-2)']],
     ["a threshold", (c) => void (c.defaults.shipping.threshold = { EUR: 5000 }), ["default shipping threshold EUR 5000"]],
     ["the precedence", (c) => void c.segments.reverse(), ["segment precedence is now bargain_hunter > vip"]],
+    ["a segment's description", (c) => void (c.segmentDescriptions = { vip: "Top spenders" }), ['segment "vip" described as "Top spenders"']],
+    ["a new segment, described", (c) => void ((c.segments = [...c.segments, "gold"]), (c.segmentDescriptions = { gold: "Gold card" })), ["segments added: gold", 'segment "gold" described as "Gold card"']],
     [
       "a holdout",
       (c) => void c.campaigns[0]?.variants.push({ id: "control", weight: 10, control: true } as never),
@@ -60,6 +62,13 @@ describe("describeChanges", () => {
     ],
   ])("describes %s", (_name, change, lines) => {
     expect(describeChanges(base, edited(change))).toEqual(lines);
+  });
+
+  it("says when a segment's description changes, and when it is removed", () => {
+    const described = configOf({ ...BASE, segmentDescriptions: { vip: "Top spenders" } });
+    const changed = configOf({ ...BASE, segmentDescriptions: { vip: "Top 5% by spend" } });
+    expect(describeChanges(described, changed)).toEqual(['segment "vip" description "Top spenders" → "Top 5% by spend"']);
+    expect(describeChanges(described, configOf(BASE))).toEqual(['segment "vip" description removed']);
   });
 
   it("says when the order value cap changes, and when it goes back to the default", () => {

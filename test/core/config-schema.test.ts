@@ -311,12 +311,31 @@ describe("the order value cap", () => {
   });
 });
 
+describe("segment descriptions (issue 11)", () => {
+  const withDescriptions = (segmentDescriptions: Record<string, string>) => parseConfig({ segments: ["vip", "at_risk"], segmentDescriptions });
+
+  it("describes listed segments in up to 200 characters, trimmed", () => {
+    const result = withDescriptions({ vip: "  Top 5% by spend, bought in the last 90 days ", at_risk: "x".repeat(200) });
+    expect(result.ok && result.config.segmentDescriptions).toEqual({ vip: "Top 5% by spend, bought in the last 90 days", at_risk: "x".repeat(200) });
+  });
+
+  it.each<[string, Record<string, string>, FieldIssue[]]>([
+    ["a segment the config does not list", { gold: "Gold card holders" }, [{ path: "segmentDescriptions.gold", message: 'segment "gold" is not listed in "segments": list it, or leave its description out' }]],
+    ["a description over 200 characters", { vip: "x".repeat(201) }, [{ path: "segmentDescriptions.vip", message: "use at most 200 characters" }]],
+    ["an empty description", { vip: "  " }, [{ path: "segmentDescriptions.vip", message: "describe the segment, or leave its description out" }]],
+  ])("rejects %s, naming its path", (_name, descriptions, issues) => {
+    const result = withDescriptions(descriptions);
+    expect(result.ok ? [] : result.issues).toEqual(issues);
+  });
+});
+
 describe("the JSON Schema", () => {
   it("describes campaigns and survives JSON serialisation", () => {
     const schema = configJsonSchema();
     const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
     expect(properties?.campaigns?.type).toBe("array");
-    expect(Object.keys(properties ?? {}).sort()).toEqual(["campaigns", "defaults", "orderValueCap", "segments"]);
+    expect(Object.keys(properties ?? {}).sort()).toEqual(["campaigns", "defaults", "orderValueCap", "segmentDescriptions", "segments"]);
+    expect(properties?.segmentDescriptions?.additionalProperties).toMatchObject({ type: "string", maxLength: 200 });
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
   });

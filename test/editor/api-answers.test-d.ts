@@ -26,8 +26,9 @@ type Import = Segments["/admin/sites/:site/segments"]["$post"]["output"];
 expectTypeOf<Answer<"config">>().toEqualTypeOf<Config["/admin/sites/:site/config"]["$get"]["output"]>();
 expectTypeOf<Answer<"versions">>().toEqualTypeOf<Config["/admin/sites/:site/config/versions"]["$get"]["output"]>();
 expectTypeOf<Answer<"versions">>().toEqualTypeOf<VersionPage>();
-// A publish and a rollback answer with what SiteAdmin returns (routes/admin-config.ts `publishedAnswer`).
+// A publish (of the draft, or of a config at once) and a rollback answer with what SiteAdmin returns (routes/admin-config.ts `publishedAnswer`).
 expectTypeOf<Answer<"rollback">>().toEqualTypeOf<Published>();
+expectTypeOf<Answer<"publish">>().toEqualTypeOf<Published>();
 expectTypeOf<Answer<"publishDraft">>().toEqualTypeOf<Published>();
 expectTypeOf<Answer<"saveDraft">>().toEqualTypeOf<Drafts["/admin/sites/:site/draft"]["$put"]["output"]>();
 expectTypeOf<Answer<"saveDraft">>().toEqualTypeOf<Draft>();

@@ -204,11 +204,21 @@ describe("admin segments: happy path", () => {
   it("validates a whole file without writing anything on ?dry_run=1", async () => {
     const site = await siteWithConfig();
     const res = await postNdjson(site, '{"customer_id":"x1","segments":["vip"]}\n{"customer_id":"x2","segments":[]}', "?dry_run=1");
-    expect(await res.json()).toEqual({ dryRun: true, rows: 2, removed: 1 });
+    expect(await res.json()).toEqual({ dryRun: true, rows: 2, removed: 1, unchanged: 0, existing: 0, members: 0 });
     expect(await segmentsOf(site, "x1")).toBeNull();
     const bad = await postNdjson(site, '{"customer_id":"x1","segments":["vip"]}\n{"customer_id":"","segments":["vip"]}', "?dry_run=1");
     expect(bad.status).toBe(400);
     expect((await errorOf(bad)).issues?.[0]).toMatchObject({ line: 2 });
+  });
+
+  it("says on ?dry_run=1 what the import would do to what the site holds, writing nothing (issue 11)", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, ["a", "b", "c"].map((id) => ({ customer_id: id, segments: ["vip"] })));
+    const body = ['{"customer_id":"a","segments":["vip"]}', '{"customer_id":"b","segments":["gold"]}', '{"customer_id":"z","segments":[]}'].join("\n");
+    const res = await postNdjson(site, body, "?dry_run=1");
+    // a is as the site holds it; a and b are customers it holds; three members in all; gold is not in the config.
+    expect(await res.json()).toEqual({ dryRun: true, rows: 3, removed: 1, unchanged: 1, existing: 2, members: 3, unknownSegments: ["gold"] });
+    expect(await segmentsOf(site, "b")).toEqual(["vip"]);
   });
 
   it("answers one customer's segments and expiry, and deletes them", async () => {
@@ -291,6 +301,20 @@ describe("admin segments: pushes (unchanged rows, --replace)", () => {
     expect(counts.customers).toBe(4);
     // Sweeping again finds nothing more.
     expect(await (await sweep(site, sync)).json()).toEqual({ removed: 0, remaining: 0 });
+  });
+
+  it("says on a sweep's ?dry_run=1 how many members it would remove, of how many, and removes nobody (issue 11)", async () => {
+    const site = await siteWithConfig();
+    await importMemberships(site, [..."abcdefg"].map((id) => ({ customer_id: id, segments: ["vip"] })));
+    const sync = "push-0011-dry-run";
+    expect((await postNdjson(site, rows(["a"]), `?sync=${sync}`)).status).toBe(200);
+    const preview = await admin(`/admin/sites/${site}/segments/sweep?sync=${sync}&dry_run=1`, { method: "POST" });
+    expect(await preview.json()).toEqual({ dryRun: true, wouldRemove: 6, members: 7 });
+    expect(await segmentsOf(site, "g")).toEqual(["vip"]);
+    // The push is not finished by a dry run: its sweep still removes them.
+    expect(await (await sweep(site, sync)).json()).toEqual({ removed: 6, remaining: 0 });
+    const never = await admin(`/admin/sites/${site}/segments/sweep?sync=never-pushed&dry_run=1`, { method: "POST" });
+    expect(never.status).toBe(404);
   });
 
   it("keeps members another writer updated while the push ran", async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { call, ORIGIN } from "../helpers";
 
 describe("config schema", () => {
-  it("serves the config as JSON Schema with segments, campaigns, defaults and the order value cap", async () => {
+  it("serves the config as JSON Schema with segments and their descriptions, campaigns, defaults and the order value cap", async () => {
     const res = await call("/v1/schema/config.json");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -17,7 +17,7 @@ describe("config schema", () => {
     expect(schema.$schema).toMatch(/json-schema\.org\/draft\/2020-12/);
     expect(schema.$id).toBe(`${ORIGIN}/v1/schema/config.json`);
     expect(schema.type).toBe("object");
-    expect(Object.keys(schema.properties ?? {}).sort()).toEqual(["campaigns", "defaults", "orderValueCap", "segments"]);
+    expect(Object.keys(schema.properties ?? {}).sort()).toEqual(["campaigns", "defaults", "orderValueCap", "segmentDescriptions", "segments"]);
     expect(schema.properties?.campaigns?.items?.properties?.placement?.enum).toEqual(["topbar", "shipping", "returns"]);
   });
 

@@ -64,6 +64,12 @@ export interface ImportChecked {
   rows: number;
   removed: number;
   expired?: number;
+  /** Rows the site already holds as they are. */
+  unchanged: number;
+  /** Rows of customers the site holds, and every member it holds (for what a replacing push would remove). */
+  existing: number;
+  members: number;
+  unknownSegments?: string[];
 }
 
 export interface ImportWritten {
@@ -107,6 +113,11 @@ export class AdminApi {
 
   versions(before?: number): Promise<VersionPage | ApiError> {
     return this.request("GET", `/config/versions${before === undefined ? "" : `?before=${before}`}`);
+  }
+
+  /** Publishes `config` as the next version at once, with `note` in the history (stopping or rolling out a test). */
+  publish(config: Config, note: string): Promise<Published | ApiError> {
+    return this.request("PUT", `/config?note=${encodeURIComponent(note)}`, json(config));
   }
 
   rollback(version: number): Promise<Published | ApiError> {

@@ -11,6 +11,7 @@ import { grid } from "./grid/grid";
 import { openCell, panel } from "./grid/panel";
 import { Preview } from "./preview/preview";
 import { historySection, showHistory } from "./publish/history";
+import { showMemberCounts } from "./segments/row-header";
 import { segmentsView, showSegments } from "./segments/segments";
 import type { EditorState, Page } from "./state";
 import { hasChanges } from "./state";
@@ -37,11 +38,11 @@ function show(app: HTMLElement, editor: Editor, signOut: () => void): Promise<vo
   if (state.page === "segments") {
     const main = segmentsView();
     app.replaceChildren(bar, main);
-    return showSegments(editor.api, main);
+    return showSegments(editor, main);
   }
   const messages = grid(state.draft, (editing) => openCell(editor, editing), state.viewAs.currency);
   app.replaceChildren(bar, el("main", { class: "layout" }, el("section", { "aria-label": "Messages" }, messages), panel(editor)), historySection());
-  return showHistory(editor);
+  return Promise.all([showHistory(editor), showMemberCounts(editor.api)]).then(() => undefined);
 }
 
 function header(editor: Editor, signOut: () => void): HTMLElement {

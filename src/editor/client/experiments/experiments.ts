@@ -1,6 +1,7 @@
 /**
  * @module The experiments page: every live campaign that is an experiment (two or more weighted variants), with
- * its results per metric as a table and an interval chart, its warnings, and "Not enough data" said as such.
+ * its variants and their texts, its results per metric as a table and an interval chart, its warnings, and "Not
+ * enough data" said as such; a test can be stopped, or a variant rolled out to everyone (rollout.ts).
  */
 import type { Campaign } from "../../../core/config-schema";
 import { isExperiment } from "../../../core/experiment";
@@ -8,7 +9,10 @@ import type { ExperimentResults, MetricResult, Verdict } from "../../../core/exp
 import { ApiError } from "../api";
 import { el } from "../dom";
 import type { Editor } from "../editor";
+import { counted } from "../plural";
 import { intervalChart } from "./chart";
+import { rolloutButton, stopButton } from "./rollout";
+import { sharePercent, variantText } from "./variants";
 
 const VERDICTS: Record<Verdict, string> = { better: "Better", worse: "Worse", inconclusive: "No clear difference", not_enough_data: "Not enough data" };
 
@@ -22,23 +26,30 @@ export async function showExperiments(editor: Editor, main: HTMLElement): Promis
   if (experiments.length === 0) main.append(el("p", { class: "none" }, "No experiments: give a message two or more variants with a weight to start one."));
   for (const campaign of experiments) {
     const results = await editor.api.results(campaign.id);
-    main.append(results instanceof ApiError ? el("p", { class: "error" }, `${campaign.name ?? campaign.id}: results unavailable (${results.status})`) : experimentSection(campaign, results));
+    main.append(results instanceof ApiError ? el("p", { class: "error" }, `${campaign.name ?? campaign.id}: results unavailable (${results.status})`) : experimentSection(editor, campaign, results));
   }
   main.setAttribute("aria-busy", "false");
 }
 
-function experimentSection(campaign: Campaign, r: ExperimentResults): HTMLElement {
+function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResults): HTMLElement {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const section = el("section", { class: "experiment", "data-experiment": r.campaign, "aria-labelledby": `exp-${r.campaign}` });
   section.append(
-    el("h3", { id: `exp-${r.campaign}` }, campaign.name ?? campaign.id),
+    el("div", { class: "experiment-head" }, el("h3", { id: `exp-${r.campaign}` }, campaign.name ?? campaign.id), ...stopButton(editor, campaign)),
     el(
       "p",
-      {},
-      `${r.units.counted} visitors counted`,
+      { class: "units" },
+      `${counted(r.units.counted, "visitor")} counted`,
       r.run ? `, ${new Date(r.run.firstExposure).toLocaleDateString()} to ${new Date(r.run.lastExposure).toLocaleDateString()}` : ", none yet",
       `. Compared with ${r.control}.`,
-      r.cappedOrders.total ? ` ${r.cappedOrders.total} orders above the order value cap counted at the cap.` : "",
+      r.cappedOrders.total ? ` ${counted(r.cappedOrders.total, "order")} above the order value cap counted at the cap.` : "",
+    ),
+    el(
+      "ul",
+      { class: "variant-list", "aria-label": "Variants" },
+      ...campaign.variants.map((v) =>
+        el("li", { "data-variant": v.id }, el("span", { class: "variant-text" }, `${v.id} (${sharePercent(campaign, v)}%): ${variantText(v)}`), ...(v.weight > 0 ? rolloutButton(editor, campaign, v) : [])),
+      ),
     ),
   );
   if (r.warnings.length) section.append(el("div", { class: "warning", role: "alert" }, ...r.warnings.map((w) => el("p", {}, w))));
@@ -69,12 +80,17 @@ function experimentSection(campaign: Campaign, r: ExperimentResults): HTMLElemen
       );
     });
     section.append(
+      // A wide table scrolls inside its frame (focusable, so by keyboard too), not the page, on a phone.
       el(
-        "table",
-        { class: "results" },
-        el("caption", {}, name),
-        el("thead", {}, el("tr", {}, ...["Variant", "Visitors", "Converted", "Value (95% interval)", "Uplift", "Relative uplift", "p-value", "Chance to beat control", "Verdict"].map((h) => el("th", { scope: "col" }, h)))),
-        el("tbody", {}, ...rows),
+        "div",
+        { class: "table-scroll", tabindex: "0", role: "region", "aria-label": name },
+        el(
+          "table",
+          { class: "results" },
+          el("caption", {}, name),
+          el("thead", {}, el("tr", {}, ...["Variant", "Visitors", "Converted", "Value (95% interval)", "Uplift", "Relative uplift", "p-value", "Chance to beat control", "Verdict"].map((h) => el("th", { scope: "col" }, h)))),
+          el("tbody", {}, ...rows),
+        ),
       ),
       intervalChart(name, metric.variants, format),
     );

@@ -10,6 +10,7 @@ import { fillPlaceholders, formatMoney } from "../../../core/money";
 import type { Placement } from "../../../core/shared";
 import { PLACEMENTS, targetedSegments } from "../../../core/shared";
 import { button, el } from "../dom";
+import { segmentRowHeader } from "../segments/row-header";
 import type { Editing } from "../state";
 
 export const PLACEMENT_LABELS: Record<Placement, string> = { topbar: "Top bar", shipping: "Free shipping", returns: "Free returns" };
@@ -23,7 +24,7 @@ export function grid(config: Config, open: (editing: Editing) => void, currency 
   const head = el("tr", {}, el("th", { scope: "col" }, "Who"), ...PLACEMENTS.map((p) => el("th", { scope: "col" }, PLACEMENT_LABELS[p])));
   const rows: HTMLTableRowElement[] = [];
   for (const segment of config.segments) {
-    rows.push(el("tr", { "data-segment": segment }, el("th", { scope: "row" }, segment), ...PLACEMENTS.map((p) => cell(config, p, segment, open, line))));
+    rows.push(el("tr", { "data-segment": segment }, segmentRowHeader(config, segment), ...PLACEMENTS.map((p) => cell(config, p, segment, open, line))));
   }
   rows.push(el("tr", { "data-segment": "(other)" }, el("th", { scope: "row" }, "Geo, page and device campaigns"), ...PLACEMENTS.map((p) => cell(config, p, null, open, line))));
   rows.push(
