@@ -1,0 +1,173 @@
+/**
+ * @module Nothing lost, nothing live by accident, in Chromium: the working copy saved as the site's draft as the
+ * marketer edits and restored when anyone with edit rights opens the site, leaving with unsaved changes asked
+ * first, publish, rollback and discard confirmed in a dialog that says what will change; and signing in to a
+ * site that does not exist.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { skipBrowserTests } from "./chromium";
+import type { EditorHarness } from "./editor-harness";
+import { api, editorPage, freshSite, issueToken, signIn, startEditorHarness, versionCount } from "./editor-harness";
+
+let h: EditorHarness;
+
+const VIP = "Edit VIP: express shipping or early access";
+const VIP_TEXT = (j: number) => `[data-path="campaigns.0.variants.${j}.message.text"]`;
+const EXPRESS = "Free express shipping on every order, thank you for being a VIP";
+const SAVED = /^Draft saved by (\S+) (just now|\d+ seconds? ago|1 minute ago)/;
+
+describe.skipIf(skipBrowserTests)("the editor's drafts and confirmations", () => {
+  beforeAll(async () => {
+    h = await startEditorHarness();
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("saves the working copy as the site's draft as you go, and restores it for the next editor with who saved it and when", async () => {
+    const site = await freshSite(h, "autosave");
+    const { page, problems } = await editorPage(h);
+    await signIn(h, page, site);
+    await page.getByRole("button", { name: VIP }).click();
+    await page.locator(VIP_TEXT(0)).fill("Saved as I go, for our VIPs");
+    await expect.poll(() => page.locator("#draft-state").textContent(), { timeout: 10_000 }).toMatch(SAVED);
+    expect((await page.locator("#draft-state").textContent())?.match(SAVED)?.[1]).toBe("admin");
+    const draft = await api(h, site, "/draft");
+    expect(draft.status).toBe(200);
+    expect(JSON.stringify(await draft.json())).toContain("Saved as I go, for our VIPs");
+    // Shoppers still get the live config.
+    expect(JSON.stringify(await (await api(h, site, "/config")).json())).not.toContain("Saved as I go");
+    await page.close();
+
+    // An editor opening the site next continues from the draft, and is told whose it is.
+    const ana = await issueToken(h, site, "ana.marketing", "editor");
+    const next = await editorPage(h);
+    await signIn(h, next.page, site, ana);
+    const vipTopbar = next.page.locator('tr[data-segment="vip"] td[data-placement="topbar"]');
+    await expect.poll(() => vipTopbar.textContent(), { timeout: 10_000 }).toContain("Saved as I go, for our VIPs");
+    await expect.poll(() => next.page.locator("#draft-state").textContent()).toMatch(SAVED);
+    expect((await next.page.locator("#draft-state").textContent())?.match(SAVED)?.[1]).toBe("admin");
+    await next.page.getByRole("button", { name: VIP }).click();
+    await next.page.locator(VIP_TEXT(1)).fill("Ana's early access copy");
+    await expect.poll(async () => (await next.page.locator("#draft-state").textContent())?.match(SAVED)?.[1], { timeout: 10_000 }).toBe("ana.marketing");
+    expect(JSON.stringify(await (await api(h, site, "/draft")).json())).toContain("Ana's early access copy");
+    expect([...problems, ...next.problems]).toEqual([]);
+    await next.page.close();
+  });
+
+  it("says a working copy with problems is not saved, and asks before leaving or signing out with unsaved changes", async () => {
+    const site = await freshSite(h, "leaving");
+    const { page } = await editorPage(h);
+    await signIn(h, page, site);
+    await page.getByRole("button", { name: VIP }).click();
+    await page.locator(VIP_TEXT(0)).fill("");
+    await expect.poll(() => page.locator("#draft-state").textContent(), { timeout: 10_000 }).toBe("Draft not saved: fix 1 problem");
+    expect((await api(h, site, "/draft")).status).toBe(404);
+
+    // Closing the tab asks first (the browser's own prompt); dismissed, the editor stays with the edit.
+    const asked: string[] = [];
+    page.once("dialog", (dialog) => {
+      asked.push(dialog.type());
+      void dialog.dismiss();
+    });
+    await page.close({ runBeforeUnload: true });
+    await expect.poll(() => asked).toEqual(["beforeunload"]);
+    expect(page.isClosed()).toBe(false);
+    await expect(page.locator(VIP_TEXT(0)).inputValue()).resolves.toBe("");
+
+    // Signing out asks in a dialog; "Stay" keeps everything.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    const dialog = page.getByRole("dialog", { name: /Sign out/ });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await expect(dialog.textContent()).resolves.toContain("not saved");
+    await dialog.getByRole("button", { name: "Stay" }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await expect(page.locator("table.grid").count()).resolves.toBe(1);
+
+    // Fixed, the working copy is saved as the draft, and the tab closes without a question.
+    await page.locator(VIP_TEXT(0)).fill("Fixed VIP text");
+    await expect.poll(() => page.locator("#draft-state").textContent(), { timeout: 10_000 }).toMatch(SAVED);
+    await page.close({ runBeforeUnload: true });
+    await expect.poll(() => page.isClosed()).toBe(true);
+    expect(asked).toEqual(["beforeunload"]);
+  });
+
+  it("shows what a publish and a rollback will change and asks first; Escape publishes nothing", async () => {
+    const site = await freshSite(h, "confirm");
+    const { page, problems } = await editorPage(h);
+    await signIn(h, page, site);
+    await page.getByRole("button", { name: VIP }).click();
+    await page.locator(VIP_TEXT(0)).fill("Confirmed VIP text");
+    await page.getByLabel("Note for the history").fill("VIP copy");
+    const publish = page.getByRole("button", { name: "Publish these changes" });
+    await publish.click();
+    const confirm = page.getByRole("dialog", { name: "Publish these changes?" });
+    await expect.poll(() => confirm.isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect(confirm.textContent()).resolves.toContain(`campaign "vip-express": variant "express" text "${EXPRESS.slice(0, 57)}..." → "Confirmed VIP text"`);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest("dialog[open]") !== null)).toBe(true);
+
+    await page.keyboard.press("Escape");
+    await expect.poll(() => confirm.isVisible()).toBe(false);
+    expect(await versionCount(h, site)).toBe(1);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Publish these changes");
+
+    await publish.click();
+    await confirm.getByRole("button", { name: "Publish now" }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toBe("Version 2 is live");
+    expect(await versionCount(h, site)).toBe(2);
+
+    await page.getByRole("button", { name: "Roll back to version 1" }).click();
+    const rollback = page.getByRole("dialog", { name: "Roll back to version 1?" });
+    await expect.poll(() => rollback.isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect(rollback.textContent()).resolves.toContain(`variant "express" text "Confirmed VIP text" → "${EXPRESS.slice(0, 57)}..."`);
+    await rollback.getByRole("button", { name: "Cancel" }).click();
+    expect(await versionCount(h, site)).toBe(2);
+    await page.getByRole("button", { name: "Roll back to version 1" }).click();
+    await rollback.getByRole("button", { name: "Roll back now" }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toBe("Version 1 is live again (as version 3)");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("discards the draft after asking, back to the live config", async () => {
+    const site = await freshSite(h, "discard");
+    const { page, problems } = await editorPage(h);
+    await signIn(h, page, site);
+    await page.getByRole("button", { name: VIP }).click();
+    await page.locator(VIP_TEXT(0)).fill("A draft to throw away");
+    await expect.poll(() => page.locator("#draft-state").textContent(), { timeout: 10_000 }).toMatch(SAVED);
+    await page.getByRole("button", { name: "Discard the draft" }).click();
+    const dialog = page.getByRole("dialog", { name: "Discard the draft?" });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await expect(dialog.textContent()).resolves.toContain('"A draft to throw away"');
+    await dialog.getByRole("button", { name: "Discard", exact: true }).click();
+    await expect.poll(() => api(h, site, "/draft").then((r) => r.status), { timeout: 10_000 }).toBe(404);
+    await expect.poll(() => page.locator('tr[data-segment="vip"] td[data-placement="topbar"]').textContent()).toContain(EXPRESS);
+    await expect(page.locator("#status").textContent()).resolves.toBe("Draft discarded");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("says there is no site for a mistyped id, offers the owner to create it, and refuses a malformed id in the form", async () => {
+    const { page, problems } = await editorPage(h);
+    await page.goto(`${h.worker.url}/admin`);
+    const siteId = page.getByLabel("Site id");
+    // The browser compiles `pattern` with the v flag: the form refuses a bad id without a console error.
+    await siteId.fill("Demo 2");
+    await page.getByLabel("Token").fill(h.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(siteId.evaluate((input) => (input as HTMLInputElement).validity.patternMismatch)).resolves.toBe(true);
+    expect(await page.locator("table.grid").count()).toBe(0);
+
+    await siteId.fill("demo2");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 10_000 }).toBe('There is no site "demo2": it has no config yet. Check the site id, or create the site.');
+    expect(await page.locator("table.grid").count()).toBe(0);
+    await page.getByRole("button", { name: 'Create site "demo2"' }).click();
+    await expect.poll(() => page.locator("table.grid").count()).toBe(1);
+    await expect(page.locator("h1").textContent()).resolves.toBe("valuebar · demo2");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
