@@ -16,8 +16,13 @@ import { browserBundle } from "./browser-bundle.mjs";
  * decision. 13,291 B when set (issue 10): 11,780 B before, about 850 B for the project's RFC 4180 reader
  * (core/csv.ts) that cuts CSV uploads between records, and about 650 B for the split into screens with one API
  * client. The 309 B above leave room for a fix, not for a feature: one that needs more raises this, saying why.
+ * Issue 11 (nothing lost, nothing live by accident, what every shopper sees) raised it by 5,100 B, to 18,700 B: the
+ * change summaries of publish, rollback and discard (core/config-diff.ts, about 1,100 B) in a confirmation dialog,
+ * the working copy saved as the draft as you go with who saved it and a colleague's draft never written over
+ * (about 1,200 B), "Who sees what" (about 900 B), the preview of any variant or the control (about 600 B, with
+ * core/bucket.ts), and the sign-in's "no site" and the flows around them.
  */
-const GZIP_BUDGET = 13_600;
+const GZIP_BUDGET = 18_700;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}src/editor/client/dist`;
 

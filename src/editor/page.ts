@@ -61,6 +61,25 @@ legend { font-weight: 600; padding: 0 4px; }
 .history { padding: 0 24px 24px; }
 .history li { margin-bottom: 10px; }
 .history button { margin-left: 8px; }
+/* Drafts, confirmations and "Who sees what" (issue 11, H2): kept in one block at the end. */
+.draft-bar { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; padding: 8px 24px 0; }
+.draft-bar p { margin: 0; color: var(--muted); font-weight: 600; }
+dialog.confirm { max-width: min(560px, calc(100vw - 24px)); border: 1px solid var(--line); border-radius: 10px; padding: 20px; color: var(--ink); }
+dialog.confirm::backdrop { background: rgb(0 0 0 / 0.4); }
+dialog.confirm h2 { margin: 0 0 8px; font-size: 18px; }
+dialog.confirm .changes { max-height: 40vh; overflow: auto; padding-left: 20px; overflow-wrap: anywhere; }
+dialog.confirm .actions { display: flex; justify-content: flex-end; gap: 8px; margin-top: 16px; }
+.preview-as .field { margin-top: 8px; }
+.visitors-on { display: flex; flex-wrap: wrap; gap: 4px 16px; }
+.visitors-on .field input[type=radio] { width: auto; }
+.visitors .source { display: block; color: var(--muted); font-size: 13px; }
+.visitors #visitors-table { overflow-x: auto; }
+@media (max-width: 640px) {
+  .draft-bar { padding: 8px 12px 0; }
+  .visitors thead { display: none; }
+  .visitors tr, .visitors th, .visitors td { display: block; }
+  .visitors td::before { content: attr(data-label); display: block; font-size: 13px; font-weight: 600; color: var(--muted); }
+}
 `;
 
 export const editorRoutes = new Hono<{ Bindings: Env }>()

@@ -3,6 +3,7 @@
  * site as each segment and persona sees it, on the live config or on the draft, from the Worker's own decision.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { poorContrast, unnamedControls } from "./a11y";
 import { skipBrowserTests } from "./chromium";
 import type { EditorHarness } from "./editor-harness";
 import { demoConfig, editorPage, freshSite, signIn, startEditorHarness } from "./editor-harness";
@@ -50,6 +51,7 @@ describe.skipIf(skipBrowserTests)("the editor's preview", () => {
     await expect.poll(() => topbar.textContent(), { timeout: 10_000 }).toBe("Welcome to our store");
     await page.getByLabel("Show variant").selectOption("early");
     await expect.poll(() => topbar.textContent(), { timeout: 10_000 }).toBe("Early access tonight, for VIPs only");
+    expect(await unnamedControls(page)).toEqual([]);
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -84,6 +86,14 @@ describe.skipIf(skipBrowserTests)("the editor's preview", () => {
     await page.getByLabel("Your draft").check();
     await expect.poll(() => cell("vip", "topbar").textContent(), { timeout: 10_000 }).toContain("Draft perks for our VIPs");
     await expect(cell("valuable", "topbar").textContent()).resolves.toContain("Your personal shopper is one message away");
+
+    expect(await unnamedControls(page)).toEqual([]);
+    expect(await poorContrast(page)).toEqual([]);
+
+    // At 390 px the table stacks each visitor's placements: nothing reaches past the screen's edge.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => [...document.querySelectorAll("#visitors, #visitors *")].filter((node) => node.getBoundingClientRect().right > 390).map((node) => node.tagName));
+    expect(overflow).toEqual([]);
     expect(problems).toEqual([]);
     await page.close();
   });
