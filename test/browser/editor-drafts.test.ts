@@ -2,9 +2,12 @@
  * @module Nothing lost, nothing live by accident, in Chromium: the working copy saved as the site's draft as the
  * marketer edits and restored when anyone with edit rights opens the site, leaving with unsaved changes asked
  * first, publish, rollback and discard confirmed in a dialog that says what will change; and signing in to a
- * site that does not exist.
+ * site that does not exist. Saves a screenshot of the publish confirmation under test-artifacts/ (shown in the README).
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { root } from "../../scripts/dev-server.mjs";
 import { poorContrast, unnamedControls } from "./a11y";
 import { skipBrowserTests } from "./chromium";
 import type { EditorHarness } from "./editor-harness";
@@ -135,6 +138,8 @@ describe.skipIf(skipBrowserTests)("the editor's drafts and confirmations", () =>
     await expect.poll(() => page.evaluate(() => document.activeElement?.closest("dialog[open]") !== null)).toBe(true);
     expect(await unnamedControls(page)).toEqual([]);
     expect(await poorContrast(page, "dialog")).toEqual([]);
+    mkdirSync(join(root, "test-artifacts"), { recursive: true });
+    await page.screenshot({ path: join(root, "test-artifacts", "editor-publish-confirm.png") });
     // At 390 px the dialog fits the screen.
     await page.setViewportSize({ width: 390, height: 844 });
     await expect(confirm.evaluate((node) => node.getBoundingClientRect().right)).resolves.toBeLessThanOrEqual(390);

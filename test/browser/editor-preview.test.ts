@@ -1,8 +1,12 @@
 /**
  * @module The editor's preview in Chromium: any variant of the campaign being edited, or its control, and the whole
  * site as each segment and persona sees it, on the live config or on the draft, from the Worker's own decision.
+ * Saves a screenshot of "Who sees what" under test-artifacts/ (shown in the README).
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { root } from "../../scripts/dev-server.mjs";
 import { poorContrast, unnamedControls } from "./a11y";
 import { skipBrowserTests } from "./chromium";
 import type { EditorHarness } from "./editor-harness";
@@ -89,6 +93,9 @@ describe.skipIf(skipBrowserTests)("the editor's preview", () => {
 
     expect(await unnamedControls(page)).toEqual([]);
     expect(await poorContrast(page)).toEqual([]);
+    mkdirSync(join(root, "test-artifacts"), { recursive: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: join(root, "test-artifacts", "editor-who-sees-what.png"), fullPage: true });
 
     // At 390 px the table stacks each visitor's placements: nothing reaches past the screen's edge.
     await page.setViewportSize({ width: 390, height: 844 });
