@@ -20,10 +20,14 @@ import { browserBundle } from "./browser-bundle.mjs";
  * the grid as shoppers see them, progress texts, colour pickers, local date-time schedules), then segments and
  * experiments a marketer manages (about +3,100 B: the segment list to add, describe and reorder segments, member
  * counts and descriptions in the grid, the upload's format help and warnings, each variant's text, stopping a test
- * or rolling out a variant behind a confirmation dialog). The room above the size leaves space for a fix, not for
+ * or rolling out a variant behind a confirmation dialog), then drafts, confirmations and what every shopper sees
+ * (about +5,100 B: the change summaries of publish, rollback and discard (core/config-diff.ts, about 1,100 B) in a
+ * confirmation dialog, the working copy saved as the draft as you go with who saved it and a colleague's draft never
+ * written over (about 1,200 B), "Who sees what" (about 900 B), the preview of any variant or the control (about
+ * 600 B, with core/bucket.ts), and the sign-in's "no site"). The room above the size leaves space for a fix, not for
  * a feature: one that needs more raises this, saying why.
  */
-const GZIP_BUDGET = 19_000;
+const GZIP_BUDGET = 24_000;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}src/editor/client/dist`;
 

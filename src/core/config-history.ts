@@ -31,3 +31,10 @@ export interface Draft {
   savedAt: string;
   savedBy: string;
 }
+
+/** One version with its config, as `GET .../config/versions/{version}` answers. */
+export interface StoredVersion {
+  version: number;
+  createdAt: string;
+  config: Config;
+}

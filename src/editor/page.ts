@@ -89,9 +89,9 @@ legend { font-weight: 600; padding: 0 4px; }
   .grid td::before { content: attr(data-label); display: block; font-weight: 600; }
 }
 
-/* Segments and experiments (issue 11): the segment list, the upload's help and warnings, ending a test, dialogs. */
+/* Segments and experiments (issue 11): the segment list, the upload's help and warnings, ending a test. */
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
-.hint { color: var(--muted); margin: 4px 0; }
+#segments .hint { margin: 4px 0; font-size: inherit; }
 .hint code { overflow-wrap: anywhere; }
 button.move, button.secondary { background: #fff; color: var(--accent); padding: 4px 10px; }
 button:disabled { color: var(--muted); border-color: var(--line); cursor: default; }
@@ -116,10 +116,25 @@ button:disabled { color: var(--muted); border-color: var(--line); cursor: defaul
 .variant-list li { margin: 4px 0; }
 .variant-list button { margin-left: 8px; }
 .table-scroll { overflow-x: auto; }
-dialog.confirm { max-width: min(34rem, calc(100vw - 32px)); border: 1px solid var(--line); border-radius: 10px; padding: 16px 20px; color: var(--ink); }
-dialog.confirm h2 { font-size: 18px; margin: 0 0 8px; }
-dialog::backdrop { background: rgb(0 0 0 / 0.35); }
-.actions { display: flex; flex-wrap: wrap; justify-content: flex-end; gap: 8px; margin-top: 12px; }
+/* Drafts, confirmations and "Who sees what" (issue 11, H2): kept in one block at the end. */
+.draft-bar { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; padding: 8px 24px 0; }
+.draft-bar p { margin: 0; color: var(--muted); font-weight: 600; }
+dialog.confirm { max-width: min(560px, calc(100vw - 24px)); border: 1px solid var(--line); border-radius: 10px; padding: 20px; color: var(--ink); }
+dialog.confirm::backdrop { background: rgb(0 0 0 / 0.4); }
+dialog.confirm h2 { margin: 0 0 8px; font-size: 18px; }
+dialog.confirm .changes { max-height: 40vh; overflow: auto; padding-left: 20px; overflow-wrap: anywhere; }
+dialog.confirm .actions { display: flex; justify-content: flex-end; gap: 8px; margin-top: 16px; }
+.preview-as .field { margin-top: 8px; }
+.visitors-on { display: flex; flex-wrap: wrap; gap: 4px 16px; }
+.visitors-on .field input[type=radio] { width: auto; }
+.visitors .source { display: block; color: var(--muted); font-size: 13px; }
+.visitors #visitors-table { overflow-x: auto; }
+@media (max-width: 640px) {
+  .draft-bar { padding: 8px 12px 0; }
+  .visitors thead { display: none; }
+  .visitors tr, .visitors th, .visitors td { display: block; }
+  .visitors td::before { content: attr(data-label); display: block; font-size: 13px; font-weight: 600; color: var(--muted); }
+}
 `;
 
 export const editorRoutes = new Hono<{ Bindings: Env }>()

@@ -1,5 +1,6 @@
 /**
- * @module /admin/sites/{site}/config: the live config, its versions (paged, newest first) and rollback.
+ * @module /admin/sites/{site}/config: the live config, its versions (paged, newest first; one with its config)
+ * and rollback.
  * Every accepted PUT is a new version; a rejected one leaves the live config untouched. When KV fails during a
  * publish, the site's object keeps the new version live and retries KV (see SiteAdmin.publishNow): the answer is
  * 202 with `storefront: "pending"`. When the object itself fails, 503: the publish may or may not have happened.
@@ -13,7 +14,7 @@ import { readJson } from "../http/body";
 import { ApiError } from "../http/errors";
 import { integerParam } from "../http/query";
 import { forgetLiveConfig } from "../storage/live-config";
-import type { Published } from "../core/config-history";
+import type { Published, StoredVersion } from "../core/config-history";
 import { siteAdmin, validSite } from "./site";
 
 /** Largest config document accepted. */
@@ -49,6 +50,15 @@ export const adminConfigRoutes = new Hono<AdminEnv>()
     const page = await siteAdmin(c.env, site).versions(limit, before);
     if (page.versions.length === 0 && before === undefined) throw new ApiError("NOT_FOUND", `site "${site}" has no config yet`);
     return c.json(page);
+  })
+  // One version with its config: the editor shows what a rollback to it would change before making it live.
+  .get("/admin/sites/:site/config/versions/:version", allow("config:read"), async (c) => {
+    const site = validSite(c.req.param("site"));
+    const version = c.req.param("version");
+    const found = /^[1-9]\d{0,14}$/.test(version) ? await siteAdmin(c.env, site).version(Number(version)) : null;
+    if (!found) throw new ApiError("NOT_FOUND", `site "${site}" has no version ${version.slice(0, 20)}`);
+    const answer: StoredVersion = { version: found.version, createdAt: found.publishedAt, config: found.config };
+    return c.json(answer);
   })
   .post("/admin/sites/:site/config/rollback", allow("config:write"), async (c) => {
     const site = validSite(c.req.param("site"));

@@ -1,7 +1,8 @@
 /**
  * @module The editor's working copy and its "view as" preview:
  * - `GET`/`PUT /admin/sites/{site}/draft`: a draft config, validated like a publish; a rejected one leaves the
- *   saved draft as it was. `DELETE` discards it.
+ *   saved draft as it was. A PUT with `x-valuebar-draft-base` (the `savedAt` of the draft it replaces, or "none")
+ *   is refused with 409 when the saved draft is another one. `DELETE` discards it.
  * - `POST /admin/sites/{site}/draft/publish`: publishes the draft as a new version (with a note) and clears it.
  * - `POST /admin/sites/{site}/draft/preview-link`: a signed link that shows the draft on the store (editors only).
  * - `POST /admin/sites/{site}/preview`: the decision the Worker would make for a visitor described in the body
@@ -59,7 +60,12 @@ export const adminDraftRoutes = new Hono<AdminEnv>()
   .put("/admin/sites/:site/draft", allow("config:write"), async (c) => {
     const site = validSite(c.req.param("site"));
     const config = validConfig(await readJson(c.req.raw, MAX_CONFIG_BYTES), "draft");
-    return c.json(await siteAdmin(c.env, site).saveDraft(config, c.get("actor")));
+    // The editor saves as the marketer types, so it says which draft its copy started from: a colleague's draft
+    // saved meanwhile is not silently written over.
+    const base = c.req.header("x-valuebar-draft-base");
+    const saved = await siteAdmin(c.env, site).saveDraft(config, c.get("actor"), base === undefined ? undefined : base === "none" ? null : base);
+    if (saved === "changed") throw new ApiError("CONFLICT", "someone else saved a draft since yours was loaded; nothing was saved");
+    return c.json(saved);
   })
   .delete("/admin/sites/:site/draft", allow("config:write"), async (c) => {
     return c.json({ deleted: await siteAdmin(c.env, validSite(c.req.param("site"))).discardDraft(c.get("actor")) });

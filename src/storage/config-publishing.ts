@@ -34,10 +34,18 @@ export class ConfigPublishing {
     private readonly audit: AuditLog,
   ) {}
 
-  /** Saves a validated config as the draft (replacing any), without touching the live config. */
-  saveDraft(config: Config, by: Actor): Draft {
+  /**
+   * Saves a validated config as the draft (replacing any), without touching the live config. With `base` (the
+   * `savedAt` of the draft this one replaces, or null for none), "changed" when the saved draft is another one:
+   * an editor saving as they type must not write over a colleague's draft saved meanwhile.
+   */
+  saveDraft(config: Config, by: Actor, base?: string | null): Draft | "changed" {
+    const current = this.versions.draft();
+    if (base !== undefined && (current?.savedAt ?? null) !== base) return "changed";
     const draft: Draft = { config, savedAt: new Date().toISOString(), savedBy: by.name };
-    const before = this.versions.draft()?.config ?? this.versions.live()?.config ?? null;
+    // Two saves within a millisecond would share a savedAt, which a later `base` could not tell apart.
+    if (draft.savedAt === current?.savedAt) draft.savedAt = new Date(Date.parse(draft.savedAt) + 1).toISOString();
+    const before = current?.config ?? this.versions.live()?.config ?? null;
     this.storage.transactionSync(() => {
       this.versions.writeDraft(draft);
       this.audit.record(by, "draft.save", describeChanges(before, config).join("; ").slice(0, 1000));

@@ -77,9 +77,9 @@ export class SiteAdmin extends DurableObject<SiteAdminBindings> {
     return this.history.draft();
   }
 
-  /** Saves a validated config as the draft (replacing any), without touching the live config. */
-  saveDraft(config: Config, by: Actor): Draft {
-    return this.publishing.saveDraft(config, by);
+  /** Saves a validated config as the draft (replacing any); "changed" when `base` is given and names another draft than the saved one. */
+  saveDraft(config: Config, by: Actor, base?: string | null): Draft | "changed" {
+    return this.publishing.saveDraft(config, by, base);
   }
 
   discardDraft(by?: Actor): boolean {
@@ -109,6 +109,11 @@ export class SiteAdmin extends DurableObject<SiteAdminBindings> {
   /** Makes an old version live again, as a new version (history stays linear); null if there is no such version. */
   async rollback(site: string, version: number, note: string, by: Actor): Promise<Published | null> {
     return this.exclusive(() => this.publishing.rollback(this.env.KV, site, version, note, by));
+  }
+
+  /** One version's config, or null when there is no such version. */
+  version(version: number): LiveConfig | null {
+    return this.history.load(version);
   }
 
   /** A page of the history, newest first: up to `limit` versions older than `before` (all when absent). */

@@ -67,6 +67,8 @@ async function signedIn(site: string, options: BrowserContextOptions = { viewpor
 async function publish(page: Page, note: string): Promise<void> {
   await page.getByLabel("Note for the history").fill(note);
   await page.getByRole("button", { name: "Publish these changes" }).click();
+  // A publish shows what will change and asks first.
+  await page.getByRole("dialog", { name: "Publish these changes?" }).getByRole("button", { name: "Publish now" }).click();
   await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toMatch(/^Version \d+ is live$/);
 }
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../../scripts/dev-server.mjs";
 import { ensureDevVars, freePort, root, seedDemo, startWorker } from "../../scripts/dev-server.mjs";
 import { bucketOf } from "../../src/core/bucket";
@@ -33,6 +33,12 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await seedDemo(worker.url, token);
     browser = await launchChromium();
   }, 120_000);
+
+  // The editor saves the working copy as the site's draft as the marketer edits, and restores it on the next
+  // sign-in: each test starts from the demo's live config.
+  afterEach(async () => {
+    await fetch(`${worker.url}/admin/sites/demo/draft`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -109,12 +115,14 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     const versions = await versionCount();
     await page.getByLabel("Note for the history").fill("Winter VIP copy");
     await page.getByRole("button", { name: "Publish these changes" }).click();
+    await page.getByRole("dialog", { name: "Publish these changes?" }).getByRole("button", { name: "Publish now" }).click();
     await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toBe(`Version ${versions + 1} is live`);
     expect(await vipTopbarOnStore()).toBe("Winter perks for our VIPs, on the house");
     await expect(page.locator(`li[data-version="${versions + 1}"]`).textContent()).resolves.toContain("Winter VIP copy");
     await expect(page.locator(`li[data-version="${versions + 1}"]`).textContent()).resolves.toContain('variant "express" text');
 
     await page.getByRole("button", { name: `Roll back to version ${versions}` }).click();
+    await page.getByRole("dialog", { name: `Roll back to version ${versions}?` }).getByRole("button", { name: "Roll back now" }).click();
     await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toBe(`Version ${versions} is live again (as version ${versions + 2})`);
     expect(await vipTopbarOnStore()).toBe(before);
     expect(problems).toEqual([]);

@@ -12,7 +12,7 @@ import type { adminConfigRoutes } from "../../src/routes/admin-config";
 import type { adminDraftRoutes } from "../../src/routes/admin-draft";
 import type { adminExperimentRoutes } from "../../src/routes/admin-experiments";
 import type { adminSegmentRoutes } from "../../src/routes/admin-segments";
-import type { Draft, Published, VersionPage } from "../../src/core/config-history";
+import type { Draft, Published, StoredVersion, VersionPage } from "../../src/core/config-history";
 
 /** What a method of the editor's client resolves to when the API answers yes. */
 type Answer<K extends keyof AdminApi> = AdminApi[K] extends (...args: never[]) => Promise<infer T> ? Exclude<T, ApiError> : never;
@@ -32,6 +32,11 @@ expectTypeOf<Answer<"publish">>().toEqualTypeOf<Published>();
 expectTypeOf<Answer<"publishDraft">>().toEqualTypeOf<Published>();
 expectTypeOf<Answer<"saveDraft">>().toEqualTypeOf<Drafts["/admin/sites/:site/draft"]["$put"]["output"]>();
 expectTypeOf<Answer<"saveDraft">>().toEqualTypeOf<Draft>();
+expectTypeOf<Answer<"draft">>().toEqualTypeOf<Drafts["/admin/sites/:site/draft"]["$get"]["output"]>();
+expectTypeOf<Answer<"discardDraft">>().toEqualTypeOf<Drafts["/admin/sites/:site/draft"]["$delete"]["output"]>();
+expectTypeOf<Answer<"previewLive">>().toEqualTypeOf<Drafts["/admin/sites/:site/preview"]["$post"]["output"]>();
+expectTypeOf<Answer<"version">>().toEqualTypeOf<Config["/admin/sites/:site/config/versions/:version"]["$get"]["output"]>();
+expectTypeOf<Answer<"version">>().toEqualTypeOf<StoredVersion>();
 expectTypeOf<Answer<"previewLink">>().toEqualTypeOf<Drafts["/admin/sites/:site/draft/preview-link"]["$post"]["output"]>();
 expectTypeOf<Answer<"preview">>().toEqualTypeOf<Drafts["/admin/sites/:site/preview"]["$post"]["output"]>();
 // Hono's JSON types spell the records of ExperimentResults differently (no undefined entries), so: every answer is one.

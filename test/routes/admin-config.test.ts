@@ -146,6 +146,22 @@ describe("admin config: happy path", () => {
     ]);
   });
 
+  it("answers one version with its config, so the editor can say what a rollback to it changes", async () => {
+    const site = newSite("cfg");
+    await publishConfig(site);
+    const second = JSON.parse(STORE_CONFIG_TEXT) as { defaults: Record<string, unknown> };
+    second.defaults.topbar = { text: "Version two" };
+    expect((await admin(`/admin/sites/${site}/config`, { method: "PUT", body: JSON.stringify(second) })).status).toBe(200);
+    const res = await admin(`/admin/sites/${site}/config/versions/1`);
+    expect(res.status).toBe(200);
+    const one = await res.json<{ version: number; createdAt: string; config: { defaults: Record<string, unknown> } }>();
+    expect(one.version).toBe(1);
+    expect(Date.parse(one.createdAt)).not.toBeNaN();
+    expect(one.config.defaults.topbar).toBeUndefined();
+    expect((await (await admin(`/admin/sites/${site}/config/versions/2`)).json<{ config: { defaults: Record<string, unknown> } }>()).config.defaults.topbar).toEqual({ text: "Version two" });
+    for (const missing of ["3", "0", "abc", "1.5"]) expect((await admin(`/admin/sites/${site}/config/versions/${missing}`)).status).toBe(404);
+  });
+
   it("keeps the note sent with a rollback", async () => {
     const site = newSite();
     await publishConfig(site, STORE_CONFIG_TEXT);

@@ -79,6 +79,27 @@ describe("draft", () => {
     expect(versions).toHaveLength(1);
   });
 
+  it("saves over a colleague's draft only when told which draft the copy started from (x-valuebar-draft-base)", async () => {
+    const site = newSite("draft");
+    await publishConfig(site);
+    const put = (text: string, base?: string) =>
+      admin(`/admin/sites/${site}/draft`, { method: "PUT", headers: { "content-type": "application/json", ...(base ? { "x-valuebar-draft-base": base } : {}) }, body: JSON.stringify(withVipText(text)) });
+    const first = await put("Mine", "none");
+    expect(first.status).toBe(200);
+    const mine = await first.json<{ savedAt: string }>();
+    // "none" expects no draft: there is one now.
+    const refused = await put("Theirs", "none");
+    expect(refused.status).toBe(409);
+    expect((await errorOf(refused)).code).toBe("CONFLICT");
+    const next = await put("Mine again", mine.savedAt);
+    expect(next.status).toBe(200);
+    // The base is the draft before the last save: refused, and the saved draft stays as it was.
+    expect((await put("Stale", mine.savedAt)).status).toBe(409);
+    expect(JSON.stringify(await (await admin(`/admin/sites/${site}/draft`)).json())).toContain("Mine again");
+    // Without the header, a save replaces whatever draft there is (the API's and the CLI's use).
+    expect((await put("Overwritten")).status).toBe(200);
+  });
+
   it("has nothing to publish without a draft", async () => {
     const site = newSite("draft");
     await publishConfig(site);

@@ -73,6 +73,7 @@ describe("ConfigPublishing", () => {
       const { publishing, versions } = modules(storage);
       const none = await publishing.publishDraft(env.KV, site, "", OWNER);
       const draft = publishing.saveDraft(config("Draft"), OWNER);
+      if (draft === "changed") throw new Error("a save without a base is never refused");
       const changed = await publishing.publishDraft(env.KV, site, "", OWNER, "2000-01-01T00:00:00.000Z");
       const published = await publishing.publishDraft(env.KV, site, "from the draft", OWNER, draft.savedAt);
       await publishing.publish(env.KV, site, config("Later"), "", OWNER);

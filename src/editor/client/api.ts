@@ -8,11 +8,13 @@
  * this code is type-checked with the DOM's types and those modules need the Workers runtime's, and
  * test/editor/api-answers.test-d.ts holds them to the routes' own answer types.
  */
-import type { Draft, Published, VersionPage } from "../../core/config-history";
+import type { Draft, Published, StoredVersion, VersionPage } from "../../core/config-history";
 import type { Config } from "../../core/config-schema";
 import type { Decision } from "../../core/decide";
 import type { ExperimentResults } from "../../core/experiment-results";
 import type { ErrorCode, errorBody, Issue } from "../../http/errors";
+import type { Permission, Role } from "../../core/access";
+import { mayDo } from "../../core/access";
 
 export type { Issue };
 
@@ -33,8 +35,12 @@ export interface PreviewLink {
 export interface PreviewVisitor {
   segments: string[];
   country?: string;
-  currency: string;
-  device: string;
+  currency?: string;
+  device?: string;
+  /** False for a visitor's first page load. */
+  returning?: boolean;
+  /** The unit variants are picked for: one in another variant's bucket shows that variant. */
+  unit?: string;
 }
 
 /** The decision the Worker would make for that visitor, on the config sent. */
@@ -106,6 +112,11 @@ export class AdminApi {
 
   constructor(readonly session: Session) {}
 
+  /** Whether the token's role, as the last answer named it, grants `permission`. */
+  may(permission: Permission): boolean {
+    return this.role !== null && mayDo(this.role as Role, permission);
+  }
+
   /** The live config; 404 when the site has none yet, 403 for an importer (who may not read it). */
   config(): Promise<Config | ApiError> {
     return this.request("GET", "/config");
@@ -128,8 +139,31 @@ export class AdminApi {
     return this.request("POST", "/preview", json({ config, as }));
   }
 
-  saveDraft(config: Config): Promise<Draft | ApiError> {
-    return this.request("PUT", "/draft", json(config));
+  /** The decision on the live config (404 when the site has none yet). */
+  previewLive(as: PreviewVisitor): Promise<PreviewAnswer | ApiError> {
+    return this.request("POST", "/preview", json({ live: true, as }));
+  }
+
+  /** One version with its config. */
+  version(version: number): Promise<StoredVersion | ApiError> {
+    return this.request("GET", `/config/versions/${version}`);
+  }
+
+  /** The saved draft; 404 when there is none. */
+  draft(): Promise<Draft | ApiError> {
+    return this.request("GET", "/draft");
+  }
+
+  /**
+   * Saves `config` as the draft. With `base` (the `savedAt` of the draft it replaces, null for none), 409 when
+   * someone saved another draft meanwhile.
+   */
+  saveDraft(config: Config, base?: string | null): Promise<Draft | ApiError> {
+    return this.request("PUT", "/draft", json(config), base === undefined ? {} : { "x-valuebar-draft-base": base ?? "none" });
+  }
+
+  discardDraft(): Promise<{ deleted: boolean } | ApiError> {
+    return this.request("DELETE", "/draft");
   }
 
   /** Publishes the draft saved at `savedAt`; 409 when someone saved another one since. */
@@ -163,10 +197,10 @@ export class AdminApi {
     return this.request("POST", "/segments", importBody(text, csv));
   }
 
-  private async request<T>(method: string, path: string, body?: Body): Promise<T | ApiError> {
+  private async request<T>(method: string, path: string, body?: Body, headers: Record<string, string> = {}): Promise<T | ApiError> {
     const res = await fetch(`/admin/sites/${encodeURIComponent(this.session.site)}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.session.token}`, ...(body ? { "content-type": body.type } : {}) },
+      headers: { authorization: `Bearer ${this.session.token}`, ...(body ? { "content-type": body.type } : {}), ...headers },
       body: body?.text,
     });
     this.role = res.headers.get("x-valuebar-role") ?? this.role;

@@ -9,7 +9,7 @@ import { openEditor } from "./shell";
 import { forgetSession, savedSession } from "./sign-in/session";
 import { showSignIn } from "./sign-in/sign-in";
 import type { EditorState } from "./state";
-import { loadState } from "./state";
+import { loadState, NoSite } from "./state";
 
 const app = document.getElementById("app") as HTMLElement;
 
@@ -27,8 +27,10 @@ function open(api: AdminApi, state: EditorState): Promise<void> {
 /** The tab's session after a reload: its token may have been revoked meanwhile. */
 async function resume(session: Session): Promise<void> {
   const api = new AdminApi(session);
-  const state = await loadState(api);
+  // The tab opened this site before: one still without a config is being created.
+  const state = await loadState(api, true);
   if (state instanceof ApiError) return signIn(state.status === 401 ? "Your token is no longer valid. Sign in again." : state.message);
+  if (state instanceof NoSite) return signIn();
   await open(api, state);
 }
 

@@ -10,10 +10,11 @@
 import type { Campaign, Config, Variant } from "../../../core/config-schema";
 import { baselineVariant } from "../../../core/experiment";
 import { ApiError } from "../api";
-import { button, el, showStatus } from "../dom";
+import { confirmDialog } from "../confirm";
+import { button, showStatus } from "../dom";
 import type { Editor } from "../editor";
 import { pendingText } from "../publish/history";
-import { confirmDialog } from "./confirm-dialog";
+import { hasChanges } from "../state";
 import { sharePercent, variantText } from "./variants";
 
 /** The "Stop the test" button of an experiment; none for a role that may not publish. */
@@ -44,20 +45,26 @@ async function endTest(editor: Editor, id: string, winner: string, how: "stop" |
   const chosen = campaign?.variants.find((v) => v.id === winner);
   if (!campaign || !chosen) return showStatus(`Nothing changed: ${id} is no longer in the live config`);
   const name = campaign.name ?? campaign.id;
-  const title = how === "stop" ? `Stop the test ${name}?` : `Roll out ${winner} to everyone?`;
-  const changes = campaign.variants.map((v) => el("li", {}, `${v.id}: ${sharePercent(campaign, v)}% → ${v.id === winner ? 100 : 0}%`));
-  const body = [
-    el("p", {}, `Everyone will see ${winner}: ${variantText(chosen)}.`),
-    el("ul", {}, ...changes),
-    el("p", {}, "Published at once as a new version; the test's figures stay, and rolling this version back in the history brings the test back."),
-  ];
-  if (!(await confirmDialog(title, body, "Publish as a new version"))) return;
+  const confirmed = await confirmDialog({
+    title: how === "stop" ? `Stop the test ${name}?` : `Roll out ${winner} to everyone?`,
+    intro: `Everyone will see ${winner}: ${variantText(chosen)}. Published at once as a new version; the test's figures stay, and rolling this version back in the history brings the test back.`,
+    lines: campaign.variants.map((v) => `${v.id}: ${sharePercent(campaign, v)}% → ${v.id === winner ? 100 : 0}%`),
+    confirm: "Publish as a new version",
+  });
+  if (!confirmed) return;
   const note = how === "stop" ? `Stopped the test ${id}: everyone sees variant ${winner}` : `Rolled out variant ${winner} of ${id}`;
   giveAllWeight(live, id, winner);
   const published = await editor.api.publish(live, note);
   if (published instanceof ApiError) return showStatus(published.status === 403 ? "Not published: your role cannot publish" : `Not published: ${published.message}`);
   editor.state.live = live;
   giveAllWeight(editor.state.draft, id, winner);
+  // The site's saved draft must not bring the old weights back when it is published or reopened: the working copy
+  // (with the new weights) is saved over it when it holds other edits, else the draft, now stale, is discarded.
+  if (hasChanges(editor.state)) void editor.drafts.saveNow();
+  else if (editor.state.saved) {
+    await editor.api.discardDraft();
+    editor.state.saved = null;
+  }
   const shown = editor.show();
   showStatus(published.storefront === "pending" ? pendingText(published.version) : `Version ${published.version} is live: ${note}`);
   await shown;

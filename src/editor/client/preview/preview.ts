@@ -1,8 +1,10 @@
 /**
  * @module The live preview: the Worker's decision on the working copy (`POST .../preview`, the function the hot
- * path runs) for the visitor chosen under "View as", drawn by the real snippet runtime in a sandboxed store page
- * that stores and sends nothing; the schema's problems shown by their fields (grid/issues.ts).
+ * path runs) for the visitor chosen under "View as", and for the variant chosen under "Show variant" (or the one
+ * whose fields are being edited), drawn by the real snippet runtime in a sandboxed store page that stores and
+ * sends nothing; the schema's problems shown by their fields (grid/issues.ts).
  */
+import type { Campaign } from "../../../core/config-schema";
 import type { Decision } from "../../../core/decide";
 import { RUNTIME_JS } from "../../../../snippet/dist/runtime";
 import type { AdminApi } from "../api";
@@ -11,15 +13,18 @@ import { el, showStatus } from "../dom";
 import { showIssues } from "../grid/issues";
 import type { EditorState, ViewAs } from "../state";
 import { hasChanges } from "../state";
+import { shownVariant, unitFor } from "./variants";
 
 /** Previews of one signed-in editor: edits schedule one, and only the latest request may update the page. */
 export class Preview {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private seq = 0;
 
+  /** `checked` gets the number of problems the Worker found in the working copy (the draft is saved when none). */
   constructor(
     private readonly api: AdminApi,
     private readonly state: EditorState,
+    private readonly checked: (problems: number) => void,
   ) {}
 
   /** A preview in `delay` ms, unless another edit comes first (typing previews once it pauses). */
@@ -34,11 +39,14 @@ export class Preview {
     const seq = ++this.seq;
     const { state } = this;
     const { viewAs } = state;
+    const campaign = editedCampaign(state);
+    const variant = campaign && shownVariant(campaign, viewAs.variant);
     const answer = await this.api.preview(state.draft, {
       segments: viewAs.segment ? [viewAs.segment] : [],
       ...(viewAs.country.length === 2 ? { country: viewAs.country.toUpperCase() } : {}),
       currency: viewAs.currency,
       device: viewAs.device,
+      ...(campaign ? { unit: unitFor(campaign, variant) } : {}),
     });
     // An older answer arriving late is dropped.
     if (seq !== this.seq) return;
@@ -46,7 +54,12 @@ export class Preview {
     state.issues = issues;
     showIssues(issues, state.draft);
     showStatus(issues.length ? `${issues.length} problem(s) to fix before publishing` : hasChanges(state) ? "Unpublished changes" : "");
-    if (!(answer instanceof ApiError)) renderPreview(this.api.session.site, answer.decision, viewAs);
+    if (!(answer instanceof ApiError)) {
+      renderPreview(this.api.session.site, answer.decision, viewAs);
+      showShown(campaign, answer.decision);
+    }
+    // Only an answer about the config says whether it can be saved (not a network or storage failure).
+    if (!(answer instanceof ApiError) || answer.code === "INVALID_CONFIG") this.checked(issues.length);
   }
 
   /** No preview scheduled, and the answer of one in flight dropped: what the caller does next is what shows. */
@@ -54,9 +67,25 @@ export class Preview {
     clearTimeout(this.timer);
     this.seq++;
   }
+
+  /** Focus moved to `target`: inside a variant's fields, the preview shows that variant (what is edited is seen). */
+  follow(target: EventTarget | null): void {
+    const id = target instanceof Element ? target.closest(".panel fieldset[data-variant]")?.getAttribute("data-variant") : null;
+    const campaign = editedCampaign(this.state);
+    if (!id || !campaign || id === this.state.viewAs.variant || shownVariant(campaign, id) !== id) return;
+    this.state.viewAs.variant = id;
+    const select = document.getElementById("as-variant") as HTMLSelectElement | null;
+    if (select) select.value = id;
+    this.schedule(0);
+  }
 }
 
-/** The "View as" fields: the visitor the preview is for. */
+/** The campaign open in the panel, if any. */
+function editedCampaign(state: EditorState): Campaign | undefined {
+  return state.editing?.kind === "campaign" ? state.draft.campaigns[state.editing.index] : undefined;
+}
+
+/** The "View as" fields (the visitor the preview is for) and, for a campaign with variants, "Show variant". */
 export function viewAsBar(state: EditorState, preview: Preview): HTMLElement {
   const v = state.viewAs;
   const select = (label: string, key: keyof ViewAs, options: [string, string][]) => {
@@ -79,16 +108,49 @@ export function viewAsBar(state: EditorState, preview: Preview): HTMLElement {
     };
     return el("div", { class: "field" }, el("label", { for: id }, label), i);
   };
-  return el(
-    "fieldset",
-    { class: "view-as" },
-    el("legend", {}, "View as"),
-    select("Segment", "segment", [["", "No segment"], ...state.draft.segments.map((s): [string, string] => [s, s])]),
-    input("Country", "country", { maxlength: "2", size: "3", placeholder: "US" }),
-    select("Currency", "currency", ["EUR", "USD", "GBP"].map((c): [string, string] => [c, c])),
-    select("Device", "device", [["desktop", "Desktop"], ["mobile", "Mobile"], ["tablet", "Tablet"]]),
-    input("Cart total", "cartTotal", { type: "number", min: "0", step: "0.01", size: "6" }),
+  const bar = el(
+    "div",
+    { class: "preview-as" },
+    el(
+      "fieldset",
+      { class: "view-as" },
+      el("legend", {}, "View as"),
+      select("Segment", "segment", [["", "No segment"], ...state.draft.segments.map((s): [string, string] => [s, s])]),
+      input("Country", "country", { maxlength: "2", size: "3", placeholder: "US" }),
+      select("Currency", "currency", ["EUR", "USD", "GBP"].map((c): [string, string] => [c, c])),
+      select("Device", "device", [["desktop", "Desktop"], ["mobile", "Mobile"], ["tablet", "Tablet"]]),
+      input("Cart total", "cartTotal", { type: "number", min: "0", step: "0.01", size: "6" }),
+    ),
   );
+  const campaign = editedCampaign(state);
+  if (campaign && campaign.variants.length > 1) {
+    const choice = select(
+      "Show variant",
+      "variant",
+      campaign.variants.map((variant): [string, string] => [variant.id, `${variant.id}${variant.control ? " (control: sees the default)" : ""}${variant.weight > 0 ? "" : " (weight 0: no one sees it)"}`]),
+    );
+    const s = choice.querySelector("select");
+    if (s) {
+      for (const option of s.options) option.disabled = !campaign.variants.some((x) => x.id === option.value && x.weight > 0);
+      s.value = shownVariant(campaign, v.variant) ?? "";
+    }
+    bar.append(choice);
+  }
+  bar.append(el("p", { id: "preview-shows", class: "none", "aria-live": "polite" }));
+  return bar;
+}
+
+/** Says what the preview shows in the edited campaign's placement: which variant, or what wins there instead. */
+function showShown(campaign: Campaign | undefined, decision: Decision): void {
+  const line = document.getElementById("preview-shows");
+  if (!line || !campaign) return;
+  const shown = decision.placements[campaign.placement];
+  line.textContent =
+    shown?.campaign === campaign.id
+      ? campaign.variants.length > 1
+        ? `Showing variant ${shown.variant}${shown.control ? " (the control: it sees the default)" : ""}.`
+        : ""
+      : `This visitor does not get this campaign: ${shown ? `they see ${shown.name ?? shown.campaign ?? "the default"} here` : "nothing is shown here"}.`;
 }
 
 /** The decision drawn by the real runtime in a sandboxed store page (storing and sending nothing). */

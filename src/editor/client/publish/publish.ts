@@ -1,10 +1,14 @@
 /**
- * @module The publish bar under the preview: publish the working copy with a note (through the draft, so a draft
- * someone else saved meanwhile is not overwritten), or get a signed link that shows it on the real store.
+ * @module The publish bar under the preview: publish the working copy with a note once the marketer has seen what
+ * changes and confirmed (through the draft, so a draft someone else saved meanwhile is not overwritten), or get a
+ * signed link that shows it on the real store.
  */
+import { describeChanges } from "../../../core/config-diff";
 import { ApiError } from "../api";
+import { confirmDialog } from "../confirm";
 import { button, el, showStatus } from "../dom";
 import type { Editor } from "../editor";
+import { hasChanges } from "../state";
 import { pendingText, reloadLive } from "./history";
 
 export function publishBar(editor: Editor): HTMLElement {
@@ -27,15 +31,30 @@ async function problems(editor: Editor): Promise<number> {
   return editor.state.issues.length;
 }
 
+/** Checks the working copy, shows what publishing it changes and asks; then saves it as the draft and publishes that. */
 async function publishDraft(editor: Editor, note: string): Promise<void> {
+  const { state, api } = editor;
+  if (!api.may("config:write")) return showStatus("Not published: your role cannot publish");
   const count = await problems(editor);
   if (count) return showStatus(`Not published: ${count} problem(s) to fix first`);
-  const saved = await editor.api.saveDraft(editor.state.draft);
-  if (saved instanceof ApiError) return showStatus(saved.status === 403 ? "Not published: your role cannot publish" : `Not published: ${saved.message}`);
-  const version = await editor.api.publishDraft(note, saved.savedAt);
+  if (!hasChanges(state)) return showStatus("Nothing to publish: the draft is the live version");
+  const confirmed = await confirmDialog({
+    title: "Publish these changes?",
+    intro: "Shoppers see them within seconds. What changes from the live version:",
+    lines: describeChanges(state.live, state.draft),
+    confirm: "Publish now",
+  });
+  if (!confirmed) return;
+  const saved = await editor.drafts.saveNow();
+  if (!saved) return showStatus("Not published: the draft could not be saved (see above)");
+  const version = await api.publishDraft(note, saved.savedAt);
   if (version instanceof ApiError) {
-    return showStatus(version.status === 409 ? "Not published: someone else saved a draft meanwhile; publish again to publish yours" : `Not published (${version.status})`);
+    if (version.status !== 409) return showStatus(`Not published (${version.status})`);
+    await editor.drafts.conflict();
+    return showStatus("Not published: someone else saved a draft meanwhile; open theirs or save yours over it, then publish");
   }
+  // The publish cleared the site's draft.
+  state.saved = null;
   await reloadLive(editor, version.storefront === "pending" ? pendingText(version.version) : `Version ${version.version} is live`);
 }
 
@@ -43,8 +62,8 @@ async function publishDraft(editor: Editor, note: string): Promise<void> {
 async function previewLink(editor: Editor, storePage: string, out: HTMLElement): Promise<void> {
   const count = await problems(editor);
   if (count) return void (out.textContent = `Fix the ${count} problem(s) first.`);
-  const saved = await editor.api.saveDraft(editor.state.draft);
-  if (saved instanceof ApiError) return void (out.textContent = saved.status === 403 ? "Your role cannot save a draft." : `The draft was not saved (${saved.status}).`);
+  const saved = await editor.drafts.saveNow();
+  if (!saved) return void (out.textContent = editor.api.may("config:write") ? "The draft was not saved (see above)." : "Your role cannot save a draft.");
   const link = await editor.api.previewLink(60);
   if (link instanceof ApiError) return void (out.textContent = `No preview link (${link.status}).`);
   const until = ` Valid until ${new Date(link.expiresAt).toLocaleTimeString()}: anyone with the link sees the draft, shoppers without it do not.`;
