@@ -360,12 +360,13 @@ describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
     const [head = "", body = ""] = codeBlocks(README)
       .filter((b) => b.lang === "liquid")
       .map((b) => b.code.replaceAll(`${README_WORKER}/v1/s/${README_SITE}.js`, `${workerOrigin}/v1/s/demo.js`));
-    const vip = personas.find((p) => p.key === "vip");
+    // A signed-in customer whose shipping message is the default one, with its free-shipping progress.
+    const customer = personas.find((p) => p.key === "occasional");
     // Shopify's objects as a theme sees them: a customer id is a number, a shop metafield an object whose text is .value.
     const shopify = {
       cart: { total_price: 4250, currency: { iso_code: "EUR" } },
       request: { locale: { iso_code: "en" } },
-      customer: { id: Number(vip?.customerId) },
+      customer: { id: Number(customer?.customerId) },
       shop: { metafields: { valuebar: { signing_secret: { value: signingSecret, type: "single_line_text_field" } } } },
     };
     const theme = (banner: string) =>
@@ -385,9 +386,9 @@ describe.skipIf(skipBrowserTests)("the demo store in Chromium", () => {
         return { consent: api.consent, identified: api.decision.visitor.identified, topbar: api.decision.placements.topbar.campaign, stored: Object.keys(localStorage) };
       });
       const asked = new URL(snippets[0] ?? "http://none");
-      // The Worker took the store's signature: the VIP sees the VIP campaign, with the cart's progress.
-      expect(seen).toMatchObject({ identified: true, topbar: "vip-express" });
-      expect(asked.searchParams.get("cid")).toBe(vip?.customerId);
+      // The Worker took the store's signature: the customer sees their segment's bar, and the cart's progress.
+      expect(seen).toMatchObject({ identified: true, topbar: "occasional-new-in" });
+      expect(asked.searchParams.get("cid")).toBe(customer?.customerId);
       expect(await placementText(page, "shipping")).toBe("Add €17.50 more for free shipping");
       if (banner) {
         expect({ consent: seen.consent, stored: seen.stored, asked: asked.searchParams.get("consent") }).toEqual({ consent: false, stored: [], asked: "0" });
