@@ -5,6 +5,7 @@
 import type { RenderedMessage } from "../../src/core/decide";
 import { fillPlaceholders, formatMoney } from "../../src/core/money";
 import { guard } from "./guard";
+import { doc } from "./render";
 
 /** A cart: its total in minor units (cents), and its currency (none or "" means the store's own). */
 export type Cart = [total: number, currency: string | false];
@@ -18,23 +19,25 @@ export function toCart(total: unknown, currency: unknown): Cart | undefined {
 }
 
 /**
- * The text to show for `message` with this cart: the progress text with `{{remaining}}` while below the
- * threshold, the reached text once at it, and the plain text when the total is unknown, in another
- * currency, or anything about the progress is malformed.
+ * Shows in `span` the text for `message` with this cart: the progress text with `{{remaining}}` while below the
+ * threshold, the reached text once at it, and the plain text when the total is unknown, in another currency, or
+ * anything about the progress is malformed.
  */
-export function progressText(message: RenderedMessage, cart: Cart | undefined): string {
-  const progress = message.progress;
+export function showProgress(span: HTMLSpanElement, message: RenderedMessage, cart: Cart | undefined): void {
+  // No progress (or a malformed one) throws below, inside the try: the plain text.
+  const progress = message.progress as NonNullable<RenderedMessage["progress"]>;
+  let text = message.text;
   try {
-    if (progress && cart && (!cart[1] || cart[1] == progress.currency)) {
+    if (cart && (!cart[1] || cart[1] == progress.currency)) {
       const remaining = progress.threshold - cart[0];
-      if (remaining > 0) return fillPlaceholders(progress.text, { remaining: formatMoney(remaining, progress.currency, progress.locale) });
       // Not `else`: a remaining of NaN (a malformed threshold) is neither, and shows the plain text.
-      if (remaining <= 0 && progress.reached) return progress.reached;
+      if (remaining > 0) text = fillPlaceholders(progress.text, { remaining: formatMoney(remaining, progress.currency, progress.locale) });
+      else if (remaining <= 0 && progress.reached) text = progress.reached;
     }
   } catch {
     // An unknown currency or a malformed progress: the plain text is still right.
   }
-  return message.text;
+  if (span.textContent != text) span.textContent = text;
 }
 
 // Shopify's cart endpoints that change the cart (add.js, change.js, update.js, clear.js, and their non-JS forms).
@@ -47,7 +50,6 @@ const CART_CHANGE = /\/cart\/(add|change|update|clear)/;
  * on Shopify a refetch after the theme changed the cart.
  */
 export function watchCart(set: (total: unknown, currency: unknown) => void, known: boolean): void {
-  const doc = document;
   doc.addEventListener(
     "valuebar:cart",
     guard((event: Event) => {
@@ -72,7 +74,7 @@ export function watchCart(set: (total: unknown, currency: unknown) => void, know
   readElement(!known);
   // childList too: cart drawers often re-render the element rather than change its attribute. (An
   // attributeFilter implies `attributes: true`.)
-  new MutationObserver(guard(() => readElement(true))).observe(doc.documentElement, {
+  new MutationObserver(guard(() => readElement(true))).observe(doc, {
     subtree: true,
     childList: true,
     attributeFilter: ["data-cart-total", "data-cart-currency"],
@@ -82,7 +84,8 @@ export function watchCart(set: (total: unknown, currency: unknown) => void, know
   if (!shopify || known || doc.querySelector("[data-cart-total]")) return;
   const root = shopify.routes?.root;
   const refetch = () => {
-    fetch((typeof root == "string" ? root : "/") + "cart.js", { credentials: "same-origin" })
+    // The shopper's cart cookie goes along: "same-origin" is fetch's default credentials mode.
+    fetch((typeof root == "string" ? root : "/") + "cart.js")
       .then((response) => response.json())
       .then((cart: { total_price?: unknown; currency?: unknown }) => set(cart.total_price, cart.currency))
       .catch(() => {});

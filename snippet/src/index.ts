@@ -3,11 +3,11 @@
  * serves `GET /v1/s/{site}.js` as `(function(){` + this bundle (an IIFE named `__vbr`) +
  * `\n__vbr.run(` + the JSON payload + `)})();`, loaded async by the store's page.
  */
-import type { Decision, PlacementDecision, RenderedMessage } from "../../src/core/decide";
-import { type Cart, progressText, toCart, watchCart } from "./cart";
+import type { Decision, PlacementDecision } from "../../src/core/decide";
+import { type Cart, showProgress, toCart, watchCart } from "./cart";
 import { guard } from "./guard";
-import { clear, renderInline, renderTopBar, type MessageHandler } from "./render";
-import { consented, isDismissed, keepToken, load, rememberDismissal, rememberExperiments, save, VISITOR_KEY, withholdConsent } from "./storage";
+import { clear, closeEmptySlot, doc, make, renderInline, renderTopBar, type MessageHandler, type Rendered } from "./render";
+import { begin, consented, isDismissed, load, rememberDismissal, rememberExperiments, save, VISITOR_KEY } from "./storage";
 import { beacon, emit, promote, setupBeacons } from "./track";
 import { PLACEMENTS } from "../../src/core/shared";
 
@@ -50,8 +50,8 @@ declare global {
 }
 
 
-/** A rendered message whose text follows the cart: the message and the span showing it. */
-type Shown = [message: RenderedMessage, span: HTMLSpanElement];
+/** Shows a message with free-shipping progress, in one of the spans it is in, as it reads for this cart. */
+type Painter = (cart: Cart | undefined) => void;
 
 /**
  * Shows the decided messages once the body exists and wires up the cart, dismissals and events.
@@ -63,41 +63,33 @@ type Shown = [message: RenderedMessage, span: HTMLSpanElement];
 export function run(payload: SnippetPayload): void {
   guard(() => {
     const { decision, newVisitorId } = payload;
-    const script = document.currentScript as HTMLScriptElement | null;
-    if (payload.consent === false || window.valuebar?.consent === false) withholdConsent();
-    if (typeof newVisitorId == "string") save(VISITOR_KEY, newVisitorId);
+    const script = doc.currentScript as HTMLScriptElement | null;
+    begin(payload.consent !== false && window.valuebar?.consent !== false, payload.token);
+    save(VISITOR_KEY, newVisitorId);
     experiments = (decision?.exposures ?? []).map((e) => e.campaign);
-    keepToken(payload.token);
     if (consented) setupBeacons(script?.src, payload.site, load(VISITOR_KEY) || newVisitorId, payload.token, rememberExperiments(experiments));
     // A marketer's preview link (`?valuebar_preview=…` on a store page) asks again, for the draft's decision;
     // that run replaces this one. The Worker checks the signed, expiring token: shoppers never have one.
     const preview = location.search.match(/valuebar_preview=([\w.]+)/);
     if (preview && script && !payload.preview) {
-      const again = document.createElement("script");
+      const again = make("script");
       again.src = script.src + "&preview=" + preview[1];
-      document.head.append(again);
+      doc.head.append(again);
     }
 
-    const shown: Shown[] = [];
+    const painters: Painter[] = [];
     let cart: Cart | undefined;
-    const paint = () => {
-      for (const [message, span] of shown) {
-        const text = progressText(message, cart);
-        if (span.textContent != text) span.textContent = text;
-      }
-    };
+    const paint = () => painters.forEach((painter) => painter(cart));
+    // A total that is not one leaves the cart as it was.
     const setCart = (total: unknown, currency: unknown) => {
-      const next = toCart(total, currency);
-      if (next) {
-        cart = next;
-        paint();
-      }
+      cart = toCart(total, currency) || cart;
+      paint();
     };
 
     guard(() => {
       const current = window.valuebar;
       const api: ValuebarApi = current && typeof current == "object" ? current : (window.valuebar = {});
-      cart = toCart(api.cart?.total, api.cart?.currency);
+      setCart(api.cart?.total, api.cart?.currency);
       api.setCart = guard(setCart);
       api.track = beacon;
       const json = JSON.stringify(decision ?? null);
@@ -105,13 +97,13 @@ export function run(payload: SnippetPayload): void {
     })();
 
     const start = guard(() => {
-      for (const placement of PLACEMENTS) {
-        guard(() => shown.push(...show(placement, decision?.placements?.[placement])))();
-      }
+      // Each placement on its own: one that fails leaves the others shown.
+      PLACEMENTS.forEach(guard((placement) => painters.push(...show(placement, decision?.placements?.[placement]))));
+      closeEmptySlot();
       paint();
-      if (shown.some(([message]) => message.progress)) watchCart(setCart, !!cart);
+      if (painters.length) watchCart(setCart, !!cart);
     });
-    if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", start);
+    if (doc.readyState == "loading") doc.addEventListener("DOMContentLoaded", start);
     else start();
   })();
 }
@@ -119,16 +111,17 @@ export function run(payload: SnippetPayload): void {
 // The campaigns of this page's decision that are experiments: their clicks and dismissals are counted.
 let experiments: string[] = [];
 
-/** Renders one placement unless it has nothing valid to show or the visitor dismissed it. */
-function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecision | null | undefined): Shown[] {
-  const message = decision?.message;
-  if (!decision || typeof message?.text != "string") return [];
-  const { campaign, variant } = decision;
+/**
+ * Renders one placement unless it has nothing valid to show or the visitor dismissed it; returns a painter for each
+ * span of a message with free-shipping progress (the others never change).
+ */
+function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecision | null | undefined): Painter[] {
   // A placement's default is `placement:`: see isDismissed.
-  const key = placement + ":" + (campaign ?? "");
-  if (isDismissed(key)) return [];
+  const key = placement + ":" + (decision?.campaign ?? "");
+  if (typeof decision?.message?.text != "string" || isDismissed(key)) return [];
+  const { campaign, variant, message } = decision;
 
-  let hosts: Element[] = [];
+  let rendered: Rendered[] = [];
   const on: MessageHandler = guard((action, target) => {
     emit(target, action, placement, decision);
     if (experiments.includes(campaign as string)) beacon(action, { campaign, variant });
@@ -136,12 +129,14 @@ function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecisio
     else {
       rememberDismissal(key);
       // After the event: a top bar taken out of the page would no longer bubble it to `document`.
-      hosts.forEach(clear);
+      for (const [host] of rendered) clear(host);
+      closeEmptySlot();
     }
   });
-  const rendered = placement == "topbar" ? [renderTopBar(message, on)] : renderInline(placement, message, on);
-  hosts = rendered.map(([host]) => host);
-  for (const host of hosts) emit(host, "shown", placement, decision);
-  if (hosts.length) promote("view", placement, decision);
-  return rendered.map(([, span]) => [message, span]);
+  rendered = placement == "topbar" ? [renderTopBar(message, on)] : renderInline(placement, message, on);
+  for (const [host] of rendered) emit(host, "shown", placement, decision);
+  if (rendered.length) promote("view", placement, decision);
+  return message.progress
+    ? rendered.map(([, span]) => (cart) => showProgress(span, message, cart))
+    : [];
 }

@@ -8,6 +8,9 @@ import { HEX_COLOUR, isSafeLink } from "../../src/core/safe";
 
 export const PLACEMENT_ATTR = "data-valuebar-placement";
 
+/** The page's document, under a name the minifier can shorten (it keeps a global's name at every use); cart.ts uses it too. */
+export const doc = document;
+
 /** A message on the page: the placement element it is in (the top bar's host) and the span holding its text. */
 export type Rendered = [host: Element, span: HTMLSpanElement];
 
@@ -15,8 +18,8 @@ export type Rendered = [host: Element, span: HTMLSpanElement];
 export type MessageHandler = (action: "click" | "dismiss", target: Element) => void;
 
 /** A new element holding `text` as text (never markup). */
-function make<K extends keyof HTMLElementTagNameMap>(tag: K, text = ""): HTMLElementTagNameMap[K] {
-  const element = document.createElement(tag);
+export function make<K extends keyof HTMLElementTagNameMap>(tag: K, text = ""): HTMLElementTagNameMap[K] {
+  const element = doc.createElement(tag);
   element.textContent = text;
   return element;
 }
@@ -47,42 +50,70 @@ function appendMessage(parent: ParentNode, target: Element, message: RenderedMes
   return span;
 }
 
-/** The bar's stylesheet; only values that passed the checks above reach it. */
+/**
+ * The bar's stylesheet; only values that passed the checks above reach it. The host is a grid, so the bar fills
+ * the height of a slot that is one (the README's CSS reserves a slot's height that way), its text centred: a slot
+ * reserved for two lines holding a one-line message shows no gap.
+ */
 function topBarCss(style: RenderedMessage["style"], dismissible: boolean): string {
   const s = style ?? {};
-  const hex = (value: unknown, fallback: string) => (typeof value == "string" && HEX_COLOUR.test(value) ? value : fallback);
+  // A value that is not a string reaches the CSS as its string form, which is what the pattern checked.
+  const hex = (value: unknown, fallback: string) => (HEX_COLOUR.test(value as string) ? value : fallback);
   const align = s.align == "left" || s.align == "right" ? s.align : "center";
   const size = s.size == "small" ? 12 : s.size == "large" ? 16 : 14;
   // `!important` on :host beats even the store's `!important` rules for the host element.
   return (
-    ":host{all:initial!important;display:block!important}" +
-    `div{position:relative;padding:10px ${dismissible ? 44 : 16}px;background:${hex(s.background, "#111")};` +
-    `color:${hex(s.color, "#fff")};font:${size}px/1.4 system-ui,sans-serif;text-align:${align}}` +
+    `:host{all:initial!important;display:grid!important}` +
+    `div{position:relative;align-content:center;padding:10px ${dismissible ? 44 : 16}px;` +
+    `background:${hex(s.background, "#111")};color:${hex(s.color, "#fff")};font:${size}px/1.4 system-ui,sans-serif;text-align:${align}}` +
     `a{color:${hex(s.linkColor, "inherit")}}` +
     // The dismiss button spans the bar's height on the right, so its × is centred without a transform.
-    "button{position:absolute;top:0;bottom:0;right:0;padding:0 12px;border:0;background:0;color:inherit;font:20px sans-serif;cursor:pointer}"
+    "button{position:absolute;inset:0 0 0 auto;padding:0 12px;border:0;background:0;color:inherit;font:20px sans-serif;cursor:pointer}"
   );
 }
+
+/** The store's slot for the top bar, when its page has one. */
+const topBarSlot = () => doc.querySelector<HTMLElement>("[data-valuebar=topbar]");
 
 /**
  * Inserts the top bar into the store's `[data-valuebar=topbar]` slot when it has one (where it can reserve
  * the bar's height, so nothing shifts), else as the first child of `<body>`; replaces one a previous run left.
  */
 export function renderTopBar(message: RenderedMessage, on: MessageHandler): Rendered {
-  document.querySelector(`[${PLACEMENT_ATTR}=topbar]`)?.remove();
+  doc.querySelector(`[${PLACEMENT_ATTR}=topbar]`)?.remove();
   const host = make("div");
   host.setAttribute(PLACEMENT_ATTR, "topbar");
   const bar = make("div");
-  host.attachShadow({ mode: "open" }).append(make("style", topBarCss(message.style, message.dismissible === true)), bar);
+  const slot = topBarSlot();
+  const root = host.attachShadow({ mode: "open" });
+  const css = topBarCss(message.style, message.dismissible === true);
+  try {
+    // A constructable stylesheet: a Content-Security-Policy's style-src refuses a <style>, not this.
+    const sheet = new CSSStyleSheet();
+    root.adoptedStyleSheets = [sheet];
+    sheet.replaceSync(css);
+  } catch {
+    // A browser without constructable stylesheets (Safari before 16.4).
+    root.append(make("style", css));
+  }
+  root.append(bar);
   const span = appendMessage(bar, host, message, on);
-  const slot = document.querySelector("[data-valuebar=topbar]");
-  slot ? slot.replaceChildren(host) : document.body.prepend(host);
+  slot ? slot.replaceChildren(host) : doc.body.prepend(host);
   return [host, span];
+}
+
+/**
+ * Gives back the height the store's slot reserved (its `min-height`) when no bar is in it: none for this visitor,
+ * or dismissed. Through the CSS object model, which a Content-Security-Policy allows where a `style` attribute it
+ * may not.
+ */
+export function closeEmptySlot(slot = topBarSlot()): void {
+  if (slot && !slot.querySelector(`[${PLACEMENT_ATTR}]`)) slot.style.minHeight = "0";
 }
 
 /** Renders into every `[data-valuebar={placement}]` element, replacing the fallback content it held. */
 export function renderInline(placement: string, message: RenderedMessage, on: MessageHandler): Rendered[] {
-  return [...document.querySelectorAll(`[data-valuebar=${placement}]`)].map((host) => {
+  return [...doc.querySelectorAll(`[data-valuebar=${placement}]`)].map((host) => {
     host.setAttribute(PLACEMENT_ATTR, placement);
     host.replaceChildren();
     return [host, appendMessage(host, host, message, on)];

@@ -5,6 +5,7 @@
  * wrapped: without storage the visitor is simply not remembered.
  */
 import { MAX_CONVERSION_WINDOW_MS, MAX_EVENT_EXPERIMENTS } from "../../src/core/shared";
+import { guard } from "./guard";
 
 export const VISITOR_KEY = "valuebar_vid";
 /** The signed-in customer's events token (a few days valid, good for nothing but events), for a checkout pixel. */
@@ -12,25 +13,28 @@ export const TOKEN_KEY = "valuebar_token";
 /** `{"campaign": lastShownAt}`: the experiments a conversion is sent to (a checkout pixel reads it). */
 export const EXPERIMENTS_KEY = "valuebar_experiments";
 const DISMISSED_KEY = "valuebar_dismissed";
-/** What earlier versions kept: the customer id and its permanent signature, readable by every script on the page. */
-const LEGACY_KEYS = ["valuebar_cid", "valuebar_sig"];
+/**
+ * What each page view removes before it keeps its own: the last customer's events token, and what earlier versions
+ * kept, the customer id and its permanent signature, readable by every script on the page.
+ */
+const STALE_KEYS = [TOKEN_KEY, "valuebar_cid", "valuebar_sig"];
 
 // False once the store signals no consent: from then on the runtime writes nothing and sends nothing.
 export let consented = true;
 
-/** From now on nothing is stored or sent; what an earlier page view kept about the visitor is removed. */
-export const withholdConsent = (): void => {
-  consented = false;
-  [VISITOR_KEY, TOKEN_KEY, EXPERIMENTS_KEY].forEach(remove);
-};
-
 /**
- * Keeps this page's events token for a checkout pixel, or forgets the last customer's on a page without one (logged
- * out, another person); always removes what earlier versions kept. Storage only: it cannot throw.
+ * A page view's start. Without `consent`, what earlier page views kept about the visitor is removed and from now on
+ * nothing is stored or sent. The last customer's events token and what earlier versions kept are removed; this
+ * page's token is kept for a checkout pixel (a page without one, logged out or another person, keeps none). Storage
+ * only: it cannot throw.
  */
-export function keepToken(token: unknown): void {
-  LEGACY_KEYS.forEach(remove);
-  typeof token == "string" ? save(TOKEN_KEY, token) : remove(TOKEN_KEY);
+export function begin(consent: boolean, token: unknown): void {
+  if (!consent) {
+    consented = false;
+    [VISITOR_KEY, EXPERIMENTS_KEY].forEach(remove);
+  }
+  STALE_KEYS.forEach(remove);
+  save(TOKEN_KEY, token);
 }
 
 /**
@@ -51,22 +55,13 @@ export function rememberExperiments(campaigns: string[]): string[] {
   return kept;
 }
 
-export function remove(key: string): void {
-  try {
-    localStorage.removeItem(key);
-  } catch {
-    // Blocked storage holds nothing to remove.
-  }
-}
+// Blocked or full storage throws: guarded, nothing is removed or remembered.
+export const remove = guard((key: string) => localStorage.removeItem(key));
 
-export function save(key: string, value: string): void {
-  if (!consented) return;
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    // Blocked or full storage: nothing to remember with.
-  }
-}
+/** Keeps `value` under `key` when it is a string (from a payload, it may be anything) and the store allows it. */
+export const save = guard((key: string, value: unknown) => {
+  if (consented && typeof value == "string") localStorage.setItem(key, value);
+});
 
 /** The value under `key`; null or undefined when there is none or storage is blocked. */
 export function load(key: string): string | null | undefined {
@@ -80,11 +75,13 @@ export function load(key: string): string | null | undefined {
 /** The `{name: time}` map kept under `key`; empty when there is none, it is not JSON or storage is blocked. */
 function loadMap(key: string): Record<string, number> {
   try {
-    const map: unknown = JSON.parse(load(key) || "0");
-    return map && typeof map == "object" ? (map as Record<string, number>) : {};
+    // JSON.parse(null) is null; undefined (blocked storage) throws.
+    const map: unknown = JSON.parse(load(key) as string);
+    if (map && typeof map == "object") return map as Record<string, number>;
   } catch {
-    return {};
+    // Not JSON: another script's doing.
   }
+  return {};
 }
 
 /**

@@ -88,16 +88,19 @@ const demoStore = async (c: Context<{ Bindings: Env }>) => {
   .products { display: grid; grid-template-columns: repeat(3, 1fr); gap: 16px; list-style: none; padding: 0; }
   .product { background: #fff; border: 1px solid #e5e5e0; border-radius: 8px; padding: 16px; }
   .cart { margin-top: 24px; background: #fff; border: 1px solid #e5e5e0; border-radius: 8px; padding: 16px; }
-  .topbar-slot.reserved { min-height: 40px; background: #111; }
+  /* The bar's height: 40 px for a line of text; at phone widths most messages take two lines. (The README's advice.) */
+  [data-valuebar="topbar"] { display: grid; min-height: 40px; }
+  @media (max-width: 640px) { [data-valuebar="topbar"] { min-height: 60px; } }
   [data-valuebar] { color: #0b5d3b; font-weight: 600; }
   [data-valuebar] a { margin-left: 8px; color: inherit; }
 </style>
 </head>
 <body>
 ${
-  // The bar's slot. For signed-in customers (the server knows them) it reserves the bar's height, so the
-  // page does not shift when the bar arrives; for anonymous visitors, who mostly see no bar, it reserves nothing.
-  persona ? '<div data-valuebar="topbar" class="topbar-slot reserved"></div>' : '<div data-valuebar="topbar" class="topbar-slot"></div>'
+  // The bar's slot, where a bar is likely: signed-in customers (the server knows them). It reserves the bar's height,
+  // so the page does not shift when the bar arrives, and closes when there is none. Anonymous visitors, who mostly
+  // see no bar, get no slot: a bar they do see goes to the top of the body.
+  persona ? '<div data-valuebar="topbar"></div>' : ""
 }
 <header class="store"><h1>Northwind Outfitters</h1><span>Cart: <span id="cart-total" data-cart-total="0" data-cart-currency="${currency}">${symbol}0.00</span></span></header>
 ${switcher(persona?.key ?? "anonymous", country)}

@@ -3,17 +3,22 @@
  * shopper sees (top bar, shipping and returns messages, cart progress), what the store sees (events,
  * dataLayer, window.valuebar), and that nothing a payload or a page does can break the store's page.
  */
+import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { ValuebarApi } from "../../snippet/src/index";
+import { codeBlocks, README_SITE, README_WORKER, theBlock } from "../readme";
 import { launchChromium, skipBrowserTests } from "./chromium";
 import { campaign, decisionWith, fallback, inlineWorkerScript, payloadWith, storePage, workerScript } from "./fixtures";
-import { type FixtureServer, startFixtureServer } from "./server";
+import { type FixtureServer, type Reply, startFixtureServer } from "./server";
+
+const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
 declare global {
   interface Window {
     __events?: { type: string; placement: string | null; detail: unknown }[];
     __pwned?: unknown;
+    __violations?: string[];
   }
 }
 
@@ -58,7 +63,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
   });
 
   /** Serves `html` at a fresh path and opens it in a fresh browser profile (empty localStorage). */
-  async function open(html: string, init?: () => void, query = ""): Promise<{ page: Page; path: string }> {
+  async function open(html: string | Reply, init?: () => void, query = ""): Promise<{ page: Page; path: string }> {
     const path = `/store-${++pageCount}`;
     server.route(path, html);
     context = await browser.newContext();
@@ -213,6 +218,105 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
           return { button: style("#buy").position, link: style("#more").color, price: style("#price").fontSize, content: style("#content").backgroundColor };
         }),
       ).toEqual({ button: "static", link: "rgb(1, 2, 3)", price: "40px", content: "rgb(9, 9, 9)" });
+    });
+
+    describe("issue 11: in the store's slot", () => {
+      /** The README's advice at a width where the slot reserves two lines; `body{margin:0}` so boxes start at 0. */
+      const RESERVED = `<style>body { margin: 0 } [data-valuebar="topbar"] { display: grid; min-height: 60px }</style>`;
+      const SLOT = `<div id="slot" data-valuebar="topbar"></div><main id="content">Socks</main>`;
+      const boxes = (page: Page) =>
+        page.evaluate(() => {
+          const host = document.querySelector("[data-valuebar-placement=topbar]");
+          const box = (el: Element | null | undefined) => (el ? el.getBoundingClientRect() : null);
+          const bar = box(host?.shadowRoot?.querySelector("div"));
+          const text = box(host?.shadowRoot?.querySelector("span"));
+          return {
+            slot: box(document.getElementById("slot"))?.height,
+            bar: bar?.height,
+            // The text's middle within a pixel of the bar's (inline layout puts the glyphs' box a little off the line's).
+            centred: bar && text ? Math.abs(text.top + text.height / 2 - (bar.top + bar.height / 2)) <= 1 : null,
+            content: box(document.getElementById("content"))?.top,
+          };
+        });
+
+      test("the bar fills the height the slot reserves, its text centred, and the slot closes when it is dismissed", async () => {
+        const { page } = await open(storePage({ payload: payloadWith({ topbar: campaign({ text: "Short", dismissible: true }) }), head: RESERVED, body: SLOT }));
+        expect(await boxes(page)).toEqual({ slot: 60, bar: 60, centred: true, content: 60 });
+        await page.click("[data-valuebar-placement=topbar] button");
+        // No empty band where the bar was.
+        expect(await boxes(page)).toEqual({ slot: 0, bar: undefined, centred: null, content: 0 });
+      });
+
+      test("closes when the visitor has no bar, or dismissed it on an earlier page", async () => {
+        const withBar = storePage({ payload: payloadWith({ topbar: campaign({ text: "Short", dismissible: true }) }), head: RESERVED, body: SLOT });
+        const { page, path } = await open(withBar);
+        await page.click("[data-valuebar-placement=topbar] button");
+        await page.reload();
+        expect(await readTopBar(page)).toBeNull();
+        expect(await boxes(page)).toMatchObject({ slot: 0, content: 0 });
+        server.route(path, storePage({ payload: payloadWith({ shipping: campaign({ text: "Ship" }) }), head: RESERVED, body: SLOT }));
+        await page.evaluate(() => localStorage.clear());
+        await page.reload();
+        expect(await boxes(page)).toMatchObject({ slot: 0, content: 0 });
+      });
+
+      test("a bar without a slot is as high as its text, whatever height the store gives its body", async () => {
+        const { page } = await open(
+          storePage({ payload: payloadWith({ topbar: campaign({ text: "Short" }) }), head: `<style>body { margin: 0; min-height: 100vh }</style>`, body: `<main id="content">Socks</main>` }),
+        );
+        expect(await boxes(page)).toMatchObject({ bar: 39.59375, centred: true, content: 39.59375 });
+      });
+    });
+  });
+
+  describe("issue 11: under a strict Content-Security-Policy with the README's additions", () => {
+    const policies = codeBlocks(README).filter((b) => b.lang === "http" && b.code.startsWith("Content-Security-Policy:"));
+
+    test("the README gives a policy with the Worker's origin in script-src and one with 'strict-dynamic'", () => {
+      expect(policies.map((p) => /script-src [^;]*/.exec(p.code)?.[0])).toEqual([`script-src 'nonce-r4nd0m' ${README_WORKER}`, "script-src 'nonce-r4nd0m' 'strict-dynamic'"]);
+    });
+
+    test.each(policies.map((p) => [p.line, p.code] as const))("README.md line %i: the bar keeps its look, the beacons arrive, nothing is refused", async (_line, code) => {
+      // The Worker on another origin than the store (localhost against 127.0.0.1), as the README's policy expects.
+      const worker = server.origin.replace("127.0.0.1", "localhost");
+      const policy = code.replace(/^Content-Security-Policy:\s*/, "").replaceAll(README_WORKER, worker);
+      const nonce = /'nonce-([^']+)'/.exec(policy)?.[1] ?? "";
+      // The README's loader, with the page's nonce as the README says, for this test's Worker.
+      const loader = theBlock(README, "html", `/v1/s/${README_SITE}.js`)
+        .code.replace("<script>", `<script nonce="${nonce}">`)
+        .replace(`${README_WORKER}/v1/s/${README_SITE}.js`, `${worker}/v1/s/demo.js`);
+      const payload = payloadWith({ topbar: campaign({ text: "Test A", link: { url: "/sale" }, dismissible: true }, { campaign: "hero", variant: "a" }) });
+      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript({ ...payload, decision: { ...payload.decision, exposures: [{ campaign: "hero", experiment: "hero", variant: "a" }] } }) });
+      server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
+      // The README's slot CSS, from the store's own stylesheet as such a policy wants it.
+      server.route("/store.css", { type: "text/css", body: `body { margin: 0 }\n${theBlock(README, "css", '[data-valuebar="topbar"]').code}` });
+      const before = server.bodies("/v1/events/demo").length;
+      const { page } = await open(
+        {
+          headers: { "content-security-policy": policy },
+          body:
+            `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strict store</title><link rel="stylesheet" href="/store.css">${loader}</head>` +
+            `<body><div id="slot" data-valuebar="topbar"></div><main id="content">Socks</main></body></html>`,
+        },
+        () => {
+          window.__violations = [];
+          document.addEventListener("securitypolicyviolation", (e) => window.__violations?.push(`${e.effectiveDirective} ${e.blockedURI}`));
+        },
+      );
+      await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
+      expect(await readTopBar(page)).toMatchObject({ text: "Test A", background: "rgb(17, 17, 17)", color: "rgb(255, 255, 255)", fontSize: "14px", dismiss: { label: "Dismiss", text: "×" } });
+      const slot = () => page.evaluate(() => document.getElementById("slot")?.getBoundingClientRect().height);
+      expect(await slot()).toBe(40);
+      await page.evaluate(() => document.addEventListener("click", (e) => e.preventDefault(), true));
+      await page.click("[data-valuebar-placement=topbar] a");
+      await page.evaluate(() => window.valuebar?.track?.("add_to_cart"));
+      // Dismissed, the bar's slot closes: through the CSS object model, which the policy allows.
+      await page.click("[data-valuebar-placement=topbar] button");
+      expect(await slot()).toBe(0);
+      await expect
+        .poll(() => server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { type: string }).type))
+        .toEqual(["click", "add_to_cart", "dismiss"]);
+      expect(await page.evaluate(() => window.__violations)).toEqual([]);
     });
   });
 

@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage } from "node:http";
 export interface Reply {
   status?: number;
   type?: string;
+  /** More response headers, e.g. a Content-Security-Policy. */
+  headers?: Record<string, string>;
   body: string;
 }
 
@@ -47,6 +49,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
     response.writeHead(reply.status ?? 200, {
       "content-type": reply.type ?? "text/html; charset=utf-8",
       "cache-control": "no-store",
+      ...reply.headers,
     });
     response.end(reply.body);
   });
