@@ -133,7 +133,11 @@ dialog.confirm .actions { display: flex; justify-content: flex-end; gap: 8px; ma
   .draft-bar { padding: 8px 12px 0; }
   .visitors thead { display: none; }
   .visitors tr, .visitors th, .visitors td { display: block; }
-  .visitors td::before { content: attr(data-label); display: block; font-size: 13px; font-weight: 600; color: var(--muted); }
+  .visitors td::before, .results td::before { content: attr(data-label); display: block; font-size: 13px; font-weight: 600; color: var(--muted); }
+  .results thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .results tr, .results th, .results td { display: block; }
+  .results tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: 8px; }
+  .results td:empty { display: none; }
 }
 `;
 

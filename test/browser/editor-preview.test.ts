@@ -89,7 +89,7 @@ describe.skipIf(skipBrowserTests)("the editor's preview", () => {
     // The draft: the working copy, not live yet.
     await page.getByLabel("Your draft").check();
     await expect.poll(() => cell("vip", "topbar").textContent(), { timeout: 10_000 }).toContain("Draft perks for our VIPs");
-    await expect(cell("valuable", "topbar").textContent()).resolves.toContain("Your personal shopper is one message away");
+    await expect(cell("valuable", "topbar").textContent()).resolves.toContain("Premium support: your personal shopper is one message away");
 
     expect(await unnamedControls(page)).toEqual([]);
     expect(await poorContrast(page)).toEqual([]);

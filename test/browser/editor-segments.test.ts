@@ -285,7 +285,11 @@ describe.skipIf(skipBrowserTests)("the editor's segments and experiments (issue 
     await expect(page.locator('[data-experiment="vip-express"] .variant-list li').count()).resolves.toBe(2);
     expect(await page.getByRole("button", { name: /^(Stop the test|Roll out)/ }).count()).toBe(0);
     await screenshot(page, "editor-experiments-390.png");
-    // 390 px: each experiment fits the screen (its wide tables scroll inside it).
+    // 390 px: each experiment fits the screen, and so does each results table: a variant is a card of labelled figures.
+    const tables = await page.locator(".table-scroll").evaluateAll((frames) => frames.map((f) => f.scrollWidth - f.clientWidth));
+    expect(tables.length).toBeGreaterThan(0);
+    expect(tables.every((overflow) => overflow === 0)).toBe(true);
+    await expect(page.locator('[data-experiment="vip-express"] .results tr[data-variant="early"] td').first().evaluate((td) => getComputedStyle(td, "::before").content)).resolves.toBe('"Visitors"');
     const fits = await page.locator(".experiment").evaluateAll((sections) => sections.map((s) => [s.getBoundingClientRect().right, s.scrollWidth - s.clientWidth]));
     expect(fits.length).toBe(2);
     for (const [right, overflow] of fits) {

@@ -15,6 +15,7 @@ import { rolloutButton, stopButton } from "./rollout";
 import { sharePercent, variantText } from "./variants";
 
 const VERDICTS: Record<Verdict, string> = { better: "Better", worse: "Worse", inconclusive: "No clear difference", not_enough_data: "Not enough data" };
+const COLUMNS = ["Variant", "Visitors", "Converted", "Value (95% interval)", "Uplift", "Relative uplift", "p-value", "Chance to beat control", "Verdict"];
 
 /** The page, busy until every experiment's results are in. */
 export function experimentsView(): HTMLElement {
@@ -69,18 +70,20 @@ function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResu
         "tr",
         { "data-variant": v.variant },
         el("th", { scope: "row" }, v.variant === r.control ? `${v.variant} (control)` : v.variant),
-        el("td", {}, String(v.units)),
-        el("td", {}, String(v.conversions)),
-        el("td", {}, `${format(v.value)}${v.interval ? ` (${interval(v.interval)})` : ""}`),
-        el("td", {}, compared ? `${format(compared.absolute.estimate)} (${interval(compared.absolute.interval)})` : ""),
-        el("td", {}, compared?.relative ? `${pct(compared.relative.estimate)} (${interval(compared.relative.interval, pct)})` : ""),
-        el("td", {}, compared ? compared.pValue.toFixed(4) : ""),
-        el("td", {}, compared ? pct(compared.chanceToBeatControl) : ""),
-        el("td", { class: "verdict" }, vs ? VERDICTS[vs.verdict] : "—"),
+        ...[
+          String(v.units),
+          String(v.conversions),
+          `${format(v.value)}${v.interval ? ` (${interval(v.interval)})` : ""}`,
+          compared ? `${format(compared.absolute.estimate)} (${interval(compared.absolute.interval)})` : "",
+          compared?.relative ? `${pct(compared.relative.estimate)} (${interval(compared.relative.interval, pct)})` : "",
+          compared ? compared.pValue.toFixed(4) : "",
+          compared ? pct(compared.chanceToBeatControl) : "",
+          vs ? VERDICTS[vs.verdict] : "—",
+        ].map((text, i) => el("td", { "data-label": COLUMNS[i + 1]!, ...(i === 7 ? { class: "verdict" } : {}) }, text)),
       );
     });
     section.append(
-      // A wide table scrolls inside its frame (focusable, so by keyboard too), not the page, on a phone.
+      // A wide table scrolls inside its frame (focusable, so by keyboard too); on a phone each variant is a card.
       el(
         "div",
         { class: "table-scroll", tabindex: "0", role: "region", "aria-label": name },
@@ -88,7 +91,7 @@ function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResu
           "table",
           { class: "results" },
           el("caption", {}, name),
-          el("thead", {}, el("tr", {}, ...["Variant", "Visitors", "Converted", "Value (95% interval)", "Uplift", "Relative uplift", "p-value", "Chance to beat control", "Verdict"].map((h) => el("th", { scope: "col" }, h)))),
+          el("thead", {}, el("tr", {}, ...COLUMNS.map((h) => el("th", { scope: "col" }, h)))),
           el("tbody", {}, ...rows),
         ),
       ),
