@@ -30,7 +30,6 @@ const HTTP = "^src/http/";
 const ROUTES = ["^src/routes/", "^src/demo/", "^src/editor/page\\.ts$"];
 const INDEX = "^src/index\\.ts$";
 const EDITOR_CLIENT = "^src/editor/client/";
-const EDITOR_BUNDLE = "^src/editor/client/dist/";
 const CLI = "^src/cli/";
 const SNIPPET = "^snippet/src/";
 const SNIPPET_BUNDLE = "^snippet/dist/";
@@ -63,7 +62,7 @@ module.exports = {
     only("env-imports-below", "src/env.ts names storage's objects in the bindings; it imports nothing above storage.", ENV, [CORE, PLATFORM, STORAGE, NPM_BUT_HONO]),
     only("service-imports-below", "src/service (the hot path) imports core, platform, storage and env; not http (no Hono) and no route.", SERVICE, [CORE, PLATFORM, STORAGE, ENV, SERVICE, NPM_BUT_HONO]),
     only("http-imports-below", "src/http imports core, platform, storage and env; never a route or the hot path's service.", HTTP, [CORE, PLATFORM, STORAGE, ENV, HTTP, NPM]),
-    only("routes-import-below", "Routes import any layer below them and each other, never src/index.ts, the CLI or the editor's sources.", ROUTES, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, EDITOR_BUNDLE, SNIPPET_BUNDLE, NPM]),
+    only("routes-import-below", "Routes import any layer below them and each other, never src/index.ts, the CLI or the editor's sources.", ROUTES, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, SNIPPET_BUNDLE, NPM]),
     only("index-imports-worker", "src/index.ts builds the Worker from its layers, not from the CLI or the editor's sources.", INDEX, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, NPM]),
     only("snippet-imports-core", "The snippet runs on stores' pages: it imports only src/core (and itself).", SNIPPET, [CORE, SNIPPET]),
     {
@@ -77,7 +76,7 @@ module.exports = {
       name: "editor-client-values-from-core",
       comment: "The editor's browser code imports values only from src/core, itself and the built snippet; from anywhere else, `import type` only.",
       severity: "error",
-      from: { path: EDITOR_CLIENT, pathNot: EDITOR_BUNDLE },
+      from: { path: EDITOR_CLIENT },
       to: { pathNot: [CORE, EDITOR_CLIENT, SNIPPET_BUNDLE, NPM_BUT_HONO], dependencyTypesNot: ["type-only"] },
     },
     {

@@ -1,10 +1,11 @@
-// `npm start`: builds the snippet and the editor, starts the Worker with `wrangler dev` on http://localhost:8787,
-// seeds the demo site and prints where everything is. Ctrl-C stops it.
+// `npm start`: builds the snippet, the editor and the config schema (the editor and the schema into the static
+// assets, dist/assets), starts the Worker with `wrangler dev` on http://localhost:8787, seeds the demo site and
+// prints where everything is. Ctrl-C stops it.
 import { execFileSync } from "node:child_process";
 import { ensureDevVars, seedDemo, startWorker } from "./dev-server.mjs";
 
 const vars = ensureDevVars();
-for (const script of ["scripts/build-snippet.mjs", "scripts/build-editor.mjs"]) execFileSync(process.execPath, [script], { stdio: "inherit" });
+for (const script of ["scripts/build-snippet.mjs", "scripts/build-editor.mjs", "scripts/build-schema.mjs"]) execFileSync(process.execPath, [script], { stdio: "inherit" });
 const port = Number(process.env.PORT ?? 8787);
 console.log(`Starting the Worker (wrangler dev) on port ${port}...`);
 const worker = await startWorker({ port, quiet: false });

@@ -23,6 +23,11 @@ export interface Env {
   PAGE_RATE_LIMIT?: RateLimit;
   /** Per-client limit of the events route. */
   EVENT_RATE_LIMIT?: RateLimit;
+  /**
+   * The static files `npm run build` writes (wrangler.toml `[assets]`): the editor's page, script and style, and the
+   * config's JSON Schema. The Worker reads the page and the schema through it; the rest is served without it.
+   */
+  ASSETS?: Fetcher;
   /** "off" turns the rate limits off (the bench, a local soak); anything else leaves them on. */
   RATE_LIMITS?: string;
 }

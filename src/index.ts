@@ -26,7 +26,9 @@ export { SiteAdmin } from "./storage/site-admin";
 
 const app = new Hono<AdminEnv>();
 
-// The editor's page and script are public (they hold no data); everything else under /admin needs a token.
+// The editor's page and files are public (they hold no data); everything else under /admin needs a token. Its
+// files are static assets served before the Worker runs (wrangler.toml): one under /admin/assets that reaches the
+// Worker is not there, and answers 404.
 const editorFiles = /^\/admin(?:\/assets\/[^/]+)?$/;
 app.use("/admin/*", async (c, next) => {
   if (editorFiles.test(new URL(c.req.url).pathname)) return next();

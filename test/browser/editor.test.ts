@@ -66,6 +66,31 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     await page.close();
   });
 
+  it("loads its script and style as static assets cached for good, and the page only through the Worker, with its nonce", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const files: { url: string; status: number; cacheControl: string | null; type: string | null }[] = [];
+    page.on("response", (res) => {
+      if (new URL(res.url()).pathname.startsWith("/admin/assets/")) files.push({ url: res.url(), status: res.status(), cacheControl: res.headers()["cache-control"] ?? null, type: res.headers()["content-type"] ?? null });
+    });
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.goto(`${worker.url}/admin`);
+    await expect.poll(() => page.getByRole("button", { name: "Sign in" }).isVisible()).toBe(true);
+    // The style applied: the sign-in form is the narrow card of editor.css.
+    expect(await page.locator("form.sign-in").evaluate((form) => getComputedStyle(form).maxWidth)).toBe("360px");
+    expect(files.map((f) => [new URL(f.url).pathname.replace(/[0-9a-f]{12}/, "{hash}"), f.status, f.cacheControl]).sort()).toEqual([
+      ["/admin/assets/editor.{hash}.css", 200, "public, max-age=31536000, immutable"],
+      ["/admin/assets/editor.{hash}.js", 200, "public, max-age=31536000, immutable"],
+    ]);
+    expect(violations).toEqual([]);
+    await page.close();
+    // The page as built holds an empty nonce: the assets never hand it out bare.
+    expect((await fetch(`${worker.url}/admin/index.html`)).status).toBe(401);
+    expect((await fetch(`${worker.url}/admin/assets/editor.000000000000.js`)).status).toBe(404);
+  });
+
   /** A fresh demo token with `role`, issued by the owner through the admin API. */
   async function issueToken(role: "editor" | "analyst" | "importer"): Promise<string> {
     const issued = await fetch(`${worker.url}/admin/sites/demo/tokens`, {

@@ -1,9 +1,11 @@
 /**
  * @module GET /v1/schema/config.json (src/routes/schema.ts): the config as JSON Schema for editors, public and
- * cached, naming in `$id` the host it was asked on.
+ * cached, naming in `$id` the host it was asked on. zod derives it at build time (scripts/build-schema.mjs) into the
+ * static assets, which the route reads through the ASSETS binding.
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { configJsonSchema } from "../../src/core/config-schema";
 import { call, ORIGIN } from "../helpers";
 
 describe("config schema", () => {
@@ -19,6 +21,12 @@ describe("config schema", () => {
     expect(schema.type).toBe("object");
     expect(Object.keys(schema.properties ?? {}).sort()).toEqual(["campaigns", "defaults", "orderValueCap", "segmentDescriptions", "segments"]);
     expect(schema.properties?.campaigns?.items?.properties?.placement?.enum).toEqual(["topbar", "shipping", "returns"]);
+  });
+
+  it("serves exactly the schema zod derives from the config schema (the build is not stale)", async () => {
+    const { $id, title, ...served } = await (await call("/v1/schema/config.json")).json<JsonSchema & { title?: string }>();
+    expect(title).toBe("valuebar site config");
+    expect(served).toEqual(configJsonSchema());
   });
 
   it("names the host it was asked on in $id, also after another host asked", async () => {
