@@ -110,13 +110,12 @@ export const closeEmptySlot = (): void => {
 };
 
 /** Renders into every `[data-valuebar={placement}]` element, replacing the fallback content it held. */
-export const renderInline = (placement: string, message: RenderedMessage, on: MessageHandler): Rendered[] => {
-  return [...doc.querySelectorAll(`[data-valuebar=${placement}]`)].map((host) => {
+export const renderInline = (placement: string, message: RenderedMessage, on: MessageHandler): Rendered[] =>
+  [...doc.querySelectorAll(`[data-valuebar=${placement}]`)].map((host) => {
     host.setAttribute(PLACEMENT_ATTR, placement);
     host.replaceChildren();
     return [host, appendMessage(host, host, message, on)];
   });
-};
 
 /** Takes a dismissed message off the page: the bar goes; a marked element is emptied and unmarked. */
 export const clear = (host: Element): void => {
