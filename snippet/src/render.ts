@@ -54,17 +54,17 @@ const appendMessage = (parent: ParentNode, target: Element, message: RenderedMes
  * the height of a slot that is one (the README's CSS reserves a slot's height that way), its text centred: a slot
  * reserved for two lines holding a one-line message shows no gap.
  */
-const topBarCss = (style: RenderedMessage["style"], dismissible: boolean): string => {
-  const s = style ?? {};
+const topBarCss = (message: RenderedMessage): string => {
+  const s = message.style ?? {};
   // A value that is not a string reaches the CSS as its string form, which is what the pattern checked.
   const hex = (value: unknown, fallback: string) => (HEX_COLOUR.test(value as string) ? value : fallback);
-  const align = s.align == "left" || s.align == "right" ? s.align : "center";
-  const size = s.size == "small" ? 12 : s.size == "large" ? 16 : 14;
   // `!important` on :host beats even the store's `!important` rules for the host element.
   return (
     `:host{all:initial!important;display:grid!important}` +
-    `div{position:relative;align-content:center;padding:10px ${dismissible ? 44 : 16}px;` +
-    `background:${hex(s.background, "#111")};color:${hex(s.color, "#fff")};font:${size}px/1.4 system-ui,sans-serif;text-align:${align}}` +
+    `div{position:relative;align-content:center;padding:10px ${message.dismissible === true ? 44 : 16}px;` +
+    `background:${hex(s.background, "#111")};color:${hex(s.color, "#fff")};` +
+    `font:${s.size == "small" ? 12 : s.size == "large" ? 16 : 14}px/1.4 system-ui,sans-serif;` +
+    `text-align:${s.align == "left" || s.align == "right" ? s.align : "center"}}` +
     `a{color:${hex(s.linkColor, "inherit")}}` +
     // The dismiss button spans the bar's height on the right, so its × is centred without a transform.
     "button{position:absolute;inset:0 0 0 auto;padding:0 12px;border:0;background:0;color:inherit;font:20px sans-serif;cursor:pointer}"
@@ -83,7 +83,7 @@ export const renderTopBar = (message: RenderedMessage, on: MessageHandler): Rend
   const host = make("div");
   host.setAttribute(PLACEMENT_ATTR, "topbar");
   const root = host.attachShadow({ mode: "open" });
-  const css = topBarCss(message.style, message.dismissible === true);
+  const css = topBarCss(message);
   try {
     // A constructable stylesheet: a Content-Security-Policy's style-src refuses a <style>, not this.
     const sheet = new CSSStyleSheet();
