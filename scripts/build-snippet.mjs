@@ -1,24 +1,40 @@
 /**
  * @module Builds the browser runtime (snippet/src) into one minified script defining `__vbr` and writes it as
  * snippet/dist/runtime.js and as snippet/dist/runtime.ts (`RUNTIME_JS`) for the Worker
- * to embed. Measures the bundle and fails when it is over the gzip budget.
+ * to embed. Measures the bundle (gzip, and brotli: what Cloudflare serves to browsers that accept it) and fails
+ * when it is over the gzip budget.
  *
  * Usage: npm run build:snippet
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { minify } from "terser";
 import { browserBundle } from "./browser-bundle.mjs";
 
-const GZIP_BUDGET = 3000;
+// Issue 12 asked for 2,700; 2,889 is what the runtime's current behaviour takes (bench/README.md, "Bytes").
+const GZIP_BUDGET = 2900;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}snippet/dist`;
 
+// esbuild bundles and strips the types; terser then takes off what esbuild's minifier leaves (about 80 bytes
+// gzipped): it inlines functions called once, turns function expressions into arrows and names every scope's
+// variables in the same order, which gzip finds again. `unsafe_arrows` is safe here: the runtime never uses `this`,
+// `arguments` or `new` on its own functions. Non-ASCII stays as UTF-8 (the "×"), as in the payload the Worker
+// serves with it (`charset=utf-8`).
+const bundled = await browserBundle(`${root}snippet/src/index.ts`, "esm");
+const minified = await minify(bundled, {
+  module: true,
+  ecma: 2020,
+  compress: { ecma: 2020, passes: 2, unsafe_arrows: true },
+  mangle: true,
+  format: { ecma: 2020 },
+});
+const esm = (minified.code ?? "").trimEnd();
 // ESM, then its one export turned into a local `__vbr`: an IIFE with `globalName` would carry esbuild's
 // CommonJS interop helpers (about 150 bytes gzipped) for the sake of one exported function.
-const esm = await browserBundle(`${root}snippet/src/index.ts`, "esm");
-const exported = /export\{([\w$]+) as run\};$/.exec(esm);
-if (!exported) throw new Error("esbuild's output does not end with the export of run: update scripts/build-snippet.mjs");
+const exported = /export\{([\w$]+) as run\};?$/.exec(esm);
+if (!exported) throw new Error("the minified output does not end with the export of run: update scripts/build-snippet.mjs");
 const js = `${esm.slice(0, exported.index)}var __vbr={run:${exported[1]}};`;
 
 const bytes = Buffer.from(js);

@@ -11,19 +11,19 @@ import { doc } from "./render";
 export type Cart = [total: number, currency: string | false];
 
 /** A cart from untrusted input (store code, attributes, `/cart.js`); undefined unless the total is a number. */
-export function toCart(total: unknown, currency: unknown): Cart | undefined {
+export const toCart = (total: unknown, currency: unknown): Cart | undefined => {
   // An attribute is a string: "" or "  " is no total, not a total of 0.
   const value = typeof total == "string" && total.trim() ? +total : total;
   // Number.isFinite is false for anything that is not a number: no string or object gets through.
   if (Number.isFinite(value)) return [value as number, typeof currency == "string" && currency];
-}
+};
 
 /**
  * Shows in `span` the text for `message` with this cart: the progress text with `{{remaining}}` while below the
  * threshold, the reached text once at it, and the plain text when the total is unknown, in another currency, or
  * anything about the progress is malformed.
  */
-export function showProgress(span: HTMLSpanElement, message: RenderedMessage, cart: Cart | undefined): void {
+export const showProgress = (span: HTMLSpanElement, message: RenderedMessage, cart: Cart | undefined): void => {
   // No progress (or a malformed one) throws below, inside the try: the plain text.
   const progress = message.progress as NonNullable<RenderedMessage["progress"]>;
   let text = message.text;
@@ -38,7 +38,7 @@ export function showProgress(span: HTMLSpanElement, message: RenderedMessage, ca
     // An unknown currency or a malformed progress: the plain text is still right.
   }
   if (span.textContent != text) span.textContent = text;
-}
+};
 
 // Shopify's cart endpoints that change the cart (add.js, change.js, update.js, clear.js, and their non-JS forms).
 const CART_CHANGE = /\/cart\/(add|change|update|clear)/;
@@ -49,7 +49,7 @@ const CART_CHANGE = /\/cart\/(add|change|update|clear)/;
  * element, Shopify's `/cart.js`. Later ones come from the `valuebar:cart` event, the element's changes, and
  * on Shopify a refetch after the theme changed the cart.
  */
-export function watchCart(set: (total: unknown, currency: unknown) => void, known: boolean): void {
+export const watchCart = (set: (total: unknown, currency: unknown) => void, known: boolean): void => {
   doc.addEventListener(
     "valuebar:cart",
     guard((event: Event) => {
@@ -66,10 +66,8 @@ export function watchCart(set: (total: unknown, currency: unknown) => void, know
     const total = element?.getAttribute("data-cart-total");
     const currency = element?.getAttribute("data-cart-currency");
     const reading = total + " " + currency;
-    if (reading != seen) {
-      seen = reading;
-      if (apply) set(total, currency);
-    }
+    if (apply && reading != seen) set(total, currency);
+    seen = reading;
   };
   readElement(!known);
   // childList too: cart drawers often re-render the element rather than change its attribute. (An
@@ -97,4 +95,4 @@ export function watchCart(set: (total: unknown, currency: unknown) => void, know
       if (list.getEntries().some((entry) => CART_CHANGE.test(entry.name))) refetch();
     }),
   ).observe({ type: "resource" });
-}
+};

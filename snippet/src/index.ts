@@ -60,53 +60,51 @@ type Painter = (cart: Cart | undefined) => void;
  * @example
  * __vbr.run({ site: "demo", decision, newVisitorId: "v_3f9a" });
  */
-export function run(payload: SnippetPayload): void {
+export const run = guard((payload: SnippetPayload) => {
+  const { decision, newVisitorId, token } = payload;
+  const script = doc.currentScript as HTMLScriptElement | null;
+  begin(payload.consent !== false && window.valuebar?.consent !== false, token);
+  save(VISITOR_KEY, newVisitorId);
+  experiments = (decision?.exposures ?? []).map((e) => e.campaign);
+  if (consented) setupBeacons(script?.src, payload.site, load(VISITOR_KEY) || newVisitorId, token, rememberExperiments(experiments));
+  // A marketer's preview link (`?valuebar_preview=…` on a store page) asks again, for the draft's decision;
+  // that run replaces this one. The Worker checks the signed, expiring token: shoppers never have one.
+  const preview = location.search.match(/valuebar_preview=([\w.]+)/);
+  if (preview && script && !payload.preview) {
+    const again = make("script");
+    again.src = script.src + "&preview=" + preview[1];
+    doc.head.append(again);
+  }
+
+  const painters: Painter[] = [];
+  let cart: Cart | undefined;
+  const paint = () => painters.forEach((painter) => painter(cart));
+  // A total that is not one leaves the cart as it was.
+  const setCart = (total: unknown, currency: unknown) => {
+    cart = toCart(total, currency) || cart;
+    paint();
+  };
+
   guard(() => {
-    const { decision, newVisitorId } = payload;
-    const script = doc.currentScript as HTMLScriptElement | null;
-    begin(payload.consent !== false && window.valuebar?.consent !== false, payload.token);
-    save(VISITOR_KEY, newVisitorId);
-    experiments = (decision?.exposures ?? []).map((e) => e.campaign);
-    if (consented) setupBeacons(script?.src, payload.site, load(VISITOR_KEY) || newVisitorId, payload.token, rememberExperiments(experiments));
-    // A marketer's preview link (`?valuebar_preview=…` on a store page) asks again, for the draft's decision;
-    // that run replaces this one. The Worker checks the signed, expiring token: shoppers never have one.
-    const preview = location.search.match(/valuebar_preview=([\w.]+)/);
-    if (preview && script && !payload.preview) {
-      const again = make("script");
-      again.src = script.src + "&preview=" + preview[1];
-      doc.head.append(again);
-    }
-
-    const painters: Painter[] = [];
-    let cart: Cart | undefined;
-    const paint = () => painters.forEach((painter) => painter(cart));
-    // A total that is not one leaves the cart as it was.
-    const setCart = (total: unknown, currency: unknown) => {
-      cart = toCart(total, currency) || cart;
-      paint();
-    };
-
-    guard(() => {
-      const current = window.valuebar;
-      const api: ValuebarApi = current && typeof current == "object" ? current : (window.valuebar = {});
-      setCart(api.cart?.total, api.cart?.currency);
-      api.setCart = guard(setCart);
-      api.track = beacon;
-      const json = JSON.stringify(decision ?? null);
-      Object.defineProperty(api, "decision", { get: () => JSON.parse(json), configurable: true, enumerable: true });
-    })();
-
-    const start = guard(() => {
-      // Each placement on its own: one that fails leaves the others shown.
-      PLACEMENTS.forEach(guard((placement) => painters.push(...show(placement, decision?.placements?.[placement]))));
-      closeEmptySlot();
-      paint();
-      if (painters.length) watchCart(setCart, !!cart);
-    });
-    if (doc.readyState == "loading") doc.addEventListener("DOMContentLoaded", start);
-    else start();
+    const current = window.valuebar;
+    const api: ValuebarApi = current && typeof current == "object" ? current : (window.valuebar = {});
+    setCart(api.cart?.total, api.cart?.currency);
+    api.setCart = guard(setCart);
+    api.track = beacon;
+    const json = JSON.stringify(decision ?? null);
+    Object.defineProperty(api, "decision", { get: () => JSON.parse(json), configurable: true, enumerable: true });
   })();
-}
+
+  const start = guard(() => {
+    // Each placement on its own: one that fails leaves the others shown.
+    PLACEMENTS.forEach(guard((placement) => painters.push(...show(placement, decision?.placements?.[placement]))));
+    closeEmptySlot();
+    paint();
+    if (painters.length) watchCart(setCart, !!cart);
+  });
+  if (doc.readyState == "loading") doc.addEventListener("DOMContentLoaded", start);
+  else start();
+});
 
 // The campaigns of this page's decision that are experiments: their clicks and dismissals are counted.
 let experiments: string[] = [];
@@ -115,15 +113,16 @@ let experiments: string[] = [];
  * Renders one placement unless it has nothing valid to show or the visitor dismissed it; returns a painter for each
  * span of a message with free-shipping progress (the others never change).
  */
-function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecision | null | undefined): Painter[] {
+const show = (placement: (typeof PLACEMENTS)[number], decision: PlacementDecision | null | undefined): Painter[] => {
   // A placement's default is `placement:`: see isDismissed.
   const key = placement + ":" + (decision?.campaign ?? "");
   if (typeof decision?.message?.text != "string" || isDismissed(key)) return [];
   const { campaign, variant, message } = decision;
+  const detail = { placement, campaign, variant };
 
   let rendered: Rendered[] = [];
   const on: MessageHandler = guard((action, target) => {
-    emit(target, action, placement, decision);
+    emit(target, action, detail);
     if (experiments.includes(campaign as string)) beacon(action, { campaign, variant });
     if (action == "click") promote("select", placement, decision);
     else {
@@ -134,9 +133,9 @@ function show(placement: (typeof PLACEMENTS)[number], decision: PlacementDecisio
     }
   });
   rendered = placement == "topbar" ? [renderTopBar(message, on)] : renderInline(placement, message, on);
-  for (const [host] of rendered) emit(host, "shown", placement, decision);
+  for (const [host] of rendered) emit(host, "shown", detail);
   if (rendered.length) promote("view", placement, decision);
   return message.progress
     ? rendered.map(([, span]) => (cart) => showProgress(span, message, cart))
     : [];
-}
+};

@@ -18,20 +18,19 @@ export type Rendered = [host: Element, span: HTMLSpanElement];
 export type MessageHandler = (action: "click" | "dismiss", target: Element) => void;
 
 /** A new element holding `text` as text (never markup). */
-export function make<K extends keyof HTMLElementTagNameMap>(tag: K, text = ""): HTMLElementTagNameMap[K] {
+export const make = <K extends keyof HTMLElementTagNameMap>(tag: K, text = ""): HTMLElementTagNameMap[K] => {
   const element = doc.createElement(tag);
   element.textContent = text;
   return element;
-}
+};
 
 /**
  * Appends `message` to `parent` as a span of text, its link when the URL is safe, and a dismiss button
  * when it is dismissible; returns the span, whose text changes with cart progress. `target` is the
  * placement element the handlers are told about.
  */
-function appendMessage(parent: ParentNode, target: Element, message: RenderedMessage, on: MessageHandler): HTMLSpanElement {
-  const span = make("span", message.text);
-  parent.append(span);
+const appendMessage = (parent: ParentNode, target: Element, message: RenderedMessage, on: MessageHandler): HTMLSpanElement => {
+  const span = parent.appendChild(make("span", message.text));
   const link = message.link;
   if (typeof link?.url == "string" && isSafeLink(link.url)) {
     const a = make("a", link.label || "Learn more");
@@ -48,29 +47,29 @@ function appendMessage(parent: ParentNode, target: Element, message: RenderedMes
     parent.append(" ", button);
   }
   return span;
-}
+};
 
 /**
  * The bar's stylesheet; only values that passed the checks above reach it. The host is a grid, so the bar fills
  * the height of a slot that is one (the README's CSS reserves a slot's height that way), its text centred: a slot
  * reserved for two lines holding a one-line message shows no gap.
  */
-function topBarCss(style: RenderedMessage["style"], dismissible: boolean): string {
-  const s = style ?? {};
+const topBarCss = (message: RenderedMessage): string => {
+  const s = message.style ?? {};
   // A value that is not a string reaches the CSS as its string form, which is what the pattern checked.
   const hex = (value: unknown, fallback: string) => (HEX_COLOUR.test(value as string) ? value : fallback);
-  const align = s.align == "left" || s.align == "right" ? s.align : "center";
-  const size = s.size == "small" ? 12 : s.size == "large" ? 16 : 14;
   // `!important` on :host beats even the store's `!important` rules for the host element.
   return (
     `:host{all:initial!important;display:grid!important}` +
-    `div{position:relative;align-content:center;padding:10px ${dismissible ? 44 : 16}px;` +
-    `background:${hex(s.background, "#111")};color:${hex(s.color, "#fff")};font:${size}px/1.4 system-ui,sans-serif;text-align:${align}}` +
+    `div{position:relative;align-content:center;padding:10px ${message.dismissible === true ? 44 : 16}px;` +
+    `background:${hex(s.background, "#111")};color:${hex(s.color, "#fff")};` +
+    `font:${s.size == "small" ? 12 : s.size == "large" ? 16 : 14}px/1.4 system-ui,sans-serif;` +
+    `text-align:${s.align == "left" || s.align == "right" ? s.align : "center"}}` +
     `a{color:${hex(s.linkColor, "inherit")}}` +
     // The dismiss button spans the bar's height on the right, so its × is centred without a transform.
     "button{position:absolute;inset:0 0 0 auto;padding:0 12px;border:0;background:0;color:inherit;font:20px sans-serif;cursor:pointer}"
   );
-}
+};
 
 /** The store's slot for the top bar, when its page has one. */
 const topBarSlot = () => doc.querySelector<HTMLElement>("[data-valuebar=topbar]");
@@ -79,14 +78,12 @@ const topBarSlot = () => doc.querySelector<HTMLElement>("[data-valuebar=topbar]"
  * Inserts the top bar into the store's `[data-valuebar=topbar]` slot when it has one (where it can reserve
  * the bar's height, so nothing shifts), else as the first child of `<body>`; replaces one a previous run left.
  */
-export function renderTopBar(message: RenderedMessage, on: MessageHandler): Rendered {
+export const renderTopBar = (message: RenderedMessage, on: MessageHandler): Rendered => {
   doc.querySelector(`[${PLACEMENT_ATTR}=topbar]`)?.remove();
   const host = make("div");
   host.setAttribute(PLACEMENT_ATTR, "topbar");
-  const bar = make("div");
-  const slot = topBarSlot();
   const root = host.attachShadow({ mode: "open" });
-  const css = topBarCss(message.style, message.dismissible === true);
+  const css = topBarCss(message);
   try {
     // A constructable stylesheet: a Content-Security-Policy's style-src refuses a <style>, not this.
     const sheet = new CSSStyleSheet();
@@ -96,35 +93,35 @@ export function renderTopBar(message: RenderedMessage, on: MessageHandler): Rend
     // A browser without constructable stylesheets (Safari before 16.4).
     root.append(make("style", css));
   }
-  root.append(bar);
-  const span = appendMessage(bar, host, message, on);
+  const span = appendMessage(root.appendChild(make("div")), host, message, on);
+  const slot = topBarSlot();
   slot ? slot.replaceChildren(host) : doc.body.prepend(host);
   return [host, span];
-}
+};
 
 /**
  * Gives back the height the store's slot reserved (its `min-height`) when no bar is in it: none for this visitor,
  * or dismissed. Through the CSS object model, which a Content-Security-Policy allows where a `style` attribute it
  * may not.
  */
-export function closeEmptySlot(slot = topBarSlot()): void {
+export const closeEmptySlot = (): void => {
+  const slot = topBarSlot();
   if (slot && !slot.querySelector(`[${PLACEMENT_ATTR}]`)) slot.style.minHeight = "0";
-}
+};
 
 /** Renders into every `[data-valuebar={placement}]` element, replacing the fallback content it held. */
-export function renderInline(placement: string, message: RenderedMessage, on: MessageHandler): Rendered[] {
-  return [...doc.querySelectorAll(`[data-valuebar=${placement}]`)].map((host) => {
+export const renderInline = (placement: string, message: RenderedMessage, on: MessageHandler): Rendered[] =>
+  [...doc.querySelectorAll(`[data-valuebar=${placement}]`)].map((host) => {
     host.setAttribute(PLACEMENT_ATTR, placement);
     host.replaceChildren();
     return [host, appendMessage(host, host, message, on)];
   });
-}
 
 /** Takes a dismissed message off the page: the bar goes; a marked element is emptied and unmarked. */
-export function clear(host: Element): void {
+export const clear = (host: Element): void => {
   if (host.shadowRoot) host.remove();
   else {
     host.replaceChildren();
     host.removeAttribute(PLACEMENT_ATTR);
   }
-}
+};

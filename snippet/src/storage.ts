@@ -28,20 +28,20 @@ export let consented = true;
  * page's token is kept for a checkout pixel (a page without one, logged out or another person, keeps none). Storage
  * only: it cannot throw.
  */
-export function begin(consent: boolean, token: unknown): void {
+export const begin = (consent: boolean, token: unknown): void => {
   if (!consent) {
     consented = false;
     [VISITOR_KEY, EXPERIMENTS_KEY].forEach(remove);
   }
   STALE_KEYS.forEach(remove);
   save(TOKEN_KEY, token);
-}
+};
 
 /**
  * Stamps this page's experiments as shown now, drops those shown longer ago than the longest conversion window and
  * keeps the newest MAX_EVENT_EXPERIMENTS; returns their campaign ids, the `experiments` every beacon carries.
  */
-export function rememberExperiments(campaigns: string[]): string[] {
+export const rememberExperiments = (campaigns: string[]): string[] => {
   const now = Date.now();
   const seen = loadMap(EXPERIMENTS_KEY);
   for (const campaign of campaigns) seen[campaign] = now;
@@ -53,7 +53,7 @@ export function rememberExperiments(campaigns: string[]): string[] {
     .filter((c, i) => i < MAX_EVENT_EXPERIMENTS || !delete seen[c]);
   save(EXPERIMENTS_KEY, JSON.stringify(seen));
   return kept;
-}
+};
 
 // Blocked or full storage throws: guarded, nothing is removed or remembered.
 export const remove = guard((key: string) => localStorage.removeItem(key));
@@ -64,16 +64,16 @@ export const save = guard((key: string, value: unknown) => {
 });
 
 /** The value under `key`; null or undefined when there is none or storage is blocked. */
-export function load(key: string): string | null | undefined {
+export const load = (key: string): string | null | undefined => {
   try {
     return localStorage.getItem(key);
   } catch {
     // Blocked storage: nothing is known.
   }
-}
+};
 
 /** The `{name: time}` map kept under `key`; empty when there is none, it is not JSON or storage is blocked. */
-function loadMap(key: string): Record<string, number> {
+const loadMap = (key: string): Record<string, number> => {
   try {
     // JSON.parse(null) is null; undefined (blocked storage) throws.
     const map: unknown = JSON.parse(load(key) as string);
@@ -82,7 +82,7 @@ function loadMap(key: string): Record<string, number> {
     // Not JSON: another script's doing.
   }
   return {};
-}
+};
 
 /**
  * Whether the message under `key` was dismissed. Keys are `placement:campaign`, and `placement:` for a
@@ -91,8 +91,8 @@ function loadMap(key: string): Record<string, number> {
  */
 export const isDismissed = (key: string): unknown => loadMap(DISMISSED_KEY)[key];
 
-export function rememberDismissal(key: string): void {
+export const rememberDismissal = (key: string): void => {
   const map = loadMap(DISMISSED_KEY);
   map[key] = Date.now();
   save(DISMISSED_KEY, JSON.stringify(map));
-}
+};

@@ -30,18 +30,17 @@ export const beacon = guard((type: string, data?: object): void => {
 
 export type Action = "shown" | "click" | "dismiss";
 
+/** What a `valuebar:*` event says: which placement, and the campaign and variant shown there (null for its default). */
+export type EventDetail = Pick<PlacementDecision, "campaign" | "variant"> & { placement: string };
+
 /** Dispatches `valuebar:{action}` on `target`; it bubbles, so a listener on `document` sees every placement. */
-export function emit(target: Element, action: Action, placement: string, decision: PlacementDecision): void {
-  target.dispatchEvent(
-    new CustomEvent("valuebar:" + action, {
-      bubbles: true,
-      detail: { placement, campaign: decision.campaign, variant: decision.variant },
-    }),
-  );
-}
+export const emit = (target: Element, action: Action, detail: EventDetail): void => {
+  // A copy each time: a listener that changes its event's detail changes no other event's.
+  target.dispatchEvent(new CustomEvent("valuebar:" + action, { bubbles: true, detail: { ...detail } }));
+};
 
 /** Pushes GA4 `view_promotion` / `select_promotion`, clearing the previous ecommerce object first as GA4 asks. */
-export function promote(event: "view" | "select", placement: string, decision: PlacementDecision): void {
+export const promote = (event: "view" | "select", placement: string, decision: PlacementDecision): void => {
   const layer = window.dataLayer;
   if (!Array.isArray(layer) || decision.campaign == null) return;
   // Two pushes, not one push of two objects: some dataLayer wrappers read only the first argument.
@@ -55,4 +54,4 @@ export function promote(event: "view" | "select", placement: string, decision: P
       creative_slot: placement,
     },
   });
-}
+};

@@ -4,7 +4,7 @@
  */
 
 /** A colour as `#rgb` or `#rrggbb`: the only colour syntax a style may use. No flags: JSON Schema's `pattern` has none. */
-export const HEX_COLOUR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+export const HEX_COLOUR = /^#(?:[0-9a-fA-F]{3}){1,2}$/;
 
 /**
  * A link is an absolute http(s) URL or a path on the store ("/pages/shipping"); nothing else,
@@ -12,7 +12,7 @@ export const HEX_COLOUR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
  */
 export function isSafeLink(url: string): boolean {
   // Browsers drop tabs and newlines from URLs ("/\t/evil.com" is "//evil.com"): no controls, spaces or backslashes.
-  if (/[\u0000-\u0020\u007f\\]/.test(url)) return false;
+  if (/[\x00-\x20\x7f\\]/.test(url)) return false;
   if (url.startsWith("/")) return !url.startsWith("//");
   return /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(url);
 }
