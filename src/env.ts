@@ -25,6 +25,8 @@ export interface Env {
   EVENT_RATE_LIMIT?: RateLimit;
   /** "off" turns the rate limits off (the bench, a local soak); anything else leaves them on. */
   RATE_LIMITS?: string;
+  /** "on" serves the bench's reference routes (src/routes/bench.ts); wrangler.toml has "off". */
+  BENCH_ROUTES?: string;
 }
 
 /**

@@ -16,6 +16,7 @@ import { adminConfigRoutes } from "./routes/admin-config";
 import { adminDraftRoutes } from "./routes/admin-draft";
 import { adminExperimentRoutes } from "./routes/admin-experiments";
 import { adminSegmentRoutes } from "./routes/admin-segments";
+import { benchRoutes } from "./routes/bench";
 import { decideRoutes } from "./routes/decide";
 import { eventRoutes } from "./routes/events";
 import { schemaRoutes } from "./routes/schema";
@@ -51,7 +52,8 @@ app
   .route("/", adminAccessRoutes)
   .route("/", adminDraftRoutes)
   .route("/", demoRoutes)
-  .route("/", editorRoutes);
+  .route("/", editorRoutes)
+  .route("/", benchRoutes);
 
 /** Liveness, and the bare route the bench compares the snippet route against. */
 app.get("/v1/health", (c) => c.text("ok"));

@@ -14,7 +14,8 @@ import { validPreviewToken } from "../platform/preview-token";
 import { serveDecision, serverTiming } from "../service/decision-service";
 import { siteAdmin } from "./site";
 
-const JS_HEADERS = {
+/** The snippet's content type and cache headers (also the bench's reference routes', src/routes/bench.ts). */
+export const JS_HEADERS = {
   "content-type": "text/javascript; charset=utf-8",
   "cache-control": "private, no-store",
   "x-content-type-options": "nosniff",
