@@ -296,6 +296,7 @@ function summarize({ scenario, tally, unloaded, cpu, seconds }) {
   const sorted = Float64Array.from(tally.latencies).sort();
   const summary = {
     name: scenario.name,
+    ...(scenario.floor ? { floor: scenario.floor } : {}),
     requests: sorted.length,
     errors: tally.errors + unloaded.errors,
     errorSamples: [...tally.errorSamples, ...unloaded.errorSamples].slice(0, 5),

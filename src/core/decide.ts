@@ -228,6 +228,32 @@ export function messageCurrency(threshold: Record<string, number>, context: Visi
   return Object.keys(threshold)[0] ?? null;
 }
 
+// Isolate-wide (in the Worker): formatted thresholds by locale, currency and amount. Even with its formatter kept
+// (formatMoneyCached), formatting ran ICU and built `resolvedOptions()` per request, a fifth of the anonymous
+// snippet's CPU in the bench's profile (bench/README.md); a store has a few thresholds. Kept here, not in money.ts,
+// which the runtime shares and whose every byte counts there.
+const thresholdTexts = new Map<string, string>();
+const MAX_THRESHOLD_TEXTS = 1_024;
+
+function thresholdText(amount: number, currency: string, locale: string): string {
+  const key = `${locale}|${currency}|${amount}`;
+  let text = thresholdTexts.get(key);
+  if (text === undefined) {
+    text = formatMoneyCached(amount, currency, locale);
+    if (thresholdTexts.size >= MAX_THRESHOLD_TEXTS) thresholdTexts.clear();
+    thresholdTexts.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * `fillPlaceholders`, skipping the regular expression for a text without a placeholder (most of them); the Worker's
+ * hot path only: the runtime, which shares money.ts, has no bytes to spare.
+ */
+function fill(text: string, values: Record<string, string>): string {
+  return text.includes("{{") ? fillPlaceholders(text, values) : text;
+}
+
 /** A message as the runtime shows it, placeholders filled; null when it cannot be shown to this visitor. */
 export function renderMessage(message: Message, placement: Placement, context: VisitorContext): RenderedMessage | null {
   const values: Record<string, string> = {};
@@ -237,10 +263,10 @@ export function renderMessage(message: Message, placement: Placement, context: V
     const amount = currency === null ? undefined : message.threshold[currency];
     if (currency === null || amount === undefined) return null;
     money = { amount, currency };
-    values.threshold = formatMoneyCached(amount, currency, context.locale);
+    values.threshold = thresholdText(amount, currency, context.locale);
   }
   const rendered: RenderedMessage = {
-    text: fillPlaceholders(message.text, values),
+    text: fill(message.text, values),
     dismissible: message.dismissible ?? dismissibleByDefault(placement),
   };
   if (message.link) rendered.link = message.link;
@@ -251,8 +277,8 @@ export function renderMessage(message: Message, placement: Placement, context: V
       currency: money.currency,
       // The runtime formats {{remaining}} in the same locale as {{threshold}} was formatted here.
       locale: context.locale,
-      text: fillPlaceholders(message.progress.text, values),
-      ...(message.progress.reached ? { reached: fillPlaceholders(message.progress.reached, values) } : {}),
+      text: fill(message.progress.text, values),
+      ...(message.progress.reached ? { reached: fill(message.progress.reached, values) } : {}),
     };
   }
   return rendered;
