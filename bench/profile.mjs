@@ -12,7 +12,7 @@ import { Agent } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { root, seedDemo } from "../scripts/dev-server.mjs";
-import { bundleWorker, newTally, readRuntime, runSlice, scenarioList, startWorker } from "./run.mjs";
+import { bundleWorker, newTally, processCpuSeconds, readRuntime, runSlice, scenarioList, startWorker } from "./run.mjs";
 
 const OUT = join(root, "bench/out");
 const CONCURRENCY = 32;
@@ -45,11 +45,13 @@ async function main() {
           await runSlice(scenario, agent, 1_000, CONCURRENCY, newTally()); // warm-up: JIT, config cache, connections
           const tally = newTally();
           await inspector.send("Profiler.start");
+          const cpuBefore = processCpuSeconds(worker.pid);
           await runSlice(scenario, agent, Number(args.seconds) * 1000, CONCURRENCY, tally);
+          const workerdCpu = processCpuSeconds(worker.pid) - cpuBefore;
           const { profile } = await inspector.send("Profiler.stop");
           const file = join(OUT, `profile-${scenario.name.replace(/\W+/g, "-")}.cpuprofile`);
           await writeFile(file, JSON.stringify(profile));
-          console.log(summary(scenario.name, profile, tally, sections, Number(args.top), file));
+          console.log(summary(scenario.name, profile, tally, workerdCpu, sections, Number(args.top), file));
         } finally {
           agent.destroy();
         }
@@ -112,7 +114,7 @@ function bundleSections(code) {
 }
 
 /** Self time by file and by function, inclusive time by function, per request. */
-function summary(name, profile, tally, fileOf, top, file) {
+function summary(name, profile, tally, workerdCpu, fileOf, top, file) {
   const requests = tally.latencies.length;
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
@@ -162,8 +164,8 @@ function summary(name, profile, tally, fileOf, top, file) {
       .slice(0, n)
       .map(([key, us]) => `  ${share(us).padStart(6)}  ${perRequest(us).padStart(14)}  ${key}`);
   return [
-    `\n== ${name}: ${requests} requests (${tally.errors} errors) in ${(total / 1e6).toFixed(2)} s; isolate busy ${(busy / 1e3).toFixed(0)} ms ` +
-      `(${perRequest(busy)}), idle ${(idle / 1e3).toFixed(0)} ms`,
+    `\n== ${name}: ${requests} requests (${tally.errors} errors) in ${(total / 1e6).toFixed(2)} s; workerd CPU ${perRequest(workerdCpu * 1e6)} ` +
+      `(the whole process, profiler included); isolate busy ${(busy / 1e3).toFixed(0)} ms (${perRequest(busy)}, sampled on the wall clock), idle ${(idle / 1e3).toFixed(0)} ms`,
     "self time by source:",
     ...rows(byFile, 15),
     "self time by function:",

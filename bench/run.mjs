@@ -406,7 +406,7 @@ function cpuSnapshot(workerPid) {
 // /proc counts in clock ticks: USER_HZ, 100 on Linux.
 const TICKS_PER_SECOND = 100;
 
-function processCpuSeconds(pid) {
+export function processCpuSeconds(pid) {
   if (pid === null) return NaN;
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
