@@ -8,6 +8,7 @@ import type { Decision } from "../core/decide";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
 import type { Config } from "../core/config-schema";
+import { queryOf } from "../core/query";
 import { scriptJson } from "../core/script-json";
 import { SITE_ID } from "../core/shared";
 import { validPreviewToken } from "../platform/preview-token";
@@ -65,10 +66,10 @@ export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file", as
     return noop("unavailable");
   }
   try {
-    const url = new URL(c.req.url);
-    const previewToken = url.searchParams.get("preview");
+    const query = queryOf(c.req.url);
+    const previewToken = query.get("preview");
     const draft = previewToken === null ? undefined : await previewedDraft(c.env, site, previewToken);
-    const served = await serveDecision(c.env, site, c.req.raw, url, (work) => c.executionCtx.waitUntil(work), draft);
+    const served = await serveDecision(c.env, site, c.req.raw, query, (work) => c.executionCtx.waitUntil(work), draft);
     const timing = { "server-timing": serverTiming(served) };
     if (served.kind === "unknown-site") return noop("unknown site", timing);
     // A draft's decision counts nowhere: without exposures the runtime sends no clicks or dismissals for it.

@@ -9,6 +9,7 @@
  */
 import type { Config } from "../core/config-schema";
 import type { Decision, Membership } from "../core/decide";
+import type { QueryReader } from "../core/query";
 import { decide, emptyDecision } from "../core/decide";
 import type { Env } from "../env";
 import { eventsToken } from "../platform/events-token";
@@ -42,13 +43,14 @@ export async function serveDecision(
   env: Env,
   site: string,
   request: Request,
-  url: URL,
+  /** The request's query (core/query.ts's queryOf, or a URLSearchParams). */
+  query: QueryReader,
   waitUntil: (work: Promise<unknown>) => void,
   /** A draft to decide on instead of the live config (a preview link): nothing is counted then. */
   draft?: Config,
 ): Promise<ServedDecision> {
   const [visitor, read] = await Promise.all([
-    resolveVisitor(request, url, env.SIGNING_SECRET),
+    resolveVisitor(request, query, env.SIGNING_SECRET),
     draft ? ({ status: "ok", live: { version: 0, publishedAt: "", config: draft }, kvReads: 0 } as const) : readLiveConfig(env.KV, site, CONFIG_TIMEOUT_MS),
   ]);
   const { context, newVisitorId } = visitor;

@@ -8,6 +8,7 @@
  */
 import type { VisitorContext } from "../core/decide";
 import { MAX_VISITOR_PATH } from "../core/path-pattern";
+import type { QueryReader } from "../core/query";
 import type { Device } from "../core/shared";
 import { COUNTRY_CODE, CURRENCY_CODE, VISITOR_ID } from "../core/shared";
 import { verifiedCustomerId } from "../platform/crypto";
@@ -19,8 +20,7 @@ export interface ResolvedVisitor {
 }
 
 /** The visitor context; a missing or wrong signature simply means anonymous. */
-export async function resolveVisitor(request: Request, url: URL, secret: string): Promise<ResolvedVisitor> {
-  const q = url.searchParams;
+export async function resolveVisitor(request: Request, q: QueryReader, secret: string): Promise<ResolvedVisitor> {
   // `cid` longer than 128 characters is refused before it is hashed (verifiedCustomerId).
   const cid = q.get("cid");
   // An anonymous request (no `cid`) makes no call into crypto at all.
