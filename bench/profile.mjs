@@ -12,7 +12,7 @@ import { Agent } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { root, seedDemo } from "../scripts/dev-server.mjs";
-import { bundleWorker, newTally, processCpuSeconds, readRuntime, runSlice, scenarioList, startWorker } from "./run.mjs";
+import { bundleDeployable, newTally, processCpuSeconds, readRuntime, runSlice, scenarioList, startWorker } from "./run.mjs";
 
 const OUT = join(root, "bench/out");
 const CONCURRENCY = 32;
@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
 async function main() {
   const secrets = { ADMIN_TOKEN: `bench-admin-${randomBytes(12).toString("hex")}`, SIGNING_SECRET: `bench-signing-${randomBytes(12).toString("hex")}` };
   const runtime = readRuntime();
-  const bundle = await bundleWorker();
+  const bundle = await bundleDeployable();
   const sections = bundleSections(readFileSync(bundle.path, "utf8"));
   const worker = await startWorker(bundle.path, secrets, { inspectorPort: 0 });
   try {

@@ -85,7 +85,7 @@ export function readRuntime() {
 }
 
 /** The Worker exactly as `wrangler deploy` would upload it, and its size. */
-export async function bundleWorker() {
+async function bundleWorker() {
   await rm(BUNDLE_DIR, { recursive: true, force: true });
   try {
     await promisify(execFile)(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", BUNDLE_DIR], {
@@ -100,6 +100,9 @@ export async function bundleWorker() {
   const bytes = await readFile(path);
   return { path, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }
+
+/** The deployable bundle, for bench/profile.mjs (the argument is the output folder where bundling takes one). */
+export const bundleDeployable = () => bundleWorker(BUNDLE_DIR);
 
 /**
  * The bundle in workerd through Miniflare, on a free port of 127.0.0.1, with ephemeral storage (gone on stop).
