@@ -1,8 +1,6 @@
 // @module `npm run bench`: serves the deployable bundle in workerd through Miniflare (a direct socket, no dev proxy),
-// seeds the demo site, loads five routes of the same Worker (bare health; the floor: the runtime's bytes served static, and
-// with one KV get; anonymous snippet, identified snippet) and reports throughput, latency, KV reads per request, the
-// snippet's ratios to its floor and sizes against their budgets. Writes bench/out/results.json.
-// bench/profile.mjs reuses its Worker and load (exported below) to CPU-profile workerd.
+// seeds the demo site, loads five routes of the same Worker (bare health, two floors, two snippet routes) and reports
+// throughput, latency, KV reads per request and sizes against their budgets. Writes bench/out/results.json.
 import { execFile } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -10,7 +8,6 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
@@ -23,8 +20,6 @@ const BUNDLE_DIR = join(OUT, "bundle");
 const LOAD = { concurrency: 32, warmupMs: 1_000, durationMs: 5_000, rounds: 5, unloadedMs: 1_000, requestTimeoutMs: 5_000, maxRequestsPerSlice: 100_000 };
 // The identified response carries the customer's events token (about 80 B gzipped), hence 3,600.
 const BUDGETS = { runtimeGzip: 3_000, responseGzip: 3_600 };
-// Issue 12: each snippet route serves at least this share of its floor's throughput (ratiosToFloor).
-const FLOOR_GOAL = 0.8;
 const VISITOR_ID = "0123456789abcdef0123456789abcdef";
 const CUSTOMER_ID = "1001";
 const COMPATIBILITY_DATE = "2026-11-01";
@@ -101,9 +96,6 @@ async function bundleWorker() {
   return { path, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }
 
-/** The deployable bundle, for bench/profile.mjs (the argument is the output folder where bundling takes one). */
-export const bundleDeployable = () => bundleWorker(BUNDLE_DIR);
-
 /**
  * The bundle in workerd through Miniflare, on a free port of 127.0.0.1, with ephemeral storage (gone on stop).
  * `inspectorPort` opens workerd's DevTools inspector there (bench/profile.mjs).
@@ -170,6 +162,9 @@ export async function startWorker(bundlePath, secrets, { inspectorPort } = {}) {
     throw new Error(`the Worker did not start under Miniflare: ${error.message}`, { cause: error });
   }
 }
+
+/** The deployable bundle, for bench/profile.mjs (the argument is the output folder where bundling takes one). */
+export const bundleDeployable = () => bundleWorker(BUNDLE_DIR);
 
 /**
  * The five routes, all on the same Worker. `head` is how the body must start; `floor` names the reference route a
@@ -344,7 +339,10 @@ function ratiosToBare(scenarios) {
   }));
 }
 
-/** Each snippet route against its floor (scenarioList's `floor`): the goal is at least 0.8× its throughput. */
+// Issue 12: each snippet route serves at least this share of its floor's throughput.
+const FLOOR_GOAL = 0.8;
+
+/** Each snippet route against its floor (scenarioList's `floor`): the goal is at least FLOOR_GOAL× its throughput. */
 function ratiosToFloor(scenarios) {
   return scenarios
     .filter((s) => s.floor)
@@ -482,7 +480,8 @@ function report(r) {
   ].join("\n");
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+// Run as `node bench/run.mjs`; imported by bench/profile.mjs for its Worker and load.
+if (process.argv[1] === import.meta.filename) {
   try {
     await main();
   } catch (error) {
