@@ -124,12 +124,12 @@ export async function startWorker(bundlePath, secrets, { inspectorPort } = {}) {
             ADMIN_TOKEN: { type: "text", value: secrets.ADMIN_TOKEN },
             SIGNING_SECRET: { type: "text", value: secrets.SIGNING_SECRET },
             DEMO_STORE: { type: "text", value: "on" },
+            // The reference routes the snippet is measured against (src/routes/bench.ts); "off" in wrangler.toml.
+            BENCH_ROUTES: { type: "text", value: "on" },
             // The bindings of wrangler.toml, turned off: the bench measures the Worker, from one client IP.
             PAGE_RATE_LIMIT: { type: "rate-limit", namespace: "9001", simple: { limit: 600, period: 10 } },
             EVENT_RATE_LIMIT: { type: "rate-limit", namespace: "9002", simple: { limit: 300, period: 10 } },
             RATE_LIMITS: { type: "text", value: "off" },
-            // The reference routes the snippet is measured against (src/routes/bench.ts); "off" in wrangler.toml.
-            BENCH_ROUTES: { type: "text", value: "on" },
           },
           exports: { SiteAdmin: { type: "durable-object", storage: "sqlite" }, ExperimentShard: { type: "durable-object", storage: "sqlite" } },
         },
