@@ -24,7 +24,8 @@ export function queryOf(url: string): QueryReader {
   if (start < 0) return EMPTY;
   const hash = url.indexOf("#", start);
   const query = url.slice(start + 1, hash < 0 ? url.length : hash);
-  if (query.includes("%") || query.includes("+")) return new URLSearchParams(query);
+  // The "?" in front: URLSearchParams drops one leading "?" of its input, which belongs to the query here ("??+").
+  if (query.includes("%") || query.includes("+")) return new URLSearchParams(`?${query}`);
   const values = new Map<string, string>();
   for (const pair of query.split("&")) {
     if (pair === "") continue;
