@@ -6,7 +6,7 @@
 //
 //   node bench/profile.mjs [--seconds 5] [--top 25] [--only "snippet anonymous,static runtime"]
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { Agent } from "node:http";
 import { join } from "node:path";
@@ -26,7 +26,8 @@ async function main() {
   const secrets = { ADMIN_TOKEN: `bench-admin-${randomBytes(12).toString("hex")}`, SIGNING_SECRET: `bench-signing-${randomBytes(12).toString("hex")}` };
   const runtime = readRuntime();
   const bundle = await bundleDeployable();
-  const sections = bundleSections(readFileSync(bundle.path, "utf8"));
+  const mapFile = `${bundle.path}.map`;
+  const sections = existsSync(mapFile) ? sourceMapped(JSON.parse(readFileSync(mapFile, "utf8"))) : bundleSections(readFileSync(bundle.path, "utf8"));
   const worker = await startWorker(bundle.path, secrets, { inspectorPort: 0 });
   try {
     await seedDemo(worker.url, secrets.ADMIN_TOKEN);
@@ -96,20 +97,76 @@ async function connect(inspectorUrl) {
   };
 }
 
-/** The bundle's `// src/...` markers (esbuild names each module it inlines): line → source file. */
+/**
+ * Where a position of the bundle comes from, by its source map (wrangler writes one beside a minified bundle):
+ * (line, column) → "src/file.ts:line", or the source file alone when `withLine` is false.
+ */
+function sourceMapped({ sources, mappings }) {
+  const lines = [];
+  let source = 0;
+  let sourceLine = 0;
+  for (const text of mappings.split(";")) {
+    const segments = [];
+    let column = 0;
+    for (const segment of text ? text.split(",") : []) {
+      const fields = vlq(segment);
+      column += fields[0];
+      if (fields.length < 4) continue;
+      source += fields[1];
+      sourceLine += fields[2];
+      segments.push([column, source, sourceLine]);
+    }
+    lines.push(segments);
+  }
+  return (line, column = 0, withLine = false) => {
+    const segments = lines[line] ?? [];
+    let found;
+    for (const segment of segments) {
+      if (segment[0] > column) break;
+      found = segment;
+    }
+    found ??= segments[0];
+    if (!found) return "(bundle)";
+    const file = (sources[found[1]] ?? "?").replace(/^(\.\.\/)+/, "").replace(/^.*node_modules\//, "npm:");
+    return withLine ? `${file}:${found[2] + 1}` : file;
+  };
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** The numbers of one source-map segment (base64 VLQ). */
+function vlq(segment) {
+  const values = [];
+  let value = 0;
+  let shift = 0;
+  for (const char of segment) {
+    const digit = BASE64.indexOf(char);
+    value += (digit & 31) << shift;
+    if (digit & 32) {
+      shift += 5;
+      continue;
+    }
+    values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+    value = 0;
+    shift = 0;
+  }
+  return values;
+}
+
+/** The bundle's `// src/...` markers (esbuild names each module it inlines when it does not minify): line → source file. */
 function bundleSections(code) {
   const marks = [];
   code.split("\n").forEach((line, i) => {
     const match = /^\/\/ ((?:src|snippet|node_modules)\/\S+)$/.exec(line);
     if (match) marks.push({ line: i, file: match[1].replace(/^node_modules\/(\.pnpm\/)?/, "npm:") });
   });
-  return (line) => {
+  return (line, _column, withLine = false) => {
     let file = "(bundle)";
     for (const mark of marks) {
       if (mark.line > line) break;
       file = mark.file;
     }
-    return file;
+    return withLine ? `${file} (bundle line ${line + 1})` : file;
   };
 }
 
@@ -119,16 +176,17 @@ function summary(name, profile, tally, workerdCpu, fileOf, top, file) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+  // Function names are the bundle's (minified ones are short); the place is the source's.
   const label = (n) => {
-    const { functionName, url, lineNumber } = n.callFrame;
+    const { functionName, url, lineNumber, columnNumber } = n.callFrame;
     if (!url) return functionName || "(anonymous)";
-    const where = url.endsWith("index.js") ? fileOf(lineNumber) : url.replace(/^.*\//, "");
-    return `${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`;
+    const where = url.endsWith("index.js") ? fileOf(lineNumber, columnNumber, true) : `${url.replace(/^.*\//, "")}:${lineNumber + 1}`;
+    return `${functionName || "(anonymous)"} ${where}`;
   };
   const fileLabel = (n) => {
-    const { functionName, url, lineNumber } = n.callFrame;
+    const { functionName, url, lineNumber, columnNumber } = n.callFrame;
     if (!url) return functionName.startsWith("(") ? functionName : `(native) ${functionName}`;
-    return url.endsWith("index.js") ? fileOf(lineNumber) : url.replace(/^.*\//, "");
+    return url.endsWith("index.js") ? fileOf(lineNumber, columnNumber) : url.replace(/^.*\//, "");
   };
   const self = new Map();
   const byFile = new Map();
