@@ -1,5 +1,5 @@
 // @module `npm run bench`: serves the deployable bundle in workerd through Miniflare (a direct socket, no dev proxy),
-// seeds the demo site, loads three routes of the same Worker (bare health, anonymous snippet, identified snippet) and reports
+// seeds the demo site, loads five routes of the same Worker (bare health, two floors, two snippet routes) and reports
 // throughput, latency, KV reads per request and sizes against their budgets. Writes bench/out/results.json.
 import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -41,7 +41,8 @@ async function main() {
   let results;
   try {
     await seedDemo(worker.url, secrets.ADMIN_TOKEN);
-    const scenarios = scenarioList(worker.url, secrets.SIGNING_SECRET);
+    await worker.seedBenchProbe();
+    const scenarios = scenarioList(worker.url, secrets.SIGNING_SECRET, runtime);
     const sample = await fetchSnippet(scenarios.find((s) => s.name === "snippet identified").url);
     const load = await measureLoad(scenarios, worker.pid);
     const events = await measureEvents(worker.url, secrets.ADMIN_TOKEN, EDGE_HEADERS);
@@ -51,7 +52,7 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", node: process.version },
       server: worker.description,
-      load: { ...LOAD, scenarios: load, ratios: ratiosToBare(load) },
+      load: { ...LOAD, scenarios: load, ratios: ratiosToBare(load), floor: ratiosToFloor(load) },
       experiments: { events, results: experimentResults },
       segments,
       sizes: sizes(runtime, bundle, sample),
@@ -71,7 +72,7 @@ async function main() {
 }
 
 /** The built snippet runtime, without the trailing newline, as scripts/build-snippet.mjs measures it. */
-function readRuntime() {
+export function readRuntime() {
   const file = join(root, "snippet/dist/runtime.js");
   if (!existsSync(file)) throw new Error("snippet/dist is missing: run `npm run bench`, which builds the snippet first");
   return readFileSync(file, "utf8").trimEnd();
@@ -79,9 +80,10 @@ function readRuntime() {
 
 /**
  * The bundle in workerd through Miniflare, on a free port of 127.0.0.1, with ephemeral storage (gone on stop).
+ * `inspectorPort` opens workerd's DevTools inspector there (bench/profile.mjs).
  * @returns {Promise<{url: string, pid: number | null, description: string, stop: () => Promise<void>}>}
  */
-async function startWorker(bundlePath, secrets) {
+export async function startWorker(bundlePath, secrets, { inspectorPort } = {}) {
   const name = "valuebar";
   const mf = new Miniflare({
     host: "127.0.0.1",
@@ -90,6 +92,7 @@ async function startWorker(bundlePath, secrets) {
     enableDevRegistry: false, // stay invisible to any `wrangler dev` running on this machine
     telemetry: { enabled: false },
     logRequests: false,
+    ...(inspectorPort === undefined ? {} : { inspectorPort }),
     workers: [
       {
         config: {
@@ -103,6 +106,8 @@ async function startWorker(bundlePath, secrets) {
             ADMIN_TOKEN: { type: "text", value: secrets.ADMIN_TOKEN },
             SIGNING_SECRET: { type: "text", value: secrets.SIGNING_SECRET },
             DEMO_STORE: { type: "text", value: "on" },
+            // The reference routes the snippet is measured against (src/routes/bench.ts); "off" in wrangler.toml.
+            BENCH_ROUTES: { type: "text", value: "on" },
             // The bindings of wrangler.toml, turned off: the bench measures the Worker, from one client IP.
             PAGE_RATE_LIMIT: { type: "rate-limit", namespace: "9001", simple: { limit: 600, period: 10 } },
             EVENT_RATE_LIMIT: { type: "rate-limit", namespace: "9002", simple: { limit: 300, period: 10 } },
@@ -133,6 +138,9 @@ async function startWorker(bundlePath, secrets) {
       description: `Miniflare ${version}: workerd with a direct socket to the Worker on ${url}`,
       stop,
       experiments: () => mf.getDurableObjectNamespace("EXPERIMENTS", name),
+      // The small value GET /v1/bench/kv.js reads (BENCH_PROBE_KEY of src/storage/keys.ts), a membership's size.
+      inspector: () => mf.getInspectorURL(),
+      seedBenchProbe: async () => (await mf.getKVNamespace("KV", name)).put("bench:probe", JSON.stringify({ segments: ["vip"] })),
     };
   } catch (error) {
     await stop();
@@ -140,13 +148,31 @@ async function startWorker(bundlePath, secrets) {
   }
 }
 
-/** The three routes, all on the same Worker. */
-function scenarioList(url, signingSecret) {
+/** The deployable bundle, for bench/profile.mjs (the argument is the output folder where bundling takes one). */
+export const bundleDeployable = () => bundleWorker(BUNDLE_DIR);
+
+/**
+ * The five routes, all on the same Worker. `head` is how the body must start; `floor` names the reference route a
+ * snippet route is held to (0.8× its throughput): what serving the same bytes costs with no decision, and with the
+ * one KV get an identified visitor cannot do without.
+ */
+export function scenarioList(url, signingSecret, runtime) {
   const sig = createHmac("sha256", signingSecret).update(CUSTOMER_ID).digest("hex");
+  const snippetHead = "(function(){";
+  const runtimeHead = runtime.slice(0, 12);
   return [
-    { name: "bare health", url: `${url}/v1/health`, snippet: false },
-    { name: "snippet anonymous", url: `${url}/v1/s/demo.js?vid=${VISITOR_ID}&path=/`, snippet: true, expectedReads: 0 },
-    { name: "snippet identified", url: `${url}/v1/s/demo.js?cid=${CUSTOMER_ID}&sig=${sig}&vid=${VISITOR_ID}&path=/`, snippet: true, expectedReads: 1 },
+    { name: "bare health", url: `${url}/v1/health`, head: "ok", countsReads: false },
+    { name: "static runtime", url: `${url}/v1/bench/static.js`, head: runtimeHead, countsReads: true, expectedReads: 0 },
+    { name: "static runtime + KV get", url: `${url}/v1/bench/kv.js`, head: runtimeHead, countsReads: true, expectedReads: 1 },
+    { name: "snippet anonymous", url: `${url}/v1/s/demo.js?vid=${VISITOR_ID}&path=/`, head: snippetHead, countsReads: true, expectedReads: 0, floor: "static runtime" },
+    {
+      name: "snippet identified",
+      url: `${url}/v1/s/demo.js?cid=${CUSTOMER_ID}&sig=${sig}&vid=${VISITOR_ID}&path=/`,
+      head: snippetHead,
+      countsReads: true,
+      expectedReads: 1,
+      floor: "static runtime + KV get",
+    },
   ];
 }
 
@@ -165,7 +191,7 @@ async function fetchSnippet(url) {
  * so that a burst of other work on a shared machine lands on every route alike; last, one loop per route for the
  * latency without queueing.
  */
-async function measureLoad(scenarios, workerPid) {
+export async function measureLoad(scenarios, workerPid) {
   const runs = scenarios.map((scenario) => ({
     scenario,
     agent: new Agent({ keepAlive: true, maxSockets: LOAD.concurrency }),
@@ -196,10 +222,10 @@ async function measureSlice(run, workerPid) {
   for (const key of Object.keys(run.cpu)) run.cpu[key] += after[key] - before[key];
 }
 
-const newTally = () => ({ latencies: [], errors: 0, errorSamples: [], reads: [] });
+export const newTally = () => ({ latencies: [], errors: 0, errorSamples: [], reads: [] });
 
 /** `concurrency` closed loops, each sending its next request when the previous one is answered. */
-async function runSlice(scenario, agent, durationMs, concurrency, tally) {
+export async function runSlice(scenario, agent, durationMs, concurrency, tally) {
   const deadline = performance.now() + durationMs;
   const cap = tally.latencies.length + tally.errors + LOAD.maxRequestsPerSlice;
   const loop = async () => {
@@ -211,7 +237,7 @@ async function runSlice(scenario, agent, durationMs, concurrency, tally) {
         if (tally.errorSamples.length < 5) tally.errorSamples.push(outcome.error);
       } else {
         tally.latencies.push(performance.now() - t0);
-        if (scenario.snippet) tally.reads.push(outcome.reads);
+        if (scenario.countsReads) tally.reads.push(outcome.reads);
       }
     }
   };
@@ -225,14 +251,14 @@ function getOnce(scenario, agent) {
       let head = "";
       res.setEncoding("utf8");
       res.on("data", (chunk) => {
-        if (head.length < 16) head += chunk;
+        if (head.length < scenario.head.length) head += chunk;
       });
       res.on("error", (error) => resolve({ error: error.message }));
       res.on("end", () => {
         if (res.statusCode !== 200) return resolve({ error: `status ${res.statusCode}` });
-        if (!scenario.snippet) return resolve(head === "ok" ? {} : { error: `unexpected body ${head}` });
+        if (!head.startsWith(scenario.head)) return resolve({ error: `unexpected body ${head.slice(0, 40)}...` });
+        if (!scenario.countsReads) return resolve({});
         const reads = kvReadsOf(res.headers["server-timing"]);
-        if (!head.startsWith("(function(){")) return resolve({ error: `not a snippet: ${head}...` });
         if (reads === null) return resolve({ error: "no server-timing kv reads" });
         resolve({ reads });
       });
@@ -253,6 +279,7 @@ function summarize({ scenario, tally, unloaded, cpu, seconds }) {
   const sorted = Float64Array.from(tally.latencies).sort();
   const summary = {
     name: scenario.name,
+    ...(scenario.floor ? { floor: scenario.floor } : {}),
     requests: sorted.length,
     errors: tally.errors + unloaded.errors,
     errorSamples: [...tally.errorSamples, ...unloaded.errorSamples].slice(0, 5),
@@ -267,7 +294,7 @@ function summarize({ scenario, tally, unloaded, cpu, seconds }) {
       otherProcesses: round(Math.max(0, cpu.system - cpu.client - cpu.workerd) / seconds, 2),
     },
   };
-  if (!scenario.snippet) return summary;
+  if (!scenario.countsReads) return summary;
   const reads = [...tally.reads, ...unloaded.reads];
   return {
     ...summary,
@@ -285,16 +312,38 @@ function percentile(sorted, q) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN;
 }
 
-/** Each snippet scenario against the bare route of the same Worker: what the snippet's own work costs. */
+/** Each other scenario against the bare route of the same Worker: what the route's own work costs. */
 function ratiosToBare(scenarios) {
-  const [bare, ...snippets] = scenarios;
-  return snippets.map((s) => ({
+  const [bare, ...others] = scenarios;
+  return others.map((s) => ({
     name: s.name,
     throughput: round(s.rps / bare.rps, 2),
     p50: round(s.p50Ms / bare.p50Ms, 2),
     p99: round(s.p99Ms / bare.p99Ms, 2),
     workerdCpuPerRequest: round(s.workerdCpuMsPerRequest / bare.workerdCpuMsPerRequest, 2),
   }));
+}
+
+// Issue 12: each snippet route serves at least this share of its floor's throughput.
+const FLOOR_GOAL = 0.8;
+
+/** Each snippet route against its floor (scenarioList's `floor`): the goal is at least FLOOR_GOAL× its throughput. */
+function ratiosToFloor(scenarios) {
+  return scenarios
+    .filter((s) => s.floor)
+    .map((s) => {
+      const floor = scenarios.find((f) => f.name === s.floor);
+      const throughput = round(s.rps / floor.rps, 2);
+      return {
+        name: s.name,
+        floor: floor.name,
+        throughput,
+        goal: FLOOR_GOAL,
+        met: throughput >= FLOOR_GOAL,
+        unloadedP50: round(s.unloadedP50Ms / floor.unloadedP50Ms, 2),
+        workerdCpuPerRequest: round(s.workerdCpuMsPerRequest / floor.workerdCpuMsPerRequest, 2),
+      };
+    });
 }
 
 function sizes(runtimeJs, bundle, sampleBody) {
@@ -343,7 +392,7 @@ function cpuSnapshot(workerPid) {
 // /proc counts in clock ticks: USER_HZ, 100 on Linux.
 const TICKS_PER_SECOND = 100;
 
-function processCpuSeconds(pid) {
+export function processCpuSeconds(pid) {
   if (pid === null) return NaN;
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -361,7 +410,7 @@ const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
 
 /** The results as markdown tables: readable in a terminal, pasteable into bench/README.md. */
 function report(r) {
-  const { scenarios, ratios } = r.load;
+  const { scenarios, ratios, floor } = r.load;
   const within = (size, budget) => (size <= budget ? `${bytes(budget)} (ok)` : `${bytes(budget)} (OVER by ${bytes(size - budget)})`);
   const reads = (s) => (s.kvReads ? `${s.kvReads.mean} (expected ${s.kvReads.expected}; ${s.kvReads.requestsOffExpected} requests ≠ ${s.kvReads.expected}, max ${s.kvReads.max})` : "n/a");
   const sizeRow = (label, size, budget) =>
@@ -378,6 +427,10 @@ function report(r) {
     "| against bare health | throughput | p50 | p99 | workerd CPU/req |",
     "|---|---:|---:|---:|---:|",
     ...ratios.map((x) => `| ${x.name} | ${x.throughput}× | ${x.p50}× | ${x.p99}× | ${x.workerdCpuPerRequest}× |`),
+    "",
+    `| against its floor (goal ${FLOOR_GOAL}× throughput) | floor | throughput | unloaded p50 | workerd CPU/req |`,
+    "|---|---|---:|---:|---:|",
+    ...floor.map((x) => `| ${x.name} | ${x.floor} | ${x.throughput}× (${x.met ? "ok" : "below"}) | ${x.unloadedP50}× | ${x.workerdCpuPerRequest}× |`),
     "",
     "| cores busy while measured | load generator | workerd | other processes |",
     "|---|---:|---:|---:|",
@@ -412,9 +465,12 @@ function report(r) {
   ].join("\n");
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`bench failed: ${error.message}`);
-  process.exit(2);
+// Run as `node bench/run.mjs`; imported by bench/profile.mjs for its Worker and load.
+if (process.argv[1] === import.meta.filename) {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`bench failed: ${error.message}`);
+    process.exit(2);
+  }
 }

@@ -30,6 +30,8 @@ export interface Env {
   ASSETS?: Fetcher;
   /** "off" turns the rate limits off (the bench, a local soak); anything else leaves them on. */
   RATE_LIMITS?: string;
+  /** "on" serves the bench's reference routes (src/routes/bench.ts); wrangler.toml has "off". */
+  BENCH_ROUTES?: string;
 }
 
 /**

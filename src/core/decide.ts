@@ -103,12 +103,12 @@ export function emptyDecision(context: VisitorContext): Decision {
  */
 export function decide(config: Config, membership: Membership | null, context: VisitorContext, now: number): Decision {
   const segments = activeSegments(membership, now);
-  const precedence = new Map(config.segments.map((segment, i) => [segment, i]));
+  const prepared = preparedConfig(config);
   const unit = context.customerId ?? context.visitorId;
   const placements = {} as Record<Placement, PlacementDecision | null>;
   const exposures: Exposure[] = [];
   for (const placement of PLACEMENTS) {
-    const { shown, exposure } = decidePlacement(config, placement, segments, precedence, unit, context, now);
+    const { shown, exposure } = decidePlacement(config, prepared, placement, segments, unit, context, now);
     placements[placement] = shown;
     if (exposure) exposures.push(exposure);
   }
@@ -135,25 +135,76 @@ export function activeSegments(membership: Membership | null, now: number): Read
   return isCurrent(membership, now) ? new Set(membership.segments) : new Set();
 }
 
+/** What a config's campaigns are, worked out once per config rather than per request (see `preparedConfig`). */
+interface PreparedCampaign {
+  campaign: Campaign;
+  /** Its position in `config.campaigns`, the last tie-breaker. */
+  index: number;
+  /** The schedule as times: -Infinity and Infinity when open, NaN (never live) when unreadable. */
+  start: number;
+  end: number;
+  experiment: boolean;
+  targeted: readonly string[];
+}
+
+interface PreparedConfig {
+  precedence: ReadonlyMap<string, number>;
+  /** The enabled campaigns of each placement, in config order. */
+  campaigns: Record<Placement, PreparedCampaign[]>;
+}
+
+// Isolate-wide (in the Worker), keyed by the config object and gone with it: the live config stays the same object
+// while cached (src/storage/live-config.ts), so each request no longer parses schedules, counts weighted variants
+// and builds the precedence map again. A config is never changed once decided on (the Worker's are parsed from KV
+// or a request and only read), which is what makes keying by the object right.
+const prepared = new WeakMap<Config, PreparedConfig>();
+
+function preparedConfig(config: Config): PreparedConfig {
+  let entry = prepared.get(config);
+  if (!entry) {
+    const campaigns = Object.fromEntries(PLACEMENTS.map((p) => [p, [] as PreparedCampaign[]])) as Record<Placement, PreparedCampaign[]>;
+    config.campaigns.forEach((campaign, index) => {
+      if (campaign.enabled === false) return;
+      const { start, end } = campaign.schedule ?? {};
+      campaigns[campaign.placement].push({
+        campaign,
+        index,
+        start: start === undefined ? Number.NEGATIVE_INFINITY : Date.parse(start),
+        end: end === undefined ? Number.POSITIVE_INFINITY : Date.parse(end),
+        experiment: isExperiment(campaign),
+        targeted: targetedSegments(campaign.audience),
+      });
+    });
+    entry = { precedence: new Map(config.segments.map((segment, i) => [segment, i])), campaigns };
+    prepared.set(config, entry);
+  }
+  return entry;
+}
+
 function decidePlacement(
   config: Config,
+  { precedence, campaigns }: PreparedConfig,
   placement: Placement,
   segments: ReadonlySet<string>,
-  precedence: ReadonlyMap<string, number>,
   unit: string,
   context: VisitorContext,
   now: number,
 ): { shown: PlacementDecision | null; exposure?: Exposure } {
-  const ranked = config.campaigns
-    .map((campaign, index) => ({ campaign, index }))
-    .filter(({ campaign }) => campaign.placement === placement && isLive(campaign, now) && matchesAudience(campaign.audience, segments, context))
-    .map((entry) => ({ ...entry, rank: segmentRank(entry.campaign.audience, segments, precedence) }))
-    .sort((a, b) => a.rank - b.rank || (b.campaign.priority ?? 0) - (a.campaign.priority ?? 0) || a.index - b.index);
+  // Live (enabled, in schedule: NaN compares false) and for this visitor; ranked by segment, priority, config order.
+  const ranked: { entry: PreparedCampaign; rank: number }[] = [];
+  for (const entry of campaigns[placement]) {
+    if (entry.start <= now && now < entry.end && matchesAudience(entry.campaign.audience, segments, context)) {
+      ranked.push({ entry, rank: segmentRank(entry.targeted, segments, precedence) });
+    }
+  }
+  if (ranked.length > 1) {
+    ranked.sort((a, b) => a.rank - b.rank || (b.entry.campaign.priority ?? 0) - (a.entry.campaign.priority ?? 0) || a.entry.index - b.entry.index);
+  }
 
   const fallback = config.defaults[placement];
   const shownDefault = () => (fallback ? renderMessage(fallback, placement, context) : null);
-  for (const { campaign } of ranked) {
-    const experiment = isExperiment(campaign);
+  for (const { entry } of ranked) {
+    const { campaign, experiment } = entry;
     // An experiment reaches a visitor only if every one of its messages can be shown to them (a threshold in
     // their currency): deciding that after assignment would drop units from some variants and not others.
     if (experiment && campaign.variants.some((v) => v.weight > 0 && v.message && !renderMessage(v.message, placement, context))) continue;
@@ -179,16 +230,11 @@ function assignedVariant(campaign: Campaign, experiment: boolean, unit: string, 
   return pickVariant(experimentKey(campaign), unit, campaign.variants);
 }
 
-function isLive(campaign: Campaign, now: number): boolean {
-  if (campaign.enabled === false) return false;
-  const { start, end } = campaign.schedule ?? {};
-  return (start === undefined || Date.parse(start) <= now) && (end === undefined || now < Date.parse(end));
-}
-
-/** Rank of the highest-precedence segment through which the campaign reaches this visitor. */
-function segmentRank(audience: Audience | undefined, segments: ReadonlySet<string>, precedence: ReadonlyMap<string, number>): number {
+/** Rank of the highest-precedence segment through which the campaign reaches this visitor (`targeted`: targetedSegments of its audience). */
+function segmentRank(targeted: readonly string[], segments: ReadonlySet<string>, precedence: ReadonlyMap<string, number>): number {
   let rank = Number.POSITIVE_INFINITY;
-  for (const segment of targetedSegments(audience)) {
+  if (segments.size === 0) return rank;
+  for (const segment of targeted) {
     if (segments.has(segment)) rank = Math.min(rank, precedence.get(segment) ?? Number.POSITIVE_INFINITY);
   }
   return rank;
@@ -228,6 +274,32 @@ export function messageCurrency(threshold: Record<string, number>, context: Visi
   return Object.keys(threshold)[0] ?? null;
 }
 
+// Isolate-wide (in the Worker): formatted thresholds by locale, currency and amount. Even with its formatter kept
+// (formatMoneyCached), formatting ran ICU and built `resolvedOptions()` per request, a fifth of the anonymous
+// snippet's CPU in the bench's profile (bench/README.md); a store has a few thresholds. Kept here, not in money.ts,
+// which the runtime shares and whose every byte counts there.
+const thresholdTexts = new Map<string, string>();
+const MAX_THRESHOLD_TEXTS = 1_024;
+
+function thresholdText(amount: number, currency: string, locale: string): string {
+  const key = `${locale}|${currency}|${amount}`;
+  let text = thresholdTexts.get(key);
+  if (text === undefined) {
+    text = formatMoneyCached(amount, currency, locale);
+    if (thresholdTexts.size >= MAX_THRESHOLD_TEXTS) thresholdTexts.clear();
+    thresholdTexts.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * `fillPlaceholders`, skipping the regular expression for a text without a placeholder (most of them); the Worker's
+ * hot path only: the runtime, which shares money.ts, has no bytes to spare.
+ */
+function fill(text: string, values: Record<string, string>): string {
+  return text.includes("{{") ? fillPlaceholders(text, values) : text;
+}
+
 /** A message as the runtime shows it, placeholders filled; null when it cannot be shown to this visitor. */
 export function renderMessage(message: Message, placement: Placement, context: VisitorContext): RenderedMessage | null {
   const values: Record<string, string> = {};
@@ -237,10 +309,10 @@ export function renderMessage(message: Message, placement: Placement, context: V
     const amount = currency === null ? undefined : message.threshold[currency];
     if (currency === null || amount === undefined) return null;
     money = { amount, currency };
-    values.threshold = formatMoneyCached(amount, currency, context.locale);
+    values.threshold = thresholdText(amount, currency, context.locale);
   }
   const rendered: RenderedMessage = {
-    text: fillPlaceholders(message.text, values),
+    text: fill(message.text, values),
     dismissible: message.dismissible ?? dismissibleByDefault(placement),
   };
   if (message.link) rendered.link = message.link;
@@ -251,8 +323,8 @@ export function renderMessage(message: Message, placement: Placement, context: V
       currency: money.currency,
       // The runtime formats {{remaining}} in the same locale as {{threshold}} was formatted here.
       locale: context.locale,
-      text: fillPlaceholders(message.progress.text, values),
-      ...(message.progress.reached ? { reached: fillPlaceholders(message.progress.reached, values) } : {}),
+      text: fill(message.progress.text, values),
+      ...(message.progress.reached ? { reached: fill(message.progress.reached, values) } : {}),
     };
   }
   return rendered;

@@ -21,7 +21,7 @@ export const RATE_LIMIT_PERIOD_SECONDS = 10;
 type Limiter = "PAGE_RATE_LIMIT" | "EVENT_RATE_LIMIT";
 
 /** Whether this request may go on: false only when the binding says this client is over its limit. */
-async function withinLimit(env: Env, limiter: Limiter, request: Request): Promise<boolean> {
+export async function withinLimit(env: Env, limiter: Limiter, request: Request): Promise<boolean> {
   const client = request.headers.get("cf-connecting-ip");
   const binding = env[limiter];
   // Without a binding the environment check answers BAD_ENVIRONMENT (or, for the snippet, a no-op script).
@@ -47,11 +47,13 @@ export const limitApi =
     });
   };
 
-/** The limit of the snippet route: 429 with a JavaScript comment, which a browser does not even run. */
-export const limitSnippet: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
-  if (await withinLimit(c.env, "PAGE_RATE_LIMIT", c.req.raw)) return next();
+/**
+ * The snippet route's answer past the limit: 429 with a JavaScript comment, which a browser does not even run. The
+ * route checks `withinLimit` itself (src/routes/snippet.ts), without a middleware.
+ */
+export function snippetRateLimited(): Response {
   return new Response("/* valuebar: rate limited */\n", {
     status: 429,
     headers: { ...retryAfter, "content-type": "text/javascript; charset=utf-8", "cache-control": "private, no-store", "x-content-type-options": "nosniff" },
   });
-};
+}

@@ -26,8 +26,10 @@ export const EVENTS_TOKEN_TTL_MS = 7 * 24 * 3_600_000;
 const TOKEN = /^([A-Za-z0-9_-]{43})\.(\d{10})\.([A-Za-z0-9_-]{22})$/;
 
 function hexToBase64url(hex: string): string {
-  const bytes = (hex.match(/../g) ?? []).map((pair) => parseInt(pair, 16));
-  const base64 = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+  // One pass over the pairs (every identified snippet makes a token): no array of matches, no spread.
+  let binary = "";
+  for (let i = 0; i + 1 < hex.length; i += 2) binary += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  const base64 = btoa(binary).replace(/\+/g, "-").replace(/\//g, "_");
   // Padding off with a loop, not /=+$/ (an unanchored run that backtracks; the regex check refuses it).
   let end = base64.length;
   while (base64[end - 1] === "=") end--;

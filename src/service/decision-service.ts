@@ -9,6 +9,7 @@
  */
 import type { Config } from "../core/config-schema";
 import type { Decision, Membership } from "../core/decide";
+import type { QueryReader } from "../core/query";
 import { decide, emptyDecision } from "../core/decide";
 import type { Env } from "../env";
 import { eventsToken } from "../platform/events-token";
@@ -42,19 +43,20 @@ export async function serveDecision(
   env: Env,
   site: string,
   request: Request,
-  url: URL,
+  /** The request's query (core/query.ts's queryOf, or a URLSearchParams). */
+  query: QueryReader,
   waitUntil: (work: Promise<unknown>) => void,
   /** A draft to decide on instead of the live config (a preview link): nothing is counted then. */
   draft?: Config,
 ): Promise<ServedDecision> {
   const [visitor, read] = await Promise.all([
-    resolveVisitor(request, url, env.SIGNING_SECRET),
+    resolveVisitor(request, query, env.SIGNING_SECRET),
     draft ? ({ status: "ok", live: { version: 0, publishedAt: "", config: draft }, kvReads: 0 } as const) : readLiveConfig(env.KV, site, CONFIG_TIMEOUT_MS),
   ]);
   const { context, newVisitorId } = visitor;
   if (read.status === "unknown") return { kind: "unknown-site", kvReads: read.kvReads };
   // Without consent the browser keeps nothing, so there is no visitor id or events token to hand out.
-  const token = context.consent ? await customerEventsToken(env.SIGNING_SECRET, site, context.customerId) : undefined;
+  const token = context.consent && context.customerId !== null ? await customerEventsToken(env.SIGNING_SECRET, site, context.customerId) : undefined;
   const extra = { consent: context.consent, ...(newVisitorId && context.consent ? { newVisitorId } : {}), ...(token ? { eventsToken: token } : {}) };
   const live = usableConfig(read);
   if (read.status === "failed" && read.kvReads > 0) console.error(`valuebar: config of ${site} unavailable`, read.error);
@@ -95,8 +97,7 @@ export async function serveDecision(
  * The events token of a signed-in customer (the store's `sig` stays on the store's page; the browser keeps only
  * this); none for an anonymous visitor, or when signing fails (their beacons then count as the visitor's).
  */
-async function customerEventsToken(secret: string, site: string, customerId: string | null): Promise<string | undefined> {
-  if (customerId === null) return undefined;
+async function customerEventsToken(secret: string, site: string, customerId: string): Promise<string | undefined> {
   try {
     return await eventsToken(secret, site, await unitKey(secret, { customerId, visitorId: "" }), Date.now());
   } catch (error) {

@@ -8,6 +8,7 @@
  */
 import type { VisitorContext } from "../core/decide";
 import { MAX_VISITOR_PATH } from "../core/path-pattern";
+import type { QueryReader } from "../core/query";
 import type { Device } from "../core/shared";
 import { COUNTRY_CODE, CURRENCY_CODE, VISITOR_ID } from "../core/shared";
 import { verifiedCustomerId } from "../platform/crypto";
@@ -19,10 +20,11 @@ export interface ResolvedVisitor {
 }
 
 /** The visitor context; a missing or wrong signature simply means anonymous. */
-export async function resolveVisitor(request: Request, url: URL, secret: string): Promise<ResolvedVisitor> {
-  const q = url.searchParams;
+export async function resolveVisitor(request: Request, q: QueryReader, secret: string): Promise<ResolvedVisitor> {
   // `cid` longer than 128 characters is refused before it is hashed (verifiedCustomerId).
-  const customerId = await verifiedCustomerId(secret, q.get("cid") ?? undefined, q.get("sig") ?? undefined);
+  const cid = q.get("cid");
+  // An anonymous request (no `cid`) makes no call into crypto at all.
+  const customerId = cid === null ? null : await verifiedCustomerId(secret, cid, q.get("sig") ?? undefined);
   const vid = q.get("vid") ?? "";
   // Anchored, with a bounded repetition: the test gives up within 65 characters, however long `vid` is.
   const known = VISITOR_ID.test(vid);
