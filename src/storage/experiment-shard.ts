@@ -42,6 +42,15 @@ export type ShardEvent =
 /** What became of an event: only "counted" changed anything. */
 export type EventOutcome = "counted" | "not_exposed" | "outside_window" | "duplicate_order" | "rate_limited";
 
+/** What became of a queued event: as `record` says, or seen before (a redelivery), or too old to tell. */
+export type QueuedEventOutcome = EventOutcome | "duplicate_event" | "expired";
+
+/** An event from the events queue, with the id it was given when the route accepted it (one id for all its shards). */
+export interface QueuedShardEvent {
+  id: string;
+  event: ShardEvent;
+}
+
 interface UnitRow {
   variant: string;
   first_at: number;
@@ -51,6 +60,14 @@ interface UnitRow {
 }
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * How long a shard remembers the id of a queued event it took, counted from the event's time. A redelivery comes
+ * within minutes (the consumer's retries); a day also covers a consumer down for hours. An event that arrives later
+ * than that is dropped ("expired") rather than risk counting it twice, so the remembered ids are at most a day's
+ * events of this shard.
+ */
+export const SEEN_EVENTS_MS = 24 * HOUR_MS;
 
 // It reads no binding: `object`, so that any env (the Worker's Env) fits without storage naming env.ts.
 export class ExperimentShard extends DurableObject<object> {
@@ -77,6 +94,23 @@ export class ExperimentShard extends DurableObject<object> {
       );
     }
     return records.length;
+  }
+
+  /**
+   * Counts a batch of queued events, each at most once: an id seen within SEEN_EVENTS_MS counts nothing again
+   * (the queue delivers at least once). All or nothing: the ids are remembered in the same transaction as the
+   * counts, so a failure leaves neither and the redelivered batch counts in full.
+   */
+  recordQueued(events: readonly QueuedShardEvent[]): QueuedEventOutcome[] {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM seen_events WHERE at < ?", now - SEEN_EVENTS_MS);
+      return events.map(({ id, event }): QueuedEventOutcome => {
+        if (event.at < now - SEEN_EVENTS_MS) return "expired";
+        const fresh = this.sql.exec("INSERT INTO seen_events (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING RETURNING id", id, event.at).toArray().length > 0;
+        return fresh ? this.record(event) : "duplicate_event";
+      });
+    });
   }
 
   /** Counts one event for a unit exposed to the experiment, inside its conversion window. */

@@ -1,0 +1,53 @@
+/**
+ * @module The events queue in tests: a producer that forwards every message to the real queue (Miniflare's) and
+ * keeps what was sent, with the plan's faults on chosen sends; and `deliver`, which hands messages to the Worker's
+ * own `queue()` handler as one batch now (the real queue delivers them too, a moment later: the shards' dedupe makes
+ * that count nothing, which is what the at-least-once delivery needs anyway).
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import type { QueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../src/index";
+import type { QueuedEvent } from "../src/storage/event-queue";
+import { InjectedFault } from "./faults";
+
+/** `fail`: the queue never sees the message; `fail-after`: it is queued, then the sender gets an error. */
+export type SendFault = "fail" | "fail-after";
+
+/** A producer binding: every message forwarded to `queue`, `sent` the messages it took (a fail-after one included). */
+export function faultyQueue(queue: Queue<QueuedEvent>, plan: (n: number) => SendFault | undefined = () => undefined): Queue<QueuedEvent> & { sent: QueuedEvent[] } {
+  const sent: QueuedEvent[] = [];
+  let n = 0;
+  const send = async (body: QueuedEvent, options?: QueueSendOptions) => {
+    const fault = plan(++n);
+    if (fault === "fail") throw new InjectedFault(`injected failure: queue send ${n}`);
+    const result = await queue.send(body, options);
+    sent.push(body);
+    if (fault === "fail-after") throw new InjectedFault(`injected failure after the message was queued: send ${n}`);
+    return result;
+  };
+  const sendBatch = async (messages: Iterable<MessageSendRequest<QueuedEvent>>, options?: QueueSendBatchOptions) => {
+    const list = [...messages];
+    const fault = plan(++n);
+    if (fault === "fail") throw new InjectedFault(`injected failure: queue sendBatch ${n}`);
+    const result = await queue.sendBatch(list, options);
+    sent.push(...list.map((m) => m.body));
+    if (fault === "fail-after") throw new InjectedFault(`injected failure after the batch was queued: sendBatch ${n}`);
+    return result;
+  };
+  return { send, sendBatch, metrics: () => queue.metrics(), sent } as Queue<QueuedEvent> & { sent: QueuedEvent[] };
+}
+
+/**
+ * Delivers `bodies` as one batch to the Worker's `queue()` handler, with the real bindings but those of `overrides`
+ * (a faulty EXPERIMENTS), and answers what the handler acknowledged and retried. `attempts` is the delivery's number.
+ */
+export async function deliver(bodies: readonly QueuedEvent[], options: { overrides?: Partial<Cloudflare.Env>; attempts?: number } = {}): Promise<QueueResult> {
+  const batch = createMessageBatch<QueuedEvent>(
+    "valuebar-events",
+    bodies.map((body, i) => ({ id: `message-${i}-${body.id}`, timestamp: Date.now(), attempts: options.attempts ?? 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, { ...env, ...options.overrides }, ctx);
+  return getQueueResult(batch, ctx);
+}
