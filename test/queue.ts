@@ -9,7 +9,7 @@ import type { QueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../src/index";
 import type { QueuedEvent } from "../src/storage/event-queue";
-import { InjectedFault } from "./faults";
+import { fetchWithEnv, InjectedFault } from "./faults";
 
 /** `fail`: the queue never sees the message; `fail-after`: it is queued, then the sender gets an error. */
 export type SendFault = "fail" | "fail-after";
@@ -48,6 +48,25 @@ export async function deliver(bodies: readonly QueuedEvent[], options: { overrid
     bodies.map((body, i) => ({ id: `message-${i}-${body.id}`, timestamp: Date.now(), attempts: options.attempts ?? 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, { ...env, ...options.overrides }, ctx);
+  await worker.queue(batch, { ...env, ...options.overrides });
   return getQueueResult(batch, ctx);
+}
+
+/**
+ * POSTs an event to the Worker as a beacon does, with a producer that keeps what the route queued (the plan's
+ * faults on its sends), then delivers those messages to the consumer now, so the counts can be read at once.
+ */
+export async function eventThroughQueue(
+  site: string,
+  body: unknown,
+  options: { headers?: Record<string, string>; plan?: (n: number) => SendFault | undefined } = {},
+): Promise<{ response: Response; sent: QueuedEvent[] }> {
+  const queue = faultyQueue(env.EVENTS, options.plan);
+  const response = await fetchWithEnv({ EVENTS: queue }, `/v1/events/${site}`, {
+    method: "POST",
+    headers: { "content-type": "text/plain;charset=UTF-8", ...options.headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  if (queue.sent.length > 0) await deliver(queue.sent);
+  return { response, sent: queue.sent };
 }

@@ -69,7 +69,7 @@ describe("the events queue's consumer", () => {
     expect(await revenueOf(site, "ab")).toEqual([[6, 30]]);
     // The per-unit event rate is spent once too: a redelivery is not a new event of the unit.
     const [unit] = units;
-    const rateCount = await runInDurableObject(experimentShard(env, site, "ab", shardOf(unit ?? "")), (instance: ExperimentShard, state) =>
+    const rateCount = await runInDurableObject(experimentShard(env, site, "ab", shardOf(unit ?? "")), (_instance: ExperimentShard, state) =>
       state.storage.sql.exec<{ rate_count: number }>("SELECT rate_count FROM units WHERE unit = ?", unit ?? "").one().rate_count,
     );
     expect(rateCount).toBe(3);
