@@ -45,7 +45,7 @@ async function main() {
     const scenarios = scenarioList(worker.url, secrets.SIGNING_SECRET);
     const sample = await fetchSnippet(scenarios.find((s) => s.name === "snippet identified").url);
     const load = await measureLoad(scenarios, worker.pid);
-    const events = await measureEvents(worker.url, secrets.ADMIN_TOKEN, EDGE_HEADERS);
+    const events = await measureEvents(worker.url, secrets.ADMIN_TOKEN, EDGE_HEADERS, worker.pid);
     const experimentResults = await measureResults(worker.url, secrets.ADMIN_TOKEN, await worker.experiments());
     const segments = await measureSegments(OUT, worker.url, secrets.ADMIN_TOKEN);
     results = {
@@ -125,7 +125,10 @@ async function startWorker(bundlePath, secrets) {
             PAGE_RATE_LIMIT: { type: "rate-limit", namespace: "9001", simple: { limit: 600, period: 10 } },
             EVENT_RATE_LIMIT: { type: "rate-limit", namespace: "9002", simple: { limit: 300, period: 10 } },
             RATE_LIMITS: { type: "text", value: "off" },
+            // The events queue of wrangler.toml, its consumer with the same settings (the bench's queue lag is theirs).
+            EVENTS: { type: "queue", name: "valuebar-events" },
           },
+          triggers: [{ type: "queue", name: "valuebar-events", maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "valuebar-events-dlq" }],
           exports: { SiteAdmin: { type: "durable-object", storage: "sqlite" }, ExperimentShard: { type: "durable-object", storage: "sqlite" } },
         },
         // A workerd socket straight to the Worker, as with plain `workerd serve`: Miniflare's own entry worker

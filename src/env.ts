@@ -3,7 +3,7 @@
  * deployment answers a clear BAD_ENVIRONMENT instead of failing somewhere deep inside.
  */
 import * as z from "zod/mini";
-import type { QueuedEvent } from "./storage/event-queue";
+import type { EventsMessage } from "./storage/event-queue";
 import type { ExperimentShard } from "./storage/experiment-shard";
 import type { SiteAdmin } from "./storage/site-admin";
 
@@ -15,7 +15,7 @@ export interface Env {
   /** Experiment counts: one object per (site, experiment, shard), see storage/experiment-shard.ts. */
   EXPERIMENTS: DurableObjectNamespace<ExperimentShard>;
   /** The events queue (`[[queues.producers]]`): the events route enqueues, the Worker's `queue()` counts. */
-  EVENTS: Queue<QueuedEvent>;
+  EVENTS: Queue<EventsMessage>;
   /** Bearer token for /admin routes (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** Key of the customer-id signatures and of the membership keys (`wrangler secret put SIGNING_SECRET`). */

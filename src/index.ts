@@ -20,7 +20,7 @@ import { decideRoutes } from "./routes/decide";
 import { eventRoutes } from "./routes/events";
 import { schemaRoutes } from "./routes/schema";
 import { snippetRoutes } from "./routes/snippet";
-import type { QueuedEvent } from "./storage/event-queue";
+import type { EventsMessage } from "./storage/event-queue";
 import { consumeEvents } from "./storage/event-queue";
 
 export { ExperimentShard } from "./storage/experiment-shard";
@@ -71,4 +71,4 @@ export default {
   async queue(batch, env) {
     await consumeEvents(batch, env);
   },
-} satisfies ExportedHandler<Env, QueuedEvent>;
+} satisfies ExportedHandler<Env, EventsMessage>;

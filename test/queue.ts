@@ -8,17 +8,17 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import type { QueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../src/index";
-import type { QueuedEvent } from "../src/storage/event-queue";
+import type { EventsMessage, QueuedEvent } from "../src/storage/event-queue";
 import { fetchWithEnv, InjectedFault } from "./faults";
 
 /** `fail`: the queue never sees the message; `fail-after`: it is queued, then the sender gets an error. */
 export type SendFault = "fail" | "fail-after";
 
 /** A producer binding: every message forwarded to `queue`, `sent` the messages it took (a fail-after one included). */
-export function faultyQueue(queue: Queue<QueuedEvent>, plan: (n: number) => SendFault | undefined = () => undefined): Queue<QueuedEvent> & { sent: QueuedEvent[] } {
-  const sent: QueuedEvent[] = [];
+export function faultyQueue(queue: Queue<EventsMessage>, plan: (n: number) => SendFault | undefined = () => undefined): Queue<EventsMessage> & { sent: EventsMessage[] } {
+  const sent: EventsMessage[] = [];
   let n = 0;
-  const send = async (body: QueuedEvent, options?: QueueSendOptions) => {
+  const send = async (body: EventsMessage, options?: QueueSendOptions) => {
     const fault = plan(++n);
     if (fault === "fail") throw new InjectedFault(`injected failure: queue send ${n}`);
     const result = await queue.send(body, options);
@@ -26,7 +26,7 @@ export function faultyQueue(queue: Queue<QueuedEvent>, plan: (n: number) => Send
     if (fault === "fail-after") throw new InjectedFault(`injected failure after the message was queued: send ${n}`);
     return result;
   };
-  const sendBatch = async (messages: Iterable<MessageSendRequest<QueuedEvent>>, options?: QueueSendBatchOptions) => {
+  const sendBatch = async (messages: Iterable<MessageSendRequest<EventsMessage>>, options?: QueueSendBatchOptions) => {
     const list = [...messages];
     const fault = plan(++n);
     if (fault === "fail") throw new InjectedFault(`injected failure: queue sendBatch ${n}`);
@@ -35,17 +35,21 @@ export function faultyQueue(queue: Queue<QueuedEvent>, plan: (n: number) => Send
     if (fault === "fail-after") throw new InjectedFault(`injected failure after the batch was queued: sendBatch ${n}`);
     return result;
   };
-  return { send, sendBatch, metrics: () => queue.metrics(), sent } as Queue<QueuedEvent> & { sent: QueuedEvent[] };
+  return { send, sendBatch, metrics: () => queue.metrics(), sent } as Queue<EventsMessage> & { sent: EventsMessage[] };
 }
+
+/** Each event in a message of its own. */
+export const oneEach = (events: readonly QueuedEvent[]): EventsMessage[] => events.map((event) => ({ events: [event] }));
 
 /**
  * Delivers `bodies` as one batch to the Worker's `queue()` handler, with the real bindings but those of `overrides`
- * (a faulty EXPERIMENTS), and answers what the handler acknowledged and retried. `attempts` is the delivery's number.
+ * (a faulty EXPERIMENTS), and answers what the handler acknowledged and retried, by message id (`message-{index}`).
+ * `attempts` is the delivery's number.
  */
-export async function deliver(bodies: readonly QueuedEvent[], options: { overrides?: Partial<Cloudflare.Env>; attempts?: number } = {}): Promise<QueueResult> {
-  const batch = createMessageBatch<QueuedEvent>(
+export async function deliver(bodies: readonly EventsMessage[], options: { overrides?: Partial<Cloudflare.Env>; attempts?: number } = {}): Promise<QueueResult> {
+  const batch = createMessageBatch<EventsMessage>(
     "valuebar-events",
-    bodies.map((body, i) => ({ id: `message-${i}-${body.id}`, timestamp: Date.now(), attempts: options.attempts ?? 1, body })),
+    bodies.map((body, i) => ({ id: `message-${i}`, timestamp: Date.now(), attempts: options.attempts ?? 1, body })),
   );
   const ctx = createExecutionContext();
   await worker.queue(batch, { ...env, ...options.overrides });
@@ -61,6 +65,7 @@ export async function eventThroughQueue(
   body: unknown,
   options: { headers?: Record<string, string>; plan?: (n: number) => SendFault | undefined } = {},
 ): Promise<{ response: Response; sent: QueuedEvent[] }> {
+  // `sent`: the events queued, whatever messages they went in.
   const queue = faultyQueue(env.EVENTS, options.plan);
   const response = await fetchWithEnv({ EVENTS: queue }, `/v1/events/${site}`, {
     method: "POST",
@@ -68,5 +73,5 @@ export async function eventThroughQueue(
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   if (queue.sent.length > 0) await deliver(queue.sent);
-  return { response, sent: queue.sent };
+  return { response, sent: queue.sent.flatMap((m) => m.events) };
 }

@@ -5,9 +5,9 @@
  * (`experiments`, which the runtime remembers), each counted inside that experiment's conversion window. Bad input
  * is refused whole and counted nowhere.
  *
- * The route validates and enqueues, nothing more: an accepted event is one message on the events queue
- * (storage/event-queue.ts), with an id made here, and the queue's consumer counts it in the experiments' shards a
- * moment later. So the answer is 202 with `queued` for each experiment the event counts for; what the shard makes
+ * The route validates and enqueues, nothing more: an accepted event goes on the events queue with an id made here
+ * (in one message with the events this isolate accepts at the same moment, see storage/event-queue.ts), and the
+ * queue's consumer counts it in the experiments' shards a moment later. So the answer is 202 with `queued` for each experiment the event counts for; what the shard makes
  * of it (counted, not exposed, outside the window, a duplicate order, past the per-unit rate) is not known here.
  * The runtime's beacons (`sendBeacon`) never read the answer.
  *
@@ -33,6 +33,7 @@ import { verifiedCustomerId } from "../platform/crypto";
 import { eventsTokenUnit } from "../platform/events-token";
 import { CONFIG_TIMEOUT_MS } from "../service/decision-service";
 import type { QueuedEvent } from "../storage/event-queue";
+import { queueEvent } from "../storage/event-queue";
 import type { ShardEvent } from "../storage/experiment-shard";
 import { shardOf, unitKey } from "../storage/experiments";
 import { readLiveConfig, usableConfig } from "../storage/live-config";
@@ -95,14 +96,14 @@ export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site"
   const at = Date.now();
   const targets = targetsOf(live.config.campaigns.filter(isExperiment), event);
   if (targets.length > 0) {
-    const message: QueuedEvent = {
+    const queued: QueuedEvent = {
       id: crypto.randomUUID(),
       site,
       shard: shardOf(unit),
       counts: targets.map((campaign) => ({ experiment: experimentKey(campaign), event: shardEventOf(event, unit, at, conversionWindowMs(campaign), live.config) })),
     };
     try {
-      await c.env.EVENTS.send(message);
+      await queueEvent(c.env.EVENTS, queued, (work) => c.executionCtx.waitUntil(work));
     } catch (error) {
       // Not queued (or queued, and the answer lost): sent again, it counts once (a flag, an order id).
       console.error(`valuebar: event for site ${site} not queued`, error);

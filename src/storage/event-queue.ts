@@ -1,10 +1,14 @@
 /**
- * @module The events queue (Cloudflare Queues, `EVENTS` in wrangler.toml): what the events route enqueues, one
- * message an accepted event, and the consumer that writes a batch into the experiment shards, one RPC call per
- * shard whatever the batch holds.
+ * @module The events queue (Cloudflare Queues, `EVENTS` in wrangler.toml): how the events route puts an accepted
+ * event on it, and the consumer that writes a batch into the experiment shards, one RPC call per shard whatever
+ * the batch holds.
  *
- * Delivery is at least once: a message is redelivered when its shard failed (retried here, with a growing delay)
- * or when the consumer's acknowledgement was lost. Each event carries the id the route gave it, and a shard
+ * One message carries the events an isolate accepted together (`queueEvent`): a queue takes at most 5,000 messages
+ * a second (Cloudflare's per-queue limit; past it `send` throws), so one message an event would cap a sale at 5,000
+ * events a second and answer the rest 503. Each request still answers only once its event is on the queue.
+ *
+ * Delivery is at least once: a message is redelivered when one of its shards failed (retried here, with a growing
+ * delay) or when the consumer's acknowledgement was lost. Each event carries the id the route gave it, and a shard
  * remembers the ids it took (ExperimentShard.recordQueued), so a redelivered event counts nothing twice.
  */
 import type { QueuedEventOutcome, QueuedShardEvent, ShardEvent } from "./experiment-shard";
@@ -20,6 +24,79 @@ export interface QueuedEvent {
   shard: number;
   /** Per experiment (its key): the event as that experiment's shard records it (windows differ per experiment). */
   counts: { experiment: string; event: ShardEvent }[];
+}
+
+/** A message of the events queue: events one isolate accepted within GATHER_MS of each other. */
+export interface EventsMessage {
+  events: QueuedEvent[];
+}
+
+/**
+ * At most this many events a message: an event is at most about 1 KB (ten experiments), so a message stays far
+ * below the queue's 128 KB.
+ */
+export const MAX_EVENTS_PER_MESSAGE = 100;
+
+/** How long the first event of a message waits for others: the latency a beacon pays for sharing a message. */
+export const GATHER_MS = 2;
+
+/** How long a request waits for its message to be sent before it answers 503 (the event may still go out). */
+export const SEND_TIMEOUT_MS = 10_000;
+
+interface Waiting {
+  event: QueuedEvent;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface Gathering {
+  queue: Queue<EventsMessage>;
+  waiting: Waiting[];
+}
+
+// Isolate-wide: the message this isolate is filling, if any. It holds the events of requests that are waiting for
+// it to be sent (each request's own promise), never anything a request left behind: a request answers once its
+// event is sent, or fails with the send.
+let gathering: Gathering | null = null;
+
+/**
+ * Puts an event on the queue, in one message with the events this isolate accepts within GATHER_MS; resolves once
+ * that message is on the queue, rejects when its send failed. `waitUntil` keeps the send going if the request that
+ * opened the message goes away before it is sent (the others still wait for it).
+ */
+export async function queueEvent(queue: Queue<EventsMessage>, event: QueuedEvent, waitUntil: (work: Promise<unknown>) => void): Promise<void> {
+  const sent = new Promise<void>((resolve, reject) => {
+    const open = gathering;
+    if (open && open.queue === queue && open.waiting.length < MAX_EVENTS_PER_MESSAGE) {
+      open.waiting.push({ event, resolve, reject });
+      return;
+    }
+    const opened: Gathering = { queue, waiting: [{ event, resolve, reject }] };
+    gathering = opened;
+    waitUntil(sendWhenGathered(opened));
+  });
+  // A timer of this request's own: workerd cancels a request that waits on nothing of its own (another request's
+  // send is not), and it bounds the wait should that send never settle.
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the events message was not sent within ${SEND_TIMEOUT_MS} ms`)), SEND_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([sent, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function sendWhenGathered(message: Gathering): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+  if (gathering === message) gathering = null;
+  try {
+    await message.queue.send({ events: message.waiting.map((w) => w.event) });
+    for (const w of message.waiting) w.resolve();
+  } catch (error) {
+    for (const w of message.waiting) w.reject(error);
+  }
 }
 
 /**
@@ -42,35 +119,37 @@ interface ShardGroup {
   experiment: string;
   shard: number;
   events: QueuedShardEvent[];
-  messages: Message<QueuedEvent>[];
+  messages: Set<Message<EventsMessage>>;
 }
 
 /** The batch's events grouped by the shard object they count in. */
-function byShard(messages: readonly Message<QueuedEvent>[]): ShardGroup[] {
+function byShard(messages: readonly Message<EventsMessage>[]): ShardGroup[] {
   const groups = new Map<string, ShardGroup>();
   for (const message of messages) {
-    const { id, site, shard, counts } = message.body;
-    for (const { experiment, event } of counts) {
-      const key = `${site}\n${experiment}\n${shard}`;
-      let group = groups.get(key);
-      if (!group) {
-        group = { site, experiment, shard, events: [], messages: [] };
-        groups.set(key, group);
+    for (const { id, site, shard, counts } of message.body.events) {
+      for (const { experiment, event } of counts) {
+        const key = `${site}\n${experiment}\n${shard}`;
+        let group = groups.get(key);
+        if (!group) {
+          group = { site, experiment, shard, events: [], messages: new Set() };
+          groups.set(key, group);
+        }
+        group.events.push({ id, event });
+        group.messages.add(message);
       }
-      group.events.push({ id, event });
-      group.messages.push(message);
     }
   }
   return [...groups.values()];
 }
 
 /**
- * The queue consumer: writes each shard's events in one call; a message whose shard failed is retried whole (the
- * shards that took it remember its id and count nothing again), every other message is acknowledged.
+ * The queue consumer: writes each shard's events in one call; a message with an event in a shard that failed is
+ * retried whole (the shards that took its events remember their ids and count nothing again), every other message
+ * is acknowledged.
  */
-export async function consumeEvents(batch: MessageBatch<QueuedEvent>, env: Pick<ExperimentBindings, "EXPERIMENTS">): Promise<ConsumedBatch> {
+export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Pick<ExperimentBindings, "EXPERIMENTS">): Promise<ConsumedBatch> {
   const groups = byShard(batch.messages);
-  const failed = new Set<Message<QueuedEvent>>();
+  const failed = new Set<Message<EventsMessage>>();
   const outcomes: ConsumedBatch["outcomes"] = {};
   await Promise.all(
     groups.map(async (group) => {

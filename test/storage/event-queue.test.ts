@@ -4,16 +4,16 @@
  * messages are retried and the others acknowledged, and the retry counts once. The route's side is in
  * test/routes/events-queue.test.ts.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { QueuedEvent } from "../../src/storage/event-queue";
-import { retryDelaySeconds } from "../../src/storage/event-queue";
+import { MAX_EVENTS_PER_MESSAGE, queueEvent, retryDelaySeconds } from "../../src/storage/event-queue";
 import type { ExperimentShard } from "../../src/storage/experiment-shard";
 import { SEEN_EVENTS_MS } from "../../src/storage/experiment-shard";
 import { experimentAggregates, experimentShard, shardOf } from "../../src/storage/experiments";
 import { faultyNamespace } from "../faults";
-import { deliver } from "../queue";
+import { deliver, faultyQueue, oneEach } from "../queue";
 
 const HOUR = 3_600_000;
 const WINDOW = 72 * HOUR;
@@ -48,10 +48,10 @@ describe("the events queue's consumer", () => {
     const { site, units } = await exposedUnits(12);
     const batch = units.map((unit, i) => purchase(site, unit, `o-${i}`, 10));
     const shards = faultyNamespace(env.EXPERIMENTS, () => undefined);
-    const result = await deliver(batch, { overrides: { EXPERIMENTS: shards } });
+    const result = await deliver(oneEach(batch), { overrides: { EXPERIMENTS: shards } });
     const touched = new Set(units.map((unit) => shardOf(unit)));
     expect(shards.calls.filter((c) => c.method === "recordQueued")).toHaveLength(2 * touched.size);
-    expect(result.explicitAcks.sort()).toEqual(batch.map((_, i) => `message-${i}-${batch[i]?.id}`).sort());
+    expect(result.explicitAcks.sort()).toEqual(batch.map((_, i) => `message-${i}`).sort());
     expect(result.retryMessages).toEqual([]);
     expect(await revenueOf(site, "ab")).toEqual([[12, 120]]);
     expect(await revenueOf(site, "cd")).toEqual([[12, 120]]);
@@ -61,9 +61,11 @@ describe("the events queue's consumer", () => {
     const { site, units } = await exposedUnits(6);
     // Each unit: a purchase and two adds to cart, each its own event (its own id).
     const batch = units.flatMap((unit, i) => [purchase(site, unit, `o-${i}`, 5), addToCart(site, unit), addToCart(site, unit)]);
-    await deliver(batch);
+    // As the route packs them: several events a message.
+    const messages = [{ events: batch.slice(0, 7) }, { events: batch.slice(7) }];
+    await deliver(messages);
     const once = JSON.stringify([await experimentAggregates(env, site, "ab"), await experimentAggregates(env, site, "cd")]);
-    const again = await deliver(batch, { attempts: 2 });
+    const again = await deliver(messages, { attempts: 2 });
     expect(again.retryMessages).toEqual([]);
     expect(JSON.stringify([await experimentAggregates(env, site, "ab"), await experimentAggregates(env, site, "cd")])).toBe(once);
     expect(await revenueOf(site, "ab")).toEqual([[6, 30]]);
@@ -83,9 +85,9 @@ describe("the events queue's consumer", () => {
       const failing = units[0] ?? "";
       const failingShard = `${site}\nab\n${shardOf(failing)}`;
       const shards = faultyNamespace(env.EXPERIMENTS, (c) => (c.method === "recordQueued" && c.name === failingShard ? fault : undefined));
-      const first = await deliver(batch, { overrides: { EXPERIMENTS: shards } });
+      const first = await deliver(oneEach(batch), { overrides: { EXPERIMENTS: shards } });
 
-      const inFailingShard = batch.flatMap((event, i) => (event.shard === shardOf(failing) ? [`message-${i}-${event.id}`] : []));
+      const inFailingShard = batch.flatMap((event, i) => (event.shard === shardOf(failing) ? [`message-${i}`] : []));
       expect(first.retryMessages.map((m) => m.msgId).sort()).toEqual(inFailingShard.sort());
       // (The plugin's getQueueResult keeps no retry delay: retryDelaySeconds is checked on its own below.)
       expect(first.explicitAcks).toHaveLength(batch.length - inFailingShard.length);
@@ -95,16 +97,59 @@ describe("the events queue's consumer", () => {
       expect(await revenueOf(site, "ab")).toEqual([[landed, 7 * landed]]);
 
       // The queue delivers the retried messages again: both experiments' shards hold every purchase once.
-      const retried = batch.filter((_, i) => inFailingShard.includes(`message-${i}-${batch[i]?.id}`));
-      const second = await deliver(retried, { attempts: 2 });
+      const retried = batch.filter((_, i) => inFailingShard.includes(`message-${i}`));
+      const second = await deliver(oneEach(retried), { attempts: 2 });
       expect(second.retryMessages).toEqual([]);
       expect(await revenueOf(site, "ab")).toEqual([[10, 70]]);
       expect(await revenueOf(site, "cd")).toEqual([[10, 70]]);
     },
   );
 
+  it("retries a whole message of several events when one of its shards fails, and its redelivery counts each once", async () => {
+    const { site, units } = await exposedUnits(10);
+    const message = { events: units.map((unit, i) => purchase(site, unit, `o-${i}`, 3)) };
+    const failingShard = `${site}\ncd\n${shardOf(units[0] ?? "")}`;
+    const shards = faultyNamespace(env.EXPERIMENTS, (c) => (c.method === "recordQueued" && c.name === failingShard ? "fail" : undefined));
+    expect((await deliver([message], { overrides: { EXPERIMENTS: shards } })).retryMessages.map((m) => m.msgId)).toEqual(["message-0"]);
+    expect(await revenueOf(site, "ab")).toEqual([[10, 30]]);
+    expect((await deliver([message], { attempts: 2 })).explicitAcks).toEqual(["message-0"]);
+    expect(await revenueOf(site, "ab")).toEqual([[10, 30]]);
+    expect(await revenueOf(site, "cd")).toEqual([[10, 30]]);
+  });
+
   it("waits longer before each new attempt, at most five minutes", () => {
     expect([1, 2, 3, 8, 9, 10, 20].map(retryDelaySeconds)).toEqual([2, 4, 8, 256, 300, 300, 300]);
+  });
+});
+
+describe("putting events on the queue", () => {
+  const event = (i: number): QueuedEvent => ({ id: crypto.randomUUID(), site: "packing", shard: i % 16, counts: [] });
+
+  it(`packs the events an isolate accepts together into one message (at most ${MAX_EVENTS_PER_MESSAGE}), and each resolves once it is sent`, async () => {
+    const queue = faultyQueue(env.EVENTS);
+    const ctx = createExecutionContext();
+    const events = Array.from({ length: MAX_EVENTS_PER_MESSAGE + 5 }, (_, i) => event(i));
+    await Promise.all(events.map((e) => queueEvent(queue, e, (work) => ctx.waitUntil(work))));
+    await waitOnExecutionContext(ctx);
+    expect(queue.sent.map((m) => m.events.length)).toEqual([MAX_EVENTS_PER_MESSAGE, 5]);
+    expect(queue.sent.flatMap((m) => m.events)).toEqual(events);
+  });
+
+  it.each(["fail", "fail-after"] as const)("fails every event of a message whose send does %s", async (fault) => {
+    const queue = faultyQueue(env.EVENTS, () => fault);
+    const ctx = createExecutionContext();
+    const outcomes = await Promise.allSettled([event(1), event(2), event(3)].map((e) => queueEvent(queue, e, (work) => ctx.waitUntil(work))));
+    await waitOnExecutionContext(ctx);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
+  });
+
+  it("keeps the messages of different queue bindings apart", async () => {
+    const [first, second] = [faultyQueue(env.EVENTS), faultyQueue(env.EVENTS)];
+    const ctx = createExecutionContext();
+    const [one, two, three] = [event(1), event(2), event(3)];
+    await Promise.all([queueEvent(first, one, (w) => ctx.waitUntil(w)), queueEvent(second, two, (w) => ctx.waitUntil(w)), queueEvent(first, three, (w) => ctx.waitUntil(w))]);
+    await waitOnExecutionContext(ctx);
+    expect([first.sent.flatMap((m) => m.events), second.sent.flatMap((m) => m.events)]).toEqual([[one, three], [two]]);
   });
 });
 
