@@ -55,24 +55,28 @@ export async function measureEvents(url, token, edgeHeaders, workerdPid = null) 
       }
     };
     const cpuAtStart = workerdCpuSeconds(workerdPid);
+    const clientAtStart = process.cpuUsage();
     const started = performance.now();
     await Promise.all(Array.from({ length: EVENT_CONCURRENCY }, loop));
     const seconds = (performance.now() - started) / 1000;
     const cpuAtLoadEnd = workerdCpuSeconds(workerdPid);
+    const client = process.cpuUsage(clientAtStart);
     const refused = Object.entries(statuses).filter(([status]) => status !== "202");
     if (refused.length > 0) throw new Error(`the events route refused beacons: ${JSON.stringify(Object.fromEntries(refused))}`);
     const accepted = statuses[202] ?? 0;
     // The shard counts at most EVENTS_PER_UNIT_PER_HOUR events of a unit an hour: more would be dropped, not lost.
     if (accepted > EVENT_VISITORS * EVENTS_PER_UNIT_PER_HOUR) throw new Error(`${accepted} purchases from ${EVENT_VISITORS} visitors pass the per-visitor hourly limit: raise EVENT_VISITORS`);
-    const queue = process.env.NO_DRAIN ? null : await drained(url, token, before, accepted, lastAccepted);
+    const queue = await drained(url, token, before, accepted, lastAccepted);
     const cpuDrained = workerdCpuSeconds(workerdPid);
     // workerd's CPU for each accepted event: while the route took them (the consumer counting alongside), and in all
     // until the last was counted (the drain's polls of the results route included, so a little high).
     const perEvent = (cpu) => Math.round((cpu / accepted) * 1e6) / 1e3;
     const workerdCpuMsPerEvent = { whileAccepting: perEvent(cpuAtLoadEnd - cpuAtStart), untilCounted: perEvent(cpuDrained - cpuAtStart) };
+    // The load generator's own CPU for each beacon (it shares the machine's cores with workerd).
+    const clientCpuMsPerEvent = perEvent((client.user + client.system) / 1e6);
     latencies.sort((a, b) => a - b);
     const at = (q) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 100) / 100;
-    return { visitors: EVENT_VISITORS, concurrency: EVENT_CONCURRENCY, eventsPerSecond: Math.round(latencies.length / seconds), p50Ms: at(0.5), p99Ms: at(0.99), statuses, accepted, queue, workerdCpuMsPerEvent };
+    return { visitors: EVENT_VISITORS, concurrency: EVENT_CONCURRENCY, eventsPerSecond: Math.round(latencies.length / seconds), p50Ms: at(0.5), p99Ms: at(0.99), statuses, accepted, queue, workerdCpuMsPerEvent, clientCpuMsPerEvent };
   } finally {
     agent.destroy();
   }

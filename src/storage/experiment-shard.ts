@@ -108,50 +108,60 @@ export class ExperimentShard extends DurableObject<object> {
       return events.map(({ id, event }): QueuedEventOutcome => {
         if (event.at < now - SEEN_EVENTS_MS) return "expired";
         const fresh = this.sql.exec("INSERT INTO seen_events (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING RETURNING id", id, event.at).toArray().length > 0;
-        return fresh ? this.record(event) : "duplicate_event";
+        return fresh ? this.count(event) : "duplicate_event";
       });
     });
   }
 
   /** Counts one event for a unit exposed to the experiment, inside its conversion window. */
   record(event: ShardEvent): EventOutcome {
+    return this.ctx.storage.transactionSync(() => this.count(event));
+  }
+
+  /**
+   * `record`'s work, inside the caller's transaction. One read of the unit and one write to it an event (its hourly
+   * rate and its flag together), and for a purchase an insert that is its own duplicate check: the consumer does
+   * this thousands of times a second at a sale.
+   */
+  private count(event: ShardEvent): EventOutcome {
     const row = this.sql.exec<UnitRow>("SELECT variant, first_at, rate_start, rate_count FROM units WHERE unit = ?", event.unit).toArray()[0];
     if (!row) return "not_exposed";
     const inWindow = row.rate_start + HOUR_MS > event.at;
     if (inWindow && row.rate_count >= EVENTS_PER_UNIT_PER_HOUR) return "rate_limited";
-    this.sql.exec(
-      "UPDATE units SET rate_start = ?, rate_count = ? WHERE unit = ?",
-      inWindow ? row.rate_start : event.at,
-      inWindow ? row.rate_count + 1 : 1,
-      event.unit,
-    );
-    if (event.at < row.first_at || event.at > row.first_at + event.windowMs) return "outside_window";
+    const rate = [inWindow ? row.rate_start : event.at, inWindow ? row.rate_count + 1 : 1];
+    const spend = () => this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ? WHERE unit = ?", ...rate, event.unit);
+    if (event.at < row.first_at || event.at > row.first_at + event.windowMs) {
+      spend();
+      return "outside_window";
+    }
 
     switch (event.kind) {
       case "click":
-        this.sql.exec("UPDATE units SET clicked = 1, multiple = multiple OR (variant <> ?) WHERE unit = ?", event.variant, event.unit);
+        this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ?, clicked = 1, multiple = multiple OR (variant <> ?) WHERE unit = ?", ...rate, event.variant, event.unit);
         return "counted";
       case "dismiss":
-        this.sql.exec("UPDATE units SET multiple = multiple OR (variant <> ?) WHERE unit = ?", event.variant, event.unit);
+        this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ?, multiple = multiple OR (variant <> ?) WHERE unit = ?", ...rate, event.variant, event.unit);
         return "counted";
       case "add_to_cart":
-        this.sql.exec("UPDATE units SET added = 1 WHERE unit = ?", event.unit);
+        this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ?, added = 1 WHERE unit = ?", ...rate, event.unit);
         return "counted";
       case "purchase": {
-        const known = this.sql.exec("SELECT 1 FROM orders WHERE unit = ? AND order_id = ?", event.unit, event.orderId).toArray().length > 0;
-        if (known) return "duplicate_order";
-        this.ctx.storage.transactionSync(() => {
-          this.sql.exec(
-            "INSERT INTO orders (unit, order_id, value, currency, at, capped) VALUES (?, ?, ?, ?, ?, ?)",
+        const inserted = this.sql
+          .exec(
+            "INSERT INTO orders (unit, order_id, value, currency, at, capped) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit, order_id) DO NOTHING RETURNING 1",
             event.unit,
             event.orderId,
             event.value,
             event.currency,
             event.at,
             event.capped ? 1 : 0,
-          );
-          this.sql.exec("UPDATE units SET purchased = 1 WHERE unit = ?", event.unit);
-        });
+          )
+          .toArray().length > 0;
+        if (!inserted) {
+          spend();
+          return "duplicate_order";
+        }
+        this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ?, purchased = 1 WHERE unit = ?", ...rate, event.unit);
         return "counted";
       }
     }
