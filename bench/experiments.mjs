@@ -7,7 +7,7 @@ import { Agent, request } from "node:http";
 
 const EVENT_VISITORS = 2_000;
 const EVENT_SECONDS = 5;
-const EVENT_CONCURRENCY = Number(process.env.EVENT_CONCURRENCY ?? 32);
+const EVENT_CONCURRENCY = 32;
 const EVENTS_PER_UNIT_PER_HOUR = 60; // EVENTS_PER_UNIT_PER_HOUR in src/storage/experiment-shard.ts
 const DRAIN_TIMEOUT_MS = 120_000;
 const DRAIN_POLL_MS = 100;

@@ -403,8 +403,11 @@ function report(r) {
     "",
     "| experiments | figure |",
     "|---|---|",
-    `| events route (add_to_cart beacons of ${r.experiments.events.visitors} exposed visitors, ${r.experiments.events.concurrency} loops) | ` +
+    `| events route (purchase beacons of ${r.experiments.events.visitors} exposed visitors, ${r.experiments.events.concurrency} loops), accepted onto the queue | ` +
       `${bytes(r.experiments.events.eventsPerSecond)} events/s, p50 ${r.experiments.events.p50Ms} ms, p99 ${r.experiments.events.p99Ms} ms, statuses ${JSON.stringify(r.experiments.events.statuses)} |`,
+    `| events queue: counted after it drained | ${bytes(r.experiments.events.queue.counted)} of ${bytes(r.experiments.events.accepted)} accepted, each once; ` +
+      `${bytes(r.experiments.events.queue.countedWhenLoadEnded)} counted when the load ended; lag from the last accepted to the last counted ${r.experiments.events.queue.lagMs} ms (polled every ${r.experiments.events.queue.pollMs} ms) |`,
+    `| CPU per accepted event | workerd ${r.experiments.events.workerdCpuMsPerEvent.whileAccepting} ms while accepting (route, queue and consumer), ${r.experiments.events.workerdCpuMsPerEvent.untilCounted} ms until counted; load generator ${r.experiments.events.clientCpuMsPerEvent} ms |`,
     `| results route, ${bytes(r.experiments.results.units)} units in ${r.experiments.results.shards} shards (${bytes(r.experiments.results.conversions)} clicks and purchases) | ` +
       `median ${r.experiments.results.medianMs} ms of ${r.experiments.results.resultsMs.join(", ")} ms (seeding took ${r.experiments.results.seedSeconds} s) |`,
     "",
