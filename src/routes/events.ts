@@ -7,9 +7,10 @@
  *
  * The route validates and enqueues, nothing more: an accepted event goes on the events queue with an id made here
  * (in one message with the events this isolate accepts at the same moment, see storage/event-queue.ts), and the
- * queue's consumer counts it in the experiments' shards a moment later. So the answer is 202 with `queued` for each experiment the event counts for; what the shard makes
- * of it (counted, not exposed, outside the window, a duplicate order, past the per-unit rate) is not known here.
- * The runtime's beacons (`sendBeacon`) never read the answer.
+ * queue's consumer counts it in the experiments' shards a moment later. So the answer is 202 with `queued` for
+ * each experiment the event counts for; what the shard makes of it (counted, not exposed, outside the window, a
+ * duplicate order, past the per-unit hourly limit) is not known here. The runtime's beacons (`sendBeacon`) never
+ * read the answer.
  *
  * Bounded work whatever the body says: at most MAX_EVENT_EXPERIMENTS experiments an event (ids that are not
  * experiments of the live config are ignored), a body of at most 4 KiB, and a purchase's value capped at the site's

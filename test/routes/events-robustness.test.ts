@@ -70,6 +70,15 @@ describe("events when the queue fails", () => {
     expect(await addedToCart(site, "ab")).toBe(1);
   });
 
+  it("answers 500 BAD_ENVIRONMENT naming the binding when the deployment has no events queue", async () => {
+    const { site, vid } = await exposedVisitor();
+    const res = await fetchWithEnv({ EVENTS: undefined }, `/v1/events/${site}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ type: "add_to_cart", vid, experiments: ["ab"] }) });
+    expect(res.status).toBe(500);
+    const error = await errorOf(res);
+    expect(error.code).toBe("BAD_ENVIRONMENT");
+    expect(error.message).toContain("EVENTS");
+  });
+
   it("accepts an event whose shard then fails in the consumer: its message is retried, and the redelivery counts it once everywhere", async () => {
     const { site, vid } = await exposedVisitor();
     const queue = faultyQueue(env.EVENTS);
