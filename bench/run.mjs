@@ -377,6 +377,12 @@ const round = (value, digits) => Number(value.toFixed(digits));
 const bytes = (n) => n.toLocaleString("en-US");
 const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
 
+/** Events/s against the bare route's requests/s in the same run: comparable across machines, as the ratios are. */
+function eventsAgainstBare(r) {
+  const bare = r.load.scenarios.find((s) => s.name === "bare health");
+  return bare ? ` (${round(r.experiments.events.eventsPerSecond / bare.rps, 2)}× bare health's req/s)` : "";
+}
+
 /** The results as markdown tables: readable in a terminal, pasteable into bench/README.md. */
 function report(r) {
   const { scenarios, ratios } = r.load;
@@ -404,7 +410,7 @@ function report(r) {
     "| experiments | figure |",
     "|---|---|",
     `| events route (purchase beacons of ${r.experiments.events.visitors} exposed visitors, ${r.experiments.events.concurrency} loops), accepted onto the queue | ` +
-      `${bytes(r.experiments.events.eventsPerSecond)} events/s, p50 ${r.experiments.events.p50Ms} ms, p99 ${r.experiments.events.p99Ms} ms, statuses ${JSON.stringify(r.experiments.events.statuses)} |`,
+      `${bytes(r.experiments.events.eventsPerSecond)} events/s${eventsAgainstBare(r)}, p50 ${r.experiments.events.p50Ms} ms, p99 ${r.experiments.events.p99Ms} ms, statuses ${JSON.stringify(r.experiments.events.statuses)} |`,
     `| events queue: counted after it drained | ${bytes(r.experiments.events.queue.counted)} of ${bytes(r.experiments.events.accepted)} accepted, each once; ` +
       `${bytes(r.experiments.events.queue.countedWhenLoadEnded)} counted when the load ended; lag from the last accepted to the last counted ${r.experiments.events.queue.lagMs} ms (polled every ${r.experiments.events.queue.pollMs} ms) |`,
     `| CPU per accepted event | workerd ${r.experiments.events.workerdCpuMsPerEvent.whileAccepting} ms while accepting (route, queue and consumer), ${r.experiments.events.workerdCpuMsPerEvent.untilCounted} ms until counted; load generator ${r.experiments.events.clientCpuMsPerEvent} ms |`,
