@@ -1,20 +1,28 @@
-// @module The experiment side of `npm run bench`: how many events a second the events route takes (beacons of
-// exposed visitors, each counted in its experiment's shard), and how long the results route takes for an
-// experiment of 1,000,000 units spread over its 16 shards.
+// @module The experiment side of `npm run bench`: how many events a second the events route accepts (beacons of
+// exposed visitors, put on the events queue), whether every accepted one is counted exactly once once the queue has
+// drained and how long that takes, and how long the results route takes for an experiment of 1,000,000 units spread
+// over its 16 shards.
+import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 
 const EVENT_VISITORS = 2_000;
 const EVENT_SECONDS = 5;
 const EVENT_CONCURRENCY = 32;
+const EVENTS_PER_UNIT_PER_HOUR = 60; // EVENTS_PER_UNIT_PER_HOUR in src/storage/experiment-shard.ts
+const DRAIN_TIMEOUT_MS = 120_000;
+const DRAIN_POLL_MS = 100;
 const RESULT_UNITS = 1_000_000;
 const RESULT_SHARDS = 16; // EXPERIMENT_SHARDS in src/storage/experiment-shard.ts
 const RESULT_CONVERSIONS = 10_000;
 
 /**
- * Exposes EVENT_VISITORS anonymous US visitors to the demo's US test through the snippet route, then sends
- * add-to-cart beacons for them from EVENT_CONCURRENCY closed loops for EVENT_SECONDS.
+ * Exposes EVENT_VISITORS anonymous US visitors to the demo's US test through the snippet route, then sends purchase
+ * beacons for them from EVENT_CONCURRENCY closed loops for EVENT_SECONDS: each one of 1 EUR with its own order id,
+ * so the results route's EUR revenue is exactly the number of purchases counted. The route answers 202 once the
+ * event is on the queue; the bench then waits for the queue to drain and fails unless every accepted purchase is
+ * counted, exactly once. The lag is the time from the last accepted beacon to the last one counted.
  */
-export async function measureEvents(url, token, edgeHeaders) {
+export async function measureEvents(url, token, edgeHeaders, workerdPid = null) {
   const agent = new Agent({ keepAlive: true, maxSockets: EVENT_CONCURRENCY });
   try {
     const visitors = Array.from({ length: EVENT_VISITORS }, (_, i) => `benchvisitor${String(i).padStart(8, "0")}`);
@@ -25,33 +33,76 @@ export async function measureEvents(url, token, edgeHeaders) {
       if (Date.now() > deadline) throw new Error(`only ${await counted()} of ${EVENT_VISITORS} exposures were recorded`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    const before = await purchasesCounted(url, token);
 
     const latencies = [];
     const statuses = {};
     let next = 0;
+    let lastAccepted = 0;
     const end = performance.now() + EVENT_SECONDS * 1000;
     const loop = async () => {
       while (performance.now() < end) {
-        const vid = visitors[next++ % visitors.length];
+        const n = next++;
+        const vid = visitors[n % visitors.length];
         const started = performance.now();
-        // As the runtime sends it: the experiments the visitor was shown.
-        const body = JSON.stringify({ type: "add_to_cart", vid, experiments: ["us-free-shipping"] });
+        // As a checkout pixel sends it, naming the experiment the visitor was shown.
+        const body = JSON.stringify({ type: "purchase", vid, value: 1, currency: "EUR", order_id: `bench-${n}`, experiments: ["us-free-shipping"] });
         const { status } = await send(agent, "POST", `${url}/v1/events/demo`, { "content-type": "text/plain;charset=UTF-8" }, body);
-        latencies.push(performance.now() - started);
+        const now = performance.now();
+        latencies.push(now - started);
         statuses[status] = (statuses[status] ?? 0) + 1;
+        if (status === 202) lastAccepted = Math.max(lastAccepted, now);
       }
     };
+    const cpuAtStart = workerdCpuSeconds(workerdPid);
+    const clientAtStart = process.cpuUsage();
     const started = performance.now();
     await Promise.all(Array.from({ length: EVENT_CONCURRENCY }, loop));
     const seconds = (performance.now() - started) / 1000;
-    const refused = Object.entries(statuses).filter(([status]) => status !== "200");
+    const cpuAtLoadEnd = workerdCpuSeconds(workerdPid);
+    const client = process.cpuUsage(clientAtStart);
+    const refused = Object.entries(statuses).filter(([status]) => status !== "202");
     if (refused.length > 0) throw new Error(`the events route refused beacons: ${JSON.stringify(Object.fromEntries(refused))}`);
+    const accepted = statuses[202] ?? 0;
+    // The shard counts at most EVENTS_PER_UNIT_PER_HOUR events of a unit an hour: more would be dropped, not lost.
+    if (accepted > EVENT_VISITORS * EVENTS_PER_UNIT_PER_HOUR) throw new Error(`${accepted} purchases from ${EVENT_VISITORS} visitors pass the per-visitor hourly limit: raise EVENT_VISITORS`);
+    const queue = await drained(url, token, before, accepted, lastAccepted);
+    const cpuDrained = workerdCpuSeconds(workerdPid);
+    // workerd's CPU for each accepted event: while the route took them (the consumer counting alongside), and in all
+    // until the last was counted (the drain's polls of the results route included, so a little high).
+    const perEvent = (cpu) => Math.round((cpu / accepted) * 1e6) / 1e3;
+    const workerdCpuMsPerEvent = { whileAccepting: perEvent(cpuAtLoadEnd - cpuAtStart), untilCounted: perEvent(cpuDrained - cpuAtStart) };
+    // The load generator's own CPU for each beacon (it shares the machine's cores with workerd).
+    const clientCpuMsPerEvent = perEvent((client.user + client.system) / 1e6);
     latencies.sort((a, b) => a - b);
     const at = (q) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 100) / 100;
-    return { visitors: EVENT_VISITORS, concurrency: EVENT_CONCURRENCY, eventsPerSecond: Math.round(latencies.length / seconds), p50Ms: at(0.5), p99Ms: at(0.99), statuses };
+    return { visitors: EVENT_VISITORS, concurrency: EVENT_CONCURRENCY, eventsPerSecond: Math.round(latencies.length / seconds), p50Ms: at(0.5), p99Ms: at(0.99), statuses, accepted, queue, workerdCpuMsPerEvent, clientCpuMsPerEvent };
   } finally {
     agent.destroy();
   }
+}
+
+/** The purchases the results route counts for the demo's US test: its EUR revenue, 1 EUR each (value = sum / units). */
+async function purchasesCounted(url, token) {
+  const body = await results(url, token, "demo", "us-free-shipping");
+  return Math.round((body.metrics.revenuePerVisitor.EUR?.variants ?? []).reduce((sum, v) => sum + v.value * v.units, 0));
+}
+
+/**
+ * Polls the results route until the `accepted` purchases are all counted, and fails if more are (counted twice) or
+ * if they are not all counted within DRAIN_TIMEOUT_MS. `lastAccepted`: performance.now() of the last 202.
+ */
+async function drained(url, token, before, accepted, lastAccepted) {
+  let counted = (await purchasesCounted(url, token)) - before;
+  const countedAtLastAccept = counted;
+  while (counted < accepted) {
+    if (performance.now() - lastAccepted > DRAIN_TIMEOUT_MS) throw new Error(`the queue did not drain: ${counted} of ${accepted} accepted purchases counted after ${DRAIN_TIMEOUT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    counted = (await purchasesCounted(url, token)) - before;
+  }
+  const lagMs = Math.round(performance.now() - lastAccepted);
+  if (counted !== accepted) throw new Error(`${counted} purchases counted for ${accepted} accepted: some counted twice`);
+  return { counted, countedWhenLoadEnded: countedAtLastAccept, lagMs, pollMs: DRAIN_POLL_MS };
 }
 
 /**
@@ -101,6 +152,14 @@ export async function measureResults(url, token, namespace) {
   if (body.units.counted !== RESULT_UNITS) throw new Error(`the results count ${body.units.counted} units, not ${RESULT_UNITS}`);
   timings.sort((a, b) => a - b);
   return { units: RESULT_UNITS, shards: RESULT_SHARDS, conversions: RESULT_CONVERSIONS, seedSeconds: Math.round(seedSeconds * 10) / 10, resultsMs: timings.map((t) => Math.round(t)), medianMs: Math.round(timings[1] ?? 0) };
+}
+
+/** CPU seconds workerd has used so far (Linux /proc, in USER_HZ ticks of 1/100 s), NaN without its pid. */
+function workerdCpuSeconds(pid) {
+  if (pid === null) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function results(url, token, site, campaign) {

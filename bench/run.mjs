@@ -45,7 +45,7 @@ async function main() {
     const scenarios = scenarioList(worker.url, secrets.SIGNING_SECRET, runtime);
     const sample = await fetchSnippet(scenarios.find((s) => s.name === "snippet identified").url);
     const load = await measureLoad(scenarios, worker.pid);
-    const events = await measureEvents(worker.url, secrets.ADMIN_TOKEN, EDGE_HEADERS);
+    const events = await measureEvents(worker.url, secrets.ADMIN_TOKEN, EDGE_HEADERS, worker.pid);
     const experimentResults = await measureResults(worker.url, secrets.ADMIN_TOKEN, await worker.experiments());
     const segments = await measureSegments(OUT, worker.url, secrets.ADMIN_TOKEN);
     results = {
@@ -112,10 +112,13 @@ export async function startWorker(bundlePath, secrets, { inspectorPort } = {}) {
             PAGE_RATE_LIMIT: { type: "rate-limit", namespace: "9001", simple: { limit: 600, period: 10 } },
             EVENT_RATE_LIMIT: { type: "rate-limit", namespace: "9002", simple: { limit: 300, period: 10 } },
             RATE_LIMITS: { type: "text", value: "off" },
+            // The events queue of wrangler.toml, its consumer with the same settings (the bench's queue lag is theirs).
+            EVENTS: { type: "queue", name: "valuebar-events" },
             // No ASSETS (wrangler.toml's [assets]): with assets, Miniflare puts its assets router in front of the
             // direct socket below, in this same workerd, and GET /v1/health fell from about 12,000 to 4,400 req/s.
             // The bench's routes never read the assets (only GET /admin and the schema do).
           },
+          triggers: [{ type: "queue", name: "valuebar-events", maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "valuebar-events-dlq" }],
           exports: { SiteAdmin: { type: "durable-object", storage: "sqlite" }, ExperimentShard: { type: "durable-object", storage: "sqlite" } },
         },
         // A workerd socket straight to the Worker, as with plain `workerd serve`: Miniflare's own entry worker
@@ -408,6 +411,12 @@ const round = (value, digits) => Number(value.toFixed(digits));
 const bytes = (n) => n.toLocaleString("en-US");
 const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
 
+/** Events/s against the bare route's requests/s in the same run: comparable across machines, as the ratios are. */
+function eventsAgainstBare(r) {
+  const bare = r.load.scenarios.find((s) => s.name === "bare health");
+  return bare ? ` (${round(r.experiments.events.eventsPerSecond / bare.rps, 2)}× bare health's req/s)` : "";
+}
+
 /** The results as markdown tables: readable in a terminal, pasteable into bench/README.md. */
 function report(r) {
   const { scenarios, ratios, floor } = r.load;
@@ -438,8 +447,11 @@ function report(r) {
     "",
     "| experiments | figure |",
     "|---|---|",
-    `| events route (add_to_cart beacons of ${r.experiments.events.visitors} exposed visitors, ${r.experiments.events.concurrency} loops) | ` +
-      `${bytes(r.experiments.events.eventsPerSecond)} events/s, p50 ${r.experiments.events.p50Ms} ms, p99 ${r.experiments.events.p99Ms} ms, statuses ${JSON.stringify(r.experiments.events.statuses)} |`,
+    `| events route (purchase beacons of ${r.experiments.events.visitors} exposed visitors, ${r.experiments.events.concurrency} loops), accepted onto the queue | ` +
+      `${bytes(r.experiments.events.eventsPerSecond)} events/s${eventsAgainstBare(r)}, p50 ${r.experiments.events.p50Ms} ms, p99 ${r.experiments.events.p99Ms} ms, statuses ${JSON.stringify(r.experiments.events.statuses)} |`,
+    `| events queue: counted after it drained | ${bytes(r.experiments.events.queue.counted)} of ${bytes(r.experiments.events.accepted)} accepted, each once; ` +
+      `${bytes(r.experiments.events.queue.countedWhenLoadEnded)} counted when the load ended; lag from the last accepted to the last counted ${r.experiments.events.queue.lagMs} ms (polled every ${r.experiments.events.queue.pollMs} ms) |`,
+    `| CPU per accepted event | workerd ${r.experiments.events.workerdCpuMsPerEvent.whileAccepting} ms while accepting (route, queue and consumer), ${r.experiments.events.workerdCpuMsPerEvent.untilCounted} ms until counted; load generator ${r.experiments.events.clientCpuMsPerEvent} ms |`,
     `| results route, ${bytes(r.experiments.results.units)} units in ${r.experiments.results.shards} shards (${bytes(r.experiments.results.conversions)} clicks and purchases) | ` +
       `median ${r.experiments.results.medianMs} ms of ${r.experiments.results.resultsMs.join(", ")} ms (seeding took ${r.experiments.results.seedSeconds} s) |`,
     "",

@@ -3,6 +3,7 @@
  * deployment answers a clear BAD_ENVIRONMENT instead of failing somewhere deep inside.
  */
 import * as z from "zod/mini";
+import type { EventsMessage } from "./storage/event-queue";
 import type { ExperimentShard } from "./storage/experiment-shard";
 import type { SiteAdmin } from "./storage/site-admin";
 
@@ -13,6 +14,8 @@ export interface Env {
   SITE_ADMIN: DurableObjectNamespace<SiteAdmin>;
   /** Experiment counts: one object per (site, experiment, shard), see storage/experiment-shard.ts. */
   EXPERIMENTS: DurableObjectNamespace<ExperimentShard>;
+  /** The events queue (`[[queues.producers]]`): the events route enqueues, the Worker's `queue()` counts. */
+  EVENTS: Queue<EventsMessage>;
   /** Bearer token for /admin routes (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** Key of the customer-id signatures and of the membership keys (`wrangler secret put SIGNING_SECRET`). */
@@ -64,8 +67,8 @@ export function environmentProblem(env: Env): string | null {
     problem = result.success
       ? null
       : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    if (!env.KV || !env.SITE_ADMIN || !env.EXPERIMENTS) {
-      problem = [problem, "KV, SITE_ADMIN and EXPERIMENTS bindings are required"].filter(Boolean).join("; ");
+    if (!env.KV || !env.SITE_ADMIN || !env.EXPERIMENTS || !env.EVENTS) {
+      problem = [problem, "KV, SITE_ADMIN, EXPERIMENTS and EVENTS bindings are required"].filter(Boolean).join("; ");
     }
     if (env.RATE_LIMITS !== "off" && (!env.PAGE_RATE_LIMIT || !env.EVENT_RATE_LIMIT)) {
       problem = [problem, 'PAGE_RATE_LIMIT and EVENT_RATE_LIMIT bindings are required (see wrangler.toml), or RATE_LIMITS = "off"'].filter(Boolean).join("; ");

@@ -1,6 +1,6 @@
 /**
  * @module valuebar: the Worker. Public routes (snippet, decide, schema), admin routes behind a bearer
- * token, the demo store, and the SiteAdmin Durable Object class.
+ * token, the demo store, the events queue's consumer, and the Durable Object classes.
  */
 import { Hono } from "hono";
 import { demoRoutes } from "./demo/page";
@@ -21,6 +21,8 @@ import { decideRoutes } from "./routes/decide";
 import { eventRoutes } from "./routes/events";
 import { schemaRoutes } from "./routes/schema";
 import { snippetRoutes } from "./routes/snippet";
+import type { EventsMessage } from "./storage/event-queue";
+import { consumeEvents } from "./storage/event-queue";
 
 export { ExperimentShard } from "./storage/experiment-shard";
 export { SiteAdmin } from "./storage/site-admin";
@@ -67,4 +69,10 @@ app.get("/", (c) =>
 app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
 app.onError(handleError);
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+export default {
+  fetch: app.fetch,
+  // The events queue's consumer: the events route only enqueues; this counts, a batch at a time.
+  async queue(batch, env) {
+    await consumeEvents(batch, env);
+  },
+} satisfies ExportedHandler<Env, EventsMessage>;

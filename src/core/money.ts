@@ -44,8 +44,17 @@ export function formatMoneyCached(minor: number, currency: string, locale: strin
 
 /** How many digits a minor unit has in `currency`, as amounts in minor units count them: 2 for EUR, 0 for JPY. */
 export function minorDigits(currency: string): number {
-  return cachedFormat("en", currency).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = minorDigitsOf.get(currency);
+  if (digits === undefined) {
+    digits = cachedFormat("en", currency).resolvedOptions().maximumFractionDigits ?? 2;
+    minorDigitsOf.set(currency, digits);
+  }
+  return digits;
 }
+
+// Isolate-wide: digits per currency code (three letters, so a bounded few): resolvedOptions() builds an object on
+// every call, and every purchase beacon asks.
+const minorDigitsOf = new Map<string, number>();
 
 /** A `{{name}}` placeholder in a message text; group 1 is the name. */
 const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;

@@ -5,12 +5,20 @@
  * (`experiments`, which the runtime remembers), each counted inside that experiment's conversion window. Bad input
  * is refused whole and counted nowhere.
  *
- * Bounded work whatever the body says: at most MAX_EVENT_EXPERIMENTS shard calls an event (ids that are not
- * experiments of the live config are ignored), a body of at most 4 KiB, and a purchase's value capped at the site's
- * order value cap before it reaches a shard.
+ * The route validates and enqueues, nothing more: an accepted event goes on the events queue with an id made here
+ * (in one message with the events this isolate accepts at the same moment, see storage/event-queue.ts), and the
+ * queue's consumer counts it in the experiments' shards a moment later. So the answer is 202 with `queued` for
+ * each experiment the event counts for; what the shard makes of it (counted, not exposed, outside the window, a
+ * duplicate order, past the per-unit hourly limit) is not known here. The runtime's beacons (`sendBeacon`) never
+ * read the answer.
  *
- * When a shard call fails, that experiment's outcome is `unavailable` (503 when every experiment named failed), and
- * the event can be sent again: a purchase counts once per order id, clicks and add-to-carts are flags.
+ * Bounded work whatever the body says: at most MAX_EVENT_EXPERIMENTS experiments an event (ids that are not
+ * experiments of the live config are ignored), a body of at most 4 KiB, and a purchase's value capped at the site's
+ * order value cap before it is queued.
+ *
+ * When the queue does not take the event, the answer is 503 and the event can be sent again: a purchase counts
+ * once per order id, clicks and add-to-carts are flags. The id is made here, not taken from the client: the runtime
+ * sends none, and a retry by the sender is already counted once; the id is for the queue's redeliveries.
  */
 import { Hono } from "hono";
 import * as z from "zod/mini";
@@ -25,9 +33,10 @@ import { ApiError } from "../http/errors";
 import { verifiedCustomerId } from "../platform/crypto";
 import { eventsTokenUnit } from "../platform/events-token";
 import { CONFIG_TIMEOUT_MS } from "../service/decision-service";
-import type { EventOutcome, ShardEvent } from "../storage/experiment-shard";
-import { EVENTS_PER_UNIT_PER_HOUR } from "../storage/experiment-shard";
-import { experimentShard, shardOf, unitKey } from "../storage/experiments";
+import type { QueuedEvent } from "../storage/event-queue";
+import { queueEvent } from "../storage/event-queue";
+import type { ShardEvent } from "../storage/experiment-shard";
+import { shardOf, unitKey } from "../storage/experiments";
 import { readLiveConfig, usableConfig } from "../storage/live-config";
 import { CURRENCY_CODE, CURRENCY_RULE, DEFAULT_ORDER_VALUE_CAP, MAX_EVENT_EXPERIMENTS, SITE_ID, VISITOR_ID } from "../core/shared";
 
@@ -70,9 +79,6 @@ const purchase = z.strictObject({
 const EventSchema = z.discriminatedUnion("type", [shown, addToCart, purchase]);
 type Event = z.infer<typeof EventSchema>;
 
-/** What became of an event in one experiment: the shard's answer, or `unavailable` when its shard failed. */
-type Outcome = EventOutcome | "unavailable";
-
 export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site", requireEnvironment, async (c) => {
   c.header("access-control-allow-origin", "*");
   const site = c.req.param("site");
@@ -90,28 +96,23 @@ export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site"
   const unit = await unitOf(c.env.SIGNING_SECRET, site, event);
   const at = Date.now();
   const targets = targetsOf(live.config.campaigns.filter(isExperiment), event);
-  const outcomes: Record<string, Outcome> = {};
-  await Promise.all(
-    targets.map(async (campaign) => {
-      try {
-        const stub = experimentShard(c.env, site, experimentKey(campaign), shardOf(unit));
-        outcomes[campaign.id] = await stub.record(shardEventOf(event, unit, at, conversionWindowMs(campaign), live.config));
-      } catch (error) {
-        // Not counted there (or counted, and the answer lost): a retry counts once, so the sender may send it again.
-        console.error(`valuebar: event for experiment ${campaign.id} of site ${site} not recorded`, error);
-        outcomes[campaign.id] = "unavailable";
-      }
-    }),
-  );
-  // An error status only when the event counted nowhere, all for the same reason; otherwise each outcome says it.
-  const all = Object.values(outcomes);
-  if (all.length > 0 && all.every((o) => o === "unavailable")) {
-    throw new ApiError("UNAVAILABLE", "the experiments' storage did not confirm this event; send it again (it counts once)");
+  if (targets.length > 0) {
+    const queued: QueuedEvent = {
+      id: crypto.randomUUID(),
+      site,
+      shard: shardOf(unit),
+      counts: targets.map((campaign) => ({ experiment: experimentKey(campaign), event: shardEventOf(event, unit, at, conversionWindowMs(campaign), live.config) })),
+    };
+    try {
+      await queueEvent(c.env.EVENTS, queued, (work) => c.executionCtx.waitUntil(work));
+    } catch (error) {
+      // Not queued (or queued, and the answer lost): sent again, it counts once (a flag, an order id).
+      console.error(`valuebar: event for site ${site} not queued`, error);
+      throw new ApiError("UNAVAILABLE", "the event could not be queued; send it again (it counts once)");
+    }
   }
-  if (all.length > 0 && all.every((o) => o === "rate_limited")) {
-    throw new ApiError("RATE_LIMITED", `too many events from this visitor (at most ${EVENTS_PER_UNIT_PER_HOUR} an hour per experiment); this one was not counted`);
-  }
-  return c.json({ outcomes });
+  const outcomes: Record<string, "queued"> = Object.fromEntries(targets.map((campaign) => [campaign.id, "queued"]));
+  return c.json({ outcomes }, 202);
 });
 
 /**

@@ -39,4 +39,13 @@ export const EXPERIMENT_SHARD_MIGRATIONS: readonly Migration[] = [
     adds: "orders.capped (the order was above the site's order value cap and counts at the cap)",
     apply: (sql) => addMissingColumns(sql, "orders", { capped: "INTEGER NOT NULL DEFAULT 0" }),
   },
+  {
+    version: 3,
+    adds: "seen_events (the ids of the queued events this shard has counted, for SEEN_EVENTS_MS, so a redelivery counts nothing)",
+    apply: (sql) => {
+      sql.exec("CREATE TABLE IF NOT EXISTS seen_events (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+      // Pruning walks the oldest ids first.
+      sql.exec("CREATE INDEX IF NOT EXISTS seen_events_at ON seen_events (at)");
+    },
+  },
 ];

@@ -42,6 +42,15 @@ export type ShardEvent =
 /** What became of an event: only "counted" changed anything. */
 export type EventOutcome = "counted" | "not_exposed" | "outside_window" | "duplicate_order" | "rate_limited";
 
+/** What became of a queued event: as `record` says, or seen before (a redelivery), or too old to tell. */
+export type QueuedEventOutcome = EventOutcome | "duplicate_event" | "expired";
+
+/** An event from the events queue, with the id it was given when the route accepted it (one id for all its shards). */
+export interface QueuedShardEvent {
+  id: string;
+  event: ShardEvent;
+}
+
 interface UnitRow {
   variant: string;
   first_at: number;
@@ -51,6 +60,14 @@ interface UnitRow {
 }
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * How long a shard remembers the id of a queued event it took, counted from the event's time. A redelivery comes
+ * within minutes (the consumer's retries); a day also covers a consumer down for hours. An event that arrives later
+ * than that is dropped ("expired") rather than risk counting it twice, so the remembered ids are at most a day's
+ * events of this shard.
+ */
+export const SEEN_EVENTS_MS = 24 * HOUR_MS;
 
 // It reads no binding: `object`, so that any env (the Worker's Env) fits without storage naming env.ts.
 export class ExperimentShard extends DurableObject<object> {
@@ -79,45 +96,72 @@ export class ExperimentShard extends DurableObject<object> {
     return records.length;
   }
 
+  /**
+   * Counts a batch of queued events, each at most once: an id seen within SEEN_EVENTS_MS counts nothing again
+   * (the queue delivers at least once). All or nothing: the ids are remembered in the same transaction as the
+   * counts, so a failure leaves neither and the redelivered batch counts in full.
+   */
+  recordQueued(events: readonly QueuedShardEvent[]): QueuedEventOutcome[] {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM seen_events WHERE at < ?", now - SEEN_EVENTS_MS);
+      return events.map(({ id, event }): QueuedEventOutcome => {
+        if (event.at < now - SEEN_EVENTS_MS) return "expired";
+        const fresh = this.sql.exec("INSERT INTO seen_events (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING RETURNING id", id, event.at).toArray().length > 0;
+        return fresh ? this.count(event) : "duplicate_event";
+      });
+    });
+  }
+
   /** Counts one event for a unit exposed to the experiment, inside its conversion window. */
   record(event: ShardEvent): EventOutcome {
+    return this.ctx.storage.transactionSync(() => this.count(event));
+  }
+
+  /**
+   * `record`'s work, inside the caller's transaction. One read of the unit and one write to it an event (its hourly
+   * rate and its flag together), and for a purchase an insert that is its own duplicate check: the consumer does
+   * this thousands of times a second at a sale.
+   */
+  private count(event: ShardEvent): EventOutcome {
     const row = this.sql.exec<UnitRow>("SELECT variant, first_at, rate_start, rate_count FROM units WHERE unit = ?", event.unit).toArray()[0];
     if (!row) return "not_exposed";
     const inWindow = row.rate_start + HOUR_MS > event.at;
     if (inWindow && row.rate_count >= EVENTS_PER_UNIT_PER_HOUR) return "rate_limited";
-    this.sql.exec(
-      "UPDATE units SET rate_start = ?, rate_count = ? WHERE unit = ?",
-      inWindow ? row.rate_start : event.at,
-      inWindow ? row.rate_count + 1 : 1,
-      event.unit,
-    );
-    if (event.at < row.first_at || event.at > row.first_at + event.windowMs) return "outside_window";
+    const rate = [inWindow ? row.rate_start : event.at, inWindow ? row.rate_count + 1 : 1];
+    const spend = () => this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ? WHERE unit = ?", ...rate, event.unit);
+    if (event.at < row.first_at || event.at > row.first_at + event.windowMs) {
+      spend();
+      return "outside_window";
+    }
 
     switch (event.kind) {
       case "click":
-        this.sql.exec("UPDATE units SET clicked = 1, multiple = multiple OR (variant <> ?) WHERE unit = ?", event.variant, event.unit);
+        this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ?, clicked = 1, multiple = multiple OR (variant <> ?) WHERE unit = ?", ...rate, event.variant, event.unit);
         return "counted";
       case "dismiss":
-        this.sql.exec("UPDATE units SET multiple = multiple OR (variant <> ?) WHERE unit = ?", event.variant, event.unit);
+        this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ?, multiple = multiple OR (variant <> ?) WHERE unit = ?", ...rate, event.variant, event.unit);
         return "counted";
       case "add_to_cart":
-        this.sql.exec("UPDATE units SET added = 1 WHERE unit = ?", event.unit);
+        this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ?, added = 1 WHERE unit = ?", ...rate, event.unit);
         return "counted";
       case "purchase": {
-        const known = this.sql.exec("SELECT 1 FROM orders WHERE unit = ? AND order_id = ?", event.unit, event.orderId).toArray().length > 0;
-        if (known) return "duplicate_order";
-        this.ctx.storage.transactionSync(() => {
-          this.sql.exec(
-            "INSERT INTO orders (unit, order_id, value, currency, at, capped) VALUES (?, ?, ?, ?, ?, ?)",
+        const inserted = this.sql
+          .exec(
+            "INSERT INTO orders (unit, order_id, value, currency, at, capped) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit, order_id) DO NOTHING RETURNING 1",
             event.unit,
             event.orderId,
             event.value,
             event.currency,
             event.at,
             event.capped ? 1 : 0,
-          );
-          this.sql.exec("UPDATE units SET purchased = 1 WHERE unit = ?", event.unit);
-        });
+          )
+          .toArray().length > 0;
+        if (!inserted) {
+          spend();
+          return "duplicate_order";
+        }
+        this.sql.exec("UPDATE units SET rate_start = ?, rate_count = ?, purchased = 1 WHERE unit = ?", ...rate, event.unit);
         return "counted";
       }
     }

@@ -183,7 +183,19 @@ describe("the README's examples, run as written", () => {
     await handlers.get("checkout_completed")?.({ data: { checkout: { totalPrice: { amount: "42.50", currencyCode: "USD" }, order: { id: 5001 }, token: "c1" } } });
     expect(sent).toHaveLength(1);
     const answer = await sent[0];
-    expect(await answer?.json()).toEqual({ outcomes: { "us-free-shipping": "counted" } });
+    expect(answer?.status).toBe(202);
+    expect(await answer?.json()).toEqual({ outcomes: { "us-free-shipping": "queued" } });
+    // Counted when the queue delivers it to the Worker's consumer, about a second later.
+    await expect
+      .poll(
+        async () =>
+          ((await (await admin(`/admin/sites/${README_SITE}/experiments/us-free-shipping/results`)).json()) as { metrics: { purchase: { variants: { conversions: number }[] } } }).metrics.purchase.variants.reduce(
+            (n, v) => n + v.conversions,
+            0,
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(1);
   });
 
   it("the valuebar.track lines do nothing where the runtime is not there, and call it where it is", () => {

@@ -1,18 +1,18 @@
 /**
- * @module Experiment counting when things fail or input is hostile: exposures and events under failing experiment
- * shards (test/faults.ts forwards to the real objects and fails chosen calls), and arbitrary bytes as an events
- * body (fast-check, in workerd). The snippet keeps answering; a failure is reported per experiment and a retry
- * counts once; a refused event writes nothing.
+ * @module Experiment counting when things fail or input is hostile: events when the queue or a shard fails, exposures
+ * under failing experiment shards (test/faults.ts and test/queue.ts forward to the real bindings and fail chosen
+ * calls), and arbitrary bytes as an events body (fast-check, in workerd). The snippet keeps answering; an event the
+ * queue did not take is answered 503 and counts once when sent again; a refused event writes nothing.
  */
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_EVENT_BYTES } from "../../src/routes/events";
 import { experimentAggregates } from "../../src/storage/experiments";
-import type { RpcPlan } from "../faults";
 import { faultyNamespace, fetchWithEnv } from "../faults";
 import type { ErrorEnvelope } from "../helpers";
 import { call, errorOf, newSite, newVisitorId, publishConfig, snippetPayload } from "../helpers";
+import { deliver, eventThroughQueue, faultyQueue } from "../queue";
 
 const TWO_EXPERIMENTS = {
   campaigns: [
@@ -33,49 +33,68 @@ async function exposedVisitor(): Promise<{ site: string; vid: string }> {
   return { site, vid };
 }
 
-/** POST an event through the Worker with the experiment shards behind `plan`. */
-function eventWith(plan: RpcPlan, site: string, body: unknown): Promise<Response> {
-  const shards = faultyNamespace(env.EXPERIMENTS, plan);
-  return fetchWithEnv({ EXPERIMENTS: shards }, `/v1/events/${site}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(body) });
-}
+const addedToCart = async (site: string, experiment: string) => (await experimentAggregates(env, site, experiment)).variants.reduce((n, v) => n + v.addedToCart, 0);
 
-const onRecord = (fault: "fail" | "fail-after", experiment?: string): RpcPlan => (c) =>
-  c.method === "record" && (experiment === undefined || c.name.split("\n")[1] === experiment) ? fault : undefined;
-
-describe("events under failing experiment shards", () => {
-  it("answers 503 when every experiment's shard failed, counts nothing, and counts the retry once", async () => {
+describe("events when the queue fails", () => {
+  it("answers 503 when the queue does not take the event, counts nothing, and counts the retry once", async () => {
     const { site, vid } = await exposedVisitor();
     const order = { type: "purchase", vid, value: 30, currency: "EUR", order_id: "o-1", experiments: ["ab", "cd"] };
-    const failed = await eventWith(onRecord("fail"), site, order);
-    expect(failed.status).toBe(503);
-    expect((await failed.json<ErrorEnvelope>()).error.code).toBe("UNAVAILABLE");
+    const failed = await eventThroughQueue(site, order, { plan: () => "fail" });
+    expect(failed.response.status).toBe(503);
+    expect((await failed.response.json<ErrorEnvelope>()).error.code).toBe("UNAVAILABLE");
+    expect(failed.sent).toEqual([]);
     expect((await experimentAggregates(env, site, "ab")).revenue).toEqual([]);
-    expect(await (await eventWith(() => undefined, site, order)).json()).toEqual({ outcomes: { ab: "counted", cd: "counted" } });
+    const retried = await eventThroughQueue(site, order);
+    expect(await retried.response.json()).toEqual({ outcomes: { ab: "queued", cd: "queued" } });
     expect((await experimentAggregates(env, site, "ab")).revenue.map((r) => r.sum)).toEqual([30]);
+    expect((await experimentAggregates(env, site, "cd")).revenue.map((r) => r.sum)).toEqual([30]);
   });
 
-  it("counts a purchase whose answer was lost (the shard wrote, then failed) once, however often it is sent again", async () => {
+  it("counts a purchase whose answer was lost (queued, then the send failed) once, however often it is sent again", async () => {
     const { site, vid } = await exposedVisitor();
     const order = { type: "purchase", vid, value: 30, currency: "EUR", order_id: "o-2", experiments: ["ab"] };
-    expect((await eventWith(onRecord("fail-after"), site, order)).status).toBe(503);
-    expect(await (await eventWith(() => undefined, site, order)).json()).toEqual({ outcomes: { ab: "duplicate_order" } });
-    expect(await (await eventWith(() => undefined, site, order)).json()).toEqual({ outcomes: { ab: "duplicate_order" } });
+    const lost = await eventThroughQueue(site, order, { plan: () => "fail-after" });
+    expect(lost.response.status).toBe(503);
+    expect(lost.sent).toHaveLength(1);
+    // Sent again twice: each time a new message with its own id, so the order id is what counts it once.
+    expect((await eventThroughQueue(site, order)).response.status).toBe(202);
+    expect((await eventThroughQueue(site, order)).response.status).toBe(202);
     expect((await experimentAggregates(env, site, "ab")).revenue.map((r) => [r.buyers, r.sum])).toEqual([[1, 30]]);
   });
 
   it("counts an add to cart sent again after a lost answer once: it is a flag of the unit", async () => {
     const { site, vid } = await exposedVisitor();
     const event = { type: "add_to_cart", vid, experiments: ["ab"] };
-    expect((await eventWith(onRecord("fail-after"), site, event)).status).toBe(503);
-    expect(await (await eventWith(() => undefined, site, event)).json()).toEqual({ outcomes: { ab: "counted" } });
-    expect((await experimentAggregates(env, site, "ab")).variants.reduce((n, v) => n + v.addedToCart, 0)).toBe(1);
+    expect((await eventThroughQueue(site, event, { plan: () => "fail-after" })).response.status).toBe(503);
+    expect((await eventThroughQueue(site, event)).response.status).toBe(202);
+    expect(await addedToCart(site, "ab")).toBe(1);
   });
 
-  it("reports a failure per experiment when only some shards failed, with 200 for the rest", async () => {
+  it("answers 500 BAD_ENVIRONMENT naming the binding when the deployment has no events queue", async () => {
     const { site, vid } = await exposedVisitor();
-    const res = await eventWith(onRecord("fail", "cd"), site, { type: "add_to_cart", vid, experiments: ["ab", "cd"] });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ outcomes: { ab: "counted", cd: "unavailable" } });
+    const res = await fetchWithEnv({ EVENTS: undefined }, `/v1/events/${site}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ type: "add_to_cart", vid, experiments: ["ab"] }) });
+    expect(res.status).toBe(500);
+    const error = await errorOf(res);
+    expect(error.code).toBe("BAD_ENVIRONMENT");
+    expect(error.message).toContain("EVENTS");
+  });
+
+  it("accepts an event whose shard then fails in the consumer: its message is retried, and the redelivery counts it once everywhere", async () => {
+    const { site, vid } = await exposedVisitor();
+    const queue = faultyQueue(env.EVENTS);
+    const res = await fetchWithEnv({ EVENTS: queue }, `/v1/events/${site}`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ type: "add_to_cart", vid, experiments: ["ab", "cd"] }),
+    });
+    expect(res.status).toBe(202);
+    const cdFails = faultyNamespace(env.EXPERIMENTS, (c) => (c.method === "recordQueued" && c.name.split("\n")[1] === "cd" ? "fail" : undefined));
+    const first = await deliver(queue.sent, { overrides: { EXPERIMENTS: cdFails } });
+    expect(first.retryMessages).toHaveLength(1);
+    expect([await addedToCart(site, "ab"), await addedToCart(site, "cd")]).toEqual([1, 0]);
+    const second = await deliver(queue.sent, { attempts: 2 });
+    expect(second.retryMessages).toEqual([]);
+    expect([await addedToCart(site, "ab"), await addedToCart(site, "cd")]).toEqual([1, 1]);
   });
 });
 
