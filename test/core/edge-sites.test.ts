@@ -27,6 +27,8 @@ describe("EDGE_SITES", () => {
     ["not a table", ["shop.example.com"], ["EDGE_SITES"]],
     ["an uppercase hostname (requests are lowercased)", { "Shop.example.com": { site: "demo", origin: "https://o.example.com" } }, ['EDGE_SITES["Shop.example.com"]']],
     ["a hostname with a scheme", { "https://shop.example.com": { site: "demo", origin: "https://o.example.com" } }, ['EDGE_SITES["https://shop.example.com"]']],
+    ["a hostname with a port", { "shop.example.com:8443": { site: "demo", origin: "https://o.example.com" } }, ['EDGE_SITES["shop.example.com:8443"]']],
+    ["a label ending in '-'", { "shop-.example.com": { site: "demo", origin: "https://o.example.com" } }, ['EDGE_SITES["shop-.example.com"]']],
     ["a bad site id", { "shop.example.com": { site: "Demo Store", origin: "https://o.example.com" } }, ['EDGE_SITES["shop.example.com"].site']],
     ["an origin with a path", { "shop.example.com": { site: "demo", origin: "https://o.example.com/shop" } }, ['EDGE_SITES["shop.example.com"].origin']],
     ["an origin that is not http(s)", { "shop.example.com": { site: "demo", origin: "ftp://o.example.com" } }, ['EDGE_SITES["shop.example.com"].origin']],
