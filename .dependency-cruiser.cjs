@@ -8,6 +8,7 @@
  *   storage   src/storage/     KV and the Durable Objects (SiteAdmin, ExperimentShard) and their SQLite modules
  *   env       src/env.ts       the Worker's bindings (types of storage's objects) and their validation
  *   service   src/service/     the hot path: the visitor from the request, the decision served (no Hono)
+ *   edge      src/edge/        the edge rewrite of a store's page with HTMLRewriter (core only: no storage, no Hono)
  *   http      src/http/        Hono middleware and the error envelope: auth, environment guard, body, limits
  *   routes    src/routes/, src/demo/, src/editor/page.ts   one module per route group
  *   index     src/index.ts     builds the app
@@ -27,6 +28,7 @@ const STORAGE = "^src/storage/";
 const ENV = "^src/env\\.ts$";
 const SERVICE = "^src/service/";
 const HTTP = "^src/http/";
+const EDGE = "^src/edge/";
 const ROUTES = ["^src/routes/", "^src/demo/", "^src/editor/page\\.ts$"];
 const INDEX = "^src/index\\.ts$";
 const EDITOR_CLIENT = "^src/editor/client/";
@@ -61,9 +63,10 @@ module.exports = {
     only("storage-imports-below", "src/storage imports only src/core, src/platform and itself: roles, actors and crypto are not http's.", STORAGE, [CORE, PLATFORM, STORAGE, NPM_BUT_HONO, WORKERS_RUNTIME]),
     only("env-imports-below", "src/env.ts names storage's objects in the bindings; it imports nothing above storage.", ENV, [CORE, PLATFORM, STORAGE, NPM_BUT_HONO]),
     only("service-imports-below", "src/service (the hot path) imports core, platform, storage and env; not http (no Hono) and no route.", SERVICE, [CORE, PLATFORM, STORAGE, ENV, SERVICE, NPM_BUT_HONO]),
+    only("edge-imports-core", "src/edge rewrites a page with a decision it is given: it imports only src/core (the runtime comes as an argument).", EDGE, [CORE, EDGE, NPM_BUT_HONO]),
     only("http-imports-below", "src/http imports core, platform, storage and env; never a route or the hot path's service.", HTTP, [CORE, PLATFORM, STORAGE, ENV, HTTP, NPM]),
-    only("routes-import-below", "Routes import any layer below them and each other, never src/index.ts, the CLI or the editor's sources.", ROUTES, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, SNIPPET_BUNDLE, NPM]),
-    only("index-imports-worker", "src/index.ts builds the Worker from its layers, not from the CLI or the editor's sources.", INDEX, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, NPM]),
+    only("routes-import-below", "Routes import any layer below them and each other, never src/index.ts, the CLI or the editor's sources.", ROUTES, [CORE, PLATFORM, STORAGE, ENV, SERVICE, EDGE, HTTP, ...ROUTES, SNIPPET_BUNDLE, NPM]),
+    only("index-imports-worker", "src/index.ts builds the Worker from its layers, not from the CLI or the editor's sources.", INDEX, [CORE, PLATFORM, STORAGE, ENV, SERVICE, EDGE, HTTP, ...ROUTES, NPM]),
     only("snippet-imports-core", "The snippet runs on stores' pages: it imports only src/core (and itself).", SNIPPET, [CORE, SNIPPET]),
     {
       name: "cli-imports-core",
@@ -83,7 +86,7 @@ module.exports = {
       name: "src-file-in-a-layer",
       comment: "Every file of src belongs to a layer of this config: add a new folder's layer here.",
       severity: "error",
-      from: { path: "^src/", pathNot: [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, INDEX, EDITOR_CLIENT, CLI] },
+      from: { path: "^src/", pathNot: [CORE, PLATFORM, STORAGE, ENV, SERVICE, EDGE, HTTP, ...ROUTES, INDEX, EDITOR_CLIENT, CLI] },
       to: {},
     },
   ],
