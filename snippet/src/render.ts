@@ -58,7 +58,6 @@ const topBarSlot = () => doc.querySelector<HTMLElement>("[data-valuebar=topbar]"
  * the bar's height, so nothing shifts), else as the first child of `<body>`; replaces one a previous run left.
  */
 export const renderTopBar = (message: RenderedMessage, on: MessageHandler): Rendered => {
-  doc.querySelector(`[${PLACEMENT_ATTR}=topbar]`)?.remove();
   const host = make("div");
   host.setAttribute(PLACEMENT_ATTR, "topbar");
   const root = host.attachShadow({ mode: "open" });

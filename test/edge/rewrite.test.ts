@@ -21,7 +21,8 @@ function message(text: string, fields: Partial<PlacementDecision["message"]> = {
 }
 
 const BAR = message("Free express shipping", { dismissible: true, link: { url: "/pages/shipping", label: "Details" } });
-const payload = (placements: Partial<Decision["placements"]>): EdgePayload => ({ site: "demo", decision: decisionWith(placements) });
+const STORE = "https://shop.example";
+const payload = (placements: Partial<Decision["placements"]>): EdgePayload => ({ site: "demo", storeOrigin: STORE, decision: decisionWith(placements) });
 
 function htmlPage(body: string, head = "<title>Store</title>", headers: HeadersInit = {}): Response {
   return new Response(`<!doctype html><html><head>${head}</head><body>${body}</body></html>`, {
@@ -92,14 +93,14 @@ describe("what the rewrite writes", () => {
     expect(html).toContain(`<p data-valuebar="returns">Store's own returns text</p>`);
   });
 
-  it("inlines the runtime once, before </head>, with the same decision flagged for the runtime to adopt", async () => {
-    const served: EdgePayload = { site: "demo", decision: decisionWith({ topbar: message("</script><b>bar</b>") }), newVisitorId: "v_new", consent: true, token: "t.1" };
+  it("inlines the runtime once, before </head>, with the same decision and the store's origin for its beacons", async () => {
+    const served: EdgePayload = { site: "demo", storeOrigin: STORE, decision: decisionWith({ topbar: message("</script><b>bar</b>") }), newVisitorId: "v_new", consent: true, token: "t.1" };
     const html = await rewritePage(htmlPage(`<main>Socks</main>`), served, RUNTIME_JS).text();
     expect(html.split("<script").length - 1).toBe(1);
     expect(html).toMatch(/<title>Store<\/title><script>\(function\(\)\{.*<\/script><\/head>/s);
     expect(html).toContain(RUNTIME_JS);
     // "</script>" in a message cannot end the inlined script: "<" is written as \u003c inside its JSON.
-    expect(inlinedPayload(html)).toEqual({ site: "demo", decision: served.decision, edge: true, preview: true, newVisitorId: "v_new", token: "t.1" });
+    expect(inlinedPayload(html)).toEqual({ site: "demo", decision: served.decision, edge: STORE, preview: true, newVisitorId: "v_new", token: "t.1" });
   });
 
   it("still inlines the runtime on a page with no head and no body tags", async () => {
@@ -210,7 +211,7 @@ describe("failing open", () => {
       },
     });
     const origin = new Response(page, { headers: { "content-type": "text/html", "content-length": String(page.length), "server-timing": "db;dur=12" } });
-    const res = rewritePage(origin, { site: "demo", decision }, RUNTIME_JS, { serverTiming: `kv;desc="reads=1"` });
+    const res = rewritePage(origin, { site: "demo", storeOrigin: STORE, decision }, RUNTIME_JS, { serverTiming: `kv;desc="reads=1"` });
     expect(await res.text()).toBe(page);
     expect(res.headers.get("server-timing")).toBe(`db;dur=12, kv;desc="reads=1", ${EDGE_TIMING.failOpen}`);
     expect(res.headers.get("content-length")).toBe(String(page.length));
