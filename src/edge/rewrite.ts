@@ -63,8 +63,9 @@ export function rewritePage(origin: Response, payload: EdgePayload, runtime: str
     headers.set("cache-control", "private, no-cache");
     // Who the visitor is comes from their cookies.
     const vary = headers.get("vary");
+    const varied = (vary ?? "").split(",").map((name) => name.trim().toLowerCase());
     if (!vary) headers.set("vary", "Cookie");
-    else if (!/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) headers.set("vary", `${vary}, Cookie`);
+    else if (!varied.includes("cookie") && !varied.includes("*")) headers.set("vary", `${vary}, Cookie`);
     appendTiming(headers, EDGE_TIMING.rewritten, options.serverTiming);
   });
 }
@@ -80,7 +81,8 @@ export function contentSecurityNonces(policy: string | null): { script?: string;
   }
   const nonceOf = (...names: string[]) => {
     const sources = names.map((name) => directives.get(name)).find((value) => value !== undefined);
-    const nonce = /'nonce-([^']+)'/.exec(sources ?? "")?.[1];
+    const source = (sources ?? "").split(" ").find((token) => token.startsWith("'nonce-") && token.endsWith("'"));
+    const nonce = source?.slice("'nonce-".length, -1);
     return nonce && NONCE.test(nonce) ? nonce : undefined;
   };
   const script = nonceOf("script-src-elem", "script-src", "default-src");
