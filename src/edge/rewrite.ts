@@ -45,7 +45,8 @@ const NONCE = /^[A-Za-z0-9+/_=-]{1,256}$/;
  * gives it (decoded: workerd encodes the answer again as its Content-Encoding says).
  *
  * @example
- * return rewritePage(await fetch(request), { site, decision: served.decision }, RUNTIME_JS, { serverTiming: serverTiming(served) });
+ * const page = { site, storeOrigin: new URL(request.url).origin, decision: served.decision, consent: served.consent };
+ * return rewritePage(await fetch(request), page, RUNTIME_JS, { serverTiming: serverTiming(served) });
  */
 export function rewritePage(origin: Response, payload: EdgePayload, runtime: string, options: RewriteOptions = {}): Response {
   let rewriter: HTMLRewriter;

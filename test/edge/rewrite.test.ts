@@ -103,6 +103,12 @@ describe("what the rewrite writes", () => {
     expect(inlinedPayload(html)).toEqual({ site: "demo", decision: served.decision, edge: STORE, preview: true, newVisitorId: "v_new", token: "t.1" });
   });
 
+  it("inlines the runtime with the bar when the head has no end tag", async () => {
+    const html = await rewritePage(new Response("<html><head><title>x</title><body><main>Socks</main>", { headers: { "content-type": "text/html" } }), payload({ topbar: BAR }), RUNTIME_JS).text();
+    expect(html).toMatch(/<title>x<\/title><body><div data-valuebar-placement="topbar">.*<\/template><\/div><script>\(function\(\)\{.*<\/script><main>Socks<\/main>$/s);
+    expect(html.split("<script").length - 1).toBe(1);
+  });
+
   it("still inlines the runtime on a page with no head and no body tags", async () => {
     const html = await rewritePage(new Response("<p data-valuebar=shipping>x</p>", { headers: { "content-type": "text/html" } }), payload({ shipping: message("Ship") }), RUNTIME_JS).text();
     expect(html).toMatch(/<p data-valuebar=shipping data-valuebar-placement="shipping"><span>Ship<\/span><\/p><script>.*<\/script>$/s);
