@@ -47,6 +47,8 @@ export default defineConfig({
   resolve: { extensions: [".mts", ".ts", ".tsx", ".mjs", ".js", ".jsx", ".json"] },
   test: {
     include: ["test/**/*.test.ts"],
+    // A real, compressing HTTP origin on the loopback for the edge rewrite's tests (test/compressed-origin.ts).
+    globalSetup: ["./test/compressed-origin.ts"],
     exclude: ["test/browser/**", "test/cli/**", "test/static/**", "node_modules/**"],
   },
 });
