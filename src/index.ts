@@ -77,7 +77,7 @@ export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
     const edge = edgeSiteOf(request, env);
     if (edge === null) return app.fetch(request, env, ctx);
-    return edge instanceof Response ? edge : proxyToOrigin(request, edge);
+    return edge instanceof Response ? edge : proxyToOrigin(request, edge, env, ctx);
   },
   // The events queue's consumer: the events route only enqueues; this counts, a batch at a time.
   async queue(batch, env) {

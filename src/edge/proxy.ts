@@ -11,6 +11,14 @@ import type { EdgeSite } from "../core/edge-sites";
 import type { Env } from "../env";
 import { edgeSites } from "../env";
 import { errorBody } from "../http/errors";
+import { RUNTIME_JS } from "../../snippet/dist/runtime";
+import type { Decision } from "../core/decide";
+import { withTimeout } from "../core/timeout";
+import type { ServedDecision } from "../service/decision-service";
+import { CONFIG_TIMEOUT_MS, MEMBERSHIP_TIMEOUT_MS, serveDecision, serverTiming } from "../service/decision-service";
+import { edgeVisitorQuery, isCrawler, visitorCookie } from "./identity";
+import type { EdgePayload } from "./rewrite";
+import { EDGE_TIMING, rewritePage } from "./rewrite";
 
 /** The paths a store hostname leaves to valuebar's routes; the same prefixes wrangler.toml runs the Worker or serves assets for. */
 function isValuebarPath(pathname: string): boolean {
@@ -60,7 +68,7 @@ function originRequest(request: Request, site: EdgeSite): Request {
  * one that cannot be reached (DNS, refused, reset) is a 502, as Cloudflare answers for an unreachable origin without
  * a Worker: a gateway status monitoring reads as "the origin", not a thrown exception's 1101 page blaming the Worker.
  */
-export async function proxyToOrigin(request: Request, site: EdgeSite): Promise<Response> {
+export async function proxyToOrigin(request: Request, site: EdgeSite, env: Env, ctx: ExecutionContext): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(originRequest(request, site));
@@ -69,12 +77,57 @@ export async function proxyToOrigin(request: Request, site: EdgeSite): Promise<R
     // The cause is logged, not echoed: it may name the origin's private address.
     return Response.json(errorBody("ORIGIN_UNREACHABLE", "the store's origin did not answer"), { status: 502, headers: { "cache-control": "no-store" } });
   }
-  if (isRewritable(request, response)) {
-    // ===== ISSUE 13 REWRITE CALL SITE (helper B) =====
-    // Here goes `return rewritePage(response, decision)` (src/edge/rewrite.ts), with the decision from
-    // serveDecision for `site.site`. Until then the page passes through unchanged, and without the
-    // `Cache-Control: private` / `Vary` a personalised page must carry: the rewrite adds those.
-    return response;
-  }
+  // ===== ISSUE 13 REWRITE CALL SITE =====
+  if (isRewritable(request, response)) return personalisedPage(request, response, site, env, ctx);
   return response;
+}
+
+/**
+ * How long the page waits for its decision before it goes out unchanged. serveDecision bounds its own KV waits
+ * (CONFIG_TIMEOUT_MS, then MEMBERSHIP_TIMEOUT_MS); this bounds everything else too (signing, a bug that hangs).
+ */
+export const EDGE_DECISION_TIMEOUT_MS = CONFIG_TIMEOUT_MS + MEMBERSHIP_TIMEOUT_MS;
+
+/**
+ * The origin's page with this visitor's decision written in (src/edge/rewrite.ts), the same decision the snippet
+ * route would give them (serveDecision, identity from cookies: src/edge/identity.ts). Fails open: when the decision
+ * throws, times out, or has nothing to go on (the site is unknown, or its config unreadable and none cached), the
+ * origin's page goes out as it came, with Server-Timing saying so.
+ */
+async function personalisedPage(request: Request, origin: Response, site: EdgeSite, env: Env, ctx: ExecutionContext): Promise<Response> {
+  let served: ServedDecision;
+  try {
+    const crawler = isCrawler(request);
+    served = await withTimeout(serveDecision(env, site.site, request, edgeVisitorQuery(request, crawler), (work) => ctx.waitUntil(work)), EDGE_DECISION_TIMEOUT_MS);
+  } catch (error) {
+    console.error(`valuebar: no decision for site ${site.site}, its page goes out unchanged`, error);
+    return unchanged(origin, EDGE_TIMING.failOpen);
+  }
+  if (served.kind === "unknown-site") return unchanged(origin, EDGE_TIMING.failOpen, serverTiming(served));
+  if (served.degraded && isEmpty(served.decision)) return unchanged(origin, EDGE_TIMING.failOpen, serverTiming(served));
+  const payload: EdgePayload = {
+    site: site.site,
+    storeOrigin: new URL(request.url).origin,
+    decision: served.decision,
+    consent: served.consent,
+    ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}),
+    ...(served.eventsToken ? { token: served.eventsToken } : {}),
+  };
+  const page = rewritePage(origin, payload, RUNTIME_JS, { serverTiming: serverTiming(served) });
+  // serveDecision hands out a new id only with consent; a crawler never gets one (it has no consent).
+  if (served.newVisitorId && page.headers.get("server-timing")?.includes(EDGE_TIMING.rewritten)) page.headers.append("set-cookie", visitorCookie(served.newVisitorId));
+  return page;
+}
+
+/** A decision that shows nothing: with a degraded answer, the store's page is better sent as it is, without the runtime. */
+function isEmpty(decision: Decision): boolean {
+  const { topbar, shipping, returns } = decision.placements;
+  return topbar === null && shipping === null && returns === null;
+}
+
+/** The origin's Response with Server-Timing entries added; its body is the same stream, its bytes the origin's. */
+function unchanged(origin: Response, ...timings: string[]): Response {
+  const headers = new Headers(origin.headers);
+  for (const timing of timings.reverse()) headers.append("server-timing", timing);
+  return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });
 }
