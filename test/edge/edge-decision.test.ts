@@ -154,6 +154,14 @@ describe("edge decision: fails open", () => {
     expect(kv.calls.length).toBeGreaterThan(0);
   });
 
+  it("KV hanging: the decision gives up (CONFIG_TIMEOUT_MS) and the origin's page goes out unchanged", async () => {
+    const kv = faultyKv(env.KV, always(() => true, "hang"));
+    const { res, html } = await storePage(newSite("edge-kv-hangs"), {}, { KV: kv });
+    expect(html).toBe(await (await env.EDGE_ORIGIN.fetch(`${ORIGIN}/page`)).text());
+    expect(res.headers.get("server-timing")).toContain('edge;desc="fail-open"');
+    expect(res.headers.getSetCookie()).toEqual(["session=abc; Path=/; HttpOnly"]);
+  });
+
   it("a site with no published config: the origin's page unchanged, fail-open", async () => {
     const { res, html } = await storePage(newSite("edge-unpublished"));
     expect(html).toBe(await (await env.EDGE_ORIGIN.fetch(`${ORIGIN}/page`)).text());
