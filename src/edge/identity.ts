@@ -9,7 +9,8 @@
  *   and the signature is 64 hex digits, so the last "." separates it even from an id that has dots.
  * - `valuebar_vid`: the visitor id, set by the Worker itself (first-party, Secure, SameSite=Lax, a year).
  * - `valuebar_consent=0`: the store's switch, as the snippet's `consent=0`: written by the store's consent banner
- *   when the visitor declines analytics. Anything else (or no cookie) is consent, as in script mode.
+ *   when the visitor declines analytics. Anything else (or no cookie) is consent, as in script mode. Without consent
+ *   the Worker sets no cookie and deletes a `valuebar_vid` kept from before.
  *
  * Crawlers get the decision of an anonymous visitor without consent: the baseline, no enrollment, nothing counted,
  * no cookie.
@@ -45,13 +46,15 @@ export function valuebarCookies(header: string | null): Map<string, string> {
  * `vid` from the visitor cookie, `path` from the page's URL, `consent` from the consent cookie. A crawler is
  * anonymous and without consent.
  */
-export function edgeVisitorQuery(request: Request, crawler: boolean): QueryReader {
+export function edgeVisitorQuery(request: Request, crawler: boolean): EdgeVisitor {
   const url = new URL(request.url);
   const params = new Map<string, string>([["path", url.pathname]]);
   const cookies = crawler ? new Map<string, string>() : valuebarCookies(request.headers.get("cookie"));
-  if (crawler || cookies.get(CONSENT_COOKIE) === "0") params.set("consent", "0");
+  const consent = !crawler && cookies.get(CONSENT_COOKIE) !== "0";
   const vid = cookies.get(VISITOR_COOKIE);
-  if (vid !== undefined) params.set("vid", vid);
+  if (!consent) params.set("consent", "0");
+  // Without consent the id kept from before is not used (nothing is counted, nothing enrolled) and is cleared.
+  else if (vid !== undefined) params.set("vid", vid);
   const customer = cookies.get(CUSTOMER_COOKIE);
   const dot = customer?.lastIndexOf(".") ?? -1;
   if (customer !== undefined && dot > 0) {
@@ -67,8 +70,18 @@ export function edgeVisitorQuery(request: Request, crawler: boolean): QueryReade
       params.set("sig", customer.slice(dot + 1));
     }
   }
-  return { get: (name) => params.get(name) ?? null };
+  return { query: { get: (name) => params.get(name) ?? null }, clearVisitorCookie: !consent && vid !== undefined };
 }
+
+export interface EdgeVisitor {
+  /** What `serveDecision` reads, as it reads a snippet request's query string. */
+  query: QueryReader;
+  /** The visitor withdrew consent but still has the id cookie from before: the answer deletes it. */
+  clearVisitorCookie: boolean;
+}
+
+/** The Set-Cookie that deletes the visitor id cookie. */
+export const CLEAR_VISITOR_COOKIE = `${VISITOR_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax`;
 
 /** The Set-Cookie of a new visitor id: first-party, HTTPS only, sent on top-level navigations from other sites, a year. */
 export function visitorCookie(visitorId: string): string {

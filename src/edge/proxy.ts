@@ -16,7 +16,8 @@ import type { Decision } from "../core/decide";
 import { withTimeout } from "../core/timeout";
 import type { ServedDecision } from "../service/decision-service";
 import { CONFIG_TIMEOUT_MS, MEMBERSHIP_TIMEOUT_MS, serveDecision, serverTiming } from "../service/decision-service";
-import { edgeVisitorQuery, isCrawler, visitorCookie } from "./identity";
+import type { EdgeVisitor } from "./identity";
+import { CLEAR_VISITOR_COOKIE, edgeVisitorQuery, isCrawler, visitorCookie } from "./identity";
 import type { EdgePayload } from "./rewrite";
 import { EDGE_TIMING, rewritePage } from "./rewrite";
 
@@ -96,9 +97,10 @@ export const EDGE_DECISION_TIMEOUT_MS = CONFIG_TIMEOUT_MS + MEMBERSHIP_TIMEOUT_M
  */
 async function personalisedPage(request: Request, origin: Response, site: EdgeSite, env: Env, ctx: ExecutionContext): Promise<Response> {
   let served: ServedDecision;
+  let visitor: EdgeVisitor;
   try {
-    const crawler = isCrawler(request);
-    served = await withTimeout(serveDecision(env, site.site, request, edgeVisitorQuery(request, crawler), (work) => ctx.waitUntil(work)), EDGE_DECISION_TIMEOUT_MS);
+    visitor = edgeVisitorQuery(request, isCrawler(request));
+    served = await withTimeout(serveDecision(env, site.site, request, visitor.query, (work) => ctx.waitUntil(work)), EDGE_DECISION_TIMEOUT_MS);
   } catch (error) {
     console.error(`valuebar: no decision for site ${site.site}, its page goes out unchanged`, error);
     return unchanged(origin, EDGE_TIMING.failOpen);
@@ -115,7 +117,10 @@ async function personalisedPage(request: Request, origin: Response, site: EdgeSi
   };
   const page = rewritePage(origin, payload, RUNTIME_JS, { serverTiming: serverTiming(served) });
   // serveDecision hands out a new id only with consent; a crawler never gets one (it has no consent).
-  if (served.newVisitorId && page.headers.get("server-timing")?.includes(EDGE_TIMING.rewritten)) page.headers.append("set-cookie", visitorCookie(served.newVisitorId));
+  if (page.headers.get("server-timing")?.includes(EDGE_TIMING.rewritten)) {
+    if (served.newVisitorId) page.headers.append("set-cookie", visitorCookie(served.newVisitorId));
+    if (visitor.clearVisitorCookie) page.headers.append("set-cookie", CLEAR_VISITOR_COOKIE);
+  }
   return page;
 }
 

@@ -116,6 +116,14 @@ describe("edge decision: who the visitor is, from cookies", () => {
     expect(html).toContain(`<span>${TEXT.vipExpress}</span>`);
   });
 
+  it("consent withdrawn with the id cookie from before: the cookie is deleted and the id not used", async () => {
+    const site = await edgeStore();
+    const { res, html } = await storePage(site, { headers: { cookie: "valuebar_vid=abcdef0123456789; valuebar_consent=0" } });
+    expect(res.headers.getSetCookie()).toContain("valuebar_vid=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax");
+    expect((inlinedPayload(html)?.decision as { visitor: { id: string } }).visitor.id).not.toBe("abcdef0123456789");
+    expect(inlinedPayload(html)?.consent).toBe(false);
+  });
+
   it.each([
     ["a crawler's User-Agent", { "user-agent": GOOGLEBOT }],
     ["a crawler's User-Agent, even with a VIP's cookie", { "user-agent": GOOGLEBOT, vip: "1" }],
