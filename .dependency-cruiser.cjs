@@ -9,6 +9,8 @@
  *   env       src/env.ts       the Worker's bindings (types of storage's objects) and their validation
  *   service   src/service/     the hot path: the visitor from the request, the decision served (no Hono)
  *   http      src/http/        Hono middleware and the error envelope: auth, environment guard, body, limits
+ *   edge      src/edge/        edge-rendered mode: the proxy to a store's origin and the HTML rewrite (no Hono;
+ *                              the error envelope from http, the decision from service)
  *   routes    src/routes/, src/demo/, src/editor/page.ts   one module per route group
  *   index     src/index.ts     builds the app
  * service and http sit side by side: neither imports the other. Type-only imports count like any other.
@@ -27,6 +29,7 @@ const STORAGE = "^src/storage/";
 const ENV = "^src/env\\.ts$";
 const SERVICE = "^src/service/";
 const HTTP = "^src/http/";
+const EDGE = "^src/edge/";
 const ROUTES = ["^src/routes/", "^src/demo/", "^src/editor/page\\.ts$"];
 const INDEX = "^src/index\\.ts$";
 const EDITOR_CLIENT = "^src/editor/client/";
@@ -62,8 +65,9 @@ module.exports = {
     only("env-imports-below", "src/env.ts names storage's objects in the bindings; it imports nothing above storage.", ENV, [CORE, PLATFORM, STORAGE, NPM_BUT_HONO]),
     only("service-imports-below", "src/service (the hot path) imports core, platform, storage and env; not http (no Hono) and no route.", SERVICE, [CORE, PLATFORM, STORAGE, ENV, SERVICE, NPM_BUT_HONO]),
     only("http-imports-below", "src/http imports core, platform, storage and env; never a route or the hot path's service.", HTTP, [CORE, PLATFORM, STORAGE, ENV, HTTP, NPM]),
+    only("edge-imports-below", "src/edge (edge-rendered mode) imports core, platform, storage, env, service, http's envelope and the runtime's bundle (inlined into the page); no Hono, no route.", EDGE, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, EDGE, SNIPPET_BUNDLE, NPM_BUT_HONO]),
     only("routes-import-below", "Routes import any layer below them and each other, never src/index.ts, the CLI or the editor's sources.", ROUTES, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, SNIPPET_BUNDLE, NPM]),
-    only("index-imports-worker", "src/index.ts builds the Worker from its layers, not from the CLI or the editor's sources.", INDEX, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, NPM]),
+    only("index-imports-worker", "src/index.ts builds the Worker from its layers, not from the CLI or the editor's sources.", INDEX, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, EDGE, ...ROUTES, NPM]),
     only("snippet-imports-core", "The snippet runs on stores' pages: it imports only src/core (and itself).", SNIPPET, [CORE, SNIPPET]),
     {
       name: "cli-imports-core",
@@ -83,7 +87,7 @@ module.exports = {
       name: "src-file-in-a-layer",
       comment: "Every file of src belongs to a layer of this config: add a new folder's layer here.",
       severity: "error",
-      from: { path: "^src/", pathNot: [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, INDEX, EDITOR_CLIENT, CLI] },
+      from: { path: "^src/", pathNot: [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, EDGE, ...ROUTES, INDEX, EDITOR_CLIENT, CLI] },
       to: {},
     },
   ],

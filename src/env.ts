@@ -3,6 +3,8 @@
  * deployment answers a clear BAD_ENVIRONMENT instead of failing somewhere deep inside.
  */
 import * as z from "zod/mini";
+import type { EdgeSitesResult } from "./core/edge-sites";
+import { parseEdgeSites } from "./core/edge-sites";
 import type { EventsMessage } from "./storage/event-queue";
 import type { ExperimentShard } from "./storage/experiment-shard";
 import type { SiteAdmin } from "./storage/site-admin";
@@ -35,6 +37,11 @@ export interface Env {
   RATE_LIMITS?: string;
   /** "on" serves the bench's reference routes (src/routes/bench.ts); wrangler.toml has "off". */
   BENCH_ROUTES?: string;
+  /**
+   * Edge-rendered mode: store hostname -> `{ site, origin }` (src/core/edge-sites.ts). An object when wrangler.toml
+   * holds it as a table, JSON text when set with `--var` or in the dashboard; unknown until validated.
+   */
+  EDGE_SITES?: unknown;
 }
 
 /**
@@ -76,4 +83,20 @@ export function environmentProblem(env: Env): string | null {
     checked.set(env, problem);
   }
   return problem;
+}
+
+// Isolate-wide, like `checked`: the table is the deployment's, the same for every request.
+const edgeTables = new WeakMap<object, EdgeSitesResult>();
+
+/**
+ * The edge-mode table, validated on first use. Kept apart from `environmentProblem`: a mistake in it stops the
+ * stores served in edge mode (their pages answer BAD_ENVIRONMENT), not the snippet and admin routes of every site.
+ */
+export function edgeSites(env: Env): EdgeSitesResult {
+  let table = edgeTables.get(env);
+  if (table === undefined) {
+    table = parseEdgeSites(env.EDGE_SITES);
+    edgeTables.set(env, table);
+  }
+  return table;
 }

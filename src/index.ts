@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { demoRoutes } from "./demo/page";
+import { edgeSiteOf, proxyToOrigin } from "./edge/proxy";
 import { editorRoutes } from "./editor/page";
 import type { Env } from "./env";
 import type { AdminEnv } from "./http/auth";
@@ -70,7 +71,14 @@ app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} 
 app.onError(handleError);
 
 export default {
-  fetch: app.fetch,
+  // A store hostname of EDGE_SITES goes to its origin (edge-rendered mode, src/edge/proxy.ts); every other request,
+  // and valuebar's own paths on a store hostname, to the app. Outside Hono: a passed-through asset pays no routing.
+  // Typed as app.fetch is: the tests call it with a Request they made, which has no incoming `cf`.
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+    const edge = edgeSiteOf(request, env);
+    if (edge === null) return app.fetch(request, env, ctx);
+    return edge instanceof Response ? edge : proxyToOrigin(request, edge, env, ctx);
+  },
   // The events queue's consumer: the events route only enqueues; this counts, a batch at a time.
   async queue(batch, env) {
     await consumeEvents(batch, env);

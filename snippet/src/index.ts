@@ -6,7 +6,7 @@
 import type { Decision, PlacementDecision } from "../../src/core/decide";
 import { type Cart, showProgress, toCart, watchCart } from "./cart";
 import { guard } from "./guard";
-import { clear, closeEmptySlot, doc, make, renderInline, renderTopBar, type MessageHandler, type Rendered } from "./render";
+import { clear, closeEmptySlot, doc, make, renderInline, renderTopBar, type MessageHandler, PLACEMENT_ATTR, type Rendered } from "./render";
 import { begin, consented, isDismissed, load, rememberDismissal, rememberExperiments, save, VISITOR_KEY } from "./storage";
 import { beacon, emit, promote, setupBeacons } from "./track";
 import { PLACEMENTS } from "../../src/core/shared";
@@ -21,6 +21,11 @@ export interface SnippetPayload {
   consent?: false;
   /** For a signed-in customer: the short-lived token their events are counted with (see src/platform/events-token.ts). */
   token?: string;
+  /**
+   * Set when the edge rewrite wrote the messages into the page (src/edge/rewrite.ts): the store's origin as the
+   * visitor sees it, where the Worker takes the beacons (the inlined runtime has no script URL to take it from).
+   */
+  edge?: string;
   /**
    * Set on the answer to a preview request (the draft's decision when its token is valid, else the live one),
    * so the runtime never asks again.
@@ -66,7 +71,7 @@ export const run = guard((payload: SnippetPayload) => {
   begin(payload.consent !== false && window.valuebar?.consent !== false, token);
   save(VISITOR_KEY, newVisitorId);
   experiments = (decision?.exposures ?? []).map((e) => e.campaign);
-  if (consented) setupBeacons(script?.src, payload.site, load(VISITOR_KEY) || newVisitorId, token, rememberExperiments(experiments));
+  if (consented) setupBeacons(payload.edge || script?.src, payload.site, load(VISITOR_KEY) || newVisitorId, token, rememberExperiments(experiments));
   // A marketer's preview link (`?valuebar_preview=…` on a store page) asks again, for the draft's decision;
   // that run replaces this one. The Worker checks the signed, expiring token: shoppers never have one.
   const preview = location.search.match(/valuebar_preview=([\w.]+)/);
@@ -96,6 +101,7 @@ export const run = guard((payload: SnippetPayload) => {
   })();
 
   const start = guard(() => {
+    doc.querySelectorAll(`[${PLACEMENT_ATTR}]`).forEach(clear);
     // Each placement on its own: one that fails leaves the others shown.
     PLACEMENTS.forEach(guard((placement) => painters.push(...show(placement, decision?.placements?.[placement]))));
     closeEmptySlot();

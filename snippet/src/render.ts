@@ -4,7 +4,8 @@
  * CSS styles them). Marketer text only ever goes in through `textContent`.
  */
 import type { RenderedMessage } from "../../src/core/decide";
-import { HEX_COLOUR, isSafeLink } from "../../src/core/safe";
+import { isSafeLink } from "../../src/core/safe";
+import { topBarCss } from "../../src/core/topbar-css";
 
 export const PLACEMENT_ATTR = "data-valuebar-placement";
 
@@ -49,28 +50,6 @@ const appendMessage = (parent: ParentNode, target: Element, message: RenderedMes
   return span;
 };
 
-/**
- * The bar's stylesheet; only values that passed the checks above reach it. The host is a grid, so the bar fills
- * the height of a slot that is one (the README's CSS reserves a slot's height that way), its text centred: a slot
- * reserved for two lines holding a one-line message shows no gap.
- */
-const topBarCss = (message: RenderedMessage): string => {
-  const s = message.style ?? {};
-  // A value that is not a string reaches the CSS as its string form, which is what the pattern checked.
-  const hex = (value: unknown, fallback: string) => (HEX_COLOUR.test(value as string) ? value : fallback);
-  // `!important` on :host beats even the store's `!important` rules for the host element.
-  return (
-    `:host{all:initial!important;display:grid!important}` +
-    `div{position:relative;align-content:center;padding:10px ${message.dismissible === true ? 44 : 16}px;` +
-    `background:${hex(s.background, "#111")};color:${hex(s.color, "#fff")};` +
-    `font:${s.size == "small" ? 12 : s.size == "large" ? 16 : 14}px/1.4 system-ui,sans-serif;` +
-    `text-align:${s.align == "left" || s.align == "right" ? s.align : "center"}}` +
-    `a{color:${hex(s.linkColor, "inherit")}}` +
-    // The dismiss button spans the bar's height on the right, so its × is centred without a transform.
-    "button{position:absolute;inset:0 0 0 auto;padding:0 12px;border:0;background:0;color:inherit;font:20px sans-serif;cursor:pointer}"
-  );
-};
-
 /** The store's slot for the top bar, when its page has one. */
 const topBarSlot = () => doc.querySelector<HTMLElement>("[data-valuebar=topbar]");
 
@@ -79,7 +58,6 @@ const topBarSlot = () => doc.querySelector<HTMLElement>("[data-valuebar=topbar]"
  * the bar's height, so nothing shifts), else as the first child of `<body>`; replaces one a previous run left.
  */
 export const renderTopBar = (message: RenderedMessage, on: MessageHandler): Rendered => {
-  doc.querySelector(`[${PLACEMENT_ATTR}=topbar]`)?.remove();
   const host = make("div");
   host.setAttribute(PLACEMENT_ATTR, "topbar");
   const root = host.attachShadow({ mode: "open" });

@@ -22,6 +22,7 @@ const STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   BAD_ENVIRONMENT: 500,
+  ORIGIN_UNREACHABLE: 502,
   UNAVAILABLE: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

@@ -1,0 +1,213 @@
+/**
+ * @module The edge rewrite: a store's HTML page, streamed through HTMLRewriter with the visitor's decision written
+ * in, for the proxy route to return. What it writes is what the runtime would draw (src/core/message-markup.ts):
+ *   - the top bar into the store's `[data-valuebar="topbar"]` slot when that slot is the first element of
+ *     `<body>` (where the README asks for it), else right before that first element, so at the top of the body;
+ *     a slot further down is unmarked, so the height it reserves does not open under a bar that is elsewhere;
+ *   - the shipping and returns messages as the content of the elements marked for them;
+ *   - the runtime once, before `</head>` (or with the bar when the head has no end tag), with the same decision and
+ *     `edge` (the store's origin, for its beacons): it does the dismissal, cart progress, beacons and GA4 events, and
+ *     draws the same messages again in place, in one task at DOMContentLoaded, so nothing moves or flickers (taking
+ *     over the elements instead costs the runtime about 100 bytes gzip more than its budget has).
+ * Nothing is buffered: each piece is written as the origin's bytes for it pass. Anything that fails before the first
+ * byte gives the origin's page unchanged; a handler that fails later stops the rewrite and the rest of the page
+ * passes through as the origin sent it. `Server-Timing` says which.
+ */
+import type { Decision, PlacementDecision } from "../core/decide";
+import { messageMarkup, PLACEMENT_ATTR, topBarMarkup } from "../core/message-markup";
+import { scriptJson } from "../core/script-json";
+
+/** What the runtime's `run` gets in script mode (snippet/src/index.ts SnippetPayload), minus the preview. */
+export interface EdgePayload {
+  site: string;
+  /** The store's origin as the visitor sees it (the request's, e.g. "https://shop.example"): the beacons go there. */
+  storeOrigin: string;
+  decision: Decision;
+  newVisitorId?: string;
+  consent?: boolean;
+  token?: string;
+}
+
+export interface RewriteOptions {
+  /** The decision's own Server-Timing entries (serverTiming in src/service/decision-service.ts). */
+  serverTiming?: string;
+}
+
+/** `Server-Timing` entries that say what the rewrite did with the page. */
+export const EDGE_TIMING = { rewritten: 'edge;desc="rewritten"', failOpen: 'edge;desc="fail-open"' } as const;
+
+// A CSP nonce is base64 (or base64url); anything else is not written into the page.
+const NONCE = /^[A-Za-z0-9+/_=-]{1,256}$/;
+
+/**
+ * The origin's page with the decision written in (see the module's header), or, when preparing the rewrite fails,
+ * the origin's page unchanged. Call it only for a 200 `text/html` answer to a GET; `origin`'s body is as `fetch`
+ * gives it (decoded: workerd encodes the answer again as its Content-Encoding says).
+ *
+ * @example
+ * const page = { site, storeOrigin: new URL(request.url).origin, decision: served.decision, consent: served.consent };
+ * return rewritePage(await fetch(request), page, RUNTIME_JS, { serverTiming: serverTiming(served) });
+ */
+export function rewritePage(origin: Response, payload: EdgePayload, runtime: string, options: RewriteOptions = {}): Response {
+  let rewriter: HTMLRewriter;
+  try {
+    rewriter = pageRewriter(payload, runtime, contentSecurityNonces(origin.headers.get("content-security-policy")));
+  } catch (error) {
+    console.error("valuebar: edge rewrite skipped, the page goes out unchanged", error);
+    return withHeaders(origin, (headers) => appendTiming(headers, EDGE_TIMING.failOpen, options.serverTiming));
+  }
+  return withHeaders(rewriter.transform(origin), (headers) => {
+    // The body is no longer the origin's: its length and validators would describe other bytes (a 304 against the
+    // origin's ETag would bring back another visitor's, or another day's, decision).
+    for (const name of ["content-length", "etag", "last-modified"]) headers.delete(name);
+    // Personal: never in a shared cache; the browser asks again each time (the decision may change).
+    headers.set("cache-control", "private, no-cache");
+    // Who the visitor is comes from their cookies.
+    const vary = headers.get("vary");
+    const varied = (vary ?? "").split(",").map((name) => name.trim().toLowerCase());
+    if (!vary) headers.set("vary", "Cookie");
+    else if (!varied.includes("cookie") && !varied.includes("*")) headers.set("vary", `${vary}, Cookie`);
+    appendTiming(headers, EDGE_TIMING.rewritten, options.serverTiming);
+  });
+}
+
+/** The script and style nonces a Content-Security-Policy header allows, when it names them. */
+export function contentSecurityNonces(policy: string | null): { script?: string; style?: string } {
+  if (!policy) return {};
+  const directives = new Map<string, string>();
+  // Several policies arrive joined by commas; the first to name a directive is the one we read.
+  for (const directive of policy.split(/[;,]/)) {
+    const [name, ...sources] = directive.trim().split(/\s+/);
+    if (name && !directives.has(name.toLowerCase())) directives.set(name.toLowerCase(), sources.join(" "));
+  }
+  const nonceOf = (...names: string[]) => {
+    const sources = names.map((name) => directives.get(name)).find((value) => value !== undefined);
+    const source = (sources ?? "").split(" ").find((token) => token.startsWith("'nonce-") && token.endsWith("'"));
+    const nonce = source?.slice("'nonce-".length, -1);
+    return nonce && NONCE.test(nonce) ? nonce : undefined;
+  };
+  const script = nonceOf("script-src-elem", "script-src", "default-src");
+  const style = nonceOf("style-src-elem", "style-src", "default-src");
+  return { ...(script ? { script } : {}), ...(style ? { style } : {}) };
+}
+
+/** What the rewrite writes, made before the first byte so that a failure here can still send the page unchanged. */
+interface Pieces {
+  /** The bar's HTML, or undefined when the visitor has none. */
+  bar: string | undefined;
+  /** The shipping and returns content, by placement, for those that have a message. */
+  inline: Map<string, string>;
+  /** The runtime's call with this decision; a nonce goes on the `<script>` tag when it is written. */
+  script: string;
+}
+
+function pieces(payload: EdgePayload, runtime: string, styleNonce: string | undefined): Pieces {
+  // A "</script" or "<!--" in the runtime would end or confuse the inline script: not ours to write then.
+  if (/<\/script|<!--/i.test(runtime)) throw new Error("the runtime cannot be inlined");
+  const placements = payload.decision.placements;
+  const shown = (decision: PlacementDecision | null | undefined) => (typeof decision?.message?.text == "string" ? decision.message : undefined);
+  const topbar = shown(placements.topbar);
+  const inline = new Map<string, string>();
+  for (const placement of ["shipping", "returns"] as const) {
+    const message = shown(placements[placement]);
+    if (message) inline.set(placement, messageMarkup(message));
+  }
+  const call = {
+    site: payload.site,
+    decision: payload.decision,
+    edge: payload.storeOrigin,
+    // A preview link on the store's page is the proxy's to answer; the runtime must not ask the Worker again for it.
+    preview: true,
+    ...(payload.newVisitorId ? { newVisitorId: payload.newVisitorId } : {}),
+    ...(payload.consent === false ? { consent: false } : {}),
+    ...(payload.token ? { token: payload.token } : {}),
+  };
+  return { bar: topbar && topBarMarkup(topbar, styleNonce), inline, script: `(function(){${runtime}\n__vbr.run(${scriptJson(call)})})();` };
+}
+
+// Elements that draw nothing: the bar goes before the first element of the body that draws something.
+const UNDRAWN = new Set(["script", "noscript", "style", "link", "meta", "template"]);
+
+function pageRewriter(payload: EdgePayload, runtime: string, nonces: { script?: string; style?: string }): HTMLRewriter {
+  const written = pieces(payload, runtime, nonces.style);
+  let scriptNonce = nonces.script;
+  let scriptWritten = false;
+  let barPlaced = false;
+  // Set by the body's first element when it is the slot and got the bar; its own slot handler runs right after.
+  let slotFilled = false;
+  let failed = false;
+  const scriptTag = () => {
+    scriptWritten = true;
+    return `<script${scriptNonce ? ` nonce="${scriptNonce}"` : ""}>${written.script}</script>`;
+  };
+  // Once a handler fails the rest of the page passes through untouched: the visitor still gets the whole page.
+  const safely =
+    <T>(handler: (item: T) => void) =>
+    (item: T): void => {
+      if (failed) return;
+      try {
+        handler(item);
+      } catch (error) {
+        failed = true;
+        console.error("valuebar: edge rewrite stopped, the rest of the page goes out unchanged", error);
+      }
+    };
+
+  return new HTMLRewriter()
+    .on("script[nonce]", {
+      element: safely((element) => {
+        const nonce = element.getAttribute("nonce");
+        if (!scriptNonce && nonce && NONCE.test(nonce)) scriptNonce = nonce;
+      }),
+    })
+    .on("head", {
+      element: safely((element) => {
+        element.onEndTag(safely((end) => end.before(scriptTag(), { html: true })));
+      }),
+    })
+    .on("body > *", {
+      element: safely((element) => {
+        if (barPlaced || UNDRAWN.has(element.tagName)) return;
+        barPlaced = true;
+        const script = scriptWritten ? "" : scriptTag();
+        if (element.getAttribute("data-valuebar") === "topbar" && written.bar) {
+          slotFilled = true;
+          element.setInnerContent(written.bar + script, { html: true });
+        } else element.before((written.bar ?? "") + script, { html: true });
+      }),
+    })
+    .on('[data-valuebar="topbar"]', {
+      // Any other slot (further down, or with no bar for this visitor) is unmarked: it reserves no height.
+      element: safely((element) => {
+        if (slotFilled) slotFilled = false;
+        else element.removeAttribute("data-valuebar");
+      }),
+    })
+    .on('[data-valuebar="shipping"], [data-valuebar="returns"]', {
+      element: safely((element) => {
+        const placement = element.getAttribute("data-valuebar") ?? "";
+        const content = written.inline.get(placement);
+        if (content === undefined) return;
+        element.setAttribute(PLACEMENT_ATTR, placement);
+        element.setInnerContent(content, { html: true });
+      }),
+    })
+    .onDocument({
+      // A page without a body or a head end tag: the runtime still comes, at the end.
+      end: safely((end) => {
+        if (!scriptWritten) end.append((barPlaced ? "" : (written.bar ?? "")) + scriptTag(), { html: true });
+      }),
+    });
+}
+
+/** `response` with its headers changed by `change`; the body is the same stream, not read here. */
+function withHeaders(response: Response, change: (headers: Headers) => void): Response {
+  const headers = new Headers(response.headers);
+  change(headers);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** Adds the rewrite's entry and the decision's to the origin's own `Server-Timing`. */
+function appendTiming(headers: Headers, entry: string, decision: string | undefined): void {
+  for (const value of [decision, entry]) if (value) headers.append("server-timing", value);
+}

@@ -1,0 +1,133 @@
+/**
+ * @module A page as the edge rewrite (src/edge/rewrite.ts) writes it, in real Chromium: the top bar in the HTML, in a
+ * declarative shadow root with the runtime's own styles, so it is in the first paint; the runtime inlined with the
+ * same decision. The page here is put together from the same markup functions the rewrite uses
+ * (src/core/message-markup.ts), in the order test/edge/rewrite.test.ts checks in workerd.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { Decision } from "../../src/core/decide";
+import { messageMarkup, topBarMarkup } from "../../src/core/message-markup";
+import { launchChromium, skipBrowserTests } from "./chromium";
+import { campaign, decisionWith, inlineWorkerScript } from "./fixtures";
+import { startFixtureServer, type FixtureServer } from "./server";
+
+const BAR = campaign({ text: "Free express shipping", dismissible: true, link: { url: "/pages/shipping", label: "Details" }, style: { background: "#0a7d32", size: "large" } }, { campaign: "vip-express", variant: "express" });
+const SHIPPING = campaign({ text: "Free shipping over €60" }, { campaign: "ship", variant: "a" });
+
+/** The rewritten page: the runtime before </head>, the bar before the body's first element, shipping filled in. */
+function edgePage(decision: Decision, edge: string, tail = ""): string {
+  const payload = { site: "demo", decision, edge, preview: true };
+  const bar = decision.placements.topbar ? topBarMarkup(decision.placements.topbar.message) : "";
+  const shipping = decision.placements.shipping ? messageMarkup(decision.placements.shipping.message) : "";
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Edge store</title>` +
+    `<style>body{margin:0;font:16px/1.5 serif}</style><script>${inlineWorkerScript(payload)}</script></head>` +
+    `<body>${bar}<header>Store</header><main id="content">Socks</main>` +
+    `<p data-valuebar="shipping" data-valuebar-placement="shipping">${shipping}</p>${tail}</body></html>`
+  );
+}
+
+describe.skipIf(skipBrowserTests)("a page the edge rewrote, in Chromium", () => {
+  let browser: Browser;
+  let server: FixtureServer;
+  let context: BrowserContext | undefined;
+  let problems: string[] = [];
+  let pageCount = 0;
+
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([launchChromium(), startFixtureServer()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    const seen = problems;
+    problems = [];
+    expect(seen).toEqual([]);
+  });
+
+  async function newPage(): Promise<Page> {
+    context ??= await browser.newContext();
+    const page = await context.newPage();
+    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning") problems.push(`console.${message.type()}: ${message.text()}`);
+    });
+    // Every layout shift the page makes, from its first paint on.
+    await page.addInitScript(() => {
+      const shifts: number[] = [];
+      (window as unknown as { __shifts: number[] }).__shifts = shifts;
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => shifts.push((e as unknown as { value: number }).value))).observe({ type: "layout-shift", buffered: true });
+    });
+    return page;
+  }
+
+  /** What a shopper sees of the bar: its text, look and box; null when there is none. */
+  const readBar = (page: Page) =>
+    page.evaluate(() => {
+      const hosts = document.querySelectorAll("[data-valuebar-placement=topbar]");
+      const host = hosts[0];
+      const box = host?.shadowRoot?.lastElementChild;
+      if (!host || !box) return null;
+      const style = getComputedStyle(box);
+      const rect = host.getBoundingClientRect();
+      return {
+        bars: hosts.length,
+        text: box.textContent,
+        background: style.backgroundColor,
+        fontSize: style.fontSize,
+        padding: style.padding,
+        box: [rect.top, rect.height, rect.width],
+        content: document.querySelector("#content")?.getBoundingClientRect().top,
+      };
+    });
+
+  test("the bar is in the HTML and the first paint, and looks and sits the same once the runtime has run: no shift", async () => {
+    // The page's last script comes slowly, so the bar is on screen well before DOMContentLoaded.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    server.route("/slow.js", async () => {
+      await released;
+      return { type: "text/javascript", body: "window.__slow = true;" };
+    });
+    const path = `/edge-${++pageCount}`;
+    server.route(path, edgePage(decisionWith({ topbar: BAR, shipping: SHIPPING }), server.origin, `<script src="/slow.js"></script>`));
+    const page = await newPage();
+    await page.goto(server.origin + path, { waitUntil: "commit" });
+    await expect.poll(() => readBar(page)).not.toBeNull();
+    const painted = await readBar(page);
+    expect(await page.evaluate(() => document.readyState)).toBe("loading");
+    expect(painted).toMatchObject({ bars: 1, text: "Free express shipping Details ×", background: "rgb(10, 125, 50)", fontSize: "16px" });
+
+    release();
+    await page.waitForFunction(() => document.readyState === "complete");
+    expect(await readBar(page)).toEqual(painted);
+    expect(await page.evaluate(() => (window as unknown as { __shifts: number[] }).__shifts)).toEqual([]);
+    expect(await page.evaluate(() => [...document.querySelectorAll("[data-valuebar=shipping] span")].map((s) => s.textContent))).toEqual(["Free shipping over €60"]);
+  });
+
+  test("dismissal works, counts for the experiment at the store's origin, and the bar stays gone on the next page", async () => {
+    server.route("/v1/events/demo", { status: 202, type: "application/json", body: "{}" });
+    const before = server.bodies("/v1/events/demo").length;
+    const decision: Decision = { ...decisionWith({ topbar: BAR }), exposures: [{ campaign: "vip-express", experiment: "vip-express", variant: "express" }] };
+    const path = `/edge-${++pageCount}`;
+    server.route(path, edgePage(decision, server.origin));
+    const page = await newPage();
+    await page.goto(server.origin + path);
+    await page.locator("[data-valuebar-placement=topbar] button").click();
+    expect(await readBar(page)).toBeNull();
+    await expect
+      .poll(() => server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { type: string; campaign: string }).type))
+      .toEqual(["dismiss"]);
+
+    // The edge writes the bar again (it cannot see the browser's storage); the runtime takes it away.
+    const next = await newPage();
+    await next.goto(server.origin + path);
+    expect(await readBar(next)).toBeNull();
+    expect(await next.textContent("#content")).toBe("Socks");
+  });
+});
