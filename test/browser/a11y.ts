@@ -1,7 +1,6 @@
 /**
  * @module Accessibility checks of an editor page in Chromium: every control has a name, and every text reaches
- * WCAG AA contrast (4.5:1) with the background it sits on. The same checks as the editor suite's keyboard and
- * contrast test, for the pages and dialogs the other editor suites open.
+ * WCAG AA contrast (4.5:1) with the background it sits on. Every editor suite checks its pages and dialogs with these.
  */
 import type { Page } from "playwright-core";
 

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
+import { poorContrast, unnamedControls } from "./a11y";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../../scripts/dev-server.mjs";
 import { ensureDevVars, freePort, root, seedDemo, startWorker } from "../../scripts/dev-server.mjs";
@@ -36,40 +37,9 @@ async function signIn(page: Page, site: string, secret = token): Promise<void> {
   await page.locator("header.bar").waitFor();
 }
 
-/**
- * Controls without an accessible name, and texts under WCAG AA contrast (4.5:1) on the page: the checks the
- * messages page passes in editor.test.ts, for the pages these tests cover.
- */
+/** Controls without an accessible name, and texts under WCAG AA contrast (4.5:1), on the page (a11y.ts). */
 async function accessibilityProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const problems: string[] = [];
-    const named = (node: Element) => {
-      const labelled = node.id && document.querySelector(`label[for="${node.id}"]`);
-      return Boolean(node.getAttribute("aria-label") || labelled || node.closest("label") || (node.tagName === "BUTTON" && node.textContent?.trim()));
-    };
-    for (const node of document.querySelectorAll("input, select, textarea, button")) if (!named(node)) problems.push(node.outerHTML.slice(0, 80));
-    const rgb = (value: string) => (value.match(/[\d.]+/g) ?? []).map(Number);
-    const luminance = ([r = 0, g = 0, b = 0]: number[]) => {
-      const channel = (c: number) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
-    };
-    const background = (node: Element | null): number[] => {
-      for (let n = node; n; n = n.parentElement) {
-        const c = rgb(getComputedStyle(n).backgroundColor);
-        if (c.length === 3 || (c[3] ?? 0) > 0) return c.slice(0, 3);
-      }
-      return [255, 255, 255];
-    };
-    for (const node of document.querySelectorAll("body *")) {
-      const own = [...node.childNodes].some((child) => child.nodeType === Node.TEXT_NODE && child.textContent?.trim());
-      if (!own || node.closest("svg")) continue;
-      const fg = luminance(rgb(getComputedStyle(node).color));
-      const bg = luminance(background(node));
-      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-      if (ratio < 4.5) problems.push(`${node.tagName} "${node.textContent?.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
-    }
-    return problems;
-  });
+  return [...(await unnamedControls(page)), ...(await poorContrast(page))];
 }
 
 async function liveConfig(site = "demo"): Promise<Config> {
