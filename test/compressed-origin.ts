@@ -2,6 +2,9 @@
  * @module A store origin outside workerd for the worker tests (vitest's globalSetup, in Node): a real HTTP server on
  * the loopback that answers its page compressed, as its path names (`/gzip`, `/br`), the way a store's server or
  * CDN sends HTML. test/edge/rewrite.test.ts fetches it from workerd to check that the edge rewrite reads it decoded.
+ *
+ * It also holds pages back, to put an order on what the Worker does: `/held/<key>` answers its page only once
+ * `/release/<key>` has been asked for (or 504 after HOLD_MS, so a test that never releases fails rather than hangs).
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,8 +18,32 @@ declare module "vitest" {
   }
 }
 
+/** How long a held page waits for its release before it answers 504. */
+const HOLD_MS = 3_000;
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const released = new Set<string>();
+  const waiting = new Map<string, () => void>();
   const server = createServer((request, response) => {
+    const [, route, key = ""] = (request.url ?? "").split("/");
+    if (route === "release") {
+      released.add(key);
+      waiting.get(key)?.();
+      response.writeHead(204).end();
+      return;
+    }
+    if (route === "held") {
+      const send = (status: number) => {
+        clearTimeout(timer);
+        waiting.delete(key);
+        response.writeHead(status, { "content-type": "text/html; charset=utf-8" });
+        response.end(`<!doctype html><html><head><title>Held</title></head><body><main>Held ${key}</main></body></html>`);
+      };
+      const timer = setTimeout(() => send(504), HOLD_MS);
+      if (released.has(key)) send(200);
+      else waiting.set(key, () => send(200));
+      return;
+    }
     const encoding = (request.url ?? "").slice(1);
     const page = Buffer.from(`<!doctype html><html><head><title>Compressed</title></head><body><main>Socks, ${encoding}</main><p data-valuebar="shipping">Fallback</p></body></html>`);
     const body = encoding === "br" ? brotliCompressSync(page) : gzipSync(page);

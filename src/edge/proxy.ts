@@ -70,6 +70,10 @@ function originRequest(request: Request, site: EdgeSite): Request {
  * a Worker: a gateway status monitoring reads as "the origin", not a thrown exception's 1101 page blaming the Worker.
  */
 export async function proxyToOrigin(request: Request, site: EdgeSite, env: Env, ctx: ExecutionContext): Promise<Response> {
+  // A navigation's page is very likely HTML: its decision (a KV read for a signed-in customer) runs while the origin
+  // answers, so it adds nothing to the time to first byte but what outlasts the origin. Anything else waits to be
+  // seen HTML first: an asset never costs a decision.
+  const early = isNavigation(request) ? edgeDecision(request, site, env) : null;
   let response: Response;
   try {
     response = await fetch(originRequest(request, site));
@@ -78,9 +82,20 @@ export async function proxyToOrigin(request: Request, site: EdgeSite, env: Env, 
     // The cause is logged, not echoed: it may name the origin's private address.
     return Response.json(errorBody("ORIGIN_UNREACHABLE", "the store's origin did not answer"), { status: 502, headers: { "cache-control": "no-store" } });
   }
-  // ===== ISSUE 13 REWRITE CALL SITE =====
-  if (isRewritable(request, response)) return personalisedPage(request, response, site, env, ctx);
+  if (isRewritable(request, response)) return personalisedPage(request, response, site, await (early ?? edgeDecision(request, site, env)), ctx);
   return response;
+}
+
+/**
+ * Whether a request is a browser's navigation to a page: `Sec-Fetch-Dest: document` (every current browser sends
+ * it), or, from a client that sends no Sec-Fetch headers, an Accept that names HTML. A guess only decides when the
+ * decision starts: a navigation answered with something other than a 200 page counts nothing.
+ */
+export function isNavigation(request: Request): boolean {
+  if (request.method !== "GET") return false;
+  const dest = request.headers.get("sec-fetch-dest");
+  if (dest !== null) return dest === "document";
+  return (request.headers.get("accept") ?? "").slice(0, 256).includes("text/html");
 }
 
 /**
@@ -89,22 +104,34 @@ export async function proxyToOrigin(request: Request, site: EdgeSite, env: Env, 
  */
 export const EDGE_DECISION_TIMEOUT_MS = CONFIG_TIMEOUT_MS + MEMBERSHIP_TIMEOUT_MS;
 
+/** A decision for a page, or why there is none; the counting of its exposures held until the page is written. */
+type EdgeDecision = { ok: true; served: ServedDecision; visitor: EdgeVisitor; counts: (() => Promise<unknown>)[] } | { ok: false };
+
 /**
- * The origin's page with this visitor's decision written in (src/edge/rewrite.ts), the same decision the snippet
- * route would give them (serveDecision, identity from cookies: src/edge/identity.ts). Fails open: when the decision
- * throws, times out, or has nothing to go on (the site is unknown, or its config unreadable and none cached), the
- * origin's page goes out as it came, with Server-Timing saying so.
+ * The visitor's decision as the snippet route would make it (serveDecision, identity from cookies:
+ * src/edge/identity.ts), its exposures not yet counted. Never rejects: a decision that throws or outlasts
+ * EDGE_DECISION_TIMEOUT_MS is `{ ok: false }`, and the page goes out as the origin sent it.
  */
-async function personalisedPage(request: Request, origin: Response, site: EdgeSite, env: Env, ctx: ExecutionContext): Promise<Response> {
-  let served: ServedDecision;
-  let visitor: EdgeVisitor;
+async function edgeDecision(request: Request, site: EdgeSite, env: Env): Promise<EdgeDecision> {
   try {
-    visitor = edgeVisitorQuery(request, isCrawler(request));
-    served = await withTimeout(serveDecision(env, site.site, request, visitor.query, (work) => ctx.waitUntil(work)), EDGE_DECISION_TIMEOUT_MS);
+    const visitor = edgeVisitorQuery(request, isCrawler(request));
+    const counts: (() => Promise<unknown>)[] = [];
+    const served = await withTimeout(serveDecision(env, site.site, request, visitor.query, (work) => counts.push(work)), EDGE_DECISION_TIMEOUT_MS);
+    return { ok: true, served, visitor, counts };
   } catch (error) {
     console.error(`valuebar: no decision for site ${site.site}, its page goes out unchanged`, error);
-    return unchanged(origin, EDGE_TIMING.failOpen);
+    return { ok: false };
   }
+}
+
+/**
+ * The origin's page with this visitor's decision written in (src/edge/rewrite.ts). Fails open: when the decision
+ * failed, or has nothing to go on (the site is unknown, or its config unreadable and none cached), the origin's page
+ * goes out as it came, with Server-Timing saying so. Exposures are counted only for a page written with them.
+ */
+function personalisedPage(request: Request, origin: Response, site: EdgeSite, edge: EdgeDecision, ctx: ExecutionContext): Response {
+  if (!edge.ok) return unchanged(origin, EDGE_TIMING.failOpen);
+  const { served, visitor, counts } = edge;
   if (served.kind === "unknown-site") return unchanged(origin, EDGE_TIMING.failOpen, serverTiming(served));
   if (served.degraded && isEmpty(served.decision)) return unchanged(origin, EDGE_TIMING.failOpen, serverTiming(served));
   const payload: EdgePayload = {
@@ -115,12 +142,12 @@ async function personalisedPage(request: Request, origin: Response, site: EdgeSi
     ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}),
     ...(served.eventsToken ? { token: served.eventsToken } : {}),
   };
-  const page = rewritePage(origin, payload, RUNTIME_JS, { serverTiming: serverTiming(served) });
+  const page = rewritePage(origin, payload, RUNTIME_JS, { serverTiming: serverTiming(served), acceptEncoding: request.headers.get("accept-encoding") });
+  if (!page.headers.get("server-timing")?.includes(EDGE_TIMING.rewritten)) return page;
+  for (const work of counts) ctx.waitUntil(work());
   // serveDecision hands out a new id only with consent; a crawler never gets one (it has no consent).
-  if (page.headers.get("server-timing")?.includes(EDGE_TIMING.rewritten)) {
-    if (served.newVisitorId) page.headers.append("set-cookie", visitorCookie(served.newVisitorId));
-    if (visitor.clearVisitorCookie) page.headers.append("set-cookie", CLEAR_VISITOR_COOKIE);
-  }
+  if (served.newVisitorId) page.headers.append("set-cookie", visitorCookie(served.newVisitorId));
+  if (visitor.clearVisitorCookie) page.headers.append("set-cookie", CLEAR_VISITOR_COOKIE);
   return page;
 }
 

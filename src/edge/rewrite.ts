@@ -31,6 +31,11 @@ export interface EdgePayload {
 export interface RewriteOptions {
   /** The decision's own Server-Timing entries (serverTiming in src/service/decision-service.ts). */
   serverTiming?: string;
+  /**
+   * The visitor's Accept-Encoding. `fetch` asks the origin for compressed bytes whatever the visitor takes, and the
+   * rewritten page is encoded again as its Content-Encoding says: kept only when the visitor takes that encoding.
+   */
+  acceptEncoding?: string | null;
 }
 
 /** `Server-Timing` entries that say what the rewrite did with the page. */
@@ -60,6 +65,8 @@ export function rewritePage(origin: Response, payload: EdgePayload, runtime: str
     // The body is no longer the origin's: its length and validators would describe other bytes (a 304 against the
     // origin's ETag would bring back another visitor's, or another day's, decision).
     for (const name of ["content-length", "etag", "last-modified"]) headers.delete(name);
+    const encoding = headers.get("content-encoding");
+    if (encoding !== null && options.acceptEncoding !== undefined && !acceptsEncoding(options.acceptEncoding, encoding)) headers.delete("content-encoding");
     // Personal: never in a shared cache; the browser asks again each time (the decision may change).
     headers.set("cache-control", "private, no-cache");
     // Who the visitor is comes from their cookies.
@@ -69,6 +76,21 @@ export function rewritePage(origin: Response, payload: EdgePayload, runtime: str
     else if (!varied.includes("cookie") && !varied.includes("*")) headers.set("vary", `${vary}, Cookie`);
     appendTiming(headers, EDGE_TIMING.rewritten, options.serverTiming);
   });
+}
+
+/**
+ * Whether an Accept-Encoding header takes `encoding` (or `*`) with a weight above 0. Reads its first 256
+ * characters: a browser's is a few dozen.
+ */
+export function acceptsEncoding(header: string | null, encoding: string): boolean {
+  const weights = new Map<string, boolean>();
+  for (const entry of (header ?? "").slice(0, 256).split(",")) {
+    const [name = "", ...params] = entry.split(";");
+    const weight = params.map((param) => param.trim().toLowerCase()).find((param) => param.startsWith("q="));
+    weights.set(name.trim().toLowerCase(), weight === undefined || Number(weight.slice(2)) > 0);
+  }
+  // A coding named outright wins over `*`.
+  return weights.get(encoding.trim().toLowerCase()) ?? weights.get("*") ?? false;
 }
 
 /** The script and style nonces a Content-Security-Policy header allows, when it names them. */

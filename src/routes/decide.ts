@@ -13,7 +13,7 @@ export const decideRoutes = new Hono<{ Bindings: Env }>().get("/v1/decide/:site"
   const site = c.req.param("site");
   // The id is echoed only up to a site id's length: the answer never grows with what the visitor sent.
   if (!SITE_ID.test(site)) throw new ApiError("NOT_FOUND", `no site "${site.slice(0, 64)}"`);
-  const served = await serveDecision(c.env, site, c.req.raw, queryOf(c.req.url), (work) => c.executionCtx.waitUntil(work));
+  const served = await serveDecision(c.env, site, c.req.raw, queryOf(c.req.url), (work) => c.executionCtx.waitUntil(work()));
   if (served.kind === "unknown-site") throw new ApiError("NOT_FOUND", `no site "${site}"`);
   c.header("cache-control", "private, no-store");
   c.header("access-control-allow-origin", "*");

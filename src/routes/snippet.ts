@@ -69,7 +69,7 @@ export const snippetRoutes = new Hono<{ Bindings: Env }>().get("/v1/s/:file", as
     const query = queryOf(c.req.url);
     const previewToken = query.get("preview");
     const draft = previewToken === null ? undefined : await previewedDraft(c.env, site, previewToken);
-    const served = await serveDecision(c.env, site, c.req.raw, query, (work) => c.executionCtx.waitUntil(work), draft);
+    const served = await serveDecision(c.env, site, c.req.raw, query, (work) => c.executionCtx.waitUntil(work()), draft);
     const timing = { "server-timing": serverTiming(served) };
     if (served.kind === "unknown-site") return noop("unknown site", timing);
     // A draft's decision counts nowhere: without exposures the runtime sends no clicks or dismissals for it.

@@ -36,8 +36,9 @@ export type ServedDecision =
     };
 
 /**
- * The decision for this request. Its experiment exposures are written in the background through `waitUntil`
- * (the runtime's `ctx.waitUntil`), so counting never delays the answer.
+ * The decision for this request. Its experiment exposures are counted in the background: `count` gets the counting
+ * as a function, which the routes start at once under `ctx.waitUntil`, so counting never delays the answer, and
+ * which edge mode holds until it knows the page was written with this decision (src/edge/proxy.ts).
  */
 export async function serveDecision(
   env: Env,
@@ -45,7 +46,7 @@ export async function serveDecision(
   request: Request,
   /** The request's query (core/query.ts's queryOf, or a URLSearchParams). */
   query: QueryReader,
-  waitUntil: (work: Promise<unknown>) => void,
+  count: (work: () => Promise<unknown>) => void,
   /** A draft to decide on instead of the live config (a preview link): nothing is counted then. */
   draft?: Config,
 ): Promise<ServedDecision> {
@@ -84,8 +85,9 @@ export async function serveDecision(
     return { kind: "decision", decision: emptyDecision(context), kvReads, degraded: true, ...extra };
   }
   try {
-    const exposures = draft ? [] : exposuresToLog(site, decision.exposures, context, now);
-    if (exposures.length > 0) waitUntil(logExposures(env, site, exposures, context, now));
+    // Which exposures this isolate still has to write is asked when the counting runs: held by edge mode for a
+    // page that then goes out without them, they stay unwritten, and the next page counts them.
+    if (!draft && decision.exposures.length > 0) count(async () => logExposures(env, site, exposuresToLog(site, decision.exposures, context, now), context, now));
   } catch (error) {
     // Counting must never cost the shopper their message.
     console.error(`valuebar: exposures of site ${site} not scheduled`, error);

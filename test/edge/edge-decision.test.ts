@@ -6,11 +6,12 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { valuebarCookies } from "../../src/edge/identity";
+import { isNavigation } from "../../src/edge/proxy";
 import worker from "../../src/index";
 import { always, faultyKv } from "../faults";
-import { CUSTOMER, importMemberships, newSite, publishConfig, signCustomer, STORE_CONFIG_TEXT, TEXT } from "../helpers";
+import { admin, CUSTOMER, importMemberships, membershipKvKey, newSite, publishConfig, signCustomer, STORE_CONFIG_TEXT, TEXT } from "../helpers";
 
 const STORE = "https://shop.test";
 const ORIGIN = "https://origin.test";
@@ -32,10 +33,10 @@ async function edgeStore(): Promise<string> {
 }
 
 /** A page of the store, through the Worker, `site` being the store hostname's site; waits for the counting. */
-async function storePage(site: string, init: RequestInit = {}, overrides: Partial<Cloudflare.Env> = {}): Promise<{ res: Response; html: string }> {
+async function storePage(site: string, init: RequestInit = {}, overrides: Partial<Cloudflare.Env> = {}, path = "/page", origin = ORIGIN): Promise<{ res: Response; html: string }> {
   const ctx = createExecutionContext();
-  const request = new Request(`${STORE}/page`, init);
-  const res = await worker.fetch(request, { ...env, EDGE_SITES: { "shop.test": { site, origin: ORIGIN } }, ...overrides }, ctx);
+  const request = new Request(`${STORE}${path}`, init);
+  const res = await worker.fetch(request, { ...env, EDGE_SITES: { "shop.test": { site, origin } }, ...overrides }, ctx);
   const html = await res.text();
   await waitOnExecutionContext(ctx);
   return { res, html };
@@ -174,6 +175,72 @@ describe("edge decision: fails open", () => {
     const { res, html } = await storePage(newSite("edge-unpublished"));
     expect(html).toBe(await (await env.EDGE_ORIGIN.fetch(`${ORIGIN}/page`)).text());
     expect(res.headers.get("server-timing")).toContain('edge;desc="fail-open"');
+  });
+});
+
+describe("edge decision: alongside the origin, counted only for a page written with it", () => {
+  const NAVIGATION = { "sec-fetch-dest": "document", accept: "text/html,application/xhtml+xml" };
+  /** The experiment's counted units (STORE_CONFIG_TEXT's vip-express runs for VIPs). */
+  async function counted(site: string): Promise<number> {
+    const res = await admin(`/admin/sites/${site}/experiments/vip-express/results`);
+    return (await res.json<{ units: { counted: number } }>()).units.counted;
+  }
+
+  // Order, not time: the held origin (test/compressed-origin.ts) sends its page only once the membership read has
+  // begun. Read after the origin's answer, as before, the membership would be read only after 504.
+  it("a navigation's decision starts with the origin fetch: the origin answers after the membership read began", async () => {
+    const site = await edgeStore();
+    const key = `${site}-navigation`;
+    const membership = await membershipKvKey(site, CUSTOMER.vip);
+    const kv = faultyKv(env.KV, (call) => {
+      if (call.op === "get" && call.key === membership) void fetch(`${inject("compressedOrigin")}/release/${key}`);
+      return undefined;
+    });
+    const cookie = await customerCookie(CUSTOMER.vip);
+    const { res, html } = await storePage(site, { headers: { ...NAVIGATION, cookie } }, { KV: kv }, `/held/${key}`, inject("compressedOrigin"));
+    expect(res.status).toBe(200);
+    expect(html).toContain(`Held ${key}`);
+    expect([TEXT.vipExpress, TEXT.vipEarly]).toContain(topbarText(html));
+    expect(res.headers.get("server-timing")).toContain('edge;desc="rewritten"');
+  });
+
+  it("any other request waits for the origin's answer: a script never costs a decision", async () => {
+    const site = await edgeStore();
+    const key = `${site}-script`;
+    const membership = await membershipKvKey(site, CUSTOMER.vip);
+    const kv = faultyKv(env.KV, (call) => {
+      if (call.op === "get" && call.key === membership) void fetch(`${inject("compressedOrigin")}/release/${key}`);
+      return undefined;
+    });
+    const cookie = await customerCookie(CUSTOMER.vip);
+    const { res } = await storePage(site, { headers: { "sec-fetch-dest": "script", cookie } }, { KV: kv }, `/held/${key}`, inject("compressedOrigin"));
+    // Never released: no decision was started before the origin answered (its 504 passes through as it came).
+    expect(res.status).toBe(504);
+    expect(kv.calls.filter((call) => call.key === membership)).toEqual([]);
+  });
+
+  it("exposures: none for a navigation the origin answers with a 404 page or a script, one for the page itself", async () => {
+    const site = await edgeStore();
+    const headers = { ...NAVIGATION, cookie: await customerCookie(CUSTOMER.vip) };
+    expect((await storePage(site, { headers }, {}, "/missing")).res.status).toBe(404);
+    expect((await storePage(site, { headers }, {}, "/app.js")).res.status).toBe(200);
+    expect(await counted(site)).toBe(0);
+    const { html } = await storePage(site, { headers });
+    expect([TEXT.vipExpress, TEXT.vipEarly]).toContain(topbarText(html));
+    expect(await counted(site)).toBe(1);
+    await storePage(site, { headers });
+    expect(await counted(site)).toBe(1);
+  });
+
+  it.each([
+    ["a browser's navigation", { "sec-fetch-dest": "document" }, true],
+    ["an iframe's page", { "sec-fetch-dest": "iframe", accept: "text/html" }, false],
+    ["a fetch() from the page", { "sec-fetch-dest": "empty", accept: "text/html" }, false],
+    ["a client without Sec-Fetch headers that asks for HTML", { accept: "text/html,*/*;q=0.8" }, true],
+    ["a client without Sec-Fetch headers that asks for anything", { accept: "*/*" }, false],
+  ])("isNavigation: %s", (_, headers, expected) => {
+    expect(isNavigation(new Request(`${STORE}/page`, { headers }))).toBe(expected);
+    expect(isNavigation(new Request(`${STORE}/page`, { method: "POST", headers }))).toBe(false);
   });
 });
 

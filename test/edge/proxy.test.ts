@@ -112,6 +112,20 @@ describe("edge proxy: what is not the rewrite's passes through untouched", () =>
     expect(origin.status).toBe(proxied.status);
   });
 
+  // fetch() asks the origin for compressed bytes whatever the visitor sent: the rewritten page is encoded again only
+  // in a coding the visitor takes.
+  it.each([
+    ["takes none (identity)", "/page.br", "identity"],
+    ["takes gzip only, the origin sent brotli", "/page.br", "gzip"],
+    ["refuses gzip (q=0)", "/page.gz", "gzip;q=0, identity"],
+  ])("a visitor who %s gets the rewritten page without that Content-Encoding", async (_, path, acceptEncoding) => {
+    const response = await exports.default.fetch(`${STORE}${path}`, { headers: { "accept-encoding": acceptEncoding } });
+    expect(response.headers.get("content-encoding")).toBeNull();
+    const html = await response.text();
+    expect(html).toContain(`<span>${EDGE_SHOP_BAR}</span>`);
+    expect(html).toContain("<h1>Winter sale</h1>");
+  });
+
   it("a websocket upgrade reaches the origin and the socket works through the Worker", async () => {
     const response = await exports.default.fetch(`${STORE}/ws`, { headers: { upgrade: "websocket" } });
     expect(response.status).toBe(101);

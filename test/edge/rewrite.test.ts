@@ -5,7 +5,7 @@
 import { describe, expect, inject, it } from "vitest";
 import type { Decision, PlacementDecision } from "../../src/core/decide";
 import { topBarCss } from "../../src/core/topbar-css";
-import { EDGE_TIMING, rewritePage, type EdgePayload } from "../../src/edge/rewrite";
+import { acceptsEncoding, EDGE_TIMING, rewritePage, type EdgePayload } from "../../src/edge/rewrite";
 import { RUNTIME_JS } from "../../snippet/dist/runtime";
 
 function decisionWith(placements: Partial<Decision["placements"]>): Decision {
@@ -273,4 +273,23 @@ describe("headers", () => {
       expect(html).toContain(`<p data-valuebar="shipping" data-valuebar-placement="shipping"><span>Free shipping today</span></p>`);
     });
   }
+});
+
+describe("acceptsEncoding: whether the visitor takes the origin's Content-Encoding", () => {
+  it.each([
+    ["gzip, deflate, br, zstd", "br", true],
+    ["gzip, deflate", "br", false],
+    ["GZIP", "gzip", true],
+    ["br;q=0, gzip", "br", false],
+    ["br; q=0.5", "br", true],
+    ["*", "br", true],
+    ["*, br;q=0", "br", false],
+    ["gzip;q=1, *;q=0", "br", false],
+    ["identity", "gzip", false],
+    ["", "gzip", false],
+    [null, "gzip", false],
+    [`${" ".repeat(300)}, br`, "br", false],
+  ])("%j takes %s: %s", (header, encoding, expected) => {
+    expect(acceptsEncoding(header, encoding)).toBe(expected);
+  });
 });
