@@ -188,16 +188,22 @@ describe("edge decision: alongside the origin, counted only for a page written w
 
   // Order, not time: the held origin (test/compressed-origin.ts) sends its page only once the membership read has
   // begun. Read after the origin's answer, as before, the membership would be read only after 504.
-  it("a navigation's decision starts with the origin fetch: the origin answers after the membership read began", async () => {
-    const site = await edgeStore();
-    const key = `${site}-navigation`;
+  /** A VIP's request for a held page, released by the membership read's start; the KV calls made. */
+  async function heldPage(site: string, key: string, headers: Record<string, string>) {
     const membership = await membershipKvKey(site, CUSTOMER.vip);
     const kv = faultyKv(env.KV, (call) => {
       if (call.op === "get" && call.key === membership) void fetch(`${inject("compressedOrigin")}/release/${key}`);
       return undefined;
     });
     const cookie = await customerCookie(CUSTOMER.vip);
-    const { res, html } = await storePage(site, { headers: { ...NAVIGATION, cookie } }, { KV: kv }, `/held/${key}`, inject("compressedOrigin"));
+    const page = await storePage(site, { headers: { ...headers, cookie } }, { KV: kv }, `/held/${key}`, inject("compressedOrigin"));
+    return { ...page, membershipReads: kv.calls.filter((call) => call.key === membership).length };
+  }
+
+  it("a navigation's decision starts with the origin fetch: the origin answers after the membership read began", async () => {
+    const site = await edgeStore();
+    const key = `${site}-navigation`;
+    const { res, html } = await heldPage(site, key, NAVIGATION);
     expect(res.status).toBe(200);
     expect(html).toContain(`Held ${key}`);
     expect([TEXT.vipExpress, TEXT.vipEarly]).toContain(topbarText(html));
@@ -206,17 +212,10 @@ describe("edge decision: alongside the origin, counted only for a page written w
 
   it("any other request waits for the origin's answer: a script never costs a decision", async () => {
     const site = await edgeStore();
-    const key = `${site}-script`;
-    const membership = await membershipKvKey(site, CUSTOMER.vip);
-    const kv = faultyKv(env.KV, (call) => {
-      if (call.op === "get" && call.key === membership) void fetch(`${inject("compressedOrigin")}/release/${key}`);
-      return undefined;
-    });
-    const cookie = await customerCookie(CUSTOMER.vip);
-    const { res } = await storePage(site, { headers: { "sec-fetch-dest": "script", cookie } }, { KV: kv }, `/held/${key}`, inject("compressedOrigin"));
+    const { res, membershipReads } = await heldPage(site, `${site}-script`, { "sec-fetch-dest": "script" });
     // Never released: no decision was started before the origin answered (its 504 passes through as it came).
     expect(res.status).toBe(504);
-    expect(kv.calls.filter((call) => call.key === membership)).toEqual([]);
+    expect(membershipReads).toBe(0);
   });
 
   it("exposures: none for a navigation the origin answers with a 404 page or a script, one for the page itself", async () => {
