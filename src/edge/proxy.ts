@@ -112,6 +112,7 @@ async function personalisedPage(request: Request, origin: Response, site: EdgeSi
     storeOrigin: new URL(request.url).origin,
     decision: served.decision,
     consent: served.consent,
+    dismissed: visitor.dismissed,
     ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}),
     ...(served.eventsToken ? { token: served.eventsToken } : {}),
   };
