@@ -203,9 +203,12 @@ const edgeOriginStore = (c: Context<{ Bindings: Env }>) => {
   const persona = signedIn(c.req.header("cookie"));
   const consent = valuebarCookies(c.req.header("cookie") ?? null).get(CONSENT_COOKIE) !== "0";
   const who = persona ? `${persona.label}, customer ${persona.customerId}` : "an anonymous visitor";
+  // The store's geo pricing, the demo's rule (as /demo?country=US): USD for US visitors. The Worker in front knows no
+  // currency of the store's in edge mode and takes the country's (src/core/decide.ts), so the two agree.
+  const currency = c.req.raw.cf?.country === "US" ? "USD" : "EUR";
   return c.html(
     renderStorePage({
-      currency: "EUR",
+      currency,
       // No slot and no tag of ours: in edge mode the Worker in front of this page writes the bar in.
       slot: "",
       who:
