@@ -185,6 +185,11 @@ describe.skipIf(skipBrowserTests)("the demo store in edge mode, through the prox
     expect(await navigation?.text()).not.toContain(BAR_IN_HTML);
     expect(await readBar(page)).toBeNull();
     expect(await page.locator("header.store").boundingBox()).toMatchObject({ y: 0 });
+    // The Worker's visitor id cookie (Secure) is kept and sent back on http://edge.localhost, a secure context.
+    const vid = (await context.cookies()).find((c) => c.name === "valuebar_vid");
+    expect(vid).toMatchObject({ secure: true, httpOnly: true });
+    const visitor = await page.evaluate(() => (window as unknown as { valuebar: { decision: { visitor: { id: string; returning: boolean } } } }).valuebar.decision.visitor);
+    expect(visitor).toMatchObject({ id: vid?.value, returning: true });
     expect(await shifts(page)).toEqual([]);
     // The VIP's shipping message was not dismissed: it stays.
     expect(await shippingText(page)).toBe("As a VIP, every order ships free by express");
