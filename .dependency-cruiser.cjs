@@ -66,7 +66,7 @@ module.exports = {
     only("service-imports-below", "src/service (the hot path) imports core, platform, storage and env; not http (no Hono) and no route.", SERVICE, [CORE, PLATFORM, STORAGE, ENV, SERVICE, NPM_BUT_HONO]),
     only("http-imports-below", "src/http imports core, platform, storage and env; never a route or the hot path's service.", HTTP, [CORE, PLATFORM, STORAGE, ENV, HTTP, NPM]),
     only("edge-imports-below", "src/edge (edge-rendered mode) imports core, platform, storage, env, service, http's envelope and the runtime's bundle (inlined into the page); no Hono, no route.", EDGE, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, EDGE, SNIPPET_BUNDLE, NPM_BUT_HONO]),
-    only("routes-import-below", "Routes import any layer below them and each other, never src/index.ts, the CLI or the editor's sources.", ROUTES, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, ...ROUTES, SNIPPET_BUNDLE, NPM]),
+    only("routes-import-below", "Routes import any layer below them and each other, never src/index.ts, the CLI or the editor's sources.", ROUTES, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, EDGE, ...ROUTES, SNIPPET_BUNDLE, NPM]),
     only("index-imports-worker", "src/index.ts builds the Worker from its layers, not from the CLI or the editor's sources.", INDEX, [CORE, PLATFORM, STORAGE, ENV, SERVICE, HTTP, EDGE, ...ROUTES, NPM]),
     only("snippet-imports-core", "The snippet runs on stores' pages: it imports only src/core (and itself).", SNIPPET, [CORE, SNIPPET]),
     {

@@ -12,8 +12,9 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { minify } from "terser";
 import { browserBundle } from "./browser-bundle.mjs";
 
-// Issue 12 asked for 2,700; 2,889 is what the runtime's current behaviour takes (bench/README.md, "Bytes").
-const GZIP_BUDGET = 2900;
+// Issue 12 asked for 2,700; 2,889 is what the runtime's behaviour took then (bench/README.md, "Bytes"); 2,961 since
+// issue 13 (edge mode: beacons to the store's origin, and the dismissals cookie the Worker reads, 63 bytes).
+const GZIP_BUDGET = 2961;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = `${root}snippet/dist`;
 

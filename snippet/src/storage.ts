@@ -4,15 +4,18 @@
  * they dismissed. localStorage may be blocked (privacy modes, sandboxed frames) or full, so every access is
  * wrapped: without storage the visitor is simply not remembered.
  */
+import { DISMISSED_COOKIE, DISMISSED_SEPARATOR, MAX_DISMISSED_COOKIE_KEYS } from "../../src/core/dismissal";
 import { MAX_CONVERSION_WINDOW_MS, MAX_EVENT_EXPERIMENTS } from "../../src/core/shared";
 import { guard } from "./guard";
+import { doc } from "./render";
 
 export const VISITOR_KEY = "valuebar_vid";
 /** The signed-in customer's events token (a few days valid, good for nothing but events), for a checkout pixel. */
 export const TOKEN_KEY = "valuebar_token";
 /** `{"campaign": lastShownAt}`: the experiments a conversion is sent to (a checkout pixel reads it). */
 export const EXPERIMENTS_KEY = "valuebar_experiments";
-const DISMISSED_KEY = "valuebar_dismissed";
+// The same name as the cookie: one string in the bundle.
+const DISMISSED_KEY = DISMISSED_COOKIE;
 /**
  * What each page view removes before it keeps its own: the last customer's events token, and what earlier versions
  * kept, the customer id and its permanent signature, readable by every script on the page.
@@ -21,6 +24,8 @@ const STALE_KEYS = [TOKEN_KEY, "valuebar_cid", "valuebar_sig"];
 
 // False once the store signals no consent: from then on the runtime writes nothing and sends nothing.
 export let consented = true;
+// Truthy on a page the edge rewrote, with consent: dismissals also go into a cookie the Worker reads (src/core/dismissal.ts).
+let edge: unknown;
 
 /**
  * A page view's start. Without `consent`, what earlier page views kept about the visitor is removed and from now on
@@ -28,7 +33,8 @@ export let consented = true;
  * page's token is kept for a checkout pixel (a page without one, logged out or another person, keeps none). Storage
  * only: it cannot throw.
  */
-export const begin = (consent: boolean, token: unknown): void => {
+export const begin = (consent: boolean, token: unknown, edgePage: unknown): void => {
+  edge = consent && edgePage;
   if (!consent) {
     consented = false;
     [VISITOR_KEY, EXPERIMENTS_KEY].forEach(remove);
@@ -91,8 +97,16 @@ const loadMap = (key: string): Record<string, number> => {
  */
 export const isDismissed = (key: string): unknown => loadMap(DISMISSED_KEY)[key];
 
+/**
+ * Keeps the dismissal in localStorage and, on a page the edge rewrote, the newest keys in a first-party cookie, so the
+ * Worker leaves the message out of the next page. 99999999 s is "as long as the browser keeps it" (Chrome and Firefox
+ * cap a cookie at 400 days, Safari one a script writes at 7; then the runtime still takes a dismissed message away).
+ * Not HttpOnly (the runtime writes it) and not Secure: it says only which messages were closed, and a store's
+ * http:// development host needs it too.
+ */
 export const rememberDismissal = (key: string): void => {
   const map = loadMap(DISMISSED_KEY);
   map[key] = Date.now();
   save(DISMISSED_KEY, JSON.stringify(map));
+  if (edge) doc.cookie = DISMISSED_KEY + "=" + Object.keys(map).slice(-MAX_DISMISSED_COOKIE_KEYS).join(DISMISSED_SEPARATOR) + ";path=/;max-age=99999999";
 };

@@ -8,6 +8,8 @@
  *   are then always written, replaced and cleared together (a sign-out that clears one cannot leave a stale pair),
  *   and the signature is 64 hex digits, so the last "." separates it even from an id that has dots.
  * - `valuebar_vid`: the visitor id, set by the Worker itself (first-party, Secure, SameSite=Lax, a year).
+ * - `valuebar_dismissed`: the messages the visitor dismissed on an edge-rendered page, written by the runtime
+ *   (src/core/dismissal.ts); the rewrite leaves them out of the page. Read for crawlers never.
  * - `valuebar_consent=0`: the store's switch, as the snippet's `consent=0`: written by the store's consent banner
  *   when the visitor declines analytics. Anything else (or no cookie) is consent, as in script mode. Without consent
  *   the Worker sets no cookie and deletes a `valuebar_vid` kept from before.
@@ -15,6 +17,7 @@
  * Crawlers get the decision of an anonymous visitor without consent: the baseline, no enrollment, nothing counted,
  * no cookie.
  */
+import { DISMISSED_COOKIE, dismissedKeys } from "../core/dismissal";
 import type { QueryReader } from "../core/query";
 import { USER_AGENT_PREFIX } from "../service/visitor";
 
@@ -36,7 +39,9 @@ export function valuebarCookies(header: string | null): Map<string, string> {
     const equals = pair.indexOf("=");
     if (equals < 0) continue;
     const name = pair.slice(0, equals).trim();
-    if ((name === CUSTOMER_COOKIE || name === VISITOR_COOKIE || name === CONSENT_COOKIE) && !found.has(name)) found.set(name, pair.slice(equals + 1).trim());
+    if ((name === CUSTOMER_COOKIE || name === VISITOR_COOKIE || name === CONSENT_COOKIE || name === DISMISSED_COOKIE) && !found.has(name)) {
+      found.set(name, pair.slice(equals + 1).trim());
+    }
   }
   return found;
 }
@@ -70,7 +75,11 @@ export function edgeVisitorQuery(request: Request, crawler: boolean): EdgeVisito
       params.set("sig", customer.slice(dot + 1));
     }
   }
-  return { query: { get: (name) => params.get(name) ?? null }, clearVisitorCookie: !consent && vid !== undefined };
+  return {
+    query: { get: (name) => params.get(name) ?? null },
+    clearVisitorCookie: !consent && vid !== undefined,
+    dismissed: dismissedKeys(cookies.get(DISMISSED_COOKIE)),
+  };
 }
 
 export interface EdgeVisitor {
@@ -78,6 +87,8 @@ export interface EdgeVisitor {
   query: QueryReader;
   /** The visitor withdrew consent but still has the id cookie from before: the answer deletes it. */
   clearVisitorCookie: boolean;
+  /** The keys (`placement:campaign`) of the messages the visitor dismissed: not written into the page. */
+  dismissed: ReadonlySet<string>;
 }
 
 /** The Set-Cookie that deletes the visitor id cookie. */

@@ -139,6 +139,7 @@ function personalisedPage(request: Request, origin: Response, site: EdgeSite, ed
     storeOrigin: new URL(request.url).origin,
     decision: served.decision,
     consent: served.consent,
+    dismissed: visitor.dismissed,
     ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}),
     ...(served.eventsToken ? { token: served.eventsToken } : {}),
   };

@@ -9,12 +9,16 @@
  *     `edge` (the store's origin, for its beacons): it does the dismissal, cart progress, beacons and GA4 events, and
  *     draws the same messages again in place, in one task at DOMContentLoaded, so nothing moves or flickers (taking
  *     over the elements instead costs the runtime about 100 bytes gzip more than its budget has).
+ * A message the visitor dismissed (the `valuebar_dismissed` cookie, src/core/dismissal.ts) is written nowhere and
+ * is null in the runtime's decision: it is not drawn and taken away again.
  * Nothing is buffered: each piece is written as the origin's bytes for it pass. Anything that fails before the first
  * byte gives the origin's page unchanged; a handler that fails later stops the rewrite and the rest of the page
  * passes through as the origin sent it. `Server-Timing` says which.
  */
 import type { Decision, PlacementDecision } from "../core/decide";
+import { dismissalKey } from "../core/dismissal";
 import { messageMarkup, PLACEMENT_ATTR, topBarMarkup } from "../core/message-markup";
+import { PLACEMENTS } from "../core/shared";
 import { scriptJson } from "../core/script-json";
 
 /** What the runtime's `run` gets in script mode (snippet/src/index.ts SnippetPayload), minus the preview. */
@@ -26,6 +30,11 @@ export interface EdgePayload {
   newVisitorId?: string;
   consent?: boolean;
   token?: string;
+  /**
+   * The keys of the messages the visitor dismissed (src/core/dismissal.ts): they are not written into the page, and
+   * the runtime's decision has null for their placements, so it draws them neither.
+   */
+  dismissed?: ReadonlySet<string>;
 }
 
 export interface RewriteOptions {
@@ -126,7 +135,7 @@ interface Pieces {
 function pieces(payload: EdgePayload, runtime: string, styleNonce: string | undefined): Pieces {
   // A "</script" or "<!--" in the runtime would end or confuse the inline script: not ours to write then.
   if (/<\/script|<!--/i.test(runtime)) throw new Error("the runtime cannot be inlined");
-  const placements = payload.decision.placements;
+  const placements = undismissed(payload.decision.placements, payload.dismissed);
   const shown = (decision: PlacementDecision | null | undefined) => (typeof decision?.message?.text == "string" ? decision.message : undefined);
   const topbar = shown(placements.topbar);
   const inline = new Map<string, string>();
@@ -136,7 +145,7 @@ function pieces(payload: EdgePayload, runtime: string, styleNonce: string | unde
   }
   const call = {
     site: payload.site,
-    decision: payload.decision,
+    decision: placements === payload.decision.placements ? payload.decision : { ...payload.decision, placements },
     edge: payload.storeOrigin,
     // A preview link on the store's page is the proxy's to answer; the runtime must not ask the Worker again for it.
     preview: true,
@@ -145,6 +154,17 @@ function pieces(payload: EdgePayload, runtime: string, styleNonce: string | unde
     ...(payload.token ? { token: payload.token } : {}),
   };
   return { bar: topbar && topBarMarkup(topbar, styleNonce), inline, script: `(function(){${runtime}\n__vbr.run(${scriptJson(call)})})();` };
+}
+
+/** `placements` with null for each one whose message the visitor dismissed; the same object when there is none. */
+function undismissed(placements: Decision["placements"], dismissed: ReadonlySet<string> | undefined): Decision["placements"] {
+  if (!dismissed?.size) return placements;
+  const left = { ...placements };
+  for (const placement of PLACEMENTS) {
+    const decision = placements[placement];
+    if (decision && dismissed.has(dismissalKey(placement, decision.campaign))) left[placement] = null;
+  }
+  return left;
 }
 
 // Elements that draw nothing: the bar goes before the first element of the body that draws something.

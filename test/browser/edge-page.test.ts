@@ -16,8 +16,8 @@ const BAR = campaign({ text: "Free express shipping", dismissible: true, link: {
 const SHIPPING = campaign({ text: "Free shipping over €60" }, { campaign: "ship", variant: "a" });
 
 /** The rewritten page: the runtime before </head>, the bar before the body's first element, shipping filled in. */
-function edgePage(decision: Decision, edge: string, tail = ""): string {
-  const payload = { site: "demo", decision, edge, preview: true };
+function edgePage(decision: Decision, edge: string, tail = "", extra: { consent?: false } = {}): string {
+  const payload = { site: "demo", decision, edge, preview: true, ...extra };
   const bar = decision.placements.topbar ? topBarMarkup(decision.placements.topbar.message) : "";
   const shipping = decision.placements.shipping ? messageMarkup(decision.placements.shipping.message) : "";
   return (
@@ -124,10 +124,37 @@ describe.skipIf(skipBrowserTests)("a page the edge rewrote, in Chromium", () => 
       .poll(() => server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { type: string; campaign: string }).type))
       .toEqual(["dismiss"]);
 
-    // The edge writes the bar again (it cannot see the browser's storage); the runtime takes it away.
+    // The dismissal is also in the cookie the Worker reads (src/edge/identity.ts); this fixture page, with no Worker
+    // in front, comes with the bar again, and the runtime takes it away.
+    expect(await page.evaluate(() => document.cookie)).toBe("valuebar_dismissed=topbar:vip-express");
     const next = await newPage();
     await next.goto(server.origin + path);
     expect(await readBar(next)).toBeNull();
     expect(await next.textContent("#content")).toBe("Socks");
+  });
+
+  test("the dismissals cookie keeps the newest 16 keys, and none is written without consent", async () => {
+    const decision = decisionWith({ topbar: BAR });
+    const path = `/edge-${++pageCount}`;
+    server.route(path, edgePage(decision, server.origin));
+    const page = await newPage();
+    // Twenty dismissals from before, in the runtime's localStorage: the cookie gets the newest 15 and this one.
+    server.route("/blank", "<!doctype html><title>Blank</title>");
+    await page.goto(server.origin + "/blank");
+    await page.evaluate(() => localStorage.setItem("valuebar_dismissed", JSON.stringify(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`shipping:old-${i}`, i])))));
+    await page.goto(server.origin + path);
+    await page.locator("[data-valuebar-placement=topbar] button").click();
+    const keys = Array.from({ length: 15 }, (_, i) => `shipping:old-${i + 5}`).concat("topbar:vip-express");
+    expect(await page.evaluate(() => document.cookie)).toBe(`valuebar_dismissed=${keys.join("|")}`);
+
+    const declined = `/edge-${++pageCount}`;
+    server.route(declined, edgePage(decision, server.origin, "", { consent: false }));
+    const other = await browser.newContext();
+    const quiet = await other.newPage();
+    await quiet.goto(server.origin + declined);
+    await quiet.locator("[data-valuebar-placement=topbar] button").click();
+    expect(await readBar(quiet)).toBeNull();
+    expect(await quiet.evaluate(() => [document.cookie, localStorage.length])).toEqual(["", 0]);
+    await other.close();
   });
 });

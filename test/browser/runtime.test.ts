@@ -450,6 +450,8 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       expect(await readTopBar(page)).toBeNull();
       expect(await page.evaluate(() => document.querySelector("[data-valuebar=returns]")?.outerHTML)).toBe(`<p data-valuebar="returns"></p>`);
       expect(await page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem("valuebar_dismissed") ?? "{}")))).toEqual(["topbar:spring", "returns:"]);
+      // Script mode: no cookie (only on a page the edge rewrote does the Worker read one).
+      expect(await page.evaluate(() => document.cookie)).toBe("");
       expect(await page.evaluate(() => window.__events?.filter((e) => e.type === "valuebar:dismiss"))).toEqual([
         { type: "valuebar:dismiss", placement: "topbar", detail: { placement: "topbar", campaign: "spring", variant: "a" } },
         { type: "valuebar:dismiss", placement: "returns", detail: { placement: "returns", campaign: null, variant: null } },

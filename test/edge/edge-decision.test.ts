@@ -7,7 +7,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
-import { valuebarCookies } from "../../src/edge/identity";
+import { MAX_DISMISSED_COOKIE_KEYS } from "../../src/core/dismissal";
+import { COOKIE_PREFIX, edgeVisitorQuery, valuebarCookies } from "../../src/edge/identity";
 import { isNavigation } from "../../src/edge/proxy";
 import worker from "../../src/index";
 import { always, faultyKv } from "../faults";
@@ -140,6 +141,21 @@ describe("edge decision: who the visitor is, from cookies", () => {
     expect((payload?.decision as { visitor: { identified: boolean } }).visitor.identified).toBe(false);
   });
 
+  it("a dismissal cookie (valuebar_dismissed): the dismissed bar is not in the page, nor in the runtime's decision", async () => {
+    const site = await edgeStore();
+    const shown = await storePage(site);
+    expect(topbarText(shown.html)).toBe(DEFAULT_BAR);
+    // The default bar's key is `topbar:`; the cookie as the runtime writes it, newest last.
+    const { res, html } = await storePage(site, { headers: { cookie: "theme=dark; valuebar_dismissed=shipping:spring|topbar:; valuebar_vid=abcdef0123456789" } });
+    expect(res.headers.get("server-timing")).toContain('edge;desc="rewritten"');
+    expect(html).not.toContain(DEFAULT_BAR);
+    expect(html).not.toContain("data-valuebar-placement=\"topbar\"");
+    expect((inlinedPayload(html)?.decision as { placements: { topbar: unknown } }).placements.topbar).toBeNull();
+    // A crawler's page ignores the visitor's cookies, this one too.
+    const crawler = await storePage(site, { headers: { "user-agent": GOOGLEBOT, cookie: "valuebar_dismissed=topbar:" } });
+    expect(topbarText(crawler.html)).toBe(DEFAULT_BAR);
+  });
+
   it("a crawler Cloudflare verified (cf.botManagement.verifiedBot) with a browser's User-Agent: the defaults, no cookie", async () => {
     const site = await edgeStore();
     const init = { headers: { cookie: await customerCookie(CUSTOMER.vip) }, cf: { botManagement: { verifiedBot: true } } } as RequestInit;
@@ -250,5 +266,16 @@ describe("edge identity: the Cookie header", () => {
       ["valuebar_vid", "first"],
       ["valuebar_consent", "0"],
     ]);
+  });
+
+  it("reads at most the newest 16 dismissal keys, however long the cookie a client sends", () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `topbar:campaign-${i}-${"x".repeat(30)}`);
+    const request = new Request(`${STORE}/page`, { headers: { cookie: `valuebar_dismissed=${keys.join("|")}` } });
+    const { dismissed } = edgeVisitorQuery(request, false);
+    expect([...dismissed]).toHaveLength(MAX_DISMISSED_COOKIE_KEYS);
+    // Only the first 8 KB of the header is read: the newest keys within it.
+    const read = `valuebar_dismissed=${keys.join("|")}`.slice(0, COOKIE_PREFIX).split("=")[1]?.split("|") ?? [];
+    expect([...dismissed]).toEqual(read.slice(-MAX_DISMISSED_COOKIE_KEYS));
+    expect(edgeVisitorQuery(new Request(`${STORE}/page`), false).dismissed.size).toBe(0);
   });
 });

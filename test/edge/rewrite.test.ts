@@ -93,6 +93,23 @@ describe("what the rewrite writes", () => {
     expect(html).toContain(`<p data-valuebar="returns">Store's own returns text</p>`);
   });
 
+  it("writes no message the visitor dismissed, and gives the runtime null for its placement (it draws it neither)", async () => {
+    const shipping = message("Ship free", { dismissible: true });
+    const served: EdgePayload = { ...payload({ topbar: BAR, shipping }), dismissed: new Set(["topbar:spring", "returns:"]) };
+    const page = htmlPage(`<div data-valuebar="topbar" class="slot"></div><main>Socks</main><p data-valuebar="shipping">Fallback</p>`);
+    const html = await rewritePage(page, served, RUNTIME_JS).text();
+    // No bar, and the slot unmarked: it reserves no height for a bar that is not there.
+    expect(withoutRuntime(html)).not.toContain("Free express shipping");
+    expect(html).toContain(`<body><div class="slot"></div><main>Socks</main>`);
+    // Another placement's message, not dismissed, is written.
+    expect(html).toContain(`<p data-valuebar="shipping" data-valuebar-placement="shipping"><span>Ship free</span>`);
+    expect(inlinedPayload(html)).toMatchObject({ decision: { placements: { topbar: null, shipping, returns: null } } });
+
+    // A dismissed default (`placement:`) is its own message: the campaign "spring" in that placement is still shown.
+    const defaults = await rewritePage(htmlPage(`<main>Socks</main>`), { ...payload({ topbar: BAR }), dismissed: new Set(["topbar:"]) }, RUNTIME_JS).text();
+    expect(withoutRuntime(defaults)).toContain("<span>Free express shipping</span>");
+  });
+
   it("inlines the runtime once, before </head>, with the same decision and the store's origin for its beacons", async () => {
     const served: EdgePayload = { site: "demo", storeOrigin: STORE, decision: decisionWith({ topbar: message("</script><b>bar</b>") }), newVisitorId: "v_new", consent: true, token: "t.1" };
     const html = await rewritePage(htmlPage(`<main>Socks</main>`), served, RUNTIME_JS).text();
