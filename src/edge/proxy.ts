@@ -11,7 +11,7 @@ import type { EdgeSite } from "../core/edge-sites";
 import type { Env } from "../env";
 import { edgeSites } from "../env";
 import { errorBody } from "../http/errors";
-import { RUNTIME_JS } from "../../snippet/dist/runtime";
+import { EDGE_RUNTIME_JS } from "../../snippet/dist/runtime";
 import type { Decision } from "../core/decide";
 import { withTimeout } from "../core/timeout";
 import type { ServedDecision } from "../service/decision-service";
@@ -116,7 +116,7 @@ async function personalisedPage(request: Request, origin: Response, site: EdgeSi
     ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}),
     ...(served.eventsToken ? { token: served.eventsToken } : {}),
   };
-  const page = rewritePage(origin, payload, RUNTIME_JS, { serverTiming: serverTiming(served) });
+  const page = rewritePage(origin, payload, EDGE_RUNTIME_JS, { serverTiming: serverTiming(served) });
   // serveDecision hands out a new id only with consent; a crawler never gets one (it has no consent).
   if (page.headers.get("server-timing")?.includes(EDGE_TIMING.rewritten)) {
     if (served.newVisitorId) page.headers.append("set-cookie", visitorCookie(served.newVisitorId));
