@@ -5,11 +5,12 @@ import { build } from "esbuild";
 /**
  * The minified bundle of `entry` in `format` ("esm" or "iife"), without its trailing newline. With `tsconfig`,
  * every file is compiled as that config says, the modules it imports from src/core included (by default each file
- * follows its nearest tsconfig.json).
+ * follows its nearest tsconfig.json). `define` replaces global names with constants (esbuild's `define`).
  */
-export async function browserBundle(entry, format, tsconfig) {
+export async function browserBundle(entry, format, tsconfig, define) {
   const result = await build({
     ...(tsconfig ? { tsconfig } : {}),
+    ...(define ? { define } : {}),
     entryPoints: [entry],
     bundle: true,
     format,

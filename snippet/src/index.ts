@@ -1,3 +1,4 @@
+/// <reference path="./build-flags.d.ts" />
 /**
  * @module The valuebar runtime: shows a visitor the messages the Worker decided for them. The Worker
  * serves `GET /v1/s/{site}.js` as `(function(){` + this bundle (an IIFE named `__vbr`) +
@@ -6,7 +7,7 @@
 import type { Decision, PlacementDecision } from "../../src/core/decide";
 import { type Cart, showProgress, toCart, watchCart } from "./cart";
 import { guard } from "./guard";
-import { clear, closeEmptySlot, doc, make, renderInline, renderTopBar, type MessageHandler, PLACEMENT_ATTR, type Rendered } from "./render";
+import { adopt, clear, closeEmptySlot, doc, make, renderInline, renderTopBar, type MessageHandler, PLACEMENT_ATTR, type Rendered } from "./render";
 import { begin, consented, isDismissed, load, rememberDismissal, rememberExperiments, save, VISITOR_KEY } from "./storage";
 import { beacon, emit, promote, setupBeacons } from "./track";
 import { PLACEMENTS } from "../../src/core/shared";
@@ -67,18 +68,21 @@ type Painter = (cart: Cart | undefined) => void;
  */
 export const run = guard((payload: SnippetPayload) => {
   const { decision, newVisitorId, token } = payload;
-  const script = doc.currentScript as HTMLScriptElement | null;
-  begin(payload.consent !== false && window.valuebar?.consent !== false, token, payload.edge);
+  const script = __EDGE__ ? null : (doc.currentScript as HTMLScriptElement | null);
+  begin(payload.consent !== false && window.valuebar?.consent !== false, token);
   save(VISITOR_KEY, newVisitorId);
   experiments = (decision?.exposures ?? []).map((e) => e.campaign);
-  if (consented) setupBeacons(payload.edge || script?.src, payload.site, load(VISITOR_KEY) || newVisitorId, token, rememberExperiments(experiments));
-  // A marketer's preview link (`?valuebar_preview=…` on a store page) asks again, for the draft's decision;
-  // that run replaces this one. The Worker checks the signed, expiring token: shoppers never have one.
-  const preview = location.search.match(/valuebar_preview=([\w.]+)/);
-  if (preview && script && !payload.preview) {
-    const again = make("script");
-    again.src = script.src + "&preview=" + preview[1];
-    doc.head.append(again);
+  if (consented) setupBeacons(__EDGE__ ? payload.edge : script?.src, payload.site, load(VISITOR_KEY) || newVisitorId, token, rememberExperiments(experiments));
+  if (!__EDGE__) {
+    // A marketer's preview link (`?valuebar_preview=…` on a store page) asks again, for the draft's decision;
+    // that run replaces this one. The Worker checks the signed, expiring token: shoppers never have one. (In edge
+    // mode the Worker answers the link itself.)
+    const preview = location.search.match(/valuebar_preview=([\w.]+)/);
+    if (preview && script && !payload.preview) {
+      const again = make("script");
+      again.src = script.src + "&preview=" + preview[1];
+      doc.head.append(again);
+    }
   }
 
   const painters: Painter[] = [];
@@ -101,7 +105,8 @@ export const run = guard((payload: SnippetPayload) => {
   })();
 
   const start = guard(() => {
-    doc.querySelectorAll(`[${PLACEMENT_ATTR}]`).forEach(clear);
+    // Script mode draws afresh (a preview's run replaces the first run's messages); edge mode takes over the Worker's.
+    if (!__EDGE__) doc.querySelectorAll(`[${PLACEMENT_ATTR}]`).forEach(clear);
     // Each placement on its own: one that fails leaves the others shown.
     PLACEMENTS.forEach(guard((placement) => painters.push(...show(placement, decision?.placements?.[placement]))));
     closeEmptySlot();
@@ -123,11 +128,16 @@ const show = (placement: (typeof PLACEMENTS)[number], decision: PlacementDecisio
   // A placement's default is `placement:`: see isDismissed. dismissalKey (src/core/dismissal.ts) written out: terser
   // leaves that call as an IIFE, 6 bytes gzip more.
   const key = placement + ":" + (decision?.campaign ?? "");
-  if (typeof decision?.message?.text != "string" || isDismissed(key)) return [];
+  let rendered: Rendered[] = [];
+  if (typeof decision?.message?.text != "string" || isDismissed(key)) {
+    // The Worker drew a message dismissed in this browser but missing from its cookie (older than the cookie's
+    // newest keys, or a cookie Safari let expire): it goes at once.
+    if (__EDGE__) adopt(placement, () => {}).forEach(([host]) => clear(host));
+    return [];
+  }
   const { campaign, variant, message } = decision;
   const detail = { placement, campaign, variant };
 
-  let rendered: Rendered[] = [];
   const on: MessageHandler = guard((action, target) => {
     emit(target, action, detail);
     if (experiments.includes(campaign as string)) beacon(action, { campaign, variant });
@@ -139,7 +149,7 @@ const show = (placement: (typeof PLACEMENTS)[number], decision: PlacementDecisio
       closeEmptySlot();
     }
   });
-  rendered = placement == "topbar" ? [renderTopBar(message, on)] : renderInline(placement, message, on);
+  rendered = __EDGE__ ? adopt(placement, on) : placement == "topbar" ? [renderTopBar(message, on)] : renderInline(placement, message, on);
   for (const [host] of rendered) emit(host, "shown", detail);
   if (rendered.length) promote("view", placement, decision);
   return message.progress

@@ -95,6 +95,23 @@ export const renderInline = (placement: string, message: RenderedMessage, on: Me
     return [host, appendMessage(host, host, message, on)];
   });
 
+/**
+ * Edge runtime: the elements the Worker wrote for `placement` (src/core/message-markup.ts), taken over as they are:
+ * their link and dismiss button handed to `on`, nothing drawn again. A browser that does not attach a declarative
+ * shadow root (Firefox before 123, Safari before 16.4) left the bar's `<template>` inert: it is attached here.
+ */
+export const adopt = (placement: string, on: MessageHandler): Rendered[] =>
+  [...doc.querySelectorAll(`[${PLACEMENT_ATTR}=${placement}]`)].map((host) => {
+    let box: ParentNode = host;
+    if (placement == "topbar") {
+      const root = host.shadowRoot || host.attachShadow({ mode: "open" });
+      if (!root.childNodes.length) root.append((host.querySelector("template") as HTMLTemplateElement).content);
+      box = root.lastElementChild as Element;
+    }
+    box.querySelectorAll("a,button").forEach((el) => ((el as HTMLElement).onclick = () => on(el.tagName == "A" ? "click" : "dismiss", host)));
+    return [host, box.querySelector("span") as HTMLSpanElement];
+  });
+
 /** Takes a dismissed message off the page: the bar goes; a marked element is emptied and unmarked. */
 export const clear = (host: Element): void => {
   if (host.shadowRoot) host.remove();

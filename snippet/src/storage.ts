@@ -1,3 +1,4 @@
+/// <reference path="./build-flags.d.ts" />
 /**
  * @module What the runtime remembers in the visitor's browser: the visitor id the server made up, the
  * signed-in customer's short-lived events token, the experiments the visitor was shown lately and the messages
@@ -24,8 +25,6 @@ const STALE_KEYS = [TOKEN_KEY, "valuebar_cid", "valuebar_sig"];
 
 // False once the store signals no consent: from then on the runtime writes nothing and sends nothing.
 export let consented = true;
-// Truthy on a page the edge rewrote, with consent: dismissals also go into a cookie the Worker reads (src/core/dismissal.ts).
-let edge: unknown;
 
 /**
  * A page view's start. Without `consent`, what earlier page views kept about the visitor is removed and from now on
@@ -33,8 +32,7 @@ let edge: unknown;
  * page's token is kept for a checkout pixel (a page without one, logged out or another person, keeps none). Storage
  * only: it cannot throw.
  */
-export const begin = (consent: boolean, token: unknown, edgePage: unknown): void => {
-  edge = consent && edgePage;
+export const begin = (consent: boolean, token: unknown): void => {
   if (!consent) {
     consented = false;
     [VISITOR_KEY, EXPERIMENTS_KEY].forEach(remove);
@@ -98,7 +96,7 @@ const loadMap = (key: string): Record<string, number> => {
 export const isDismissed = (key: string): unknown => loadMap(DISMISSED_KEY)[key];
 
 /**
- * Keeps the dismissal in localStorage and, on a page the edge rewrote, the newest keys in a first-party cookie, so the
+ * Keeps the dismissal in localStorage and, in the edge runtime, the newest keys in a first-party cookie, so the
  * Worker leaves the message out of the next page. 99999999 s is "as long as the browser keeps it" (Chrome and Firefox
  * cap a cookie at 400 days, Safari one a script writes at 7; then the runtime still takes a dismissed message away).
  * Not HttpOnly (the runtime writes it) and not Secure: it says only which messages were closed, and a store's
@@ -108,5 +106,5 @@ export const rememberDismissal = (key: string): void => {
   const map = loadMap(DISMISSED_KEY);
   map[key] = Date.now();
   save(DISMISSED_KEY, JSON.stringify(map));
-  if (edge) doc.cookie = DISMISSED_KEY + "=" + Object.keys(map).slice(-MAX_DISMISSED_COOKIE_KEYS).join(DISMISSED_SEPARATOR) + ";path=/;max-age=99999999";
+  if (__EDGE__ && consented) doc.cookie = DISMISSED_KEY + "=" + Object.keys(map).slice(-MAX_DISMISSED_COOKIE_KEYS).join(DISMISSED_SEPARATOR) + ";path=/;max-age=99999999";
 };

@@ -11,7 +11,7 @@ import type { EdgeSite } from "../core/edge-sites";
 import type { Env } from "../env";
 import { edgeSites } from "../env";
 import { errorBody } from "../http/errors";
-import { RUNTIME_JS } from "../../snippet/dist/runtime";
+import { EDGE_RUNTIME_JS } from "../../snippet/dist/runtime";
 import type { Decision } from "../core/decide";
 import { withTimeout } from "../core/timeout";
 import type { ServedDecision } from "../service/decision-service";
@@ -143,7 +143,7 @@ function personalisedPage(request: Request, origin: Response, site: EdgeSite, ed
     ...(served.newVisitorId ? { newVisitorId: served.newVisitorId } : {}),
     ...(served.eventsToken ? { token: served.eventsToken } : {}),
   };
-  const page = rewritePage(origin, payload, RUNTIME_JS, { serverTiming: serverTiming(served), acceptEncoding: request.headers.get("accept-encoding") });
+  const page = rewritePage(origin, payload, EDGE_RUNTIME_JS, { serverTiming: serverTiming(served), acceptEncoding: request.headers.get("accept-encoding") });
   if (!page.headers.get("server-timing")?.includes(EDGE_TIMING.rewritten)) return page;
   for (const work of counts) ctx.waitUntil(work());
   // serveDecision hands out a new id only with consent; a crawler never gets one (it has no consent).

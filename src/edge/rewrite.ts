@@ -5,10 +5,11 @@
  *     `<body>` (where the README asks for it), else right before that first element, so at the top of the body;
  *     a slot further down is unmarked, so the height it reserves does not open under a bar that is elsewhere;
  *   - the shipping and returns messages as the content of the elements marked for them;
- *   - the runtime once, before `</head>` (or with the bar when the head has no end tag), with the same decision and
- *     `edge` (the store's origin, for its beacons): it does the dismissal, cart progress, beacons and GA4 events, and
- *     draws the same messages again in place, in one task at DOMContentLoaded, so nothing moves or flickers (taking
- *     over the elements instead costs the runtime about 100 bytes gzip more than its budget has).
+ *   - the edge runtime once (EDGE_RUNTIME_JS, the runtime built for edge mode: scripts/build-snippet.mjs), before
+ *     `</head>` (or with the bar when the head has no end tag), with the same decision and `edge` (the store's origin,
+ *     for its beacons): at DOMContentLoaded it takes over the elements written here (their link and dismiss button,
+ *     the shipping text for cart progress) and does the dismissal, cart progress, beacons and GA4 events. It draws
+ *     nothing itself, so nothing is drawn twice.
  * A message the visitor dismissed (the `valuebar_dismissed` cookie, src/core/dismissal.ts) is written nowhere and
  * is null in the runtime's decision: it is not drawn and taken away again.
  * Nothing is buffered: each piece is written as the origin's bytes for it pass. Anything that fails before the first
@@ -60,7 +61,7 @@ const NONCE = /^[A-Za-z0-9+/_=-]{1,256}$/;
  *
  * @example
  * const page = { site, storeOrigin: new URL(request.url).origin, decision: served.decision, consent: served.consent };
- * return rewritePage(await fetch(request), page, RUNTIME_JS, { serverTiming: serverTiming(served) });
+ * return rewritePage(await fetch(request), page, EDGE_RUNTIME_JS, { serverTiming: serverTiming(served) });
  */
 export function rewritePage(origin: Response, payload: EdgePayload, runtime: string, options: RewriteOptions = {}): Response {
   let rewriter: HTMLRewriter;

@@ -11,8 +11,10 @@ if (!existsSync(runtimeFile)) throw new Error("snippet/dist/runtime.js is missin
 
 /** The runtime bundle as the Worker embeds it (RUNTIME_JS). */
 export const RUNTIME_JS = readFileSync(runtimeFile, "utf8").trimEnd();
+/** The edge runtime as the edge rewrite inlines it (EDGE_RUNTIME_JS): it takes over the messages the Worker wrote. */
+export const EDGE_RUNTIME_JS = readFileSync(new URL("../../snippet/dist/edge-runtime.js", import.meta.url), "utf8").trimEnd();
 // Pages inline the script; a "</script" in the bundle would end the tag early.
-if (/<\/script/i.test(RUNTIME_JS)) throw new Error("the runtime contains </script and cannot be inlined");
+if (/<\/script/i.test(RUNTIME_JS + EDGE_RUNTIME_JS)) throw new Error("a runtime contains </script and cannot be inlined");
 
 type Placements = Decision["placements"];
 
@@ -49,8 +51,8 @@ export function workerScript(payload: unknown): string {
  * The Worker's script for an inline `<script>`: the same code, with "<" in the JSON written as "\u003c"
  * (the same string to JavaScript) so message text such as "</script>" cannot end the tag.
  */
-export function inlineWorkerScript(payload: unknown): string {
-  return `(function(){${RUNTIME_JS}\n__vbr.run(${(JSON.stringify(payload) ?? "undefined").replace(/</g, "\\u003c")})})();`;
+export function inlineWorkerScript(payload: unknown, runtime = RUNTIME_JS): string {
+  return `(function(){${runtime}\n__vbr.run(${(JSON.stringify(payload) ?? "undefined").replace(/</g, "\\u003c")})})();`;
 }
 
 export interface StorePage {

@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { Decision, PlacementDecision } from "../../src/core/decide";
 import { topBarCss } from "../../src/core/topbar-css";
 import { acceptsEncoding, EDGE_TIMING, rewritePage, type EdgePayload } from "../../src/edge/rewrite";
-import { RUNTIME_JS } from "../../snippet/dist/runtime";
+import { EDGE_RUNTIME_JS as RUNTIME_JS } from "../../snippet/dist/runtime";
 
 function decisionWith(placements: Partial<Decision["placements"]>): Decision {
   return {
