@@ -196,7 +196,7 @@ function pageRewriter(payload: EdgePayload, runtime: string, nonces: { script?: 
       }
     };
 
-  return new HTMLRewriter()
+  const rewriter = new HTMLRewriter()
     .on("script[nonce]", {
       element: safely((element) => {
         const nonce = element.getAttribute("nonce");
@@ -207,28 +207,35 @@ function pageRewriter(payload: EdgePayload, runtime: string, nonces: { script?: 
       element: safely((element) => {
         element.onEndTag(safely((end) => end.before(scriptTag(), { html: true })));
       }),
-    })
-    .on("body > *", {
+    });
+  // Only a bar is placed by the body's first element: without one, no call per child of the body (a page with no
+  // </head> then gets the runtime at its end).
+  const bar = written.bar;
+  if (bar !== undefined) {
+    rewriter.on("body > *", {
       element: safely((element) => {
         if (barPlaced || UNDRAWN.has(element.tagName)) return;
         barPlaced = true;
         const script = scriptWritten ? "" : scriptTag();
-        if (element.getAttribute("data-valuebar") === "topbar" && written.bar) {
+        if (element.getAttribute("data-valuebar") === "topbar") {
           slotFilled = true;
-          element.setInnerContent(written.bar + script, { html: true });
-        } else element.before((written.bar ?? "") + script, { html: true });
+          element.setInnerContent(bar + script, { html: true });
+        } else element.before(bar + script, { html: true });
       }),
-    })
-    .on('[data-valuebar="topbar"]', {
-      // Any other slot (further down, or with no bar for this visitor) is unmarked: it reserves no height.
-      element: safely((element) => {
-        if (slotFilled) slotFilled = false;
-        else element.removeAttribute("data-valuebar");
-      }),
-    })
-    .on('[data-valuebar="shipping"], [data-valuebar="returns"]', {
+    });
+  }
+  return rewriter
+    // One selector for the three markers, told apart here: lol-html reads every element's attributes for each
+    // attribute selector without a tag name, so three of them cost about three times one (bench/README.md).
+    .on("[data-valuebar]", {
       element: safely((element) => {
         const placement = element.getAttribute("data-valuebar") ?? "";
+        if (placement === "topbar") {
+          // Any other slot (further down, or with no bar for this visitor) is unmarked: it reserves no height.
+          if (slotFilled) slotFilled = false;
+          else element.removeAttribute("data-valuebar");
+          return;
+        }
         const content = written.inline.get(placement);
         if (content === undefined) return;
         element.setAttribute(PLACEMENT_ATTR, placement);

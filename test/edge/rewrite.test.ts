@@ -126,6 +126,13 @@ describe("what the rewrite writes", () => {
     expect(html.split("<script").length - 1).toBe(1);
   });
 
+  it("without a bar, a head with no end tag gets the runtime at the page's end, once (nothing is placed at the body's start)", async () => {
+    const page = "<html><head><title>x</title><body><main>Socks</main><p data-valuebar=shipping>x</p>";
+    const html = await rewritePage(new Response(page, { headers: { "content-type": "text/html" } }), payload({ shipping: message("Ship") }), RUNTIME_JS).text();
+    expect(html).toMatch(/<title>x<\/title><body><main>Socks<\/main><p data-valuebar=shipping data-valuebar-placement="shipping"><span>Ship<\/span><\/p><script>\(function\(\)\{.*<\/script>$/s);
+    expect(html.split("<script").length - 1).toBe(1);
+  });
+
   it("still inlines the runtime on a page with no head and no body tags", async () => {
     const html = await rewritePage(new Response("<p data-valuebar=shipping>x</p>", { headers: { "content-type": "text/html" } }), payload({ shipping: message("Ship") }), RUNTIME_JS).text();
     expect(html).toMatch(/<p data-valuebar=shipping data-valuebar-placement="shipping"><span>Ship<\/span><\/p><script>.*<\/script>$/s);
