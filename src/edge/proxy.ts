@@ -1,6 +1,7 @@
 /**
  * @module Edge-rendered mode's proxy: a request to a store hostname of `EDGE_SITES` goes to that store's origin and
- * the origin's answer comes back. Only a `GET` answered 200 with `text/html` is the rewrite's (src/edge/rewrite.ts);
+ * the origin's answer comes back. Only a `GET` answered 200 with `text/html` is the rewrite's (src/edge/rewrite.ts),
+ * and only on a site whose `rewrite` is not false (a pass-through site gets every answer as the origin's);
  * everything else (assets, API calls, redirects, errors, `HEAD`, websocket upgrades, compressed bodies) is the
  * origin's Response object itself, returned unread: same status, same headers, same bytes.
  *
@@ -79,7 +80,8 @@ export async function proxyToOrigin(request: Request, site: EdgeSite, env: Env, 
     return Response.json(errorBody("ORIGIN_UNREACHABLE", "the store's origin did not answer"), { status: 502, headers: { "cache-control": "no-store" } });
   }
   // ===== ISSUE 13 REWRITE CALL SITE =====
-  if (isRewritable(request, response)) return personalisedPage(request, response, site, env, ctx);
+  // A pass-through site (`rewrite = false`) stops here: its pages are the origin's Response too, untouched.
+  if (site.rewrite && isRewritable(request, response)) return personalisedPage(request, response, site, env, ctx);
   return response;
 }
 
