@@ -165,6 +165,9 @@ function vipShippingText(config) {
   return text;
 }
 
+/** What runEdgeSlice needs of bench/run.mjs's LOAD when it is run by bench/profile.mjs. */
+export const edgeScenarioLoad = { maxRequestsPerSlice: 1_000_000, requestTimeoutMs: 5_000 };
+
 export const newEdgeTally = () => ({ ttfb: [], total: [], errors: 0, errorSamples: [], reads: [] });
 
 /** `concurrency` closed loops for `durationMs`, each sending its next request when the whole previous answer is read. */
@@ -330,7 +333,7 @@ const round = (value, digits) => Number(value.toFixed(digits));
  * The origin: one module worker in its own workerd, answering `GET /` with the page (as bytes encoded once: an origin
  * serving a cached page) and the headers a store's page has; anything else 404.
  */
-async function startOrigin(page) {
+export async function startOrigin(page) {
   const script = `
     let body;
     export default {
