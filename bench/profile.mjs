@@ -14,14 +14,12 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { root, seedDemo } from "../scripts/dev-server.mjs";
 import { edgeScenarioLoad, newEdgeTally, readDemoConfig, runEdgeSlice, startEdgeBench } from "./edge.mjs";
-import { bundleDeployable, newTally, processCpuSeconds, readRuntime, runSlice, scenarioList, startWorker } from "./run.mjs";
+import { bundleDeployable, EDGE_HEADERS, newTally, processCpuSeconds, readRuntime, runSlice, scenarioList, startWorker } from "./run.mjs";
 
 const OUT = join(root, "bench/out");
 const CONCURRENCY = 32;
 const DEFAULT_ROUTES = ["static runtime", "snippet anonymous", "static runtime + KV get", "snippet identified"];
 const EDGE_ROUTES = ["pass-through", "edge anonymous", "edge identified"];
-// What bench/edge.mjs's header names EDGE_HEADERS in bench/run.mjs: the cf object the edge would hand over.
-const CF_HEADERS = { "mf-cf-blob": JSON.stringify({ country: "US" }) };
 
 const { values: args } = parseArgs({
   options: { seconds: { type: "string", default: "5" }, top: { type: "string", default: "25" }, only: { type: "string" }, edge: { type: "boolean", default: false } },
@@ -95,7 +93,7 @@ async function edgeTarget(bundle, secrets) {
     startWorker: (edgeSites) => startWorker(bundle.path, secrets, { inspectorPort: 0, edgeSites }),
     seed: (url) => seedDemo(url, secrets.ADMIN_TOKEN),
     signingSecret: secrets.SIGNING_SECRET,
-    cfHeaders: CF_HEADERS,
+    cfHeaders: EDGE_HEADERS,
     demoConfig: readDemoConfig(root),
   });
   return {

@@ -29,7 +29,7 @@ const VISITOR_ID = "0123456789abcdef0123456789abcdef";
 const CUSTOMER_ID = "1001";
 const COMPATIBILITY_DATE = "2026-11-01";
 // What Cloudflare's edge hands every request as `request.cf`; workerd reads it from this header on Miniflare's sockets.
-const EDGE_HEADERS = { "mf-cf-blob": JSON.stringify({ country: "US" }) };
+export const EDGE_HEADERS = { "mf-cf-blob": JSON.stringify({ country: "US" }) };
 
 async function main() {
   const secrets = { ADMIN_TOKEN: `bench-admin-${randomBytes(12).toString("hex")}`, SIGNING_SECRET: `bench-signing-${randomBytes(12).toString("hex")}` };
