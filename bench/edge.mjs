@@ -142,7 +142,9 @@ export function edgeScenarios(workerUrl, signingSecret, page, cfHeaders, demoCon
     if (mustNotHave && body.includes(mustNotHave)) return `"${mustNotHave}" in an anonymous visitor's page`;
     return null;
   };
-  const at = (host, cookie) => ({ url: `${workerUrl}/`, headers: { ...cfHeaders, host, cookie, accept: "text/html", "user-agent": "valuebar-bench" } });
+  // A browser's navigation, as Chromium sends one (the Worker may start a navigation's decision before the origin answers).
+  const navigation = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "sec-fetch-dest": "document", "sec-fetch-mode": "navigate", "user-agent": "Mozilla/5.0 (X11; Linux x86_64) valuebar-bench" };
+  const at = (host, cookie) => ({ url: `${workerUrl}/`, headers: { ...cfHeaders, ...navigation, host, cookie } });
   return [
     {
       name: "pass-through",
