@@ -15,9 +15,11 @@ export default defineConfig({
           ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
           SIGNING_SECRET: "test-signing-secret-0123456789abcdef",
           DEMO_STORE: "on",
-          // Edge-rendered mode (src/edge): two store hostnames, one whose origin answers, one whose origin cannot be reached.
+          // Edge-rendered mode (src/edge): store hostnames whose origin answers (rewritten, and the same site passed
+          // through with rewrite = false), and one whose origin cannot be reached.
           EDGE_SITES: {
             "shop.test": { site: "edge-shop", origin: "https://origin.test" },
+            "plain.test": { site: "edge-shop", origin: "https://origin.test", rewrite: false },
             "down.test": { site: "edge-down", origin: "https://unreachable.test" },
           },
         },

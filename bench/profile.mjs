@@ -5,6 +5,7 @@
 // the functions that take most; the raw profiles go to bench/out/profile-*.cpuprofile (Chrome DevTools opens them).
 //
 //   node bench/profile.mjs [--seconds 5] [--top 25] [--only "snippet anonymous,static runtime"]
+//   node bench/profile.mjs --edge [--only "edge anonymous"]   edge mode's routes (bench/edge.mjs) instead
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -12,14 +13,16 @@ import { Agent } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { root, seedDemo } from "../scripts/dev-server.mjs";
-import { bundleDeployable, newTally, processCpuSeconds, readRuntime, runSlice, scenarioList, startWorker } from "./run.mjs";
+import { edgeScenarioLoad, newEdgeTally, readDemoConfig, runEdgeSlice, startEdgeBench } from "./edge.mjs";
+import { bundleDeployable, EDGE_HEADERS, newTally, processCpuSeconds, readRuntime, runSlice, scenarioList, startWorker } from "./run.mjs";
 
 const OUT = join(root, "bench/out");
 const CONCURRENCY = 32;
 const DEFAULT_ROUTES = ["static runtime", "snippet anonymous", "static runtime + KV get", "snippet identified"];
+const EDGE_ROUTES = ["pass-through", "edge anonymous", "edge identified"];
 
 const { values: args } = parseArgs({
-  options: { seconds: { type: "string", default: "5" }, top: { type: "string", default: "25" }, only: { type: "string" } },
+  options: { seconds: { type: "string", default: "5" }, top: { type: "string", default: "25" }, only: { type: "string" }, edge: { type: "boolean", default: false } },
 });
 
 async function main() {
@@ -28,12 +31,11 @@ async function main() {
   const bundle = await bundleDeployable();
   const mapFile = `${bundle.path}.map`;
   const sections = existsSync(mapFile) ? sourceMapped(JSON.parse(readFileSync(mapFile, "utf8"))) : bundleSections(readFileSync(bundle.path, "utf8"));
-  const worker = await startWorker(bundle.path, secrets, { inspectorPort: 0 });
+  const target = args.edge ? await edgeTarget(bundle, secrets) : await snippetTarget(bundle, secrets, runtime);
+  const { worker } = target;
   try {
-    await seedDemo(worker.url, secrets.ADMIN_TOKEN);
-    await worker.seedBenchProbe();
-    const wanted = args.only ? args.only.split(",").map((s) => s.trim()) : DEFAULT_ROUTES;
-    const scenarios = scenarioList(worker.url, secrets.SIGNING_SECRET, runtime).filter((s) => wanted.includes(s.name));
+    const wanted = args.only ? args.only.split(",").map((s) => s.trim()) : args.edge ? EDGE_ROUTES : DEFAULT_ROUTES;
+    const scenarios = target.scenarios.filter((s) => wanted.includes(s.name));
     const inspector = await connect(await worker.inspector());
     try {
       await inspector.send("Profiler.enable");
@@ -43,16 +45,16 @@ async function main() {
       for (const scenario of scenarios) {
         const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
         try {
-          await runSlice(scenario, agent, 1_000, CONCURRENCY, newTally()); // warm-up: JIT, config cache, connections
-          const tally = newTally();
+          await target.load(scenario, agent, 1_000, target.tally()); // warm-up: JIT, config cache, connections
+          const tally = target.tally();
           await inspector.send("Profiler.start");
           const cpuBefore = processCpuSeconds(worker.pid);
-          await runSlice(scenario, agent, Number(args.seconds) * 1000, CONCURRENCY, tally);
+          await target.load(scenario, agent, Number(args.seconds) * 1000, tally);
           const workerdCpu = processCpuSeconds(worker.pid) - cpuBefore;
           const { profile } = await inspector.send("Profiler.stop");
           const file = join(OUT, `profile-${scenario.name.replace(/\W+/g, "-")}.cpuprofile`);
           await writeFile(file, JSON.stringify(profile));
-          console.log(summary(scenario.name, profile, tally, workerdCpu, sections, Number(args.top), file));
+          console.log(summary(scenario.name, profile, { requests: target.answered(tally), errors: tally.errors }, workerdCpu, sections, Number(args.top), file));
         } finally {
           agent.destroy();
         }
@@ -61,8 +63,47 @@ async function main() {
       inspector.close();
     }
   } finally {
-    await worker.stop();
+    await target.stop();
   }
+}
+
+/** The snippet routes and their floors on bench/run.mjs's Worker. */
+async function snippetTarget(bundle, secrets, runtime) {
+  const worker = await startWorker(bundle.path, secrets, { inspectorPort: 0 });
+  try {
+    await seedDemo(worker.url, secrets.ADMIN_TOKEN);
+    await worker.seedBenchProbe();
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+  return {
+    worker,
+    scenarios: scenarioList(worker.url, secrets.SIGNING_SECRET, runtime),
+    tally: newTally,
+    answered: (tally) => tally.latencies.length,
+    load: (scenario, agent, ms, tally) => runSlice(scenario, agent, ms, CONCURRENCY, tally),
+    stop: () => worker.stop(),
+  };
+}
+
+/** Edge mode's routes (bench/edge.mjs): the Worker with EDGE_SITES, its origin in a second workerd. */
+async function edgeTarget(bundle, secrets) {
+  const bench = await startEdgeBench({
+    startWorker: (edgeSites) => startWorker(bundle.path, secrets, { inspectorPort: 0, edgeSites }),
+    seed: (url) => seedDemo(url, secrets.ADMIN_TOKEN),
+    signingSecret: secrets.SIGNING_SECRET,
+    cfHeaders: EDGE_HEADERS,
+    demoConfig: readDemoConfig(root),
+  });
+  return {
+    worker: bench.worker,
+    scenarios: bench.scenarios,
+    tally: newEdgeTally,
+    answered: (tally) => tally.total.length,
+    load: (scenario, agent, ms, tally) => runEdgeSlice(scenario, agent, ms, CONCURRENCY, tally, edgeScenarioLoad),
+    stop: () => bench.stop(),
+  };
 }
 
 /** A DevTools protocol session with the Worker's isolate, over workerd's inspector websocket. */
@@ -171,8 +212,7 @@ function bundleSections(code) {
 }
 
 /** Self time by file and by function, inclusive time by function, per request. */
-function summary(name, profile, tally, workerdCpu, fileOf, top, file) {
-  const requests = tally.latencies.length;
+function summary(name, profile, { requests, errors }, workerdCpu, fileOf, top, file) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
@@ -222,7 +262,7 @@ function summary(name, profile, tally, workerdCpu, fileOf, top, file) {
       .slice(0, n)
       .map(([key, us]) => `  ${share(us).padStart(6)}  ${perRequest(us).padStart(14)}  ${key}`);
   return [
-    `\n== ${name}: ${requests} requests (${tally.errors} errors) in ${(total / 1e6).toFixed(2)} s; workerd CPU ${perRequest(workerdCpu * 1e6)} ` +
+    `\n== ${name}: ${requests} requests (${errors} errors) in ${(total / 1e6).toFixed(2)} s; workerd CPU ${perRequest(workerdCpu * 1e6)} ` +
       `(the whole process, profiler included); isolate busy ${(busy / 1e3).toFixed(0)} ms (${perRequest(busy)}, sampled on the wall clock), idle ${(idle / 1e3).toFixed(0)} ms`,
     "self time by source:",
     ...rows(byFile, 15),

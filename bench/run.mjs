@@ -1,18 +1,24 @@
 // @module `npm run bench`: serves the deployable bundle in workerd through Miniflare (a direct socket, no dev proxy),
 // seeds the demo site, loads five routes of the same Worker (bare health, two floors, two snippet routes) and reports
-// throughput, latency, KV reads per request and sizes against their budgets. Writes bench/out/results.json.
+// throughput, latency, KV reads per request and sizes against their budgets; then edge mode against a pass-through
+// (bench/edge.mjs), on a second start of the same bundle. Writes bench/out/results.json.
 import { createHmac, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 import { root, seedDemo } from "../scripts/dev-server.mjs";
 import { bundleWorker, WORKER_BUNDLE_GZIP_BUDGET } from "../scripts/worker-bundle.mjs";
+import { edgeReport, measureEdge, readDemoConfig } from "./edge.mjs";
 import { measureEvents, measureResults } from "./experiments.mjs";
 import { measureSegments } from "./segments.mjs";
+import { machineBusySeconds, processCpuSeconds, spawnedWorkerd } from "./proc.mjs";
+
+export { processCpuSeconds };
 
 const OUT = join(root, "bench/out");
 const BUNDLE_DIR = join(OUT, "bundle");
@@ -23,13 +29,14 @@ const VISITOR_ID = "0123456789abcdef0123456789abcdef";
 const CUSTOMER_ID = "1001";
 const COMPATIBILITY_DATE = "2026-11-01";
 // What Cloudflare's edge hands every request as `request.cf`; workerd reads it from this header on Miniflare's sockets.
-const EDGE_HEADERS = { "mf-cf-blob": JSON.stringify({ country: "US" }) };
+export const EDGE_HEADERS = { "mf-cf-blob": JSON.stringify({ country: "US" }) };
 
 async function main() {
   const secrets = { ADMIN_TOKEN: `bench-admin-${randomBytes(12).toString("hex")}`, SIGNING_SECRET: `bench-signing-${randomBytes(12).toString("hex")}` };
   // Read before bundling: the bundle embeds this same build (other work on the checkout may rebuild it later).
   const runtime = readRuntime();
   const bundle = await bundleWorker(BUNDLE_DIR);
+  if (parseArgs({ options: { "edge-only": { type: "boolean", default: false } } }).values["edge-only"]) return edgeOnly(bundle, secrets);
   const worker = await startWorker(bundle.path, secrets);
   const stopOnSignal = async () => {
     await worker.stop();
@@ -60,15 +67,36 @@ async function main() {
   } finally {
     await worker.stop();
   }
+  // A Worker of its own: with EDGE_SITES set every request parses its URL to look its hostname up, which the script
+  // mode figures above must not carry (they are compared across runs, and a deployment without edge mode skips it).
+  results.edge = await measureEdgeMode(bundle, secrets);
 
   await mkdir(OUT, { recursive: true });
   await writeFile(join(OUT, "results.json"), JSON.stringify(results, null, 2) + "\n");
   console.log(report(results));
-  const errors = results.load.scenarios.reduce((sum, s) => sum + s.errors, 0);
+  const errors = [...results.load.scenarios, ...results.edge.routes].reduce((sum, s) => sum + s.errors, 0);
   if (errors > 0) {
     console.error(`\n${errors} request(s) failed: see "errors" above.`);
     process.exit(1);
   }
+}
+
+function measureEdgeMode(bundle, secrets) {
+  return measureEdge({
+    startWorker: (edgeSites) => startWorker(bundle.path, secrets, { edgeSites }),
+    seed: (url) => seedDemo(url, secrets.ADMIN_TOKEN),
+    signingSecret: secrets.SIGNING_SECRET,
+    cfHeaders: EDGE_HEADERS,
+    load: LOAD,
+    demoConfig: readDemoConfig(root),
+  });
+}
+
+/** `--edge-only`: the edge figures alone, printed and not written (bench/out/results.json keeps the last full run). */
+async function edgeOnly(bundle, secrets) {
+  const edge = await measureEdgeMode(bundle, secrets);
+  console.log(edgeReport(edge).join("\n"));
+  if (edge.routes.some((r) => r.errors > 0)) process.exit(1);
 }
 
 /** The built snippet runtime, without the trailing newline, as scripts/build-snippet.mjs measures it. */
@@ -80,11 +108,44 @@ export function readRuntime() {
 
 /**
  * The bundle in workerd through Miniflare, on a free port of 127.0.0.1, with ephemeral storage (gone on stop).
- * `inspectorPort` opens workerd's DevTools inspector there (bench/profile.mjs).
+ * `inspectorPort` opens workerd's DevTools inspector there (bench/profile.mjs); `edgeSites` is the Worker's
+ * EDGE_SITES table (bench/edge.mjs), absent otherwise, as in script mode.
  * @returns {Promise<{url: string, pid: number | null, description: string, stop: () => Promise<void>}>}
  */
-export async function startWorker(bundlePath, secrets, { inspectorPort } = {}) {
+export async function startWorker(bundlePath, secrets, { inspectorPort, edgeSites } = {}) {
   const name = "valuebar";
+  let mf;
+  let pid;
+  try {
+    ({ started: mf, pid } = await spawnedWorkerd(() => newWorker(name, bundlePath, secrets, { inspectorPort, edgeSites })));
+  } catch (error) {
+    throw new Error(`the Worker did not start under Miniflare: ${error.message}`, { cause: error });
+  }
+  let stopped;
+  const stop = () => (stopped ??= mf.dispose().catch((error) => console.error(`stopping Miniflare: ${error.message}`)));
+  try {
+    const url = (await mf.unsafeGetDirectURL(name)).origin;
+    const health = await fetch(`${url}/v1/health`, { headers: EDGE_HEADERS });
+    if (!health.ok) throw new Error(`GET /v1/health answered ${health.status}`);
+    const { version } = JSON.parse(readFileSync(join(root, "node_modules/miniflare/package.json"), "utf8"));
+    return {
+      url,
+      pid,
+      description: `Miniflare ${version}: workerd with a direct socket to the Worker on ${url}`,
+      stop,
+      experiments: () => mf.getDurableObjectNamespace("EXPERIMENTS", name),
+      // The small value GET /v1/bench/kv.js reads (BENCH_PROBE_KEY of src/storage/keys.ts), a membership's size.
+      inspector: () => mf.getInspectorURL(),
+      seedBenchProbe: async () => (await mf.getKVNamespace("KV", name)).put("bench:probe", JSON.stringify({ segments: ["vip"] })),
+    };
+  } catch (error) {
+    await stop();
+    throw new Error(`the Worker did not start under Miniflare: ${error.message}`, { cause: error });
+  }
+}
+
+/** The Miniflare of startWorker, ready (its workerd spawned and listening). */
+async function newWorker(name, bundlePath, secrets, { inspectorPort, edgeSites }) {
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
@@ -112,6 +173,7 @@ export async function startWorker(bundlePath, secrets, { inspectorPort } = {}) {
             PAGE_RATE_LIMIT: { type: "rate-limit", namespace: "9001", simple: { limit: 600, period: 10 } },
             EVENT_RATE_LIMIT: { type: "rate-limit", namespace: "9002", simple: { limit: 300, period: 10 } },
             RATE_LIMITS: { type: "text", value: "off" },
+            ...(edgeSites === undefined ? {} : { EDGE_SITES: { type: "json", value: edgeSites } }),
             // The events queue of wrangler.toml, its consumer with the same settings (the bench's queue lag is theirs).
             EVENTS: { type: "queue", name: "valuebar-events" },
             // No ASSETS (wrangler.toml's [assets]): with assets, Miniflare puts its assets router in front of the
@@ -127,28 +189,13 @@ export async function startWorker(bundlePath, secrets, { inspectorPort } = {}) {
       },
     ],
   });
-  let stopped;
-  const stop = () => (stopped ??= mf.dispose().catch((error) => console.error(`stopping Miniflare: ${error.message}`)));
   try {
     await mf.ready;
-    const url = (await mf.unsafeGetDirectURL(name)).origin;
-    const health = await fetch(`${url}/v1/health`, { headers: EDGE_HEADERS });
-    if (!health.ok) throw new Error(`GET /v1/health answered ${health.status}`);
-    const { version } = JSON.parse(readFileSync(join(root, "node_modules/miniflare/package.json"), "utf8"));
-    return {
-      url,
-      pid: childPid("workerd"),
-      description: `Miniflare ${version}: workerd with a direct socket to the Worker on ${url}`,
-      stop,
-      experiments: () => mf.getDurableObjectNamespace("EXPERIMENTS", name),
-      // The small value GET /v1/bench/kv.js reads (BENCH_PROBE_KEY of src/storage/keys.ts), a membership's size.
-      inspector: () => mf.getInspectorURL(),
-      seedBenchProbe: async () => (await mf.getKVNamespace("KV", name)).put("bench:probe", JSON.stringify({ segments: ["vip"] })),
-    };
   } catch (error) {
-    await stop();
-    throw new Error(`the Worker did not start under Miniflare: ${error.message}`, { cause: error });
+    await mf.dispose().catch(() => {});
+    throw error;
   }
+  return mf;
 }
 
 /** The deployable bundle, for bench/profile.mjs (the argument is the output folder where bundling takes one). */
@@ -370,41 +417,10 @@ const brotliSize = (data) =>
     },
   }).length;
 
-/** The pid of our child process named `name` (Miniflare spawns workerd directly), or null. */
-function childPid(name) {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm === name && ppid === process.pid) return Number(entry);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return null;
-}
-
 /** CPU seconds used so far by this process, by workerd (NaN when not found) and by the whole machine (Linux). */
 function cpuSnapshot(workerPid) {
   const usage = process.cpuUsage();
   return { client: (usage.user + usage.system) / 1e6, workerd: processCpuSeconds(workerPid), system: machineBusySeconds() };
-}
-
-// /proc counts in clock ticks: USER_HZ, 100 on Linux.
-const TICKS_PER_SECOND = 100;
-
-export function processCpuSeconds(pid) {
-  if (pid === null) return NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
-}
-
-function machineBusySeconds() {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
 }
 
 const round = (value, digits) => Number(value.toFixed(digits));
@@ -471,6 +487,8 @@ function report(r) {
     sizeRow("snippet runtime (snippet/dist/runtime.js)", r.sizes.runtime, r.sizes.runtime.gzipBudget),
     sizeRow("whole snippet response (identified VIP)", r.sizes.identifiedResponse, r.sizes.identifiedResponse.gzipBudget),
     sizeRow("Worker bundle (wrangler deploy --dry-run; editor and schema in the static assets)", r.sizes.workerBundle, r.sizes.workerBundle.gzipBudget),
+    "",
+    ...edgeReport(r.edge),
     ...scenarios.filter((s) => s.errors).map((s) => `\nerrors in ${s.name}: ${s.errorSamples.join("; ")}`),
     "",
     `Written to ${join(OUT, "results.json")}`,

@@ -5,7 +5,9 @@
  *
  * @example
  * parseEdgeSites({ "shop.example.com": { site: "demo", origin: "https://origin.example.com" } })
- * // { ok: true, sites: Map { "shop.example.com" => { site: "demo", origin: "https://origin.example.com" } } }
+ * // { ok: true, sites: Map { "shop.example.com" => { site: "demo", origin: "https://origin.example.com", rewrite: true } } }
+ * parseEdgeSites({ "shop.example.com": { site: "demo", origin: "https://origin.example.com", rewrite: false } })
+ * // the same store, every answer passed through as the origin's (a store's first step into edge mode)
  * parseEdgeSites('{"Shop.example.com": {"site": "demo", "origin": "ftp://x"}}')
  * // { ok: false, issues: [{ path: 'EDGE_SITES["Shop.example.com"]', ... }, { path: 'EDGE_SITES["Shop.example.com"].origin', ... }] }
  */
@@ -36,6 +38,7 @@ const EdgeSiteSchema = z.object({
   origin: z.string().check(
     z.refine(isOrigin, "origin must be an http(s) origin such as https://origin.example.com (no path, query or credentials)"),
   ),
+  rewrite: z.optional(z.boolean("rewrite must be true or false (TOML/JSON booleans, not strings)")),
 });
 
 const EdgeSitesSchema = z.record(
@@ -47,6 +50,11 @@ const EdgeSitesSchema = z.record(
 export interface EdgeSite {
   site: string;
   origin: string;
+  /**
+   * false: the Worker only passes the store's traffic through, every answer the origin's (HTML pages included), so a
+   * store can put it in front, check that nothing changed, then turn the rewrite on. Absent in the table means true.
+   */
+  rewrite: boolean;
 }
 
 export type EdgeSites = ReadonlyMap<string, EdgeSite>;
@@ -76,6 +84,6 @@ export function parseEdgeSites(value: unknown): EdgeSitesResult {
   if (!result.success) return { ok: false, issues: result.error.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message })) };
   return {
     ok: true,
-    sites: new Map(Object.entries(result.data).map(([host, { site, origin }]) => [host, { site, origin: origin.replace(/\/$/, "") }])),
+    sites: new Map(Object.entries(result.data).map(([host, { site, origin, rewrite }]) => [host, { site, origin: origin.replace(/\/$/, ""), rewrite: rewrite ?? true }])),
   };
 }

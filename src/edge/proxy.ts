@@ -1,6 +1,7 @@
 /**
  * @module Edge-rendered mode's proxy: a request to a store hostname of `EDGE_SITES` goes to that store's origin and
- * the origin's answer comes back. Only a `GET` answered 200 with `text/html` is the rewrite's (src/edge/rewrite.ts);
+ * the origin's answer comes back. Only a `GET` answered 200 with `text/html` is the rewrite's (src/edge/rewrite.ts),
+ * and only on a site whose `rewrite` is not false (a pass-through site gets every answer as the origin's);
  * everything else (assets, API calls, redirects, errors, `HEAD`, websocket upgrades, compressed bodies) is the
  * origin's Response object itself, returned unread: same status, same headers, same bytes.
  *
@@ -73,7 +74,7 @@ export async function proxyToOrigin(request: Request, site: EdgeSite, env: Env, 
   // A navigation's page is very likely HTML: its decision (a KV read for a signed-in customer) runs while the origin
   // answers, so it adds nothing to the time to first byte but what outlasts the origin. Anything else waits to be
   // seen HTML first: an asset never costs a decision.
-  const early = isNavigation(request) ? edgeDecision(request, site, env) : null;
+  const early = site.rewrite && isNavigation(request) ? edgeDecision(request, site, env) : null;
   let response: Response;
   try {
     response = await fetch(originRequest(request, site));
@@ -82,7 +83,8 @@ export async function proxyToOrigin(request: Request, site: EdgeSite, env: Env, 
     // The cause is logged, not echoed: it may name the origin's private address.
     return Response.json(errorBody("ORIGIN_UNREACHABLE", "the store's origin did not answer"), { status: 502, headers: { "cache-control": "no-store" } });
   }
-  if (isRewritable(request, response)) return personalisedPage(request, response, site, await (early ?? edgeDecision(request, site, env)), ctx);
+  // A pass-through site (`rewrite = false`) stops here: its pages are the origin's Response too, untouched.
+  if (site.rewrite && isRewritable(request, response)) return personalisedPage(request, response, site, await (early ?? edgeDecision(request, site, env)), ctx);
   return response;
 }
 

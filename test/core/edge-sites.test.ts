@@ -11,8 +11,26 @@ describe("EDGE_SITES", () => {
     const table = { "shop.example.com": { site: "demo", origin: "https://origin.example.com/" } };
     for (const value of [table, JSON.stringify(table)]) {
       const result = parseEdgeSites(value);
-      expect(result.ok && [...result.sites]).toEqual([["shop.example.com", { site: "demo", origin: "https://origin.example.com" }]]);
+      expect(result.ok && [...result.sites]).toEqual([["shop.example.com", { site: "demo", origin: "https://origin.example.com", rewrite: true }]]);
     }
+  });
+
+  it("rewrite: absent or true rewrites the store's pages, false passes every answer through (TOML table and JSON text alike)", () => {
+    const table = {
+      "shop.example.com": { site: "demo", origin: "https://origin.example.com" },
+      "new.example.com": { site: "demo", origin: "https://origin.example.com", rewrite: false },
+      "on.example.com": { site: "demo", origin: "https://origin.example.com", rewrite: true },
+    };
+    for (const value of [table, JSON.stringify(table)]) {
+      const result = parseEdgeSites(value);
+      const rewrites = result.ok ? Object.fromEntries([...result.sites].map(([host, site]) => [host, site.rewrite])) : result.issues;
+      expect(rewrites).toEqual({ "shop.example.com": true, "new.example.com": false, "on.example.com": true });
+    }
+  });
+
+  it("rewrite given as a string is refused with a message that says to write a boolean", () => {
+    const result = parseEdgeSites({ "shop.example.com": { site: "demo", origin: "https://origin.example.com", rewrite: "false" } });
+    expect(result.ok ? [] : result.issues).toEqual([{ path: 'EDGE_SITES["shop.example.com"].rewrite', message: "rewrite must be true or false (TOML/JSON booleans, not strings)" }]);
   });
 
   it("absent or empty is no store in edge mode", () => {

@@ -172,6 +172,29 @@ describe("edge proxy: the page the rewrite gets", () => {
   });
 });
 
+describe("edge proxy: a pass-through site (rewrite = false)", () => {
+  // plain.test is the same site and origin as shop.test (vitest.config.ts), whose pages are rewritten with a bar.
+  it("an HTML page comes back byte-identical to the origin's, headers included: no bar, no cookie of ours, no Server-Timing", async () => {
+    const init = { headers: { cookie: "valuebar_vid=0123456789abcdef0123456789abcdef; session=abc" } };
+    const origin = await answer(await env.EDGE_ORIGIN.fetch(`${ORIGIN}/page`, init));
+    const proxied = await answer(await exports.default.fetch("https://plain.test/page", init));
+    expect(proxied).toEqual(origin);
+    const setCookies = proxied.headers.filter(([name]) => name === "set-cookie").map(([, value]) => value);
+    expect(setCookies).toEqual(["session=abc; Path=/; HttpOnly"]);
+    expect(proxied.headers.map(([name]) => name)).not.toContain("server-timing");
+    expect(new TextDecoder().decode(Uint8Array.from(proxied.body))).not.toContain(EDGE_SHOP_BAR);
+  });
+
+  it("the same page on the rewriting hostname of the same site has the bar: the flag is what differs", async () => {
+    const html = await (await exports.default.fetch(`${STORE}/page`)).text();
+    expect(html).toContain(`<span>${EDGE_SHOP_BAR}</span>`);
+  });
+
+  it("valuebar's own routes stay valuebar's on a pass-through hostname", async () => {
+    expect(await (await exports.default.fetch("https://plain.test/v1/health")).text()).toBe("ok");
+  });
+});
+
 describe("edge proxy: routing", () => {
   it("valuebar's own routes stay valuebar's on a store hostname", async () => {
     const health = await exports.default.fetch(`${STORE}/v1/health`);
