@@ -56,12 +56,16 @@ export async function serveDecision(
   ]);
   const { context, newVisitorId } = visitor;
   if (read.status === "unknown") return { kind: "unknown-site", kvReads: read.kvReads };
-  // Without consent the browser keeps nothing, so there is no visitor id or events token to hand out.
-  const token = context.consent && context.customerId !== null ? await customerEventsToken(env.SIGNING_SECRET, site, context.customerId) : undefined;
-  const extra = { consent: context.consent, ...(newVisitorId && context.consent ? { newVisitorId } : {}), ...(token ? { eventsToken: token } : {}) };
+  // Without consent the browser keeps nothing, so there is no visitor id or events token to hand out. The token's
+  // two HMACs run while the membership is read (customerEventsToken never rejects).
+  const signing = context.consent && context.customerId !== null ? customerEventsToken(env.SIGNING_SECRET, site, context.customerId) : undefined;
+  const extra = async () => {
+    const token = await signing;
+    return { consent: context.consent, ...(newVisitorId && context.consent ? { newVisitorId } : {}), ...(token ? { eventsToken: token } : {}) };
+  };
   const live = usableConfig(read);
   if (read.status === "failed" && read.kvReads > 0) console.error(`valuebar: config of ${site} unavailable`, read.error);
-  if (!live) return { kind: "decision", decision: emptyDecision(context), kvReads: read.kvReads, degraded: true, ...extra };
+  if (!live) return { kind: "decision", decision: emptyDecision(context), kvReads: read.kvReads, degraded: true, ...(await extra()) };
 
   let membership: Membership | null = null;
   let kvReads = read.kvReads;
@@ -75,6 +79,7 @@ export async function serveDecision(
       degraded = true;
     }
   }
+  const rest = await extra();
   const now = Date.now();
   let decision: Decision;
   try {
@@ -82,7 +87,7 @@ export async function serveDecision(
   } catch (error) {
     // Only a config that bypassed validation can get here; the store still gets a valid, empty answer.
     console.error(`valuebar: decision failed for site ${site}`, error);
-    return { kind: "decision", decision: emptyDecision(context), kvReads, degraded: true, ...extra };
+    return { kind: "decision", decision: emptyDecision(context), kvReads, degraded: true, ...rest };
   }
   try {
     // Which exposures this isolate still has to write is asked when the counting runs: held by edge mode for a
@@ -92,7 +97,7 @@ export async function serveDecision(
     // Counting must never cost the shopper their message.
     console.error(`valuebar: exposures of site ${site} not scheduled`, error);
   }
-  return { kind: "decision", decision, kvReads, degraded, ...extra };
+  return { kind: "decision", decision, kvReads, degraded, ...rest };
 }
 
 /**
