@@ -111,6 +111,8 @@ const CRAWLER_MARKS = ["bot/", "bot-", "bot;", "crawler", "spider", "slurp", "fa
 export function isCrawler(request: Request): boolean {
   const cf = (request as Request & { cf?: { botManagement?: { verifiedBot?: unknown } } }).cf;
   if (cf?.botManagement?.verifiedBot === true) return true;
-  const ua = (request.headers.get("user-agent") ?? "").slice(0, USER_AGENT_PREFIX).replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  // toLowerCase, not deviceOf's ASCII-only folding (a replace with a callback per run of capitals, the costlier on
+  // every page): a non-ASCII letter that folds into a mark makes at worst a crawler of a visitor, who sees defaults.
+  const ua = (request.headers.get("user-agent") ?? "").slice(0, USER_AGENT_PREFIX).toLowerCase();
   return CRAWLER_MARKS.some((mark) => ua.includes(mark));
 }

@@ -133,9 +133,19 @@ interface Pieces {
   script: string;
 }
 
+// The runtime last found inlinable: the same string on every page, checked once per isolate rather than per page.
+let inlinableRuntime: string | undefined;
+
+/** A "</script" or "<!--" in the runtime would end or confuse the inline script: not ours to write then. */
+function inlinable(runtime: string): boolean {
+  if (runtime === inlinableRuntime) return true;
+  if (/<\/script|<!--/i.test(runtime)) return false;
+  inlinableRuntime = runtime;
+  return true;
+}
+
 function pieces(payload: EdgePayload, runtime: string, styleNonce: string | undefined): Pieces {
-  // A "</script" or "<!--" in the runtime would end or confuse the inline script: not ours to write then.
-  if (/<\/script|<!--/i.test(runtime)) throw new Error("the runtime cannot be inlined");
+  if (!inlinable(runtime)) throw new Error("the runtime cannot be inlined");
   const placements = undismissed(payload.decision.placements, payload.dismissed);
   const shown = (decision: PlacementDecision | null | undefined) => (typeof decision?.message?.text == "string" ? decision.message : undefined);
   const topbar = shown(placements.topbar);
