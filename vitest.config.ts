@@ -7,6 +7,8 @@ const EDGE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 
 // Worker tests run inside workerd (test/browser, test/cli and test/static run in Node, with their own configs) with the bindings of wrangler.toml: real KV, real Durable Objects.
 export default defineConfig({
+  // The demo store is built in, as under `wrangler dev` (wrangler.toml's define leaves it out of a deployment).
+  define: { __DEMO__: "true" },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },

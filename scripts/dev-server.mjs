@@ -79,7 +79,8 @@ export function freePort() {
  * @returns {Promise<{url: string, pid: number, stop: () => Promise<void>, output: () => string}>}
  */
 export async function startWorker({ port, persistTo, vars = {}, quiet = true, timeoutMs = 90_000 } = {}) {
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port ?? 8787), "--inspector-port", String(await freePort())];
+  // The demo store is built in locally (wrangler.toml's define leaves it out of a deployment).
+  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port ?? 8787), "--inspector-port", String(await freePort()), "--define", "__DEMO__:true"];
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child = spawn("npx", args, {

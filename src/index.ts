@@ -56,9 +56,12 @@ app
   .route("/", adminExperimentRoutes)
   .route("/", adminAccessRoutes)
   .route("/", adminDraftRoutes)
-  .route("/", demoRoutes)
   .route("/", editorRoutes)
   .route("/", benchRoutes);
+
+// The demo store is built in for local development only (`npm start`, the tests: wrangler.toml's __DEMO__), and
+// then served only with DEMO_STORE "on".
+if (__DEMO__) app.route("/", demoRoutes);
 
 /** Liveness, and the bare route the bench compares the snippet route against. */
 app.get("/v1/health", (c) => c.text("ok"));

@@ -246,11 +246,22 @@ const consentSwitch = (c: Context<{ Bindings: Env }>) => {
   return c.body(null, 303, { location: "/store", "set-cookie": cookie, "cache-control": "no-store" });
 };
 
+/**
+ * A page of the demo store asked for through edge mode's proxy (it sets X-Forwarded-Host): the demo config's links
+ * lead to /demo/..., and on the edge hostname they must stay the plain store, which the Worker in front writes into.
+ */
+const demoPage = (c: Context<{ Bindings: Env }>) => (c.req.header("x-forwarded-host") === undefined ? demoStore(c) : edgeOriginStore(c));
+
 /** The demo store, and any page under it (so the demo links lead somewhere); the edge-mode store's origin pages. */
-export const demoRoutes = new Hono<{ Bindings: Env }>()
-  .get("/demo", demoStore)
-  .get("/demo/*", demoStore)
-  .get("/store/sign-in", signIn)
-  .get("/store/consent", consentSwitch)
-  .get("/store", edgeOriginStore)
-  .get("/store/*", edgeOriginStore);
+function demoApp() {
+  return new Hono<{ Bindings: Env }>()
+    .get("/demo", demoPage)
+    .get("/demo/*", demoPage)
+    .get("/store/sign-in", signIn)
+    .get("/store/consent", consentSwitch)
+    .get("/store", edgeOriginStore)
+    .get("/store/*", edgeOriginStore);
+}
+
+// Pure: a build without the demo (wrangler.toml's __DEMO__ false) drops this module whole.
+export const demoRoutes = /* @__PURE__ */ demoApp();

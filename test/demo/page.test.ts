@@ -81,6 +81,12 @@ describe("demo store, edge mode's origin (/store)", () => {
     expect(html).toContain("You are browsing as <strong>an anonymous visitor</strong>");
   });
 
+  it("answers a /demo page asked for through the edge proxy (X-Forwarded-Host) as the plain store: the demo config's links stay edge mode", async () => {
+    const viaProxy = await (await call("/demo/pages/shipping", { headers: { "x-forwarded-host": "edge.localhost:8787" } })).text();
+    expect(viaProxy).toBe(await (await call("/store")).text());
+    expect(await (await call("/demo/pages/shipping")).text()).toContain("/v1/s/demo.js");
+  });
+
   it("signs a demo customer in as a store does: 303 to /store with valuebar_cid=<id>.<sig>, which the edge reads as that customer", async () => {
     const res = await call("/store/sign-in?as=vip", { redirect: "manual" });
     expect(res.status).toBe(303);

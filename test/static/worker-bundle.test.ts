@@ -34,4 +34,13 @@ describe("the Worker bundle", () => {
     expect(text).not.toContain("cannot be represented in JSON Schema");
   });
 
+  it("carries no demo store (wrangler.toml defines __DEMO__ false; local development builds it in), and both runtimes", async () => {
+    const { text } = await built();
+    // The demo store's name, in its page's title and header; the demo's sign-in route.
+    expect(text).not.toContain("Northwind Outfitters");
+    expect(text).not.toContain("/store/sign-in");
+    // The snippet route's runtime and the edge rewrite's: each defines __vbr.
+    expect(text.split("var __vbr=").length - 1).toBe(2);
+  });
+
 });
