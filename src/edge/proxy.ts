@@ -17,6 +17,7 @@ import type { Decision } from "../core/decide";
 import { withTimeout } from "../core/timeout";
 import type { ServedDecision } from "../service/decision-service";
 import { CONFIG_TIMEOUT_MS, MEMBERSHIP_TIMEOUT_MS, serveDecision, serverTiming } from "../service/decision-service";
+import { PREVIEW_PARAM, previewedDraft } from "../service/preview";
 import type { EdgeVisitor } from "./identity";
 import { CLEAR_VISITOR_COOKIE, edgeVisitorQuery, isCrawler, visitorCookie } from "./identity";
 import type { EdgePayload } from "./rewrite";
@@ -118,8 +119,15 @@ async function edgeDecision(request: Request, site: EdgeSite, env: Env): Promise
   try {
     const visitor = edgeVisitorQuery(request, isCrawler(request));
     const counts: (() => Promise<unknown>)[] = [];
-    const served = await withTimeout(serveDecision(env, site.site, request, visitor.query, (work) => counts.push(work)), EDGE_DECISION_TIMEOUT_MS);
-    return { ok: true, served, visitor, counts };
+    // A marketer's preview link on the store's page (the editor's `?valuebar_preview=<token>`): the draft's decision.
+    const token = new URL(request.url).searchParams.get(PREVIEW_PARAM);
+    const decide = async () => {
+      const draft = token === null ? undefined : await previewedDraft(env, site.site, token);
+      const served = await serveDecision(env, site.site, request, visitor.query, (work) => counts.push(work), draft);
+      // A draft's decision counts nowhere: without exposures the runtime sends no clicks or dismissals for it.
+      return draft && served.kind === "decision" ? { ...served, decision: { ...served.decision, exposures: [] } } : served;
+    };
+    return { ok: true, served: await withTimeout(decide(), EDGE_DECISION_TIMEOUT_MS), visitor, counts };
   } catch (error) {
     console.error(`valuebar: no decision for site ${site.site}, its page goes out unchanged`, error);
     return { ok: false };

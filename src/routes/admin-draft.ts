@@ -20,6 +20,7 @@ import { allow } from "../http/auth";
 import { readJson } from "../http/body";
 import { ApiError } from "../http/errors";
 import { MAX_PREVIEW_MS, previewToken } from "../platform/preview-token";
+import { PREVIEW_PARAM } from "../service/preview";
 import { MAX_CONFIG_BYTES, publishedAnswer } from "./admin-config";
 import { siteAdmin, validSite } from "./site";
 
@@ -88,7 +89,7 @@ export const adminDraftRoutes = new Hono<AdminEnv>()
     const minutes = typeof body?.minutes === "number" && body.minutes >= 1 && body.minutes * 60_000 <= MAX_PREVIEW_MS ? Math.round(body.minutes) : 60;
     const expiresAt = Date.now() + minutes * 60_000;
     const token = await previewToken(c.env.ADMIN_TOKEN, site, expiresAt);
-    return c.json({ token, param: `valuebar_preview=${token}`, expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString() });
+    return c.json({ token, param: `${PREVIEW_PARAM}=${token}`, expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString() });
   })
   .post("/admin/sites/:site/preview", allow("config:read"), async (c) => {
     const site = validSite(c.req.param("site"));

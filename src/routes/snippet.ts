@@ -7,14 +7,12 @@ import { RUNTIME_JS } from "../../snippet/dist/runtime";
 import type { Decision } from "../core/decide";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
-import type { Config } from "../core/config-schema";
 import { queryOf } from "../core/query";
 import { scriptJson } from "../core/script-json";
 import { SITE_ID } from "../core/shared";
-import { validPreviewToken } from "../platform/preview-token";
 import { snippetRateLimited, withinLimit } from "../http/rate-limit";
 import { serveDecision, serverTiming } from "../service/decision-service";
-import { siteAdmin } from "./site";
+import { previewedDraft } from "../service/preview";
 
 /** The snippet's content type and cache headers (also the bench's reference routes', src/routes/bench.ts). */
 export const JS_HEADERS = {
@@ -34,16 +32,6 @@ export function snippetBody(site: string, decision: Decision, newVisitorId?: str
     ...(token ? { token } : {}),
   };
   return `(function(){${RUNTIME_JS}\n__vbr.run(${scriptJson(payload)})})();\n`;
-}
-
-/**
- * The site's draft when the request carries a valid preview token; shoppers' requests never get here. The token
- * is checked first, with no storage: only a valid, unexpired one (which only the owner's secret can make) reaches
- * the site's object.
- */
-async function previewedDraft(env: Env, site: string, token: string): Promise<Config | undefined> {
-  if (!token || !(await validPreviewToken(env.ADMIN_TOKEN, site, token, Date.now()))) return undefined;
-  return (await siteAdmin(env, site).draft())?.config ?? undefined;
 }
 
 function noop(reason: string, headers: Record<string, string> = {}): Response {

@@ -53,6 +53,12 @@ function topbarText(html: string): string | undefined {
   return decision?.placements.topbar?.message.text;
 }
 
+/** The experiment's counted units (STORE_CONFIG_TEXT's vip-express runs for VIPs). */
+async function counted(site: string): Promise<number> {
+  const res = await admin(`/admin/sites/${site}/experiments/vip-express/results`);
+  return (await res.json<{ units: { counted: number } }>()).units.counted;
+}
+
 async function customerCookie(id: string, sig?: string): Promise<string> {
   return `valuebar_cid=${encodeURIComponent(id)}.${sig ?? (await signCustomer(id))}`;
 }
@@ -196,11 +202,6 @@ describe("edge decision: fails open", () => {
 
 describe("edge decision: alongside the origin, counted only for a page written with it", () => {
   const NAVIGATION = { "sec-fetch-dest": "document", accept: "text/html,application/xhtml+xml" };
-  /** The experiment's counted units (STORE_CONFIG_TEXT's vip-express runs for VIPs). */
-  async function counted(site: string): Promise<number> {
-    const res = await admin(`/admin/sites/${site}/experiments/vip-express/results`);
-    return (await res.json<{ units: { counted: number } }>()).units.counted;
-  }
 
   // Order, not time: the held origin (test/compressed-origin.ts) sends its page only once the membership read has
   // begun. Read after the origin's answer, as before, the membership would be read only after 504.
@@ -256,6 +257,30 @@ describe("edge decision: alongside the origin, counted only for a page written w
   ])("isNavigation: %s", (_, headers, expected) => {
     expect(isNavigation(new Request(`${STORE}/page`, { headers }))).toBe(expected);
     expect(isNavigation(new Request(`${STORE}/page`, { method: "POST", headers }))).toBe(false);
+  });
+});
+
+describe("edge decision: a marketer's preview link on the store's page", () => {
+  it("?valuebar_preview=<token> shows the draft, counted nowhere; without it, or with a forged token, the live config", async () => {
+    const site = await edgeStore();
+    const draft = JSON.parse(JSON.stringify(EDGE_CONFIG)) as { campaigns: { id: string; variants: { message: { text: string } }[] }[] };
+    for (const variant of draft.campaigns[0]?.variants ?? []) variant.message.text = "Draft only";
+    const json = (body: unknown, method = "POST"): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await admin(`/admin/sites/${site}/draft`, json(draft, "PUT"))).status).toBe(200);
+    const link = await (await admin(`/admin/sites/${site}/draft/preview-link`, json({ minutes: 30 }))).json<{ param: string }>();
+    const headers = { "sec-fetch-dest": "document", cookie: await customerCookie(CUSTOMER.vip) };
+
+    const previewed = await storePage(site, { headers }, {}, `/page?${link.param}`);
+    expect(topbarText(previewed.html)).toBe("Draft only");
+    expect(previewed.html).toContain("<span>Draft only</span>");
+    expect((inlinedPayload(previewed.html)?.decision as { exposures: unknown[] }).exposures).toEqual([]);
+    expect(await counted(site)).toBe(0);
+
+    const forged = await storePage(site, { headers }, {}, `/page?valuebar_preview=${link.param.split("=")[1]?.slice(0, -2)}xx`);
+    expect([TEXT.vipExpress, TEXT.vipEarly]).toContain(topbarText(forged.html));
+    const live = await storePage(site, { headers });
+    expect([TEXT.vipExpress, TEXT.vipEarly]).toContain(topbarText(live.html));
+    expect(await counted(site)).toBe(1);
   });
 });
 
