@@ -44,9 +44,44 @@ export function randomHex(bytes: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(bytes)).buffer);
 }
 
+/**
+ * How many results each isolate-wide memo below keeps: a signed-in customer's page view makes the same few HMACs every
+ * time (their unit key, membership key, events token); the oldest entry goes first.
+ */
+export const HMAC_MEMO_SIZE = 4_096;
+
+// Isolate-wide, per secret: HMAC results by message (deterministic, so never stale), and the "customer id\nsig" pairs
+// found valid (an id has no control character: the pair's spelling is unambiguous). Only a valid pair is kept: a
+// forged one cannot fill the memo, and a look-up tells nothing of a sig that is not there.
+const signatures = new Map<string, Map<string, Promise<string>>>();
+const verified = new Map<string, Map<string, true>>();
+
+function memoOf<V>(memos: Map<string, Map<string, V>>, secret: string): Map<string, V> {
+  let memo = memos.get(secret);
+  if (!memo) memos.set(secret, (memo = new Map()));
+  return memo;
+}
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= HMAC_MEMO_SIZE) memo.delete(memo.keys().next().value as string);
+  memo.set(key, value);
+  return value;
+}
+
 /** Lowercase hex HMAC-SHA256, what Shopify Liquid's `{{ value | hmac_sha256: secret }}` gives. */
-export async function hmacHex(secret: string, message: string): Promise<string> {
-  return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
+export function hmacHex(secret: string, message: string): Promise<string> {
+  const memo = memoOf(signatures, secret);
+  const known = memo.get(message);
+  if (known) return known;
+  const made = hmacKey(secret).then(async (cryptoKey) => toHex(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message))));
+  // A failure is not kept: the next call tries again.
+  made.catch(() => memo.delete(message));
+  return remember(memo, message, made);
+}
+
+/** How many results the HMAC memos hold (for the tests of their bound). */
+export function hmacMemoSizes(secret: string): { signatures: number; verified: number } {
+  return { signatures: signatures.get(secret)?.size ?? 0, verified: verified.get(secret)?.size ?? 0 };
 }
 
 /** Like hmacHex, for a key that varies per request (such as one per site): the key is not kept in the cache. */
@@ -72,8 +107,13 @@ export async function constantTimeEqual(a: string, b: string): Promise<boolean> 
  */
 export async function verifiedCustomerId(secret: string, customerId: string | undefined, sig: string | undefined): Promise<string | null> {
   if (!customerId || !sig || customerId.length > 128 || /[\u0000-\u001f\u007f]/.test(customerId) || !/^[0-9a-f]{64}$/.test(sig)) return null;
+  const memo = memoOf(verified, secret);
+  const pair = `${customerId}\n${sig}`;
+  if (memo.has(pair)) return customerId;
   // Web Crypto's HMAC verify compares in constant time; `sig` is 64 hex digits, so the one spelling of its 32 bytes.
-  return (await crypto.subtle.verify("HMAC", await hmacKey(secret), fromHex(sig), encoder.encode(customerId))) ? customerId : null;
+  if (!(await crypto.subtle.verify("HMAC", await hmacKey(secret), fromHex(sig), encoder.encode(customerId)))) return null;
+  remember(memo, pair, true);
+  return customerId;
 }
 
 /** Lowercase hex SHA-256 of `text`: how admin tokens are stored (they are random, so a plain hash suffices). */

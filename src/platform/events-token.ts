@@ -46,7 +46,8 @@ const mac = async (secret: string, site: string, unit: string, expiry: string) =
 
 /** A token for `unit` (a unit key: 64 hex digits) on `site`, valid EVENTS_TOKEN_TTL_MS from `now`. */
 export async function eventsToken(secret: string, site: string, unit: string, now: number): Promise<string> {
-  const expiry = String(Math.floor((now + EVENTS_TOKEN_TTL_MS) / 1000));
+  // Whole minutes: a customer's pages within a minute get the same token, one HMAC (src/platform/crypto.ts's memo).
+  const expiry = String(Math.floor((now + EVENTS_TOKEN_TTL_MS) / 60_000) * 60);
   const encoded = hexToBase64url(unit);
   return `${encoded}.${expiry}.${await mac(secret, site, encoded, expiry)}`;
 }
