@@ -5,18 +5,15 @@
  * *.localhost to the loopback itself, and treats it as a secure context). The shopper signs in and declines analytics
  * with the store's own links (/store/sign-in, /store/consent), as on a real store.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../../scripts/dev-server.mjs";
-import { ensureDevVars, freePort, seedDemo, startWorker } from "../../scripts/dev-server.mjs";
-import { launchChromium, skipBrowserTests } from "./chromium";
+import { freePort } from "../../scripts/dev-server.mjs";
+import { skipBrowserTests } from "./chromium";
+import { type EditorHarness, startEditorHarness } from "./editor-harness";
 
 let worker: RunningWorker;
 let browser: Browser;
-let stateDir: string;
 let adminToken: string;
 /** The store's hostname in edge mode, e.g. http://edge.localhost:41234. */
 let store: string;
@@ -93,23 +90,18 @@ async function admin<T>(path: string): Promise<T> {
 }
 
 describe.skipIf(skipBrowserTests)("the demo store in edge mode, through the proxy, in Chromium", () => {
+  let harness: EditorHarness | undefined;
   beforeAll(async () => {
-    const vars = ensureDevVars();
-    adminToken = vars.ADMIN_TOKEN ?? "";
-    stateDir = mkdtempSync(join(tmpdir(), "valuebar-edge-demo-"));
     const port = await freePort();
     // As `npm start` configures it (scripts/start.mjs): edge.localhost's origin is this Worker's own /store page.
     const edgeSites = { "edge.localhost": { site: "demo", origin: `http://127.0.0.1:${port}` } };
-    worker = await startWorker({ port, persistTo: stateDir, vars: { EDGE_SITES: JSON.stringify(edgeSites) } });
-    await seedDemo(worker.url, adminToken);
+    harness = await startEditorHarness({ port, vars: { EDGE_SITES: JSON.stringify(edgeSites) } });
+    ({ worker, browser, token: adminToken } = harness);
     store = `http://edge.localhost:${port}`;
-    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    await harness?.stop();
   });
 
   it("the origin's page has no tag of ours and no slot; through the proxy the VIP's bar is in the HTML, and drawn with scripts off", async () => {

@@ -1,5 +1,6 @@
 /**
- * @module What the editor's browser suites share: the Worker under `wrangler dev` with the demo seeded, Chromium,
+ * @module What the browser suites that drive the real Worker share (the editor's, and edge mode's demo store): the
+ * Worker under `wrangler dev` with the demo seeded, Chromium,
  * a fresh site per test (seeded with the demo's config through the admin API, so a test that publishes or saves
  * a draft leaves the others as they were), tokens issued for it, and signing in.
  */
@@ -20,10 +21,14 @@ export interface EditorHarness {
   stop(): Promise<void>;
 }
 
-export async function startEditorHarness(): Promise<EditorHarness> {
+/**
+ * The Worker under `wrangler dev` on a fresh state directory, the demo seeded, and Chromium: what every browser suite
+ * that drives the real Worker starts with. `port` (default: a free one) and `vars` (`--var` values) as startWorker takes them.
+ */
+export async function startEditorHarness(options: { port?: number; vars?: Record<string, string> } = {}): Promise<EditorHarness> {
   const token = ensureDevVars().ADMIN_TOKEN ?? "";
-  const stateDir = mkdtempSync(join(tmpdir(), "valuebar-editor-"));
-  const worker = await startWorker({ port: await freePort(), persistTo: stateDir });
+  const stateDir = mkdtempSync(join(tmpdir(), "valuebar-browser-"));
+  const worker = await startWorker({ port: options.port ?? (await freePort()), persistTo: stateDir, vars: options.vars ?? {} });
   await seedDemo(worker.url, token);
   const browser = await launchChromium();
   return {

@@ -5,18 +5,17 @@
  * (focus after "Add a variant", weights, schedules in local time, colour pickers); and the layout at 390 px.
  * Each test works on a fresh site with the demo config, so none depends on another.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../../scripts/dev-server.mjs";
-import { ensureDevVars, freePort, root, seedDemo, startWorker } from "../../scripts/dev-server.mjs";
-import { launchChromium, skipBrowserTests } from "./chromium";
+import { root } from "../../scripts/dev-server.mjs";
+import { skipBrowserTests } from "./chromium";
+import { type EditorHarness, startEditorHarness } from "./editor-harness";
 
 let worker: RunningWorker;
 let browser: Browser;
-let stateDir: string;
 let token: string;
 let sites = 0;
 
@@ -75,18 +74,14 @@ async function publish(page: Page, note: string): Promise<void> {
 const campaignIds = async (site: string) => (await liveConfig(site)).campaigns.map((c) => c.id);
 
 describe.skipIf(skipBrowserTests)("the message editor in Chromium", () => {
+  let harness: EditorHarness | undefined;
   beforeAll(async () => {
-    token = ensureDevVars().ADMIN_TOKEN ?? "";
-    stateDir = mkdtempSync(join(tmpdir(), "valuebar-editor-messages-"));
-    worker = await startWorker({ port: await freePort(), persistTo: stateDir });
-    await seedDemo(worker.url, token);
-    browser = await launchChromium();
+    harness = await startEditorHarness();
+    ({ worker, browser, token } = harness);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    await harness?.stop();
   });
 
   it("pauses, resumes, duplicates and deletes a message; the grid shows the paused one as paused", async () => {

@@ -5,20 +5,19 @@
  * shows their member counts and descriptions; experiments show each variant's text, and a test is stopped or a
  * variant rolled out to everyone as a new version after a confirmation. A worker of its own: these tests publish.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { poorContrast, unnamedControls } from "./a11y";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../../scripts/dev-server.mjs";
-import { ensureDevVars, freePort, root, seedDemo, startWorker } from "../../scripts/dev-server.mjs";
+import { root } from "../../scripts/dev-server.mjs";
 import type { Config } from "../../src/core/config-schema";
-import { launchChromium, skipBrowserTests } from "./chromium";
+import { skipBrowserTests } from "./chromium";
+import { type EditorHarness, startEditorHarness } from "./editor-harness";
 
 let worker: RunningWorker;
 let browser: Browser;
-let stateDir: string;
 let token: string;
 
 /** A screenshot under test-artifacts/ (the README's are refreshed from there). */
@@ -63,18 +62,14 @@ async function demoCopy(site: string): Promise<void> {
 }
 
 describe.skipIf(skipBrowserTests)("the editor's segments and experiments (issue 11)", () => {
+  let harness: EditorHarness | undefined;
   beforeAll(async () => {
-    token = ensureDevVars().ADMIN_TOKEN ?? "";
-    stateDir = mkdtempSync(join(tmpdir(), "valuebar-editor-segments-"));
-    worker = await startWorker({ port: await freePort(), persistTo: stateDir });
-    await seedDemo(worker.url, token);
-    browser = await launchChromium();
+    harness = await startEditorHarness();
+    ({ worker, browser, token } = harness);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    await harness?.stop();
   });
 
   it("explains the upload's formats next to it and shows every warning the API returns, with 1 row and 2 rows said right", async () => {
