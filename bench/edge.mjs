@@ -355,7 +355,15 @@ export async function startOrigin(page) {
         });
       },
     };`;
-  const name = "store-origin";
+  const { mf, pid, url } = await startModuleWorker("store-origin", script, { PAGE: { type: "text", value: page.toString("utf8") } }, "the bench's origin");
+  return { url, pid, description: "a second workerd through Miniflare", stop: () => mf.dispose() };
+}
+
+/**
+ * One module worker (`script`, its `env` bindings) in a workerd of its own, reached on a direct socket: the bench's
+ * origin, and bench/rewriter-cost.mjs's rewriter. `what` names it in a failure.
+ */
+export async function startModuleWorker(name, script, env, what) {
   const { started: mf, pid } = await spawnedWorkerd(async () => {
     const mf = new Miniflare({
       host: "127.0.0.1",
@@ -366,12 +374,7 @@ export async function startOrigin(page) {
       logRequests: false,
       workers: [
         {
-          config: {
-            name,
-            compatibilityDate: COMPATIBILITY_DATE,
-            manifest: { mainModule: "origin.js", modules: { "origin.js": { type: "esm", contents: script } } },
-            env: { PAGE: { type: "text", value: page.toString("utf8") } },
-          },
+          config: { name, compatibilityDate: COMPATIBILITY_DATE, manifest: { mainModule: "main.js", modules: { "main.js": { type: "esm", contents: script } } }, env },
           dev: { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] },
         },
       ],
@@ -380,12 +383,11 @@ export async function startOrigin(page) {
       await mf.ready;
     } catch (error) {
       await mf.dispose().catch(() => {});
-      throw new Error(`the bench's origin did not start: ${error.message}`, { cause: error });
+      throw new Error(`${what} did not start: ${error.message}`, { cause: error });
     }
     return mf;
   });
-  const url = (await mf.unsafeGetDirectURL(name)).origin;
-  return { url, pid, description: "a second workerd through Miniflare", stop: () => mf.dispose() };
+  return { mf, pid, url: (await mf.unsafeGetDirectURL(name)).origin };
 }
 
 /**

@@ -4,9 +4,8 @@
 // load each in turn (4 rounds of 1 s) and the Worker's workerd CPU per request is printed against the plain
 // pass-through's. Handlers do nothing but what the variant names, so the figures are HTMLRewriter's and workerd's.
 import { Agent } from "node:http";
-import { Miniflare } from "miniflare";
-import { edgeScenarioLoad, newEdgeTally, runEdgeSlice, startOrigin, storePage } from "./edge.mjs";
-import { processCpuSeconds, spawnedWorkerd } from "./proc.mjs";
+import { edgeScenarioLoad, newEdgeTally, runEdgeSlice, startModuleWorker, startOrigin, storePage } from "./edge.mjs";
+import { processCpuSeconds } from "./proc.mjs";
 
 const CONCURRENCY = 32;
 const ROUNDS = 4;
@@ -45,20 +44,9 @@ export default {
 };`;
   let worker;
   try {
-    worker = await spawnedWorkerd(async () => {
-      const mf = new Miniflare({
-        host: "127.0.0.1",
-        port: 0,
-        cf: false,
-        enableDevRegistry: false,
-        telemetry: { enabled: false },
-        logRequests: false,
-        workers: [{ config: { name: "rewriter", compatibilityDate: "2026-11-01", manifest: { mainModule: "w.js", modules: { "w.js": { type: "esm", contents: script } } }, env: {} }, dev: { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } }],
-      });
-      await mf.ready;
-      return mf;
-    });
-    const url = (await worker.started.unsafeGetDirectURL("rewriter")).origin;
+    const started = await startModuleWorker("rewriter", script, {}, "the rewriter's worker");
+    worker = { started: started.mf, pid: started.pid };
+    const { url } = started;
     const names = [...VARIANTS.matchAll(/^ {2}"([^"]+)":/gm)].map((m) => m[1] ?? "");
     const check = (status, _headers, body) => (status === 200 && body.length >= page.length ? null : `status ${status}, ${body.length} B`);
     const runs = names.map((name, i) => ({ name, scenario: { name, url: `${url}/${i}`, headers: {}, check }, agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }), tally: newEdgeTally(), cpu: 0 }));
