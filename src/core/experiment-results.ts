@@ -1,14 +1,17 @@
 /**
  * @module The results of an experiment as a growth team reads them: per variant and metric (click-through,
  * add to cart, purchase conversion, revenue per visitor), the rate or mean with its 95% interval, the uplift against
- * control (absolute and relative, with intervals), Welch's p-value, the chance to beat control, and a verdict,
- * or "not_enough_data" below the minimums; plus the sample-ratio check, the share of units seen in several
- * variants, and the run dates. Pure: it takes the summed counts and does the statistics of ./stats.ts.
+ * control (absolute and relative, with intervals), Welch's p-value, the chance to beat control (the fixed-horizon
+ * figures), the sequential test's always-valid p-value and confidence sequence (./sequential.ts), and a verdict read
+ * from the sequential test, valid at every look, or "not_enough_data" below the minimums; plus the sample-ratio check,
+ * the share of units seen in several variants, and the run dates. Pure: it takes the summed counts and does the
+ * statistics of ./stats.ts and ./sequential.ts.
  */
 import type { Campaign } from "./config-schema";
 import { baselineVariant, conversionWindowMs, experimentKey } from "./experiment";
 import type { Arm, Comparison, Interval, MetricKind } from "./stats";
 import { compare, sampleRatioCheck, summarize } from "./stats";
+import { DEFAULT_EXPECTED_UNITS, sequentialCompare } from "./sequential";
 
 /** One variant's units, and how many of them clicked, added to cart and bought. */
 export interface VariantCounts {
@@ -50,6 +53,17 @@ export const ALPHA = 0.05;
 
 export type Verdict = "better" | "worse" | "inconclusive" | "not_enough_data";
 
+/** What a comparison's verdict is read from: the sequential test, valid at every look (src/core/sequential.ts). */
+export const VERDICT_METHOD = "sequential" as const;
+
+/** The sequential test of a variant against control: the verdict's. */
+export interface SequentialResult {
+  /** Always-valid two-sided p-value: below ALPHA at any look, the verdict is better or worse. */
+  pValue: number;
+  /** Always-valid 95% confidence sequence of the difference (treatment minus control). */
+  interval: Interval;
+}
+
 export interface VariantMetric {
   variant: string;
   units: number;
@@ -58,8 +72,12 @@ export interface VariantMetric {
   /** Conversion rate, or revenue per unit. */
   value: number;
   interval: Interval | null;
-  /** Against the control; null on the control itself. */
-  vsControl: (Omit<Comparison, "degreesOfFreedom"> & { verdict: Verdict }) | { verdict: "not_enough_data" } | null;
+  /**
+   * Against the control; null on the control itself. `verdict` is the sequential test's (`sequential`), valid however
+   * often the results are looked at; `pValue`, `absolute`, `relative` and `chanceToBeatControl` are the fixed-horizon
+   * figures, valid only when read once, at a size fixed in advance.
+   */
+  vsControl: (Omit<Comparison, "degreesOfFreedom"> & { sequential: SequentialResult; verdict: Verdict }) | { verdict: "not_enough_data" } | null;
 }
 
 export interface MetricResult {
@@ -69,6 +87,8 @@ export interface MetricResult {
 
 export interface ExperimentResults {
   campaign: string;
+  /** Which test the verdicts are read from (VERDICT_METHOD). */
+  verdictMethod: typeof VERDICT_METHOD;
   experiment: string;
   control: string;
   conversionWindowHours: number;
@@ -133,6 +153,7 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
 
   return {
     campaign: campaign.id,
+    verdictMethod: VERDICT_METHOD,
     experiment: experimentKey(campaign),
     control,
     conversionWindowHours: conversionWindowMs(campaign) / 3_600_000,
@@ -181,8 +202,9 @@ function metric(kind: MetricKind, control: string, variantIds: string[], data: (
 function versus(control: { arm: Arm; conversions: number }, treatment: { arm: Arm; conversions: number }, kind: MetricKind): VariantMetric["vsControl"] {
   const enough = [control, treatment].every((side) => side.arm.units >= MIN_UNITS_PER_VARIANT && side.conversions >= MIN_CONVERSIONS_PER_VARIANT);
   const result = enough ? compare(control.arm, treatment.arm, kind) : null;
-  if (!result) return { verdict: "not_enough_data" };
+  const sequential = result && sequentialCompare(summarize(control.arm, kind), summarize(treatment.arm, kind), DEFAULT_EXPECTED_UNITS, ALPHA);
+  if (!result || !sequential) return { verdict: "not_enough_data" };
   const { degreesOfFreedom: _df, ...shown } = result;
-  const verdict: Verdict = result.pValue >= ALPHA ? "inconclusive" : result.absolute.estimate > 0 ? "better" : "worse";
-  return { ...shown, verdict };
+  const verdict: Verdict = sequential.pValue >= ALPHA ? "inconclusive" : sequential.estimate > 0 ? "better" : "worse";
+  return { ...shown, sequential: { pValue: sequential.pValue, interval: sequential.interval }, verdict };
 }

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { confidenceHalfWidth, mixingRatio, mixtureLikelihoodRatio, SEQUENTIAL_ALPHA, sequentialCompare } from "../../src/core/sequential";
+import { experimentResults } from "../../src/core/experiment-results";
 import type { Arm, MetricKind } from "../../src/core/stats";
 import { compare, summarize } from "../../src/core/stats";
 import reference from "./sequential-reference.json";
@@ -151,5 +152,48 @@ describe(`${EXPERIMENTS} experiments looked at every day for ${DAYS} days (${UNI
     const result = simulate(7, "binary", (next, arm) => conversion(arm === 1 ? 0.06 : 0.05)(next));
     console.log(`power, 5% → 6% over ${DAYS} days at ${UNITS_PER_DAY} a day per variant: sequential ${(result.sequential * 100).toFixed(1)}% (median day ${result.medianDay}), fixed-horizon looked at once, at day ${DAYS}, ${(result.fixedAtEnd * 100).toFixed(1)}% (peeked at daily ${(result.fixed * 100).toFixed(1)}%, not a valid test)`);
     expect(result.sequential).toBeGreaterThan(0.5);
+  });
+});
+
+describe("the results' verdicts are the sequential test's", () => {
+  const campaign = {
+    id: "hero",
+    placement: "topbar",
+    priority: 0,
+    variants: [
+      { id: "a", weight: 50, message: { text: "A" } },
+      { id: "b", weight: 50, message: { text: "B" } },
+    ],
+  } as unknown as Parameters<typeof experimentResults>[0];
+  const counts = (clicksA: number, clicksB: number, units: number) => ({
+    variants: [
+      { variant: "a", units, clicked: clicksA, addedToCart: 0, purchased: 0, firstExposure: 0, lastExposure: 1 },
+      { variant: "b", units, clicked: clicksB, addedToCart: 0, purchased: 0, firstExposure: 0, lastExposure: 1 },
+    ],
+    revenue: [],
+    multipleVariantUnits: 0,
+  });
+  const vsControl = (clicksA: number, clicksB: number, units: number) => {
+    const result = experimentResults(campaign, counts(clicksA, clicksB, units));
+    expect(result.verdictMethod).toBe("sequential");
+    const vs = result.metrics.clickThrough.variants[1]?.vsControl;
+    if (!vs || !("sequential" in vs)) throw new Error("expected a comparison");
+    return vs;
+  };
+
+  it("a clear difference: better, with the always-valid p and interval beside the fixed-horizon figures", () => {
+    const vs = vsControl(100, 200, 1_000);
+    expect(vs.verdict).toBe("better");
+    expect(vs.sequential.pValue).toBeLessThan(SEQUENTIAL_ALPHA);
+    expect(vs.sequential.interval[0]).toBeGreaterThan(0);
+    // Wider than the fixed-horizon interval: the price of looking at any time.
+    expect(vs.sequential.interval[1] - vs.sequential.interval[0]).toBeGreaterThan(vs.absolute.interval[1] - vs.absolute.interval[0]);
+    expect(vsControl(200, 100, 1_000).verdict).toBe("worse");
+  });
+
+  it("a fixed-horizon p below 0.05 that the sequential test does not yet back: no clear difference", () => {
+    const vs = vsControl(100, 130, 1_000);
+    expect(vs.pValue).toBeLessThan(0.05);
+    expect(vs.verdict).toBe("inconclusive");
   });
 });

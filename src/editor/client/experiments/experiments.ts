@@ -15,7 +15,10 @@ import { rolloutButton, stopButton } from "./rollout";
 import { sharePercent, variantText } from "./variants";
 
 const VERDICTS: Record<Verdict, string> = { better: "Better", worse: "Worse", inconclusive: "No clear difference", not_enough_data: "Not enough data" };
-const COLUMNS = ["Variant", "Visitors", "Converted", "Value (95% interval)", "Uplift", "Relative uplift", "p-value", "Chance to beat control", "Verdict"];
+// The verdict is the sequential test's, valid however often the page is opened ("p, any look"); the uplift's interval,
+// the fixed-horizon p and the chance to beat control hold only for one look at a size fixed in advance.
+const COLUMNS = ["Variant", "Visitors", "Converted", "Value (95% interval)", "Uplift", "Relative uplift", "p, any look", "p, one fixed look", "Chance to beat control", "Verdict"];
+const VERDICT_COLUMN = COLUMNS.length - 2;
 
 /** The page, busy until every experiment's results are in. */
 export function experimentsView(): HTMLElement {
@@ -53,6 +56,13 @@ function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResu
       ),
     ),
   );
+  section.append(
+    el(
+      "p",
+      { class: "method" },
+      "Verdicts use a sequential test: they stay right however often you look, so you can check every day and stop when one says Better or Worse. The fixed-look p and the chance to beat control hold only if you decided the test's size in advance and look once.",
+    ),
+  );
   if (r.warnings.length) section.append(el("div", { class: "warning", role: "alert" }, ...r.warnings.map((w) => el("p", {}, w))));
   const metrics: [string, MetricResult, (x: number) => string][] = [
     ["Click-through", r.metrics.clickThrough, pct],
@@ -76,10 +86,11 @@ function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResu
           `${format(v.value)}${v.interval ? ` (${interval(v.interval)})` : ""}`,
           compared ? `${format(compared.absolute.estimate)} (${interval(compared.absolute.interval)})` : "",
           compared?.relative ? `${pct(compared.relative.estimate)} (${interval(compared.relative.interval, pct)})` : "",
+          compared ? compared.sequential.pValue.toFixed(4) : "",
           compared ? compared.pValue.toFixed(4) : "",
           compared ? pct(compared.chanceToBeatControl) : "",
           vs ? VERDICTS[vs.verdict] : "—",
-        ].map((text, i) => el("td", { "data-label": COLUMNS[i + 1]!, ...(i === 7 ? { class: "verdict" } : {}) }, text)),
+        ].map((text, i) => el("td", { "data-label": COLUMNS[i + 1]!, ...(i === VERDICT_COLUMN ? { class: "verdict" } : {}) }, text)),
       );
     });
     section.append(
