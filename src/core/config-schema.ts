@@ -162,6 +162,11 @@ export const CampaignSchema = z
         seed: z.optional(slug),
         /** How long after a unit's first exposure its conversions count; default 72. */
         conversionWindowHours: z.optional(z.int().check(z.gte(1), z.lte(MAX_CONVERSION_WINDOW_HOURS))),
+        /**
+         * The units per variant the test is expected to reach: where its sequential verdict's interval is tuned to be
+         * narrowest (src/core/sequential.ts). Not a stopping rule; default 10,000.
+         */
+        expectedUnitsPerVariant: z.optional(z.int().check(z.gte(100), z.lte(100_000_000))),
       }),
     ),
   })

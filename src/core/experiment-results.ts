@@ -89,6 +89,8 @@ export interface ExperimentResults {
   campaign: string;
   /** Which test the verdicts are read from (VERDICT_METHOD). */
   verdictMethod: typeof VERDICT_METHOD;
+  /** The units per variant the sequential test is tuned for (the campaign's `experiment.expectedUnitsPerVariant`). */
+  expectedUnitsPerVariant: number;
   experiment: string;
   control: string;
   conversionWindowHours: number;
@@ -112,9 +114,10 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
   const variantIds = campaign.variants.map((v) => v.id);
   const countOf = (id: string) => counts.variants.find((v) => v.variant === id);
   const unitsOf = (id: string) => countOf(id)?.units ?? 0;
+  const expectedUnits = campaign.experiment?.expectedUnitsPerVariant ?? DEFAULT_EXPECTED_UNITS;
 
   const binaryMetric = (converted: (id: string) => number): MetricResult =>
-    metric("binary", control, variantIds, (id) => {
+    metric("binary", control, variantIds, expectedUnits, (id) => {
       const x = converted(id);
       return { arm: { units: unitsOf(id), sum: x, sumSquares: x }, conversions: x };
     });
@@ -122,7 +125,7 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
   const revenuePerVisitor = Object.fromEntries(
     currencies.map((currency) => [
       currency,
-      metric("continuous", control, variantIds, (id) => {
+      metric("continuous", control, variantIds, expectedUnits, (id) => {
         const r = counts.revenue.find((x) => x.variant === id && x.currency === currency);
         return { arm: { units: unitsOf(id), sum: r?.sum ?? 0, sumSquares: r?.sumSquares ?? 0 }, conversions: r?.buyers ?? 0 };
       }),
@@ -154,6 +157,7 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
   return {
     campaign: campaign.id,
     verdictMethod: VERDICT_METHOD,
+    expectedUnitsPerVariant: expectedUnits,
     experiment: experimentKey(campaign),
     control,
     conversionWindowHours: conversionWindowMs(campaign) / 3_600_000,
@@ -180,7 +184,7 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
   };
 }
 
-function metric(kind: MetricKind, control: string, variantIds: string[], data: (id: string) => { arm: Arm; conversions: number }): MetricResult {
+function metric(kind: MetricKind, control: string, variantIds: string[], expectedUnits: number, data: (id: string) => { arm: Arm; conversions: number }): MetricResult {
   const base = data(control);
   return {
     kind,
@@ -193,16 +197,16 @@ function metric(kind: MetricKind, control: string, variantIds: string[], data: (
         conversions,
         value: summary.mean,
         interval: summary.interval,
-        vsControl: id === control ? null : versus(base, { arm, conversions }, kind),
+        vsControl: id === control ? null : versus(base, { arm, conversions }, kind, expectedUnits),
       };
     }),
   };
 }
 
-function versus(control: { arm: Arm; conversions: number }, treatment: { arm: Arm; conversions: number }, kind: MetricKind): VariantMetric["vsControl"] {
+function versus(control: { arm: Arm; conversions: number }, treatment: { arm: Arm; conversions: number }, kind: MetricKind, expectedUnits: number): VariantMetric["vsControl"] {
   const enough = [control, treatment].every((side) => side.arm.units >= MIN_UNITS_PER_VARIANT && side.conversions >= MIN_CONVERSIONS_PER_VARIANT);
   const result = enough ? compare(control.arm, treatment.arm, kind) : null;
-  const sequential = result && sequentialCompare(summarize(control.arm, kind), summarize(treatment.arm, kind), DEFAULT_EXPECTED_UNITS, ALPHA);
+  const sequential = result && sequentialCompare(summarize(control.arm, kind), summarize(treatment.arm, kind), expectedUnits, ALPHA);
   if (!result || !sequential) return { verdict: "not_enough_data" };
   const { degreesOfFreedom: _df, ...shown } = result;
   const verdict: Verdict = sequential.pValue >= ALPHA ? "inconclusive" : sequential.estimate > 0 ? "better" : "worse";

@@ -264,11 +264,11 @@ describe("rejected configs name the field and what to do", () => {
 describe("experiments", () => {
   const variants = (...list: object[]) => ({ campaign: { variants: list } });
 
-  it("accepts a control without a message, a seed and a conversion window", () => {
+  it("accepts a control without a message, a seed, a conversion window and an expected size", () => {
     const config = configWith({
       ...variants({ id: "control", weight: 10, control: true }, { id: "a", weight: 45, message: { text: "A" } }, { id: "b", weight: 45, message: { text: "B" } }),
     }) as { campaigns: Record<string, unknown>[] };
-    (config.campaigns[0] as Record<string, unknown>).experiment = { seed: "restart-2", conversionWindowHours: 48 };
+    (config.campaigns[0] as Record<string, unknown>).experiment = { seed: "restart-2", conversionWindowHours: 48, expectedUnitsPerVariant: 25_000 };
     expect(parseConfig(config).ok).toBe(true);
   });
 
@@ -285,6 +285,8 @@ describe("experiments", () => {
     [{ conversionWindowHours: 0 }, "campaigns.0.experiment.conversionWindowHours"],
     [{ conversionWindowHours: 1.5 }, "campaigns.0.experiment.conversionWindowHours"],
     [{ conversionWindowHours: 24 * 91 }, "campaigns.0.experiment.conversionWindowHours"],
+    [{ expectedUnitsPerVariant: 50 }, "campaigns.0.experiment.expectedUnitsPerVariant"],
+    [{ expectedUnitsPerVariant: 1_000.5 }, "campaigns.0.experiment.expectedUnitsPerVariant"],
     [{ window: 3 }, "campaigns.0.experiment"],
   ])("rejects the experiment settings %j", (experiment, path) => {
     expect(issuesOf(configWith({ campaign: { experiment } })).map((i) => i.path)).toContain(path);

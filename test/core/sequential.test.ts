@@ -6,7 +6,7 @@
  * them (the fixed-horizon test under the same peeking is reported beside it), and A/B tests, whose power is reported.
  */
 import { describe, expect, it } from "vitest";
-import { confidenceHalfWidth, mixingRatio, mixtureLikelihoodRatio, SEQUENTIAL_ALPHA, sequentialCompare } from "../../src/core/sequential";
+import { confidenceHalfWidth, DEFAULT_EXPECTED_UNITS, mixingRatio, mixtureLikelihoodRatio, SEQUENTIAL_ALPHA, sequentialCompare } from "../../src/core/sequential";
 import { experimentResults } from "../../src/core/experiment-results";
 import type { Arm, MetricKind } from "../../src/core/stats";
 import { compare, summarize } from "../../src/core/stats";
@@ -173,8 +173,10 @@ describe("the results' verdicts are the sequential test's", () => {
     revenue: [],
     multipleVariantUnits: 0,
   });
-  const vsControl = (clicksA: number, clicksB: number, units: number) => {
-    const result = experimentResults(campaign, counts(clicksA, clicksB, units));
+  const vsControl = (clicksA: number, clicksB: number, units: number, expectedUnitsPerVariant?: number) => {
+    const tuned = expectedUnitsPerVariant === undefined ? campaign : ({ ...campaign, experiment: { expectedUnitsPerVariant } } as typeof campaign);
+    const result = experimentResults(tuned, counts(clicksA, clicksB, units));
+    expect(result.expectedUnitsPerVariant).toBe(expectedUnitsPerVariant ?? DEFAULT_EXPECTED_UNITS);
     expect(result.verdictMethod).toBe("sequential");
     const vs = result.metrics.clickThrough.variants[1]?.vsControl;
     if (!vs || !("sequential" in vs)) throw new Error("expected a comparison");
@@ -195,5 +197,16 @@ describe("the results' verdicts are the sequential test's", () => {
     const vs = vsControl(100, 130, 1_000);
     expect(vs.pValue).toBeLessThan(0.05);
     expect(vs.verdict).toBe("inconclusive");
+  });
+
+  it("tuned to the experiment's expected size: the same data is nearer a verdict when the test was planned for about that size", () => {
+    const planned = vsControl(100, 130, 1_000, 1_000);
+    const bigger = vsControl(100, 130, 1_000, 100_000);
+    const standard = vsControl(100, 130, 1_000);
+    expect(planned.sequential.pValue).toBeLessThan(standard.sequential.pValue);
+    expect(standard.sequential.pValue).toBeLessThan(bigger.sequential.pValue);
+    expect(planned.sequential.interval[1] - planned.sequential.interval[0]).toBeLessThan(standard.sequential.interval[1] - standard.sequential.interval[0]);
+    // The fixed-horizon figures do not depend on it.
+    expect(planned.pValue).toBe(bigger.pValue);
   });
 });
