@@ -14,12 +14,11 @@
  *   when the visitor declines analytics. Anything else (or no cookie) is consent, as in script mode. Without consent
  *   the Worker sets no cookie and deletes a `valuebar_vid` kept from before.
  *
- * Crawlers get the decision of an anonymous visitor without consent: the baseline, no enrollment, nothing counted,
- * no cookie.
+ * Crawlers (`isCrawler`, src/service/visitor.ts: the same rule as script mode's) get the decision of an anonymous
+ * visitor without consent: the baseline, no enrollment, nothing counted, no cookie.
  */
 import { DISMISSED_COOKIE, dismissedKeys } from "../core/dismissal";
 import type { QueryReader } from "../core/query";
-import { USER_AGENT_PREFIX } from "../service/visitor";
 
 export const CUSTOMER_COOKIE = "valuebar_cid";
 export const VISITOR_COOKIE = "valuebar_vid";
@@ -97,22 +96,4 @@ export const CLEAR_VISITOR_COOKIE = `${VISITOR_COOKIE}=; Path=/; Max-Age=0; Secu
 /** The Set-Cookie of a new visitor id: first-party, HTTPS only, sent on top-level navigations from other sites, a year. */
 export function visitorCookie(visitorId: string): string {
   return `${VISITOR_COOKIE}=${visitorId}; Path=/; Max-Age=${VISITOR_COOKIE_MAX_AGE}; Secure; HttpOnly; SameSite=Lax`;
-}
-
-// Substrings of the User-Agent of the crawlers that announce themselves (Googlebot/2.1, bingbot/2.0, DuckDuckBot/1.0,
-// YandexBot, Applebot, AhrefsBot, AdsBot-Google, Yahoo! Slurp, facebookexternalhit...). "bot/" rather than "bot":
-// some phones' brand names end in "bot" (Cubot).
-const CRAWLER_MARKS = ["bot/", "bot-", "bot;", "crawler", "spider", "slurp", "facebookexternalhit", "mediapartners-google", "ia_archiver"];
-
-/**
- * Whether the request comes from a crawler: one Cloudflare's Bot Management verified (`cf.botManagement.verifiedBot`,
- * where the zone has it), or a User-Agent (its first USER_AGENT_PREFIX characters) that says so.
- */
-export function isCrawler(request: Request): boolean {
-  const cf = (request as Request & { cf?: { botManagement?: { verifiedBot?: unknown } } }).cf;
-  if (cf?.botManagement?.verifiedBot === true) return true;
-  // toLowerCase, not deviceOf's ASCII-only folding (a replace with a callback per run of capitals, the costlier on
-  // every page): a non-ASCII letter that folds into a mark makes at worst a crawler of a visitor, who sees defaults.
-  const ua = (request.headers.get("user-agent") ?? "").slice(0, USER_AGENT_PREFIX).toLowerCase();
-  return CRAWLER_MARKS.some((mark) => ua.includes(mark));
 }

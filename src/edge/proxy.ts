@@ -19,7 +19,8 @@ import type { ServedDecision } from "../service/decision-service";
 import { CONFIG_TIMEOUT_MS, MEMBERSHIP_TIMEOUT_MS, serveDecision, serverTiming } from "../service/decision-service";
 import { PREVIEW_PARAM, previewedDraft } from "../service/preview";
 import type { EdgeVisitor } from "./identity";
-import { CLEAR_VISITOR_COOKIE, edgeVisitorQuery, isCrawler, visitorCookie } from "./identity";
+import { CLEAR_VISITOR_COOKIE, edgeVisitorQuery, visitorCookie } from "./identity";
+import { isCrawler } from "../service/visitor";
 import type { EdgePayload } from "./rewrite";
 import { EDGE_TIMING, rewritePage } from "./rewrite";
 

@@ -21,8 +21,10 @@ export interface ResolvedVisitor {
 
 /** The visitor context; a missing or wrong signature simply means anonymous. */
 export async function resolveVisitor(request: Request, q: QueryReader, secret: string): Promise<ResolvedVisitor> {
+  // A bot is an anonymous visitor without consent: the baseline, never enrolled, nothing kept (isCrawler).
+  const bot = isCrawler(request);
   // `cid` longer than 128 characters is refused before it is hashed (verifiedCustomerId).
-  const cid = q.get("cid");
+  const cid = bot ? null : q.get("cid");
   // An anonymous request (no `cid`) makes no call into crypto at all.
   const customerId = cid === null ? null : await verifiedCustomerId(secret, cid, q.get("sig") ?? undefined);
   const vid = q.get("vid") ?? "";
@@ -43,7 +45,7 @@ export async function resolveVisitor(request: Request, q: QueryReader, secret: s
     currency,
     locale: localeOf(q.get("locale") ?? request.headers.get("accept-language")),
     // The store's switch: `consent=0` when the visitor has not agreed to analytics.
-    consent: q.get("consent") !== "0",
+    consent: !bot && q.get("consent") !== "0",
   };
   return known ? { context } : { context, newVisitorId: visitorId };
 }
@@ -100,4 +102,31 @@ export function localeOf(raw: string | null): string {
     }
   }
   return "en-US";
+}
+
+// Substrings of the User-Agent of the crawlers that announce themselves (Googlebot/2.1, bingbot/2.0, DuckDuckBot/1.0,
+// YandexBot, Applebot, AhrefsBot, AdsBot-Google, Yahoo! Slurp, facebookexternalhit...). "bot/" rather than "bot":
+// some phones' brand names end in "bot" (Cubot).
+const CRAWLER_MARKS = ["bot/", "bot-", "bot;", "crawler", "spider", "slurp", "facebookexternalhit", "mediapartners-google", "ia_archiver"];
+
+/**
+ * Cloudflare's bot score (1 to 99, where Bot Management supplies it) below which a request counts as automated:
+ * Cloudflare's own "likely automated" band is 1 to 29.
+ */
+export const BOT_SCORE_THRESHOLD = 30;
+
+/**
+ * Whether the request comes from a bot, in script mode and edge mode alike: one Cloudflare's Bot Management verified
+ * (`cf.botManagement.verifiedBot`) or scores as likely automated (`cf.botManagement.score` below BOT_SCORE_THRESHOLD),
+ * or a User-Agent (its first USER_AGENT_PREFIX characters) that says it is a crawler. A bot gets the baseline and is
+ * never enrolled: its later events have no exposure to count against.
+ */
+export function isCrawler(request: Request): boolean {
+  const bot = (request as Request & { cf?: { botManagement?: { verifiedBot?: unknown; score?: unknown } } }).cf?.botManagement;
+  if (bot?.verifiedBot === true) return true;
+  if (typeof bot?.score === "number" && bot.score >= 1 && bot.score < BOT_SCORE_THRESHOLD) return true;
+  // toLowerCase, not deviceOf's ASCII-only folding (a replace with a callback per run of capitals, the costlier on
+  // every page): a non-ASCII letter that folds into a mark makes at worst a crawler of a visitor, who sees defaults.
+  const ua = (request.headers.get("user-agent") ?? "").slice(0, USER_AGENT_PREFIX).toLowerCase();
+  return CRAWLER_MARKS.some((mark) => ua.includes(mark));
 }

@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { fetchWithEnv } from "../faults";
 import type { DecisionBody } from "../helpers";
 import {
   call,
@@ -172,6 +173,40 @@ describe("decide: happy path", () => {
     const later = await decide(site, `vid=${vid}&country=DE`);
     expect(kvReads(later.res)).toBe(1);
     expect(later.body.placements.topbar?.message.text).toBe("Sale");
+  });
+});
+
+describe("decide: bots get the baseline and are never enrolled (issue 14, the same rule as edge mode)", () => {
+  const GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+  const BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+
+  /** The VIP's decision for a request with this User-Agent and `cf.botManagement`. */
+  async function vipDecision(site: string, userAgent: string, botManagement?: Record<string, unknown>): Promise<DecisionBody> {
+    const init = { headers: { "user-agent": userAgent }, ...(botManagement ? { cf: { botManagement } } : {}) } as RequestInit;
+    const res = await fetchWithEnv({}, `/v1/decide/${site}?${await visitorQuery({ cid: CUSTOMER.vip, vid: newVisitorId() })}`, init);
+    expect(res.status).toBe(200);
+    return res.json<DecisionBody>();
+  }
+
+  it.each([
+    ["a crawler's User-Agent", GOOGLEBOT, undefined],
+    ["Cloudflare's verified bot, with a browser's User-Agent", BROWSER, { verifiedBot: true }],
+    ["a bot score in Cloudflare's likely-automated band (under 30)", BROWSER, { score: 12 }],
+  ])("%s: anonymous, no consent, no exposure, even with the VIP's valid signature", async (_, userAgent, botManagement) => {
+    const site = await seedStore();
+    const bot = await vipDecision(site, userAgent, botManagement);
+    expect(bot.visitor.identified).toBe(false);
+    expect(bot.exposures).toEqual([]);
+    expect(bot.placements.topbar?.campaign).not.toBe("vip-express");
+  });
+
+  it("a browser, or a score of 30 and above: the VIP's experiment, enrolled", async () => {
+    const site = await seedStore();
+    for (const botManagement of [undefined, { score: 30, verifiedBot: false }, { score: 95 }]) {
+      const human = await vipDecision(site, BROWSER, botManagement);
+      expect(human.visitor.identified).toBe(true);
+      expect(human.exposures.map((e) => e.campaign)).toEqual(["vip-express"]);
+    }
   });
 });
 
