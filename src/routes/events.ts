@@ -12,6 +12,9 @@
  * duplicate order, past the per-unit hourly limit) is not known here. The runtime's beacons (`sendBeacon`) never
  * read the answer.
  *
+ * A bot that says so (isDeclaredBot: a crawler's User-Agent, or Cloudflare's verified bot) gets 202 with
+ * `ignored: "bot"` and nothing queued; its page views were never enrolled either.
+ *
  * Bounded work whatever the body says: at most MAX_EVENT_EXPERIMENTS experiments an event (ids that are not
  * experiments of the live config are ignored), a body of at most 4 KiB, and a purchase's value capped at the site's
  * order value cap before it is queued.
@@ -39,6 +42,7 @@ import type { ShardEvent } from "../storage/experiment-shard";
 import { shardOf, unitKey } from "../storage/experiments";
 import { readLiveConfig, usableConfig } from "../storage/live-config";
 import { CURRENCY_CODE, CURRENCY_RULE, DEFAULT_ORDER_VALUE_CAP, MAX_EVENT_EXPERIMENTS, SITE_ID, VISITOR_ID } from "../core/shared";
+import { isDeclaredBot } from "../service/visitor";
 
 /** A beacon is small; anything bigger is not one. */
 export const MAX_EVENT_BYTES = 4096;
@@ -86,6 +90,8 @@ export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site"
   const parsed = EventSchema.safeParse(await readJson(c.req.raw, MAX_EVENT_BYTES));
   if (!parsed.success) throw new ApiError("BAD_REQUEST", "the event is invalid; nothing was counted", toFieldIssues(parsed.error));
   const event = parsed.data;
+  // A bot that says so counts nowhere (its page views were never enrolled either): accepted, so it does not retry.
+  if (isDeclaredBot(c.req.raw)) return c.json({ outcomes: {}, ignored: "bot" }, 202);
 
   const read = await readLiveConfig(c.env.KV, site, CONFIG_TIMEOUT_MS);
   if (read.status === "unknown") throw new ApiError("NOT_FOUND", `no site "${site}"`);

@@ -116,17 +116,29 @@ const CRAWLER_MARKS = ["bot/", "bot-", "bot;", "crawler", "spider", "slurp", "fa
 export const BOT_SCORE_THRESHOLD = 30;
 
 /**
- * Whether the request comes from a bot, in script mode and edge mode alike: one Cloudflare's Bot Management verified
- * (`cf.botManagement.verifiedBot`) or scores as likely automated (`cf.botManagement.score` below BOT_SCORE_THRESHOLD),
- * or a User-Agent (its first USER_AGENT_PREFIX characters) that says it is a crawler. A bot gets the baseline and is
- * never enrolled: its later events have no exposure to count against.
+ * Whether the request comes from a bot, in script mode and edge mode alike: one that says so (isDeclaredBot), or one
+ * Cloudflare's Bot Management scores as likely automated (`cf.botManagement.score` below BOT_SCORE_THRESHOLD). A bot
+ * gets the baseline and is never enrolled.
  */
 export function isCrawler(request: Request): boolean {
-  const bot = (request as Request & { cf?: { botManagement?: { verifiedBot?: unknown; score?: unknown } } }).cf?.botManagement;
-  if (bot?.verifiedBot === true) return true;
-  if (typeof bot?.score === "number" && bot.score >= 1 && bot.score < BOT_SCORE_THRESHOLD) return true;
+  if (isDeclaredBot(request)) return true;
+  const score = botManagementOf(request)?.score;
+  return typeof score === "number" && score >= 1 && score < BOT_SCORE_THRESHOLD;
+}
+
+/**
+ * A bot that says so: Cloudflare verified it (`cf.botManagement.verifiedBot`), or its User-Agent (the first
+ * USER_AGENT_PREFIX characters) names a crawler. The events route drops these; not the merely low-scored, since a
+ * store's own server sending purchases scores as automated too.
+ */
+export function isDeclaredBot(request: Request): boolean {
+  if (botManagementOf(request)?.verifiedBot === true) return true;
   // toLowerCase, not deviceOf's ASCII-only folding (a replace with a callback per run of capitals, the costlier on
   // every page): a non-ASCII letter that folds into a mark makes at worst a crawler of a visitor, who sees defaults.
   const ua = (request.headers.get("user-agent") ?? "").slice(0, USER_AGENT_PREFIX).toLowerCase();
   return CRAWLER_MARKS.some((mark) => ua.includes(mark));
+}
+
+function botManagementOf(request: Request): { verifiedBot?: unknown; score?: unknown } | undefined {
+  return (request as Request & { cf?: { botManagement?: { verifiedBot?: unknown; score?: unknown } } }).cf?.botManagement;
 }

@@ -11,6 +11,7 @@ import { experimentAggregates, experimentShard, shardOf } from "../../src/storag
 import reference from "../core/stats-reference.json";
 import type { DecisionBody } from "../helpers";
 import { admin, call, CUSTOMER, errorOf, newSite, newVisitorId, publishConfig, seedStore, signCustomer } from "../helpers";
+import { fetchWithEnv } from "../faults";
 import { eventThroughQueue } from "../queue";
 
 const AB_CONFIG = {
@@ -112,6 +113,31 @@ describe("events: happy path", () => {
     const { site } = await exposedVisitor();
     expect(await (await beacon(site, { type: "add_to_cart", vid: newVisitorId(), experiments: ["ab"] })).json()).toEqual({ outcomes: { ab: "queued" } });
     expect((await results(site)).metrics.purchase.variants.every((v) => v.conversions === 0)).toBe(true);
+  });
+});
+
+describe("events: a bot's events count nowhere (issue 14)", () => {
+  it("a crawler's User-Agent: 202, ignored, nothing queued; the same event from a browser counts", async () => {
+    const { site, vid, variant } = await exposedVisitor();
+    const click = { type: "click", campaign: "ab", variant, vid };
+    const headers = { "user-agent": "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)" };
+    const { response, sent } = await eventThroughQueue(site, click, { headers });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ outcomes: {}, ignored: "bot" });
+    expect(sent).toEqual([]);
+    expect(conversionsOf((await results(site)).metrics.clickThrough, variant)).toBe(0);
+    const human = await eventThroughQueue(site, click);
+    expect(await human.response.json()).toEqual({ outcomes: { ab: "queued" } });
+    expect(conversionsOf((await results(site)).metrics.clickThrough, variant)).toBe(1);
+  });
+
+  it("a low bot score alone does not drop an event: a store's own server sending purchases scores as automated", async () => {
+    const { site, vid } = await exposedVisitor();
+    const purchase = { type: "purchase", vid, value: 20, currency: "EUR", order_id: "S-1", experiments: ["ab"] };
+    const response = await fetchWithEnv({}, `/v1/events/${site}`, { method: "POST", headers: { "content-type": "text/plain;charset=UTF-8" }, body: JSON.stringify(purchase), cf: { botManagement: { score: 2 } } } as RequestInit);
+    expect(await response.json()).toEqual({ outcomes: { ab: "queued" } });
+    const verified = await fetchWithEnv({}, `/v1/events/${site}`, { method: "POST", headers: { "content-type": "text/plain;charset=UTF-8" }, body: JSON.stringify(purchase), cf: { botManagement: { verifiedBot: true } } } as RequestInit);
+    expect(await verified.json()).toEqual({ outcomes: {}, ignored: "bot" });
   });
 });
 
