@@ -4,13 +4,13 @@
  * same decision. The page here is put together from the same markup functions the rewrite uses
  * (src/core/message-markup.ts), in the order test/edge/rewrite.test.ts checks in workerd.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
 import type { Decision } from "../../src/core/decide";
 import { messageMarkup, topBarMarkup } from "../../src/core/message-markup";
-import { launchChromium, skipBrowserTests } from "./chromium";
+import { skipBrowserTests } from "./chromium";
 import { campaign, decisionWith, EDGE_RUNTIME_JS, inlineWorkerScript } from "./fixtures";
-import { startFixtureServer, type FixtureServer } from "./server";
+import { fixtureSuite } from "./fixture-suite";
 
 const BAR = campaign({ text: "Free express shipping", dismissible: true, link: { url: "/pages/shipping", label: "Details" }, style: { background: "#0a7d32", size: "large" } }, { campaign: "vip-express", variant: "express" });
 const SHIPPING = campaign({ text: "Free shipping over €60" }, { campaign: "ship", variant: "a" });
@@ -34,35 +34,11 @@ function edgePage(decision: Decision, edge: string, tail = "", extra: { consent?
 }
 
 describe.skipIf(skipBrowserTests)("a page the edge rewrote, in Chromium", () => {
-  let browser: Browser;
-  let server: FixtureServer;
-  let context: BrowserContext | undefined;
-  let problems: string[] = [];
-  let pageCount = 0;
+  const fx = fixtureSuite();
 
-  beforeAll(async () => {
-    [browser, server] = await Promise.all([launchChromium(), startFixtureServer()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-    const seen = problems;
-    problems = [];
-    expect(seen).toEqual([]);
-  });
-
+  /** A page in the test's browser profile that records every layout shift it makes, from its first paint on. */
   async function newPage(): Promise<Page> {
-    context ??= await browser.newContext();
-    const page = await context.newPage();
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    page.on("console", (message) => {
-      if (message.type() === "error" || message.type() === "warning") problems.push(`console.${message.type()}: ${message.text()}`);
-    });
-    // Every layout shift the page makes, from its first paint on.
+    const page = await fx.newPage();
     await page.addInitScript(() => {
       const shifts: number[] = [];
       (window as unknown as { __shifts: number[] }).__shifts = shifts;
@@ -95,14 +71,14 @@ describe.skipIf(skipBrowserTests)("a page the edge rewrote, in Chromium", () => 
     // The page's last script comes slowly, so the bar is on screen well before DOMContentLoaded.
     let release = () => {};
     const released = new Promise<void>((resolve) => (release = resolve));
-    server.route("/slow.js", async () => {
+    fx.server.route("/slow.js", async () => {
       await released;
       return { type: "text/javascript", body: "window.__slow = true;" };
     });
-    const path = `/edge-${++pageCount}`;
-    server.route(path, edgePage(decisionWith({ topbar: BAR, shipping: SHIPPING }), server.origin, `<script src="/slow.js"></script>`));
+    const path = fx.freshPath("edge");
+    fx.server.route(path, edgePage(decisionWith({ topbar: BAR, shipping: SHIPPING }), fx.server.origin, `<script src="/slow.js"></script>`));
     const page = await newPage();
-    await page.goto(server.origin + path, { waitUntil: "commit" });
+    await page.goto(fx.server.origin + path, { waitUntil: "commit" });
     await expect.poll(() => readBar(page)).not.toBeNull();
     const painted = await readBar(page);
     expect(await page.evaluate(() => document.readyState)).toBe("loading");
@@ -122,47 +98,47 @@ describe.skipIf(skipBrowserTests)("a page the edge rewrote, in Chromium", () => 
   });
 
   test("dismissal works, counts for the experiment at the store's origin, and the bar stays gone on the next page", async () => {
-    server.route("/v1/events/demo", { status: 202, type: "application/json", body: "{}" });
-    const before = server.bodies("/v1/events/demo").length;
+    fx.server.route("/v1/events/demo", { status: 202, type: "application/json", body: "{}" });
+    const before = fx.server.bodies("/v1/events/demo").length;
     const decision: Decision = { ...decisionWith({ topbar: BAR }), exposures: [{ campaign: "vip-express", experiment: "vip-express", variant: "express" }] };
-    const path = `/edge-${++pageCount}`;
-    server.route(path, edgePage(decision, server.origin));
+    const path = fx.freshPath("edge");
+    fx.server.route(path, edgePage(decision, fx.server.origin));
     const page = await newPage();
-    await page.goto(server.origin + path);
+    await page.goto(fx.server.origin + path);
     await page.locator("[data-valuebar-placement=topbar] button").click();
     expect(await readBar(page)).toBeNull();
     await expect
-      .poll(() => server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { type: string; campaign: string }).type))
+      .poll(() => fx.server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { type: string; campaign: string }).type))
       .toEqual(["dismiss"]);
 
     // The dismissal is also in the cookie the Worker reads (src/edge/identity.ts); this fixture page, with no Worker
     // in front, comes with the bar again, and the runtime (which remembers the dismissal in localStorage too) takes it away.
     expect(await page.evaluate(() => document.cookie)).toBe("valuebar_dismissed=topbar:vip-express");
     const next = await newPage();
-    await next.goto(server.origin + path);
+    await next.goto(fx.server.origin + path);
     expect(await readBar(next)).toBeNull();
     expect(await next.textContent("#content")).toBe("Socks");
   });
 
   test("the dismissals cookie keeps the newest 16 keys, and none is written without consent", async () => {
     const decision = decisionWith({ topbar: BAR });
-    const path = `/edge-${++pageCount}`;
-    server.route(path, edgePage(decision, server.origin));
+    const path = fx.freshPath("edge");
+    fx.server.route(path, edgePage(decision, fx.server.origin));
     const page = await newPage();
     // Twenty dismissals from before, in the runtime's localStorage: the cookie gets the newest 15 and this one.
-    server.route("/blank", "<!doctype html><title>Blank</title>");
-    await page.goto(server.origin + "/blank");
+    fx.server.route("/blank", "<!doctype html><title>Blank</title>");
+    await page.goto(fx.server.origin + "/blank");
     await page.evaluate(() => localStorage.setItem("valuebar_dismissed", JSON.stringify(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`shipping:old-${i}`, i])))));
-    await page.goto(server.origin + path);
+    await page.goto(fx.server.origin + path);
     await page.locator("[data-valuebar-placement=topbar] button").click();
     const keys = Array.from({ length: 15 }, (_, i) => `shipping:old-${i + 5}`).concat("topbar:vip-express");
     expect(await page.evaluate(() => document.cookie)).toBe(`valuebar_dismissed=${keys.join("|")}`);
 
-    const declined = `/edge-${++pageCount}`;
-    server.route(declined, edgePage(decision, server.origin, "", { consent: false }));
-    const other = await browser.newContext();
+    const declined = fx.freshPath("edge");
+    fx.server.route(declined, edgePage(decision, fx.server.origin, "", { consent: false }));
+    const other = await fx.browser.newContext();
     const quiet = await other.newPage();
-    await quiet.goto(server.origin + declined);
+    await quiet.goto(fx.server.origin + declined);
     await quiet.locator("[data-valuebar-placement=topbar] button").click();
     expect(await readBar(quiet)).toBeNull();
     expect(await quiet.evaluate(() => [document.cookie, localStorage.length])).toEqual(["", 0]);
@@ -170,15 +146,15 @@ describe.skipIf(skipBrowserTests)("a page the edge rewrote, in Chromium", () => 
   });
 
   test("a bar whose shadow root the browser did not attach (an inert <template>) is attached by the runtime, and works", async () => {
-    server.route("/v1/events/demo", { status: 202, type: "application/json", body: "{}" });
-    const path = `/edge-${++pageCount}`;
-    server.route(path, edgePage(decisionWith({ topbar: BAR }), server.origin, "", {}, false));
+    fx.server.route("/v1/events/demo", { status: 202, type: "application/json", body: "{}" });
+    const path = fx.freshPath("edge");
+    fx.server.route(path, edgePage(decisionWith({ topbar: BAR }), fx.server.origin, "", {}, false));
     const page = await newPage();
-    await page.goto(server.origin + path);
+    await page.goto(fx.server.origin + path);
     expect(await readBar(page)).toMatchObject({ bars: 1, text: "Free express shipping Details ×", background: "rgb(10, 125, 50)" });
     await page.locator("[data-valuebar-placement=topbar] button").click();
     expect(await readBar(page)).toBeNull();
     // Chromium's own warning about the test's insertAdjacentHTML (the way to get an inert template), not the page's.
-    problems = problems.filter((problem) => !problem.includes("declarative Shadow DOM is not being parsed"));
+    fx.forgive((problem) => problem.includes("declarative Shadow DOM is not being parsed"));
   });
 });

@@ -4,13 +4,14 @@
  * dataLayer, window.valuebar), and that nothing a payload or a page does can break the store's page.
  */
 import { readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
 import type { ValuebarApi } from "../../snippet/src/index";
 import { codeBlocks, README_SITE, README_WORKER, theBlock } from "../readme";
-import { launchChromium, skipBrowserTests } from "./chromium";
+import { skipBrowserTests } from "./chromium";
 import { campaign, decisionWith, fallback, inlineWorkerScript, payloadWith, storePage, workerScript } from "./fixtures";
-import { type FixtureServer, type Reply, startFixtureServer } from "./server";
+import { fixtureSuite } from "./fixture-suite";
+import type { Reply } from "./server";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
@@ -39,45 +40,15 @@ const SHIPPING_PROGRESS = {
 };
 
 describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
-  let browser: Browser;
-  let server: FixtureServer;
-  let context: BrowserContext | undefined;
-  /** What went wrong on the page during a test: page errors, console errors and warnings, dialogs. */
-  let problems: string[] = [];
-  let pageCount = 0;
-
-  beforeAll(async () => {
-    [browser, server] = await Promise.all([launchChromium(), startFixtureServer()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-    // Every test also holds the runtime to never disturbing the page.
-    const seen = problems;
-    problems = [];
-    expect(seen).toEqual([]);
-  });
+  const fx = fixtureSuite();
 
   /** Serves `html` at a fresh path and opens it in a fresh browser profile (empty localStorage). */
   async function open(html: string | Reply, init?: () => void, query = ""): Promise<{ page: Page; path: string }> {
-    const path = `/store-${++pageCount}`;
-    server.route(path, html);
-    context = await browser.newContext();
-    const page = await context.newPage();
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    page.on("console", (message) => {
-      if (message.type() === "error" || message.type() === "warning") problems.push(`console.${message.type()}: ${message.text()}`);
-    });
-    page.on("dialog", (dialog) => {
-      problems.push(`dialog: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
+    const path = fx.freshPath("store");
+    fx.server.route(path, html);
+    const page = await fx.newPage(true);
     if (init) await page.addInitScript(init);
-    await page.goto(server.origin + path + query);
+    await page.goto(fx.server.origin + path + query);
     return { page, path };
   }
 
@@ -254,7 +225,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
         await page.reload();
         expect(await readTopBar(page)).toBeNull();
         expect(await boxes(page)).toMatchObject({ slot: 0, content: 0 });
-        server.route(path, storePage({ payload: payloadWith({ shipping: campaign({ text: "Ship" }) }), head: RESERVED, body: SLOT }));
+        fx.server.route(path, storePage({ payload: payloadWith({ shipping: campaign({ text: "Ship" }) }), head: RESERVED, body: SLOT }));
         await page.evaluate(() => localStorage.clear());
         await page.reload();
         expect(await boxes(page)).toMatchObject({ slot: 0, content: 0 });
@@ -278,7 +249,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
 
     test.each(policies.map((p) => [p.line, p.code] as const))("README.md line %i: the bar keeps its look, the beacons arrive, nothing is refused", async (_line, code) => {
       // The Worker on another origin than the store (localhost against 127.0.0.1), as the README's policy expects.
-      const worker = server.origin.replace("127.0.0.1", "localhost");
+      const worker = fx.server.origin.replace("127.0.0.1", "localhost");
       const policy = code.replace(/^Content-Security-Policy:\s*/, "").replaceAll(README_WORKER, worker);
       const nonce = /'nonce-([^']+)'/.exec(policy)?.[1] ?? "";
       // The README's loader, with the page's nonce as the README says, for this test's Worker.
@@ -286,11 +257,11 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
         .code.replace("<script>", `<script nonce="${nonce}">`)
         .replace(`${README_WORKER}/v1/s/${README_SITE}.js`, `${worker}/v1/s/demo.js`);
       const payload = payloadWith({ topbar: campaign({ text: "Test A", link: { url: "/sale" }, dismissible: true }, { campaign: "hero", variant: "a" }) });
-      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript({ ...payload, decision: { ...payload.decision, exposures: [{ campaign: "hero", experiment: "hero", variant: "a" }] } }) });
-      server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
+      fx.server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript({ ...payload, decision: { ...payload.decision, exposures: [{ campaign: "hero", experiment: "hero", variant: "a" }] } }) });
+      fx.server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
       // The README's slot CSS, from the store's own stylesheet as such a policy wants it.
-      server.route("/store.css", { type: "text/css", body: `body { margin: 0 }\n${theBlock(README, "css", '[data-valuebar="topbar"]').code}` });
-      const before = server.bodies("/v1/events/demo").length;
+      fx.server.route("/store.css", { type: "text/css", body: `body { margin: 0 }\n${theBlock(README, "css", '[data-valuebar="topbar"]').code}` });
+      const before = fx.server.bodies("/v1/events/demo").length;
       const { page } = await open(
         {
           headers: { "content-security-policy": policy },
@@ -314,7 +285,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       await page.click("[data-valuebar-placement=topbar] button");
       expect(await slot()).toBe(0);
       await expect
-        .poll(() => server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { type: string }).type))
+        .poll(() => fx.server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { type: string }).type))
         .toEqual(["click", "add_to_cart", "dismiss"]);
       expect(await page.evaluate(() => window.__violations)).toEqual([]);
     });
@@ -344,7 +315,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
         })),
       ).toEqual({ shadow: 0, inline: 0, pwned: undefined });
       // An <img src=x> would have asked the store's server for /x.
-      expect(server.hits("/x") + server.hits("/y")).toBe(0);
+      expect(fx.server.hits("/x") + fx.server.hits("/y")).toBe(0);
     });
 
     test("a javascript:, data: or protocol-relative link gets no href", async () => {
@@ -457,7 +428,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
         { type: "valuebar:dismiss", placement: "returns", detail: { placement: "returns", campaign: null, variant: null } },
       ]);
       // The dismiss button inside the product form does not submit it.
-      expect(server.hits("/submitted")).toBe(0);
+      expect(fx.server.hits("/submitted")).toBe(0);
 
       await page.reload();
       expect(await readTopBar(page)).toBeNull();
@@ -466,7 +437,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       expect(await page.evaluate(() => window.__events?.map((e) => e.placement))).toEqual(["shipping"]);
 
       // A new campaign in the same placement is shown again.
-      server.route(path, page1("autumn"));
+      fx.server.route(path, page1("autumn"));
       await page.reload();
       expect(await readTopBar(page)).toMatchObject({ text: "Campaign autumn" });
     });
@@ -480,11 +451,11 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
       await page.click("[data-valuebar=returns] button");
       expect(await inlineTexts(page, "returns")).toEqual([null]);
       // The marketer now runs a campaign whose id happens to be "default" in the same placement.
-      server.route(path, storePage({ payload: payloadWith({ returns: campaign({ text: "Returns campaign", dismissible: true }, { campaign: "default" }) }), body: `<p data-valuebar="returns"></p>` }));
+      fx.server.route(path, storePage({ payload: payloadWith({ returns: campaign({ text: "Returns campaign", dismissible: true }, { campaign: "default" }) }), body: `<p data-valuebar="returns"></p>` }));
       await page.reload();
       expect(await inlineTexts(page, "returns")).toEqual(["Returns campaign"]);
       // And the default stays dismissed.
-      server.route(path, withDefault);
+      fx.server.route(path, withDefault);
       await page.reload();
       expect(await inlineTexts(page, "returns")).toEqual([null]);
     });
@@ -589,13 +560,13 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
 
     test("on Shopify, reads /cart.js and reads it again after the theme adds to the cart", async () => {
       let total = 2000;
-      server.route("/cart.js", () => ({ type: "application/json", body: JSON.stringify({ total_price: total, currency: "EUR", item_count: 1 }) }));
-      server.route("/cart/add.js", (request) => {
+      fx.server.route("/cart.js", () => ({ type: "application/json", body: JSON.stringify({ total_price: total, currency: "EUR", item_count: 1 }) }));
+      fx.server.route("/cart/add.js", (request) => {
         if (request.method === "POST") total += 3000;
         return { type: "application/json", body: "{}" };
       });
-      server.route("/products/socks.js", { type: "application/json", body: "{}" });
-      const before = server.hits("/cart.js");
+      fx.server.route("/products/socks.js", { type: "application/json", body: "{}" });
+      const before = fx.server.hits("/cart.js");
       const { page } = await open(
         storePage({
           payload: payloadWith({ shipping: campaign(SHIPPING_PROGRESS) }),
@@ -608,11 +579,11 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
 
       await page.evaluate(() => fetch("/products/socks.js").then((r) => r.text()));
       await page.waitForTimeout(300);
-      expect(server.hits("/cart.js") - before).toBe(1);
+      expect(fx.server.hits("/cart.js") - before).toBe(1);
 
       await page.evaluate(() => fetch("/cart/add.js", { method: "POST", body: "id=1&quantity=1" }).then((r) => r.text()));
       await expect.poll(text).toBe("You've unlocked free shipping!");
-      expect(server.hits("/cart.js") - before).toBe(2);
+      expect(fx.server.hits("/cart.js") - before).toBe(2);
     });
   });
 
@@ -693,12 +664,12 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
      */
     async function openWithSnippet(head = "", extra: object = {}) {
       const payload = experimentPayload({ token: TOKEN, ...extra });
-      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript({ ...payload, decision: { ...payload.decision, exposures: [{ campaign: "hero", experiment: "hero", variant: "a" }] } }) });
-      server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
-      const before = server.bodies("/v1/events/demo").length;
+      fx.server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript({ ...payload, decision: { ...payload.decision, exposures: [{ campaign: "hero", experiment: "hero", variant: "a" }] } }) });
+      fx.server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
+      const before = fx.server.bodies("/v1/events/demo").length;
       const opened = await open(storePage({ head: `${head}<script async src="/v1/s/demo.js?cid=1001&sig=${"ab".repeat(32)}&vid=visitor-from-url"></script>`, body: `<p data-valuebar="shipping"></p>` }));
       await opened.page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
-      const sent = async () => server.bodies("/v1/events/demo").slice(before).map((b) => JSON.parse(b) as Record<string, unknown>);
+      const sent = async () => fx.server.bodies("/v1/events/demo").slice(before).map((b) => JSON.parse(b) as Record<string, unknown>);
       return { ...opened, sent };
     }
 
@@ -732,7 +703,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
     });
 
     test("forgets the last signed-in customer on a page served without one", async () => {
-      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(experimentPayload()) });
+      fx.server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(experimentPayload()) });
       const { page } = await open(
         storePage({
           head: `<script>localStorage.setItem("valuebar_token", "${TOKEN}"); localStorage.setItem("valuebar_cid", "1001"); localStorage.setItem("valuebar_sig", "ab");</script><script async src="/v1/s/demo.js?vid=visitor-from-url"></script>`,
@@ -762,9 +733,9 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
           ...payloadWith({ topbar: campaign({ text: campaignId }, { campaign: campaignId }) }),
           decision: { ...decisionWith({ topbar: campaign({ text: campaignId }, { campaign: campaignId }) }), exposures: [{ campaign: campaignId, experiment: campaignId, variant: "a" }] },
         });
-      server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
-      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: on("first") });
-      const before = server.bodies("/v1/events/demo").length;
+      fx.server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
+      fx.server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: on("first") });
+      const before = fx.server.bodies("/v1/events/demo").length;
       const { page } = await open(storePage({ head: `<script async src="/v1/s/demo.js?vid=visitor-from-url"></script>` }));
       await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
       // The next page, a week later, shows another experiment; the first is still within its conversion window.
@@ -773,27 +744,27 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
         for (const key of Object.keys(seen)) seen[key] = (seen[key] ?? 0) - 7 * 86_400_000;
         localStorage.setItem("valuebar_experiments", JSON.stringify(seen));
       });
-      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: on("second") });
+      fx.server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: on("second") });
       await page.reload();
       await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
       await page.evaluate(() => (window.valuebar as { track?: (type: string) => void }).track?.("add_to_cart"));
-      await expect.poll(() => server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { experiments?: unknown }).experiments)).toEqual([["second", "first"]]);
+      await expect.poll(() => fx.server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { experiments?: unknown }).experiments)).toEqual([["second", "first"]]);
     });
 
     test("forgets experiments shown more than 90 days ago, and keeps the 10 newest", async () => {
-      server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
-      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(experimentPayload()) });
+      fx.server.route("/v1/events/demo", { status: 200, type: "application/json", body: "{}" });
+      fx.server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(experimentPayload()) });
       // Twelve experiments shown one to twelve days ago, one 91 days ago, and a stamp that is not a time.
       const seeded = `<script>(() => { const now = Date.now(), seen = { stale: now - 91 * 86400000, broken: "yesterday" };
         for (let i = 1; i <= 12; i++) seen["exp-" + i] = now - i * 86400000;
         localStorage.setItem("valuebar_experiments", JSON.stringify(seen)); })();</script>`;
-      const before = server.bodies("/v1/events/demo").length;
+      const before = fx.server.bodies("/v1/events/demo").length;
       const { page } = await open(storePage({ head: `${seeded}<script async src="/v1/s/demo.js?vid=visitor-from-url"></script>` }));
       await page.waitForFunction(() => document.querySelector("[data-valuebar-placement=topbar]") !== null);
       const expected = Array.from({ length: 10 }, (_, i) => `exp-${i + 1}`);
       expect(await page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem("valuebar_experiments") ?? "{}")).sort())).toEqual([...expected].sort());
       await page.evaluate(() => (window.valuebar as { track?: (type: string) => void }).track?.("add_to_cart"));
-      await expect.poll(() => server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { experiments?: unknown }).experiments)).toEqual([expected]);
+      await expect.poll(() => fx.server.bodies("/v1/events/demo").slice(before).map((b) => (JSON.parse(b) as { experiments?: unknown }).experiments)).toEqual([expected]);
     });
 
     test("still dismisses and still works when the browser refuses the beacon", async () => {
@@ -887,26 +858,26 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
 
   describe("loading", () => {
     test("runs from the Worker's script loaded async, as stores embed it", async () => {
-      server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(payloadWith({ topbar: campaign({ text: "Async hello" }) })) });
+      fx.server.route("/v1/s/demo.js", { type: "text/javascript; charset=utf-8", body: workerScript(payloadWith({ topbar: campaign({ text: "Async hello" }) })) });
       const { page } = await open(storePage({ head: `<script async src="/v1/s/demo.js"></script>`, body: `<p>Store</p>` }));
       await expect.poll(async () => (await readTopBar(page))?.text).toBe("Async hello");
     });
 
     test("on a page with a preview link, asks once more with the token and shows that answer", async () => {
-      server.route("/v1/s/demo.js", (request) => {
+      fx.server.route("/v1/s/demo.js", (request) => {
         const previewing = (request.url ?? "").includes("&preview=draft.token");
         const payload = payloadWith({ topbar: campaign({ text: previewing ? "Draft bar" : "Live bar" }) }, previewing ? { preview: true } : {});
         return { type: "text/javascript; charset=utf-8", body: workerScript(payload) };
       });
-      const before = server.hits("/v1/s/demo.js");
+      const before = fx.server.hits("/v1/s/demo.js");
       const { page } = await open(storePage({ head: `<script async src="/v1/s/demo.js?vid=visitor-from-url"></script>` }), undefined, "?valuebar_preview=draft.token");
       await expect.poll(async () => (await readTopBar(page))?.text).toBe("Draft bar");
       await page.waitForTimeout(300);
-      expect(server.hits("/v1/s/demo.js") - before).toBe(2);
+      expect(fx.server.hits("/v1/s/demo.js") - before).toBe(2);
     });
 
     test("runs when it arrives after the page has loaded, and a second run replaces the bar", async () => {
-      server.route("/v1/s/late.js", { type: "text/javascript; charset=utf-8", body: workerScript(payloadWith({ topbar: campaign({ text: "Late hello" }) })) });
+      fx.server.route("/v1/s/late.js", { type: "text/javascript; charset=utf-8", body: workerScript(payloadWith({ topbar: campaign({ text: "Late hello" }) })) });
       const { page } = await open(storePage({ body: `<p>Store</p>` }));
       for (let i = 0; i < 2; i++) await page.addScriptTag({ url: "/v1/s/late.js" });
       expect(await readTopBar(page)).toMatchObject({ text: "Late hello", isFirstInBody: true });

@@ -10,6 +10,7 @@ import { confidenceHalfWidth, DEFAULT_EXPECTED_UNITS, mixingRatio, mixtureLikeli
 import { experimentResults } from "../../src/core/experiment-results";
 import type { Arm, MetricKind } from "../../src/core/stats";
 import { compare, summarize } from "../../src/core/stats";
+import { normal, random } from "../random";
 import reference from "./sequential-reference.json";
 
 function expectClose(actual: number, expected: number, relative: number): void {
@@ -50,23 +51,6 @@ describe("the mSPRT's closed forms, against SciPy", () => {
 });
 
 // ---- Simulations ------------------------------------------------------------------------------------------
-
-/** A seeded generator (mulberry32): the same experiments on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A standard normal draw (Box–Muller). */
-function normal(next: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-}
 
 const DAYS = 30;
 const UNITS_PER_DAY = 300;

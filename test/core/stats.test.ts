@@ -16,6 +16,7 @@ import {
   summarize,
   wilson,
 } from "../../src/core/stats";
+import { random } from "../random";
 import reference from "./stats-reference.json";
 
 /** `actual` within `relative` of `expected` (or within `relative` absolutely, near 0). */
@@ -101,17 +102,6 @@ describe("sample ratio mismatch, against SciPy's chisquare", () => {
     expect(check?.mismatch).toBe(pValue < 0.001);
   });
 });
-
-/** mulberry32: a small seeded PRNG, so the simulation is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function simulateArm(next: () => number, units: number, rate: number, orderValue?: () => number): Arm {
   const arm = { units, sum: 0, sumSquares: 0 };

@@ -163,13 +163,17 @@ describe("streaming", () => {
     return seen.text;
   }
 
-  it("sends the rewritten head and the bar while the origin pauses 500 ms before the rest of the page", async () => {
+  /**
+   * The rewritten page of an origin that sends `first` at once and the rest of the page (`<main>Socks</main>` and the
+   * end tags) 500 ms later, as a slow origin does (a database query for the product list). `restSent` says whether
+   * the rest has been sent yet; `pause` settles when it has.
+   */
+  function pausedPage(first: string) {
     const origin = controlledOrigin();
     const reader = rewritePage(origin.response, payload({ topbar: BAR }), RUNTIME_JS).body?.getReader();
     if (!reader) throw new Error("no body");
     let restSent = false;
-    origin.send(`<!doctype html><html><head><title>Slow store</title></head><body>`);
-    // The rest of the page comes 500 ms later, as from a slow origin (a database query for the product list).
+    origin.send(first);
     const pause = new Promise<void>((resolve) =>
       setTimeout(() => {
         restSent = true;
@@ -178,32 +182,23 @@ describe("streaming", () => {
         resolve();
       }, 500),
     );
-    const seen = { text: "" };
+    return { reader, seen: { text: "" }, restSent: () => restSent, pause };
+  }
+
+  it("sends the rewritten head and the bar while the origin pauses 500 ms before the rest of the page", async () => {
+    const { reader, seen, restSent, pause } = pausedPage(`<!doctype html><html><head><title>Slow store</title></head><body>`);
     // The head as rewritten (the runtime inlined before </head>) arrives before the origin sends the rest.
     expect(await readUntil(reader, seen, "</head>")).toContain("__vbr.run(");
-    expect(restSent).toBe(false);
+    expect(restSent()).toBe(false);
     await pause;
     const whole = await readUntil(reader, seen, "</html>");
     expect(whole).toMatch(/<body><div data-valuebar-placement="topbar">.*<main>Socks<\/main>/s);
   });
 
   it("sends the bar as soon as the body's first element arrives, before the origin's pause ends", async () => {
-    const origin = controlledOrigin();
-    const reader = rewritePage(origin.response, payload({ topbar: BAR }), RUNTIME_JS).body?.getReader();
-    if (!reader) throw new Error("no body");
-    let restSent = false;
-    origin.send(`<!doctype html><html><head><title>Slow store</title></head><body><header>Logo</header>`);
-    const pause = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        restSent = true;
-        origin.send(`<main>Socks</main></body></html>`);
-        origin.close();
-        resolve();
-      }, 500),
-    );
-    const seen = { text: "" };
+    const { reader, seen, restSent, pause } = pausedPage(`<!doctype html><html><head><title>Slow store</title></head><body><header>Logo</header>`);
     expect(await readUntil(reader, seen, "<header>")).toContain("<span>Free express shipping</span>");
-    expect(restSent).toBe(false);
+    expect(restSent()).toBe(false);
     await pause;
     expect(await readUntil(reader, seen, "</html>")).toContain("<main>Socks</main></body></html>");
   });
