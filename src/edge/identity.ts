@@ -47,11 +47,10 @@ export function valuebarCookies(header: string | null): Map<string, string> {
 
 /**
  * The visitor's inputs as `resolveVisitor` reads a snippet request's query: `cid` and `sig` from the customer cookie,
- * `vid` from the visitor cookie, `path` from the page's URL, `consent` from the consent cookie. A crawler is
- * anonymous and without consent.
+ * `vid` from the visitor cookie, `path` from the page's URL (`url`: the request's, parsed by the caller when it has
+ * it), `consent` from the consent cookie. A crawler is anonymous and without consent.
  */
-export function edgeVisitorQuery(request: Request, crawler: boolean): EdgeVisitor {
-  const url = new URL(request.url);
+export function edgeVisitorQuery(request: Request, crawler: boolean, url = new URL(request.url)): EdgeVisitor {
   const params = new Map<string, string>([["path", url.pathname]]);
   const cookies = crawler ? new Map<string, string>() : valuebarCookies(request.headers.get("cookie"));
   const consent = !crawler && cookies.get(CONSENT_COOKIE) !== "0";

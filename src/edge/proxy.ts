@@ -55,8 +55,7 @@ export function isRewritable(request: Request, response: Response): boolean {
 }
 
 /** The request as the origin gets it: the same method, headers and body, at the origin's address. */
-function originRequest(request: Request, site: EdgeSite): Request {
-  const url = new URL(request.url);
+function originRequest(request: Request, url: URL, site: EdgeSite): Request {
   const headers = new Headers(request.headers);
   // The origin's own hostname goes in Host (fetch sets it from the URL); the store's, which the origin needs to
   // build absolute links and redirects, in X-Forwarded-Host.
@@ -76,17 +75,19 @@ export async function proxyToOrigin(request: Request, site: EdgeSite, env: Env, 
   // A navigation's page is very likely HTML: its decision (a KV read for a signed-in customer) runs while the origin
   // answers, so it adds nothing to the time to first byte but what outlasts the origin. Anything else waits to be
   // seen HTML first: an asset never costs a decision.
-  const early = site.rewrite && isNavigation(request) ? edgeDecision(request, site, env) : null;
+  // The request's URL, parsed once for the origin's address, the visitor's path, a preview link and the beacons.
+  const url = new URL(request.url);
+  const early = site.rewrite && isNavigation(request) ? edgeDecision(request, url, site, env) : null;
   let response: Response;
   try {
-    response = await fetch(originRequest(request, site));
+    response = await fetch(originRequest(request, url, site));
   } catch (error) {
     console.error(`valuebar: origin ${site.origin} of site ${site.site} did not answer`, error);
     // The cause is logged, not echoed: it may name the origin's private address.
     return Response.json(errorBody("ORIGIN_UNREACHABLE", "the store's origin did not answer"), { status: 502, headers: { "cache-control": "no-store" } });
   }
   // A pass-through site (`rewrite = false`) stops here: its pages are the origin's Response too, untouched.
-  if (site.rewrite && isRewritable(request, response)) return personalisedPage(request, response, site, await (early ?? edgeDecision(request, site, env)), ctx);
+  if (site.rewrite && isRewritable(request, response)) return personalisedPage(request, url, response, site, await (early ?? edgeDecision(request, url, site, env)), ctx);
   return response;
 }
 
@@ -116,12 +117,12 @@ type EdgeDecision = { ok: true; served: ServedDecision; visitor: EdgeVisitor; co
  * src/edge/identity.ts), its exposures not yet counted. Never rejects: a decision that throws or outlasts
  * EDGE_DECISION_TIMEOUT_MS is `{ ok: false }`, and the page goes out as the origin sent it.
  */
-async function edgeDecision(request: Request, site: EdgeSite, env: Env): Promise<EdgeDecision> {
+async function edgeDecision(request: Request, url: URL, site: EdgeSite, env: Env): Promise<EdgeDecision> {
   try {
-    const visitor = edgeVisitorQuery(request, isCrawler(request));
+    const visitor = edgeVisitorQuery(request, isCrawler(request), url);
     const counts: (() => Promise<unknown>)[] = [];
     // A marketer's preview link on the store's page (the editor's `?valuebar_preview=<token>`): the draft's decision.
-    const token = new URL(request.url).searchParams.get(PREVIEW_PARAM);
+    const token = url.searchParams.get(PREVIEW_PARAM);
     const decide = async () => {
       const draft = token === null ? undefined : await previewedDraft(env, site.site, token);
       const served = await serveDecision(env, site.site, request, visitor.query, (work) => counts.push(work), draft);
@@ -140,14 +141,14 @@ async function edgeDecision(request: Request, site: EdgeSite, env: Env): Promise
  * failed, or has nothing to go on (the site is unknown, or its config unreadable and none cached), the origin's page
  * goes out as it came, with Server-Timing saying so. Exposures are counted only for a page written with them.
  */
-function personalisedPage(request: Request, origin: Response, site: EdgeSite, edge: EdgeDecision, ctx: ExecutionContext): Response {
+function personalisedPage(request: Request, url: URL, origin: Response, site: EdgeSite, edge: EdgeDecision, ctx: ExecutionContext): Response {
   if (!edge.ok) return unchanged(origin, EDGE_TIMING.failOpen);
   const { served, visitor, counts } = edge;
   if (served.kind === "unknown-site") return unchanged(origin, EDGE_TIMING.failOpen, serverTiming(served));
   if (served.degraded && isEmpty(served.decision)) return unchanged(origin, EDGE_TIMING.failOpen, serverTiming(served));
   const payload: EdgePayload = {
     site: site.site,
-    storeOrigin: new URL(request.url).origin,
+    storeOrigin: url.origin,
     decision: served.decision,
     consent: served.consent,
     dismissed: visitor.dismissed,
