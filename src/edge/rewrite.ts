@@ -20,7 +20,7 @@ import type { Decision, PlacementDecision } from "../core/decide";
 import { dismissalKey } from "../core/dismissal";
 import { messageMarkup, PLACEMENT_ATTR, topBarMarkup } from "../core/message-markup";
 import { PLACEMENTS } from "../core/shared";
-import { scriptJson } from "../core/script-json";
+import { runtimeCall } from "../core/script-json";
 
 /** What the runtime's `run` gets in script mode (snippet/src/index.ts SnippetPayload), minus the preview. */
 export interface EdgePayload {
@@ -164,7 +164,7 @@ function pieces(payload: EdgePayload, runtime: string, styleNonce: string | unde
     ...(payload.consent === false ? { consent: false } : {}),
     ...(payload.token ? { token: payload.token } : {}),
   };
-  return { bar: topbar && topBarMarkup(topbar, styleNonce), inline, script: `(function(){${runtime}\n__vbr.run(${scriptJson(call)})})();` };
+  return { bar: topbar && topBarMarkup(topbar, styleNonce), inline, script: runtimeCall(runtime, call) };
 }
 
 /** `placements` with null for each one whose message the visitor dismissed; the same object when there is none. */

@@ -8,7 +8,7 @@ import type { Decision } from "../core/decide";
 import type { Env } from "../env";
 import { environmentProblem } from "../env";
 import { queryOf } from "../core/query";
-import { scriptJson } from "../core/script-json";
+import { runtimeCall } from "../core/script-json";
 import { SITE_ID } from "../core/shared";
 import { snippetRateLimited, withinLimit } from "../http/rate-limit";
 import { serveDecision, serverTiming } from "../service/decision-service";
@@ -31,7 +31,7 @@ export function snippetBody(site: string, decision: Decision, newVisitorId?: str
     ...(preview ? { preview: true } : {}),
     ...(token ? { token } : {}),
   };
-  return `(function(){${RUNTIME_JS}\n__vbr.run(${scriptJson(payload)})})();\n`;
+  return `${runtimeCall(RUNTIME_JS, payload)}\n`;
 }
 
 function noop(reason: string, headers: Record<string, string> = {}): Response {

@@ -6,6 +6,7 @@
  */
 import type { Campaign } from "../../../core/config-schema";
 import type { Decision } from "../../../core/decide";
+import { runtimeCall, scriptJson } from "../../../core/script-json";
 import { RUNTIME_JS } from "../../../../snippet/dist/runtime";
 import type { AdminApi } from "../api";
 import { ApiError } from "../api";
@@ -160,7 +161,6 @@ function renderPreview(site: string, decision: Decision, viewAs: ViewAs): void {
   const nonce = (document.querySelector("script[nonce]") as HTMLScriptElement | null)?.nonce ?? "";
   const total = Number(viewAs.cartTotal);
   const cart = viewAs.cartTotal && Number.isFinite(total) ? { total: Math.round(total * 100), currency: viewAs.currency } : null;
-  const payload = JSON.stringify({ site, decision, consent: false }).replace(/</g, "\\u003c");
-  const setup = JSON.stringify({ consent: false, cart }).replace(/</g, "\\u003c");
-  frame.srcdoc = `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0;font:15px system-ui,sans-serif}header{padding:14px 20px;border-bottom:1px solid #ddd}main{padding:12px 20px}[data-valuebar]{color:#0b5d3b;font-weight:600}</style></head><body><header>Your store</header><main><p data-valuebar="shipping"></p><p data-valuebar="returns"></p></main><script nonce="${nonce}">window.valuebar=${setup};(function(){${RUNTIME_JS}\n__vbr.run(${payload})})();</script></body></html>`;
+  const setup = scriptJson({ consent: false, cart });
+  frame.srcdoc = `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0;font:15px system-ui,sans-serif}header{padding:14px 20px;border-bottom:1px solid #ddd}main{padding:12px 20px}[data-valuebar]{color:#0b5d3b;font-weight:600}</style></head><body><header>Your store</header><main><p data-valuebar="shipping"></p><p data-valuebar="returns"></p></main><script nonce="${nonce}">window.valuebar=${setup};${runtimeCall(RUNTIME_JS, { site, decision, consent: false })}</script></body></html>`;
 }
