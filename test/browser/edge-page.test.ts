@@ -9,7 +9,7 @@ import { describe, expect, test } from "vitest";
 import type { Decision } from "../../src/core/decide";
 import { messageMarkup, topBarMarkup } from "../../src/core/message-markup";
 import { skipBrowserTests } from "./chromium";
-import { campaign, decisionWith, EDGE_RUNTIME_JS, inlineWorkerScript } from "./fixtures";
+import { campaign, decisionWith, EDGE_RUNTIME_JS, workerScript } from "./fixtures";
 import { fixtureSuite } from "./fixture-suite";
 
 const BAR = campaign({ text: "Free express shipping", dismissible: true, link: { url: "/pages/shipping", label: "Details" }, style: { background: "#0a7d32", size: "large" } }, { campaign: "vip-express", variant: "express" });
@@ -23,7 +23,7 @@ function edgePage(decision: Decision, edge: string, tail = "", extra: { consent?
   const shipping = decision.placements.shipping ? messageMarkup(decision.placements.shipping.message) : "";
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Edge store</title>` +
-    `<style>body{margin:0;font:16px/1.5 serif}</style><script>${inlineWorkerScript(payload, EDGE_RUNTIME_JS)}</script></head>` +
+    `<style>body{margin:0;font:16px/1.5 serif}</style><script>${workerScript(payload, EDGE_RUNTIME_JS)}</script></head>` +
     `<body>${bar}<header>Store</header><main id="content">Socks</main>` +
     `<p data-valuebar="shipping" data-valuebar-placement="shipping">${shipping}</p>${tail}` +
     // A browser without declarative shadow roots leaves the bar's <template> inert; markup inserted by a script is

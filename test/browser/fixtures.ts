@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { Decision, PlacementDecision } from "../../src/core/decide";
+import { runtimeCall } from "../../src/core/script-json";
 import type { SnippetPayload } from "../../snippet/src/index";
 
 const runtimeFile = new URL("../../snippet/dist/runtime.js", import.meta.url);
@@ -42,17 +43,13 @@ export function fallback(message: Partial<PlacementDecision["message"]> & { text
   return { campaign: null, variant: null, message: { dismissible: false, ...message } };
 }
 
-/** The script for `payload` exactly as `GET /v1/s/{site}.js` answers it. `payload` may be anything, for robustness tests. */
-export function workerScript(payload: unknown): string {
-  return `(function(){${RUNTIME_JS}\n__vbr.run(${JSON.stringify(payload)})})();`;
-}
-
 /**
- * The Worker's script for an inline `<script>`: the same code, with "<" in the JSON written as "\u003c"
- * (the same string to JavaScript) so message text such as "</script>" cannot end the tag.
+ * The script for `payload` exactly as `GET /v1/s/{site}.js` answers it (and the edge rewrite inlines it, with `runtime`
+ * EDGE_RUNTIME_JS): the Worker's own runtimeCall, so message text such as "</script>" cannot end an inline tag.
+ * `payload` may be anything, for robustness tests.
  */
-export function inlineWorkerScript(payload: unknown, runtime = RUNTIME_JS): string {
-  return `(function(){${runtime}\n__vbr.run(${(JSON.stringify(payload) ?? "undefined").replace(/</g, "\\u003c")})})();`;
+export function workerScript(payload: unknown, runtime = RUNTIME_JS): string {
+  return runtimeCall(runtime, payload);
 }
 
 export interface StorePage {
@@ -66,6 +63,6 @@ export interface StorePage {
 
 /** A store page that runs the snippet from <head>, before the body exists, like an async tag that arrives early. */
 export function storePage({ payload, head = "", body = "", lang = "en" }: StorePage): string {
-  const snippet = payload === undefined ? "" : `<script>${inlineWorkerScript(payload)}</script>`;
+  const snippet = payload === undefined ? "" : `<script>${workerScript(payload)}</script>`;
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Fixture store</title>${head}${snippet}</head><body>${body}</body></html>`;
 }

@@ -9,7 +9,7 @@ import { describe, expect, test } from "vitest";
 import type { ValuebarApi } from "../../snippet/src/index";
 import { codeBlocks, README_SITE, README_WORKER, theBlock } from "../readme";
 import { skipBrowserTests } from "./chromium";
-import { campaign, decisionWith, fallback, inlineWorkerScript, payloadWith, storePage, workerScript } from "./fixtures";
+import { campaign, decisionWith, fallback, payloadWith, storePage, workerScript } from "./fixtures";
 import { fixtureSuite } from "./fixture-suite";
 import type { Reply } from "./server";
 
@@ -828,7 +828,7 @@ describe.skipIf(skipBrowserTests)("snippet runtime in Chromium", () => {
         { decision: { placements: null } },
         { decision: { placements: { topbar: "x", shipping: { message: null }, returns: { message: { text: 42 } } } } },
       ];
-      const scripts = broken.map((payload) => `<script>${inlineWorkerScript(payload)}</script>`);
+      const scripts = broken.map((payload) => `<script>${workerScript(payload)}</script>`);
       const { page } = await open(
         storePage({
           // Last, a payload whose fields are all the wrong type but whose text is fine: the text is shown, plainly.
