@@ -5,9 +5,11 @@
  */
 import type { RenderedMessage } from "../../src/core/decide";
 import { isSafeLink } from "../../src/core/safe";
+import { PLACEMENT_ATTR } from "../../src/core/message-markup";
 import { topBarCss } from "../../src/core/topbar-css";
 
-export const PLACEMENT_ATTR = "data-valuebar-placement";
+// The attribute the Worker's markup marks a placement with (src/core/message-markup.ts): the runtime draws and adopts by it.
+export { PLACEMENT_ATTR };
 
 /** The page's document, under a name the minifier can shorten (it keeps a global's name at every use); cart.ts uses it too. */
 export const doc = document;
