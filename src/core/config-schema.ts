@@ -116,7 +116,7 @@ export const VariantStopSchema = z.strictObject({
   /** The sequential test's always-valid p-value and confidence sequence of the difference against the baseline. */
   pValue: z.optional(z.number().check(z.gte(0), z.lte(1))),
   // An array of two rather than a tuple: the type must survive RPC's structured clone typing as the config does.
-  interval: z.optional(z.array(z.number()).check(z.length(2))),
+  interval: z.optional(z.array(z.number()).check(z.minLength(2), z.maxLength(2))),
 });
 export type VariantStop = z.infer<typeof VariantStopSchema>;
 
@@ -230,16 +230,12 @@ export const CampaignSchema = z
         const stop = variant.stopped;
         if (!stop) return;
         if (variant.control) {
-          ctx.addIssue({ code: "custom", path: ["variants", i, "stopped"], message: "a control cannot be stopped: it is what the other variants are measured against" });
+          ctx.addIssue({ code: "custom", path: ["variants", i, "stopped"], message: "a control cannot be stopped" });
         } else if (variant === baseline) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["variants", i, "stopped"],
-            message: `variant "${variant.id}" is the experiment's baseline (the first weighted variant, as there is no control) and cannot be stopped: at least one variant keeps running`,
-          });
+          ctx.addIssue({ code: "custom", path: ["variants", i, "stopped"], message: "the baseline (with no control, the first weighted variant) cannot be stopped: one variant keeps running" });
         }
         if (stop.by === "guardrail" && stop.metric === undefined) {
-          ctx.addIssue({ code: "custom", path: ["variants", i, "stopped", "metric"], message: "a variant stopped by the guardrail names the metric it was worse on" });
+          ctx.addIssue({ code: "custom", path: ["variants", i, "stopped", "metric"], message: "name the guardrail metric it was worse on" });
         }
       });
     }),

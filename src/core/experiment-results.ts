@@ -151,7 +151,7 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
   }
   for (const v of campaign.variants) {
     if (v.weight === 0 && unitsOf(v.id) > 0) warnings.push(`variant "${v.id}" has weight 0 but ${unitsOf(v.id)} units: the weights changed during the test`);
-    if (v.stopped) warnings.push(`variant "${v.id}" was switched off on ${v.stopped.at.slice(0, 10)}: its figures stop there, and its units see the baseline uncounted`);
+    if (v.stopped) warnings.push(`variant "${v.id}" was switched off on ${v.stopped.at.slice(0, 10)}: its figures stop there`);
   }
   const multipleShare = counted + multiple > 0 ? multiple / (counted + multiple) : 0;
   if (multipleShare > 0.01) warnings.push(`${(multipleShare * 100).toFixed(1)}% of units were seen in more than one variant and are left out`);

@@ -38,8 +38,6 @@ export interface GuardrailBreach {
 export interface GuardrailDecision {
   /** Variants to switch off now, each with the breach that stops it (its smallest p-value). */
   stops: { breach: GuardrailBreach; all: GuardrailBreach[] }[];
-  /** Breaches the guardrail already stopped the variant for and a marketer switched back on: left alone. */
-  overridden: GuardrailBreach[];
   /** Remembered keys whose verdict is no longer "worse": forgotten, so a later "worse" stops the variant again. */
   cleared: string[];
 }
@@ -74,7 +72,7 @@ function metricResults(results: ExperimentResults, metric: GuardrailMetric): { c
 
 /** What the guardrail does with an experiment's results now; `remembered`: the breachKeys it stopped variants for. */
 export function guardrailDecision(campaign: Campaign, results: ExperimentResults, remembered: ReadonlySet<string>): GuardrailDecision {
-  const decision: GuardrailDecision = { stops: [], overridden: [], cleared: [] };
+  const decision: GuardrailDecision = { stops: [], cleared: [] };
   if (!hasActiveGuardrails(campaign)) return decision;
   const baseline = baselineVariant(campaign);
   const watched = campaign.variants.filter((v) => v !== baseline && isRunning(v)).map((v) => v.id);
@@ -86,9 +84,10 @@ export function guardrailDecision(campaign: Campaign, results: ExperimentResults
         const key = breachKey({ variant: row.variant, metric, ...(currency ? { currency } : {}) });
         const versus = row.vsControl;
         if (versus && "sequential" in versus && versus.verdict === "worse") {
+          // A remembered breach: the guardrail stopped the variant for it and a marketer switched it back on.
+          if (remembered.has(key)) continue;
           const breach: GuardrailBreach = { variant: row.variant, metric, ...(currency ? { currency } : {}), pValue: versus.sequential.pValue, interval: versus.sequential.interval };
-          if (remembered.has(key)) decision.overridden.push(breach);
-          else worse.set(row.variant, [...(worse.get(row.variant) ?? []), breach]);
+          worse.set(row.variant, [...(worse.get(row.variant) ?? []), breach]);
         } else if (remembered.has(key)) {
           decision.cleared.push(key);
         }
@@ -143,5 +142,5 @@ export function describeStop(stop: VariantStop): string {
 export function guardrailNote(campaign: Campaign, breach: GuardrailBreach): string {
   const baseline = baselineVariant(campaign)?.id ?? "";
   const [low, high] = breach.interval.map((x) => Number(x.toPrecision(3)));
-  return `Guardrail: variant "${breach.variant}" of campaign "${campaign.id}" switched off, ${metricLabel(breach.metric, breach.currency)} worse than "${baseline}" (p ${formatPValue(breach.pValue)}; difference ${low} to ${high}, 95% confidence sequence); its visitors see "${baseline}"`;
+  return `Guardrail: "${breach.variant}" of "${campaign.id}" switched off, ${metricLabel(breach.metric, breach.currency)} worse than "${baseline}" (p ${formatPValue(breach.pValue)}, difference ${low} to ${high})`;
 }

@@ -93,7 +93,7 @@ export class GuardrailCheck {
       try {
         counts = await withTimeout(experimentAggregates(env, site, experiment), AGGREGATES_TIMEOUT_MS);
       } catch (error) {
-        console.error(`valuebar: guardrail check of ${site} could not add up experiment ${experiment}; checking again later`, error);
+        console.error(`valuebar: guardrail check of ${site}/${experiment} failed; retrying`, error);
         return false;
       }
       const decision = guardrailDecision(campaign, experimentResults(campaign, counts), this.remembered(experiment));
@@ -110,7 +110,7 @@ export class GuardrailCheck {
     const writeMemory = () => {
       for (const { experiment, key } of forget) this.storage.sql.exec("DELETE FROM guardrail_stops WHERE experiment = ? AND breach = ?", experiment, key);
       for (const { experiment, key } of remember) {
-        this.storage.sql.exec("INSERT OR REPLACE INTO guardrail_stops (experiment, breach, at) VALUES (?, ?, ?)", experiment, key, at);
+        this.storage.sql.exec("INSERT OR IGNORE INTO guardrail_stops (experiment, breach) VALUES (?, ?)", experiment, key);
       }
     };
     if (breaches.length === 0) {
@@ -132,7 +132,7 @@ export class GuardrailCheck {
 
   private scheduled(): GuardrailSchedule | null {
     const row = this.storage.sql.exec("SELECT value FROM meta WHERE key = 'guardrail'").toArray()[0];
-    return readRow(row, "meta guardrail")?.json("value", isSchedule, "a guardrail schedule (site, due)") ?? null;
+    return readRow(row, "meta guardrail")?.json("value", isSchedule, "{site, due}") ?? null;
   }
 
   /** Keeps the check due at `due` while the live config has guardrails to watch (and asks for the alarm), else drops it. */

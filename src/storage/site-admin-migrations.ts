@@ -79,8 +79,8 @@ export const SITE_ADMIN_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 8,
-    adds: "guardrail_stops (the breaches the guardrail switched a variant off for, per experiment run)",
+    adds: "guardrail_stops (what the guardrail stopped variants for)",
     apply: (sql) =>
-      sql.exec("CREATE TABLE IF NOT EXISTS guardrail_stops (experiment TEXT NOT NULL, breach TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (experiment, breach))"),
+      sql.exec("CREATE TABLE IF NOT EXISTS guardrail_stops (experiment TEXT NOT NULL, breach TEXT NOT NULL, PRIMARY KEY (experiment, breach))"),
   },
 ];

@@ -180,11 +180,11 @@ describe("guardrails that act", () => {
     expect(stoppedOf(live, "c")).toBeUndefined();
     const [latest] = await historyOf(site);
     expect(latest).toMatchObject({ version: 2, author: "guardrail", live: true });
-    expect(latest?.note).toMatch(/variant "b" of campaign "bar" switched off, purchase conversion worse than "control" \(p [=<] [\d.e-]+; difference -?[\d.]+ to -?[\d.]+/);
+    expect(latest?.note).toMatch(/^Guardrail: "b" of "bar" switched off, purchase conversion worse than "control" \(p [=<] [\d.e-]+, difference -?[\d.e-]+ to -?[\d.e-]+\)$/);
     expect(latest?.changes).toContain('campaign "bar": variant "b" switched off by the guardrail');
     const [entry] = await auditOf(site);
     expect(entry).toMatchObject({ actor: "guardrail (system)", action: "guardrail.stop" });
-    expect(entry?.summary).toMatch(/^version 2 is live: Guardrail: variant "b"/);
+    expect(entry?.summary).toMatch(/^version 2 is live: Guardrail: "b" of "bar" switched off/);
     // KV, what the hot path reads, has the new version.
     expect((await env.KV.get<{ version: number }>(`config:${site}`, "json"))?.version).toBe(2);
 
