@@ -13,7 +13,8 @@
 /** Roles the owner can give a token. */
 export const ROLES = ["editor", "analyst", "importer"] as const;
 export type IssuedRole = (typeof ROLES)[number];
-export type Role = "owner" | IssuedRole;
+/** `system`: valuebar acting on its own (the guardrail), never a token's role. */
+export type Role = "owner" | IssuedRole | "system";
 
 export type Permission = "config:read" | "config:write" | "results:read" | "segments:read" | "segments:write" | "audit:read" | "tokens";
 
@@ -22,6 +23,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   editor: ["config:read", "config:write", "results:read", "audit:read"],
   analyst: ["config:read", "results:read", "audit:read"],
   importer: ["segments:read", "segments:write"],
+  system: [],
 };
 
 /** Whether a token with `role` may do what `permission` names. */
@@ -41,3 +43,6 @@ export interface Actor {
 }
 
 export const OWNER: Actor = { name: "admin", role: "owner" };
+
+/** The author of the versions the guardrail publishes when it switches a variant off. */
+export const GUARDRAIL_ACTOR: Actor = { name: "guardrail", role: "system" };

@@ -89,6 +89,8 @@ function variantChanges(label: string, was: Variant, now: Variant): string[] {
   const lines: string[] = [];
   if (was.weight !== now.weight) lines.push(`${label} weight ${was.weight} → ${now.weight}`);
   if (!!was.control !== !!now.control) lines.push(`${label} ${now.control ? "is now the control" : "is no longer the control"}`);
+  if (!was.stopped && now.stopped) lines.push(`${label} switched off${now.stopped.by === "guardrail" ? " by the guardrail" : ""}`);
+  if (was.stopped && !now.stopped) lines.push(`${label} switched back on`);
   if (was.message && now.message) lines.push(...messageChanges(label, was.message, now.message));
   else if (now.message) lines.push(`${label} now shows ${quote(now.message.text)}`);
   else if (was.message) lines.push(`${label} no longer shows a message`);

@@ -14,6 +14,7 @@ import {
   CURRENCY_CODE,
   CURRENCY_RULE,
   DEVICES,
+  GUARDRAIL_METRICS,
   MAX_CONVERSION_WINDOW_HOURS,
   MAX_SEGMENT_DESCRIPTION,
   PLACEMENTS,
@@ -100,6 +101,25 @@ export const MessageSchema = z
   );
 export type Message = z.infer<typeof MessageSchema>;
 
+/**
+ * A variant switched off: its units see the experiment's baseline and are no longer counted (its figures freeze),
+ * while it keeps its weight, so no other variant's units move. Set by the guardrail (with the metric and the test's
+ * figures that stopped it) or by a marketer by hand (`by: "marketer"`); removing it switches the variant back on.
+ */
+export const VariantStopSchema = z.strictObject({
+  by: z.enum(["guardrail", "marketer"]),
+  at: isoTime,
+  /** The guardrail metric it was worse on. */
+  metric: z.optional(z.enum(GUARDRAIL_METRICS)),
+  /** For a revenue metric: the currency it was worse in. */
+  currency: z.optional(currencyCode),
+  /** The sequential test's always-valid p-value and confidence sequence of the difference against the baseline. */
+  pValue: z.optional(z.number().check(z.gte(0), z.lte(1))),
+  // An array of two rather than a tuple: the type must survive RPC's structured clone typing as the config does.
+  interval: z.optional(z.array(z.number()).check(z.minLength(2), z.maxLength(2))),
+});
+export type VariantStop = z.infer<typeof VariantStopSchema>;
+
 export const VariantSchema = z.strictObject({
   id: slug,
   weight: z.number().check(z.gte(0), z.lte(100_000)),
@@ -107,6 +127,7 @@ export const VariantSchema = z.strictObject({
   message: z.optional(MessageSchema),
   /** The holdout of an experiment: it sees the placement's default (or nothing), to measure the message's effect. */
   control: z.optional(z.boolean()),
+  stopped: z.optional(VariantStopSchema),
 });
 export type Variant = z.infer<typeof VariantSchema>;
 
@@ -167,6 +188,16 @@ export const CampaignSchema = z
          * narrowest (src/core/sequential.ts). Not a stopping rule; default 10,000.
          */
         expectedUnitsPerVariant: z.optional(z.int().check(z.gte(100), z.lte(100_000_000))),
+        /**
+         * Metrics a variant must not be worse on than the baseline: when the sequential test says it is, the guardrail
+         * switches the variant off (`stopped`) in a new version. Checked every GUARDRAIL_CHECK_MS while the campaign runs.
+         */
+        guardrails: z.optional(
+          z.array(z.enum(GUARDRAIL_METRICS)).check(
+            z.minLength(1, "name at least one guardrail metric, or leave guardrails out"),
+            z.refine((metrics) => new Set(metrics).size === metrics.length, "list each guardrail metric once"),
+          ),
+        ),
       }),
     ),
   })
@@ -192,6 +223,21 @@ export const CampaignSchema = z
       if (campaign.variants.reduce((sum, v) => sum + v.weight, 0) <= 0) {
         ctx.addIssue({ code: "custom", path: ["variants"], message: "at least one variant needs a weight above 0" });
       }
+      // The baseline (experiment.ts's baselineVariant) is what a stopped variant's units see and what results compare
+      // against, so it keeps running: then at least one variant always does.
+      const baseline = campaign.variants.find((v) => v.control && v.weight > 0) ?? campaign.variants.find((v) => v.weight > 0);
+      campaign.variants.forEach((variant, i) => {
+        const stop = variant.stopped;
+        if (!stop) return;
+        if (variant.control) {
+          ctx.addIssue({ code: "custom", path: ["variants", i, "stopped"], message: "a control cannot be stopped" });
+        } else if (variant === baseline) {
+          ctx.addIssue({ code: "custom", path: ["variants", i, "stopped"], message: "the baseline (with no control, the first weighted variant) cannot be stopped: one variant keeps running" });
+        }
+        if (stop.by === "guardrail" && stop.metric === undefined) {
+          ctx.addIssue({ code: "custom", path: ["variants", i, "stopped", "metric"], message: "name the guardrail metric it was worse on" });
+        }
+      });
     }),
   );
 export type Campaign = z.infer<typeof CampaignSchema>;

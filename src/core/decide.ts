@@ -9,7 +9,8 @@
  *   2. priority, higher first (default 0);
  *   3. order in the config.
  * The first one that can be shown wins and its variant is picked by `pickVariant`; with none, the
- * placement's default (if any) is shown.
+ * placement's default (if any) is shown. A unit picked for a variant switched off (`stopped`) sees the experiment's
+ * baseline and is not counted.
  */
 import { pickVariant } from "./bucket";
 import type { Audience, Campaign, Config, Message, Variant } from "./config-schema";
@@ -208,9 +209,13 @@ function decidePlacement(
     // An experiment reaches a visitor only if every one of its messages can be shown to them (a threshold in
     // their currency): deciding that after assignment would drop units from some variants and not others.
     if (experiment && campaign.variants.some((v) => v.weight > 0 && v.message && !renderMessage(v.message, placement, context))) continue;
-    const variant = assignedVariant(campaign, experiment, unit, context);
+    const assigned = assignedVariant(campaign, experiment, unit, context);
+    if (!assigned) continue;
+    // A unit of a stopped variant sees the baseline uncounted: the baseline's population stays the one its weight
+    // drew, and the stopped variant's figures freeze where the guardrail (or the marketer) stopped it.
+    const variant = assigned.stopped ? baselineVariant(campaign) : assigned;
     if (!variant) continue;
-    const exposure = experiment && context.consent ? { campaign: campaign.id, experiment: experimentKey(campaign), variant: variant.id } : undefined;
+    const exposure = experiment && context.consent && !assigned.stopped ? { campaign: campaign.id, experiment: experimentKey(campaign), variant: variant.id } : undefined;
     const named = { campaign: campaign.id, ...(campaign.name ? { name: campaign.name } : {}), variant: variant.id };
     if (variant.control) {
       // The holdout sees what the placement shows without this campaign: its default, or nothing.

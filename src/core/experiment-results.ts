@@ -8,7 +8,7 @@
  * statistics of ./stats.ts and ./sequential.ts.
  */
 import type { Campaign } from "./config-schema";
-import { baselineVariant, conversionWindowMs, experimentKey } from "./experiment";
+import { baselineVariant, conversionWindowMs, experimentKey, isRunning } from "./experiment";
 import type { Arm, Comparison, Interval, MetricKind } from "./stats";
 import { compare, sampleRatioCheck, summarize } from "./stats";
 import { DEFAULT_EXPECTED_UNITS, sequentialCompare } from "./sequential";
@@ -138,8 +138,9 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
   const counted = variantIds.reduce((s, id) => s + unitsOf(id), 0);
   const multiple = counts.multipleVariantUnits;
   // The split is checked among the variants that still take units; units in a variant whose weight is now 0
-  // were assigned before a change of weights, which the warnings name.
-  const weighted = campaign.variants.filter((v) => v.weight > 0);
+  // were assigned before a change of weights, which the warnings name. A stopped variant keeps its weight but takes
+  // no more units (they see the baseline uncounted), so it is left out too, and the running ones split as before.
+  const weighted = campaign.variants.filter(isRunning);
   const srm = sampleRatioCheck(weighted.map((v) => unitsOf(v.id)), weighted.map((v) => v.weight));
   const weightTotal = weighted.reduce((s, v) => s + v.weight, 0);
   const exposures = counts.variants.filter((v) => v.units > 0);
@@ -150,6 +151,7 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
   }
   for (const v of campaign.variants) {
     if (v.weight === 0 && unitsOf(v.id) > 0) warnings.push(`variant "${v.id}" has weight 0 but ${unitsOf(v.id)} units: the weights changed during the test`);
+    if (v.stopped) warnings.push(`variant "${v.id}" was switched off on ${v.stopped.at.slice(0, 10)}: its figures stop there`);
   }
   const multipleShare = counted + multiple > 0 ? multiple / (counted + multiple) : 0;
   if (multipleShare > 0.01) warnings.push(`${(multipleShare * 100).toFixed(1)}% of units were seen in more than one variant and are left out`);
@@ -172,7 +174,7 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
     cappedOrders: { total: Object.values(cappedByVariant).reduce((a, b) => a + b, 0), byVariant: cappedByVariant },
     sampleRatio: srm && {
       ...srm,
-      expectedShares: Object.fromEntries(campaign.variants.map((v) => [v.id, weightTotal > 0 ? v.weight / weightTotal : 0])),
+      expectedShares: Object.fromEntries(campaign.variants.map((v) => [v.id, weightTotal > 0 && isRunning(v) ? v.weight / weightTotal : 0])),
     },
     metrics: {
       clickThrough: binaryMetric((id) => countOf(id)?.clicked ?? 0),

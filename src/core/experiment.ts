@@ -26,6 +26,11 @@ export function baselineVariant(campaign: Campaign): Variant | undefined {
   return campaign.variants.find((v) => v.control && v.weight > 0) ?? campaign.variants.find((v) => v.weight > 0);
 }
 
+/** Whether a variant still takes units: weighted and not switched off (`stopped`, by the guardrail or by hand). */
+export function isRunning(variant: Variant): boolean {
+  return variant.weight > 0 && variant.stopped === undefined;
+}
+
 export function conversionWindowMs(campaign: Campaign): number {
   return (campaign.experiment?.conversionWindowHours ?? DEFAULT_CONVERSION_WINDOW_HOURS) * 3_600_000;
 }

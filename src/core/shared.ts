@@ -59,6 +59,13 @@ export const MAX_EVENT_EXPERIMENTS = 10;
  */
 export const DEFAULT_ORDER_VALUE_CAP = 1_000_000;
 
+/**
+ * The metrics a campaign may name as guardrails (`experiment.guardrails`): when the sequential test finds a variant
+ * significantly worse on one, the guardrail switches the variant off (src/storage/guardrail-check.ts).
+ */
+export const GUARDRAIL_METRICS = ["netRevenuePerVisitor", "refundRate", "revenuePerVisitor", "purchase"] as const;
+export type GuardrailMetric = (typeof GUARDRAIL_METRICS)[number];
+
 /** The segments a campaign reaches visitors through: those its audience names in `any` and `all` (`none` excludes). */
 export function targetedSegments(audience: { segments?: { any?: readonly string[]; all?: readonly string[] } } | undefined): string[] {
   return [...(audience?.segments?.any ?? []), ...(audience?.segments?.all ?? [])];

@@ -4,7 +4,8 @@
  * never run it again. Each step leaves alone what an object made before the numbering may already have.
  *
  * Tables: `versions` and `meta` (config-versions.ts; `meta` also holds `schema_version` and `last_import`),
- * `tokens` (site-tokens.ts), `audit` (audit-log.ts), `members` and `syncs` (member-index.ts).
+ * `tokens` (site-tokens.ts), `audit` (audit-log.ts), `members` and `syncs` (member-index.ts), `guardrail_stops`
+ * (guardrail-check.ts; `meta` also holds its schedule, `guardrail`).
  */
 import type { Migration } from "./sql-migrations";
 import { addMissingColumns } from "./sql-migrations";
@@ -75,5 +76,11 @@ export const SITE_ADMIN_MIGRATIONS: readonly Migration[] = [
       addMissingColumns(sql, "members", { pending: "INTEGER" });
       addMissingColumns(sql, "syncs", { next_line: "INTEGER" });
     },
+  },
+  {
+    version: 8,
+    adds: "guardrail_stops (what the guardrail stopped variants for)",
+    apply: (sql) =>
+      sql.exec("CREATE TABLE IF NOT EXISTS guardrail_stops (experiment TEXT NOT NULL, breach TEXT NOT NULL, PRIMARY KEY (experiment, breach))"),
   },
 ];

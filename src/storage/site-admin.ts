@@ -7,6 +7,8 @@
  *   stays inside the per-invocation limit of KV operations. Its member index is written ahead of KV and settled
  *   write by write, so a failure anywhere leaves rows marked pending, which the next import of that customer or the
  *   object's alarm writes again (member-writes.ts).
+ * - Guardrails: while the live config has an experiment with guardrails, the alarm checks its results and publishes a
+ *   version with a losing variant stopped, authored by the guardrail (guardrail-check.ts).
  * Publishes and rollbacks of one site are serialized (`exclusive`), so versions never interleave. Imports are
  * validated whole before their first chunk; chunks of two concurrent imports may interleave, and as each row
  * replaces one customer's whole value, the later write of a customer wins, as with any two updates.
@@ -26,6 +28,8 @@ import { AuditLog } from "./audit-log";
 import type { LiveStatus } from "./config-publishing";
 import { ConfigPublishing } from "./config-publishing";
 import { ConfigVersions } from "./config-versions";
+import type { ExperimentShard } from "./experiment-shard";
+import { GuardrailCheck } from "./guardrail-check";
 import type { LiveConfig } from "./live-config";
 import type { PushConflict, PushRecord, SegmentCounts } from "./member-index";
 import { MemberIndex } from "./member-index";
@@ -44,9 +48,13 @@ export type { ImportAudit, ImportCheck, ImportChunkOptions, ImportChunkResult, S
 export { IMPORT_CHUNK } from "./member-writes";
 export type { TokenSummary } from "./site-tokens";
 
-/** What the object reads of the Worker's bindings (env.ts's Env): KV, for the live config and the memberships. */
+/**
+ * What the object reads of the Worker's bindings (env.ts's Env): KV, for the live config and the memberships, and
+ * the experiment shards, whose sums the guardrail check reads.
+ */
 export interface SiteAdminBindings {
   KV: KVNamespace;
+  EXPERIMENTS: DurableObjectNamespace<ExperimentShard>;
 }
 
 export class SiteAdmin extends DurableObject<SiteAdminBindings> {
@@ -57,6 +65,7 @@ export class SiteAdmin extends DurableObject<SiteAdminBindings> {
   private readonly auditTrail: AuditLog;
   private readonly members: MemberIndex;
   private readonly memberWrites: MemberWrites;
+  private readonly guardrails: GuardrailCheck;
 
   constructor(ctx: DurableObjectState, env: SiteAdminBindings) {
     super(ctx, env);
@@ -68,6 +77,7 @@ export class SiteAdmin extends DurableObject<SiteAdminBindings> {
     this.issuedTokens = new SiteTokens(ctx.storage, this.auditTrail);
     this.members = new MemberIndex(sql, ctx.storage);
     this.memberWrites = new MemberWrites(ctx.storage, this.members, this.auditTrail);
+    this.guardrails = new GuardrailCheck(ctx.storage, this.history, this.publishing);
   }
 
   // The config: draft, live version, history, publish and rollback (config-versions.ts, config-publishing.ts).
@@ -88,7 +98,7 @@ export class SiteAdmin extends DurableObject<SiteAdminBindings> {
 
   /** Publishes the draft as the next version and clears it; null when there is no draft, "changed" when someone saved over it since `savedAt`. */
   async publishDraft(site: string, note: string, by: Actor, savedAt?: string): Promise<Published | "changed" | null> {
-    return this.exclusive(() => this.publishing.publishDraft(this.env.KV, site, note, by, savedAt));
+    return this.exclusive(() => this.scheduling(site, this.publishing.publishDraft(this.env.KV, site, note, by, savedAt)));
   }
 
   /** The live config, or null for a site that has none yet. */
@@ -103,12 +113,12 @@ export class SiteAdmin extends DurableObject<SiteAdminBindings> {
 
   /** Publishes a validated config as the next version and makes it live. */
   async publish(site: string, config: Config, note: string, by: Actor): Promise<Published> {
-    return this.exclusive(() => this.publishing.publish(this.env.KV, site, config, note, by));
+    return this.exclusive(() => this.scheduling(site, this.publishing.publish(this.env.KV, site, config, note, by)));
   }
 
   /** Makes an old version live again, as a new version (history stays linear); null if there is no such version. */
   async rollback(site: string, version: number, note: string, by: Actor): Promise<Published | null> {
-    return this.exclusive(() => this.publishing.rollback(this.env.KV, site, version, note, by));
+    return this.exclusive(() => this.scheduling(site, this.publishing.rollback(this.env.KV, site, version, note, by)));
   }
 
   /** One version's config, or null when there is no such version. */
@@ -119,6 +129,13 @@ export class SiteAdmin extends DurableObject<SiteAdminBindings> {
   /** A page of the history, newest first: up to `limit` versions older than `before` (all when absent). */
   versions(limit: number, before?: number): VersionPage {
     return this.history.page(limit, before);
+  }
+
+  /** A publish's answer, once the guardrail check is scheduled for the version now live (or dropped when it has no guardrails). */
+  private async scheduling<T>(site: string, publishing: Promise<T>): Promise<T> {
+    const answer = await publishing;
+    await this.guardrails.schedule(site);
+    return answer;
   }
 
   // Tokens and the audit log (site-tokens.ts, audit-log.ts).
@@ -203,14 +220,15 @@ export class SiteAdmin extends DurableObject<SiteAdminBindings> {
   }
 
   /**
-   * The alarm, the object's one timer: writes the live config to KV while a publish's write is still owed, and
-   * retries the membership writes KV has not confirmed yet. Each part backs off on its own failures and asks for
-   * the alarm again (the earliest request wins: alarm.ts).
+   * The alarm, the object's one timer: writes the live config to KV while a publish's write is still owed,
+   * retries the membership writes KV has not confirmed yet, and checks the guardrails when due. Each part backs off
+   * on its own failures and asks for the alarm again (the earliest request wins: alarm.ts).
    */
   override async alarm(): Promise<void> {
     await this.exclusive(async () => {
       await this.publishing.syncKv(this.env.KV);
       await this.memberWrites.repair(this.env.KV);
+      await this.guardrails.run(this.env.KV, this.env);
     });
   }
 

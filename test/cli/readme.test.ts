@@ -206,3 +206,12 @@ describe("the README's examples, run as written", () => {
     expect(calls).toEqual([["add_to_cart"], ["purchase", { value: 42.5, currency: "EUR", order_id: "1001" }]]);
   });
 });
+
+describe("the README's guardrails example", () => {
+  it("is a campaign the config schema accepts, with the guardrails it names", async () => {
+    const { parseConfig } = await import("../../src/core/config-schema");
+    const campaign = JSON.parse(theBlock(README, "json", '"guardrails"').code) as unknown;
+    const result = parseConfig({ campaigns: [campaign] });
+    expect(result.ok && result.config.campaigns[0]?.experiment?.guardrails).toEqual(["netRevenuePerVisitor", "refundRate"]);
+  });
+});

@@ -12,6 +12,7 @@ import type { Editor } from "../editor";
 import { counted } from "../plural";
 import { intervalChart } from "./chart";
 import { rolloutButton, stopButton } from "./rollout";
+import { stoppedLine } from "./switch-on";
 import { sharePercent, variantText } from "./variants";
 
 const VERDICTS: Record<Verdict, string> = { better: "Better", worse: "Worse", inconclusive: "No clear difference", not_enough_data: "Not enough data" };
@@ -52,7 +53,7 @@ function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResu
       "ul",
       { class: "variant-list", "aria-label": "Variants" },
       ...campaign.variants.map((v) =>
-        el("li", { "data-variant": v.id }, el("span", { class: "variant-text" }, `${v.id} (${sharePercent(campaign, v)}%): ${variantText(v)}`), ...(v.weight > 0 ? rolloutButton(editor, campaign, v) : [])),
+        el("li", { "data-variant": v.id }, el("span", { class: "variant-text" }, `${v.id} (${sharePercent(campaign, v)}%): ${variantText(v)}`), ...(v.weight > 0 ? rolloutButton(editor, campaign, v) : []), ...stoppedLine(editor, campaign, v)),
       ),
     ),
   );

@@ -32,7 +32,7 @@ export function rolloutButton(editor: Editor, campaign: Campaign, variant: Varia
 }
 
 /** Analysts read results; the owner and editors publish. */
-function mayPublish(editor: Editor): boolean {
+export function mayPublish(editor: Editor): boolean {
   return editor.api.role === "owner" || editor.api.role === "editor";
 }
 
@@ -53,11 +53,19 @@ async function endTest(editor: Editor, id: string, winner: string, how: "stop" |
   });
   if (!confirmed) return;
   const note = how === "stop" ? `Stopped the test ${id}: everyone sees variant ${winner}` : `Rolled out variant ${winner} of ${id}`;
-  giveAllWeight(live, id, winner);
+  await publishChange(editor, live, note, (config) => giveAllWeight(config, id, winner));
+}
+
+/**
+ * Publishes `change` made to `live` (the live config as just read) as a new version, and makes the same change to
+ * the working copy, so that publishing it later does not undo it.
+ */
+export async function publishChange(editor: Editor, live: Config, note: string, change: (config: Config) => void): Promise<void> {
+  change(live);
   const published = await editor.api.publish(live, note);
   if (published instanceof ApiError) return showStatus(published.status === 403 ? "Not published: your role cannot publish" : `Not published: ${published.message}`);
   editor.state.live = live;
-  giveAllWeight(editor.state.draft, id, winner);
+  change(editor.state.draft);
   // The site's saved draft must not bring the old weights back when it is published or reopened: the working copy
   // (with the new weights) is saved over it when it holds other edits, else the draft, now stale, is discarded.
   if (hasChanges(editor.state)) void editor.drafts.saveNow();

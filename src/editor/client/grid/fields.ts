@@ -7,7 +7,8 @@
 import type { Campaign, Message } from "../../../core/config-schema";
 import { HEX_COLOUR } from "../../../core/safe";
 import type { Placement } from "../../../core/shared";
-import { DEVICES, dismissibleByDefault } from "../../../core/shared";
+import { DEVICES, dismissibleByDefault, GUARDRAIL_METRICS } from "../../../core/shared";
+import { GUARDRAIL_LABELS } from "../../../core/guardrails";
 import { el } from "../dom";
 
 /** Called after every edit. */
@@ -217,4 +218,21 @@ export function audienceFields(campaign: Campaign, path: string, changed: Change
     ...deviceBoxes,
     el("div", { class: "field" }, el("label", { for: visitorId }, "Visitors"), visitor),
   ];
+}
+
+/**
+ * An experiment's guardrails, at `path` ("campaigns.0.experiment.guardrails"): a box per metric; a variant the test
+ * finds worse on a ticked one is switched off by the guardrail.
+ */
+export function guardrailFields(campaign: Campaign, path: string, changed: Changed): HTMLElement[] {
+  const ticked = campaign.experiment?.guardrails ?? [];
+  return GUARDRAIL_METRICS.map((metric) =>
+    checkbox(`Switch off a variant worse on ${GUARDRAIL_LABELS[metric]}`, `${path}.${metric}`, ticked.includes(metric), (on) => {
+      const experiment = (campaign.experiment ??= {});
+      const now = GUARDRAIL_METRICS.filter((m) => (m === metric ? on : (experiment.guardrails ?? []).includes(m)));
+      if (now.length) experiment.guardrails = now;
+      else delete experiment.guardrails;
+      if (Object.keys(experiment).length === 0) delete campaign.experiment;
+    }, changed),
+  );
 }

@@ -12,7 +12,8 @@ import type { Editor } from "../editor";
 import { viewAsBar } from "../preview/preview";
 import { publishBar } from "../publish/publish";
 import type { Editing } from "../state";
-import { audienceFields, field, messageFields, scheduleFields } from "./fields";
+import { describeStop } from "../../../core/guardrails";
+import { audienceFields, field, guardrailFields, messageFields, scheduleFields } from "./fields";
 import { freeId, PLACEMENT_LABELS } from "./grid";
 import { showIssues } from "./issues";
 
@@ -84,11 +85,32 @@ function editForm(editor: Editor): HTMLFormElement | null {
     ...scheduleFields(campaign, `${base}.schedule`, changed),
     ...audienceFields(campaign, `${base}.audience`, changed),
   );
+  if (campaign.variants.length > 1) {
+    form.append(
+      el(
+        "fieldset",
+        { class: "guardrails" },
+        el("legend", {}, "Guardrails"),
+        el("p", { class: "hint" }, "Checked every 15 minutes while the test runs: a variant clearly worse than the baseline is switched off, and its visitors see the baseline."),
+        ...guardrailFields(campaign, `${base}.experiment.guardrails`, changed),
+      ),
+    );
+  }
   campaign.variants.forEach((variant, j) => {
     const path = `${base}.variants.${j}`;
     const set = el("fieldset", { "data-variant": variant.id }, el("legend", {}, `Variant ${variant.id}${variant.control ? " (control: sees the default)" : ""}`));
     // An empty weight is not 0: it stays empty (null to the schema), which refuses it in words at the field.
     set.append(field("Weight", `${path}.weight`, String(variant.weight), (v) => void (variant.weight = v === "" ? Number.NaN : Number(v)), changed, "number"));
+    if (variant.stopped) {
+      set.append(
+        el("p", { class: "stopped" }, `${describeStop(variant.stopped)}. Its visitors see the baseline.`),
+        button("Switch back on", `Switch variant ${variant.id} back on`, () => {
+          delete variant.stopped;
+          redraw(editor);
+          showStatus(`Variant ${variant.id} switched back on: publish to show it again`);
+        }),
+      );
+    }
     if (variant.message) set.append(...messageFields(variant.message, `${path}.message`, campaign.placement, changed));
     if (campaign.variants.length > 1) {
       set.append(
