@@ -1,7 +1,8 @@
 /**
  * @module ExperimentShard: one Durable Object per (site, experiment, shard), with SQLite storage. A unit (a
  * keyed hash of the customer id, else of the visitor id: never the raw id) always lands in the same shard, so
- * each shard alone can dedupe its units' exposures, orders and events, and the results add the shards up.
+ * each shard alone can dedupe its units' exposures, orders and events, and the results add the shards up. A refund
+ * names an order, not a unit, so every shard of the experiment keeps every refund and nets it against its own orders.
  *
  * Why EXPERIMENT_SHARDS = 16: one Durable Object runs one request at a time and does a few thousand small
  * SQLite writes a second; 16 of them take tens of thousands of exposures and events a second for one hot
@@ -142,7 +143,10 @@ export class ExperimentShard extends DurableObject<object> {
     });
   }
 
-  /** Counts one event for a unit exposed to the experiment, inside its conversion window. */
+  /**
+   * Counts one event for a unit exposed to the experiment, inside its conversion window; a refund for its order,
+   * whatever unit and whenever; a bot kept out.
+   */
   record(event: ShardEvent): EventOutcome {
     return this.ctx.storage.transactionSync(() => this.countAny(event));
   }
@@ -259,7 +263,11 @@ export class ExperimentShard extends DurableObject<object> {
     const refunded = new Map(this.refundedUnits().map((r) => [r.variant, r.units]));
     return {
       variants: variants.map((v) => ({ ...v, refunded: refunded.get(v.variant) ?? 0 })),
-      revenue, multipleVariantUnits, netRevenue: this.netRevenue(), keptOut: this.keptOut() };
+      revenue,
+      multipleVariantUnits,
+      netRevenue: this.netRevenue(),
+      keptOut: this.keptOut(),
+    };
   }
 
   /**
