@@ -28,6 +28,8 @@ export function experimentsBotWouldReach(config: Config, context: VisitorContext
 /** Queues one kept-out count for each experiment (its key) that `reached` names; never rejects. */
 export async function countKeptOut(queue: Queue<EventsMessage>, site: string, source: KeptOutSource, reached: () => readonly string[] | Promise<readonly string[]>): Promise<void> {
   try {
+    // A timer first: `waitUntil` starts this at once, and the decision `reached` may run is not to delay the answer.
+    await scheduler.wait(0);
     const experiments = await reached();
     if (experiments.length === 0) return;
     const at = Date.now();

@@ -146,14 +146,15 @@ describe("refunds: net revenue after returns", () => {
 describe("refunds: who may send them", () => {
   const body = { order_id: "o-1", value: 10, currency: "EUR" };
 
-  it("refuses a forged, a stale, another site's or a malformed signature, and none at all: 401, nothing queued", async () => {
+  it("refuses a forged, a stale, a future, another site's or a malformed signature, and none at all: 401, nothing queued", async () => {
     const { site } = await exposedVisitor();
     const text = JSON.stringify(body);
     const forged = (await refundSignature(env.SIGNING_SECRET, site, text, Date.now())).replace(/v1=./, (m) => (m.endsWith("0") ? "v1=1" : "v1=0"));
     const stale = await refundSignature(env.SIGNING_SECRET, site, text, Date.now() - (REFUND_SIGNATURE_TOLERANCE_S + 60) * 1000);
+    const future = await refundSignature(env.SIGNING_SECRET, site, text, Date.now() + (REFUND_SIGNATURE_TOLERANCE_S + 60) * 1000);
     const otherSite = await refundSignature(env.SIGNING_SECRET, "another-site", text, Date.now());
     const otherKey = await refundSignature("not-the-signing-secret-of-this-deployment", site, text, Date.now());
-    for (const header of [forged, stale, otherSite, otherKey, "t=1,v1=zz"]) {
+    for (const header of [forged, stale, future, otherSite, otherKey, "t=1,v1=zz"]) {
       const { response, sent } = await refund(site, body, { auth: { header } });
       expect(response.status, header).toBe(401);
       expect((await errorOf(response)).code).toBe("UNAUTHORIZED");
