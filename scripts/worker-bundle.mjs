@@ -14,7 +14,7 @@ import { root } from "./dev-server.mjs";
  * the Worker's own code, hono, zod/mini and the snippet runtime it serves: growth past this is a decision, not drift.
  * Issue 14 raised it by 1 KiB to 61 KiB (62,464 B): the refunds API (its route and signature, about 950 B gzip), and
  * the refunds, net revenue, refund rate and bots kept out in the shards, the results and the hot path's counting
- * (about 1,400 B) took the bundle from 59,516 B to 61,890 B.
+ * (about 1,400 B) took the bundle from 59,516 B to 61,899 B.
  */
 export const WORKER_BUNDLE_GZIP_BUDGET = 62_464;
 
