@@ -20,6 +20,7 @@ import { adminSegmentRoutes } from "./routes/admin-segments";
 import { benchRoutes } from "./routes/bench";
 import { decideRoutes } from "./routes/decide";
 import { eventRoutes } from "./routes/events";
+import { refundRoutes } from "./routes/refunds";
 import { schemaRoutes } from "./routes/schema";
 import { snippetRoutes } from "./routes/snippet";
 import type { EventsMessage } from "./storage/event-queue";
@@ -50,6 +51,7 @@ app
   .route("/", snippetRoutes)
   .route("/", decideRoutes)
   .route("/", eventRoutes)
+  .route("/", refundRoutes)
   .route("/", schemaRoutes)
   .route("/", adminConfigRoutes)
   .route("/", adminSegmentRoutes)

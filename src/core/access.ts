@@ -4,7 +4,7 @@
  * that records actors and the HTTP layer that authenticates them both import them from here.
  *
  * `owner` is the deployment's ADMIN_TOKEN; the owner issues named, site-scoped tokens with one of ROLES:
- * `editor` (the config), `analyst` (read-only: config, results, audit) and `importer` (segments).
+ * `editor` (the config), `analyst` (read-only: config, results, audit) and `importer` (segments, refunds).
  *
  * @example
  * mayDo("analyst", "config:write"); // false
@@ -16,13 +16,14 @@ export type IssuedRole = (typeof ROLES)[number];
 /** `system`: valuebar acting on its own (the guardrail), never a token's role. */
 export type Role = "owner" | IssuedRole | "system";
 
-export type Permission = "config:read" | "config:write" | "results:read" | "segments:read" | "segments:write" | "audit:read" | "tokens";
+export type Permission = "config:read" | "config:write" | "results:read" | "segments:read" | "segments:write" | "audit:read" | "tokens" | "refunds:write";
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  owner: ["config:read", "config:write", "results:read", "segments:read", "segments:write", "audit:read", "tokens"],
+  owner: ["config:read", "config:write", "results:read", "segments:read", "segments:write", "audit:read", "tokens", "refunds:write"],
   editor: ["config:read", "config:write", "results:read", "audit:read"],
   analyst: ["config:read", "results:read", "audit:read"],
-  importer: ["segments:read", "segments:write"],
+  // The store's backend: segment imports, and refunds (POST /v1/refunds/{site}).
+  importer: ["segments:read", "segments:write", "refunds:write"],
   system: [],
 };
 

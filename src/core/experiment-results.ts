@@ -1,10 +1,11 @@
 /**
  * @module The results of an experiment as a growth team reads them: per variant and metric (click-through,
- * add to cart, purchase conversion, revenue per visitor), the rate or mean with its 95% interval, the uplift against
+ * add to cart, purchase conversion, revenue per visitor, net revenue per visitor after refunds, refund rate, where
+ * lower is better), the rate or mean with its 95% interval, the uplift against
  * control (absolute and relative, with intervals), Welch's p-value, the chance to beat control (the fixed-horizon
  * figures), the sequential test's always-valid p-value and confidence sequence (./sequential.ts), and a verdict read
  * from the sequential test, valid at every look, or "not_enough_data" below the minimums; plus the sample-ratio check,
- * the share of units seen in several variants, and the run dates. Pure: it takes the summed counts and does the
+ * the share of units seen in several variants, the run dates and the bots kept out. Pure: it takes the summed counts and does the
  * statistics of ./stats.ts and ./sequential.ts.
  */
 import type { Campaign } from "./config-schema";
@@ -21,6 +22,8 @@ export interface VariantCounts {
   clicked: number;
   addedToCart: number;
   purchased: number;
+  /** Units with at least one counted order that was refunded (in part or in full); absent in counts made before refunds. */
+  refunded?: number;
   firstExposure: number;
   lastExposure: number;
 }
@@ -43,6 +46,23 @@ export interface ExperimentCounts {
   revenue: RevenueCounts[];
   /** Units seen in more than one variant: left out of every figure above. */
   multipleVariantUnits: number;
+  /**
+   * Like `revenue`, with each unit's revenue after refunds: an order's refunds (in its currency) count up to its
+   * counted value. `buyers` are still the units with an order.
+   */
+  netRevenue?: RevenueCounts[];
+  /** Bots kept out of the experiment. */
+  keptOut?: KeptOutCounts;
+}
+
+/**
+ * What bots did that the experiment did not count: page requests (snippet, decide or an edge-rendered page) that
+ * would have enrolled them (they got the baseline), and events from declared bots that the events route dropped.
+ * Counted off the answer, so a count that failed makes these lower, never an answer different.
+ */
+export interface KeptOutCounts {
+  requests: number;
+  events: number;
 }
 
 /** Below these, in either of the two variants compared, the answer is "not_enough_data" rather than a verdict. */
@@ -82,6 +102,11 @@ export interface VariantMetric {
 
 export interface MetricResult {
   kind: MetricKind;
+  /**
+   * Set on a metric where less is better (refund rate): its verdict "better" is a significantly lower value, and its
+   * chance to beat control is the chance of a lower one.
+   */
+  lowerIsBetter?: true;
   variants: VariantMetric[];
 }
 
@@ -105,7 +130,13 @@ export interface ExperimentResults {
     purchase: MetricResult;
     /** One result per currency purchases were made in. */
     revenuePerVisitor: Record<string, MetricResult>;
+    /** Revenue per visitor after refunds, one result per currency purchases were made in. */
+    netRevenuePerVisitor: Record<string, MetricResult>;
+    /** The share of units with a refunded order; lower is better. */
+    refundRate: MetricResult;
   };
+  /** Bots kept out of the experiment (KeptOutCounts). */
+  keptOut: KeptOutCounts;
   warnings: string[];
 }
 
@@ -130,6 +161,30 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
         return { arm: { units: unitsOf(id), sum: r?.sum ?? 0, sumSquares: r?.sumSquares ?? 0 }, conversions: r?.buyers ?? 0 };
       }),
     ]),
+  );
+
+  const netRevenue = counts.netRevenue ?? [];
+  const netRevenuePerVisitor = Object.fromEntries(
+    currencies.map((currency) => [
+      currency,
+      metric("continuous", control, variantIds, expectedUnits, (id) => {
+        const r = netRevenue.find((x) => x.variant === id && x.currency === currency);
+        return { arm: { units: unitsOf(id), sum: r?.sum ?? 0, sumSquares: r?.sumSquares ?? 0 }, conversions: r?.buyers ?? 0 };
+      }),
+    ]),
+  );
+  // Per unit, not per order: the unit is what was randomized, so the test's independence holds; a unit with two
+  // refunded orders is one refunded unit. Lower is better.
+  const refundRate = metric(
+    "binary",
+    control,
+    variantIds,
+    expectedUnits,
+    (id) => {
+      const x = countOf(id)?.refunded ?? 0;
+      return { arm: { units: unitsOf(id), sum: x, sumSquares: x }, conversions: x };
+    },
+    true,
   );
 
   const cappedByVariant = Object.fromEntries(
@@ -181,15 +236,26 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
       addToCart: binaryMetric((id) => countOf(id)?.addedToCart ?? 0),
       purchase: binaryMetric((id) => countOf(id)?.purchased ?? 0),
       revenuePerVisitor,
+      netRevenuePerVisitor,
+      refundRate,
     },
+    keptOut: { requests: counts.keptOut?.requests ?? 0, events: counts.keptOut?.events ?? 0 },
     warnings,
   };
 }
 
-function metric(kind: MetricKind, control: string, variantIds: string[], expectedUnits: number, data: (id: string) => { arm: Arm; conversions: number }): MetricResult {
+function metric(
+  kind: MetricKind,
+  control: string,
+  variantIds: string[],
+  expectedUnits: number,
+  data: (id: string) => { arm: Arm; conversions: number },
+  lowerIsBetter = false,
+): MetricResult {
   const base = data(control);
   return {
     kind,
+    ...(lowerIsBetter ? { lowerIsBetter: true as const } : {}),
     variants: variantIds.map((id) => {
       const { arm, conversions } = data(id);
       const summary = summarize(arm, kind);
@@ -199,18 +265,26 @@ function metric(kind: MetricKind, control: string, variantIds: string[], expecte
         conversions,
         value: summary.mean,
         interval: summary.interval,
-        vsControl: id === control ? null : versus(base, { arm, conversions }, kind, expectedUnits),
+        vsControl: id === control ? null : versus(base, { arm, conversions }, kind, expectedUnits, lowerIsBetter),
       };
     }),
   };
 }
 
-function versus(control: { arm: Arm; conversions: number }, treatment: { arm: Arm; conversions: number }, kind: MetricKind, expectedUnits: number): VariantMetric["vsControl"] {
+function versus(
+  control: { arm: Arm; conversions: number },
+  treatment: { arm: Arm; conversions: number },
+  kind: MetricKind,
+  expectedUnits: number,
+  lowerIsBetter = false,
+): VariantMetric["vsControl"] {
   const enough = [control, treatment].every((side) => side.arm.units >= MIN_UNITS_PER_VARIANT && side.conversions >= MIN_CONVERSIONS_PER_VARIANT);
   const result = enough ? compare(control.arm, treatment.arm, kind) : null;
   const sequential = result && sequentialCompare(summarize(control.arm, kind), summarize(treatment.arm, kind), expectedUnits, ALPHA);
   if (!result || !sequential) return { verdict: "not_enough_data" };
   const { degreesOfFreedom: _df, ...shown } = result;
-  const verdict: Verdict = sequential.pValue >= ALPHA ? "inconclusive" : sequential.estimate > 0 ? "better" : "worse";
-  return { ...shown, sequential: { pValue: sequential.pValue, interval: sequential.interval }, verdict };
+  const higher = sequential.estimate > 0;
+  const verdict: Verdict = sequential.pValue >= ALPHA ? "inconclusive" : higher !== lowerIsBetter ? "better" : "worse";
+  const chanceToBeatControl = lowerIsBetter ? 1 - shown.chanceToBeatControl : shown.chanceToBeatControl;
+  return { ...shown, chanceToBeatControl, sequential: { pValue: sequential.pValue, interval: sequential.interval }, verdict };
 }

@@ -25,25 +25,8 @@ const ISSUED_TOKEN = /^vb_[0-9a-f]{64}$/;
 export const authenticate = createMiddleware<AdminEnv>(async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-  let actor: Actor | null = null;
-  if (token) {
-    if (await constantTimeEqual(token, c.env.ADMIN_TOKEN)) actor = OWNER;
-    else {
-      // Issued tokens are stored as their SHA-256 and looked up by it: a random 256-bit token has no
-      // prefix an attacker could learn from timing.
-      const site = /^\/admin\/sites\/([^/]+)/.exec(new URL(c.req.url).pathname)?.[1];
-      if (site && SITE_ID.test(site) && ISSUED_TOKEN.test(token)) {
-        const hash = await sha256Hex(token);
-        // The KV index first: an unknown token never wakes, let alone creates, a site's object. The object then
-        // decides, so a revoked token stops at once even while KV still lists it.
-        try {
-          if ((await c.env.KV.get(tokenKey(hash))) === site) actor = await c.env.SITE_ADMIN.get(c.env.SITE_ADMIN.idFromName(site)).tokenActor(hash);
-        } catch (error) {
-          throw storageFailure(error, "checking the token");
-        }
-      }
-    }
-  }
+  const site = /^\/admin\/sites\/([^/]+)/.exec(new URL(c.req.url).pathname)?.[1];
+  const actor = token ? await tokenActor(c.env, token, site) : null;
   if (!actor) {
     c.header("www-authenticate", 'Bearer realm="valuebar admin"');
     throw new ApiError("UNAUTHORIZED", header ? "the token is not valid for this site" : "send a token as 'Authorization: Bearer <token>'");
@@ -53,6 +36,26 @@ export const authenticate = createMiddleware<AdminEnv>(async (c, next) => {
   c.header("x-valuebar-role", actor.role);
   await next();
 });
+
+/**
+ * The holder of `token`: the owner (`ADMIN_TOKEN`, compared in constant time), or a token the owner issued for
+ * `site`; null for anything else. 503 when storage fails while checking.
+ */
+export async function tokenActor(env: Env, token: string, site: string | undefined): Promise<Actor | null> {
+  if (await constantTimeEqual(token, env.ADMIN_TOKEN)) return OWNER;
+  // Issued tokens are stored as their SHA-256 and looked up by it: a random 256-bit token has no
+  // prefix an attacker could learn from timing.
+  if (!site || !SITE_ID.test(site) || !ISSUED_TOKEN.test(token)) return null;
+  const hash = await sha256Hex(token);
+  // The KV index first: an unknown token never wakes, let alone creates, a site's object. The object then
+  // decides, so a revoked token stops at once even while KV still lists it.
+  try {
+    if ((await env.KV.get(tokenKey(hash))) !== site) return null;
+    return await env.SITE_ADMIN.get(env.SITE_ADMIN.idFromName(site)).tokenActor(hash);
+  } catch (error) {
+    throw storageFailure(error, "checking the token");
+  }
+}
 
 /** 403 unless the actor's role grants `permission`. */
 export const allow = (permission: Permission) =>

@@ -116,6 +116,15 @@ export async function verifiedCustomerId(secret: string, customerId: string | un
   return customerId;
 }
 
+/**
+ * Whether `hex` (64 lowercase hex digits) is the HMAC-SHA256 of `message` under `secret`, compared in constant time
+ * (Web Crypto's verify). Not memoized: the messages it checks (request bodies) are each seen once.
+ */
+export async function hmacHexMatches(secret: string, message: string, hex: string): Promise<boolean> {
+  if (!/^[0-9a-f]{64}$/.test(hex)) return false;
+  return crypto.subtle.verify("HMAC", await hmacKey(secret), fromHex(hex), encoder.encode(message));
+}
+
 /** Lowercase hex SHA-256 of `text`: how admin tokens are stored (they are random, so a plain hash suffices). */
 export async function sha256Hex(text: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));

@@ -13,7 +13,8 @@
  * read the answer.
  *
  * A bot that says so (isDeclaredBot: a crawler's User-Agent, or Cloudflare's verified bot) gets 202 with
- * `ignored: "bot"` and nothing queued; its page views were never enrolled either.
+ * `ignored: "bot"` and its event is not counted; its page views were never enrolled either. After the answer, the
+ * experiments the event names each count one bot event kept out (src/service/kept-out.ts).
  *
  * Bounded work whatever the body says: at most MAX_EVENT_EXPERIMENTS experiments an event (ids that are not
  * experiments of the live config are ignored), a body of at most 4 KiB, and a purchase's value capped at the site's
@@ -42,6 +43,7 @@ import type { ShardEvent } from "../storage/experiment-shard";
 import { shardOf, unitKey } from "../storage/experiments";
 import { readLiveConfig, usableConfig } from "../storage/live-config";
 import { CURRENCY_CODE, CURRENCY_RULE, DEFAULT_ORDER_VALUE_CAP, MAX_EVENT_EXPERIMENTS, SITE_ID, VISITOR_ID } from "../core/shared";
+import { countKeptOut } from "../service/kept-out";
 import { isDeclaredBot } from "../service/visitor";
 
 /** A beacon is small; anything bigger is not one. */
@@ -91,7 +93,11 @@ export const eventRoutes = new Hono<{ Bindings: Env }>().post("/v1/events/:site"
   if (!parsed.success) throw new ApiError("BAD_REQUEST", "the event is invalid; nothing was counted", toFieldIssues(parsed.error));
   const event = parsed.data;
   // A bot that says so counts nowhere (its page views were never enrolled either): accepted, so it does not retry.
-  if (isDeclaredBot(c.req.raw)) return c.json({ outcomes: {}, ignored: "bot" }, 202);
+  if (isDeclaredBot(c.req.raw)) {
+    // Counted as kept out after the answer, from the config this isolate holds (read as for any event otherwise).
+    c.executionCtx.waitUntil(countKeptOut(c.env.EVENTS, site, "events", () => botEventExperiments(c.env.KV, site, event)));
+    return c.json({ outcomes: {}, ignored: "bot" }, 202);
+  }
 
   const read = await readLiveConfig(c.env.KV, site, CONFIG_TIMEOUT_MS);
   if (read.status === "unknown") throw new ApiError("NOT_FOUND", `no site "${site}"`);
@@ -133,6 +139,12 @@ async function unitOf(secret: string, site: string, event: Event): Promise<strin
     throw new ApiError("BAD_REQUEST", "the event names no one; nothing was counted", [{ path: "vid", message: "send the visitor id (or a valid token, or a signed cid)" }]);
   }
   return unitKey(secret, { customerId, visitorId: event.vid ?? "" });
+}
+
+/** The experiments (keys) a declared bot's event would have counted for; none when the config cannot be read. */
+async function botEventExperiments(kv: KVNamespace, site: string, event: Event): Promise<string[]> {
+  const live = usableConfig(await readLiveConfig(kv, site, CONFIG_TIMEOUT_MS));
+  return live ? targetsOf(live.config.campaigns.filter(isExperiment), event).map(experimentKey) : [];
 }
 
 /**

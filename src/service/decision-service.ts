@@ -16,6 +16,7 @@ import { eventsToken } from "../platform/events-token";
 import { exposuresToLog, logExposures, unitKey } from "../storage/experiments";
 import { readLiveConfig, usableConfig } from "../storage/live-config";
 import { readMembership } from "../storage/memberships";
+import { countKeptOut, experimentsBotWouldReach } from "./kept-out";
 import { resolveVisitor } from "./visitor";
 
 /** How long the hot path waits for KV before it gives up and answers without. */
@@ -54,7 +55,7 @@ export async function serveDecision(
     resolveVisitor(request, query, env.SIGNING_SECRET),
     draft ? ({ status: "ok", live: { version: 0, publishedAt: "", config: draft }, kvReads: 0 } as const) : readLiveConfig(env.KV, site, CONFIG_TIMEOUT_MS),
   ]);
-  const { context, newVisitorId } = visitor;
+  const { context, newVisitorId, bot } = visitor;
   if (read.status === "unknown") return { kind: "unknown-site", kvReads: read.kvReads };
   // Without consent the browser keeps nothing, so there is no visitor id or events token to hand out. The token's
   // two HMACs run while the membership is read (customerEventsToken never rejects).
@@ -88,6 +89,10 @@ export async function serveDecision(
     // Only a config that bypassed validation can get here; the store still gets a valid, empty answer.
     console.error(`valuebar: decision failed for site ${site}`, error);
     return { kind: "decision", decision: emptyDecision(context), kvReads, degraded: true, ...rest };
+  }
+  if (bot && !draft) {
+    // Off the answer, like the exposures: which experiments the bot would have reached is worked out when it runs.
+    count(async () => countKeptOut(env.EVENTS, site, "requests", () => experimentsBotWouldReach(live.config, context, now)));
   }
   try {
     // Which exposures this isolate still has to write is asked when the counting runs: held by edge mode for a

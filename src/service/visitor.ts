@@ -17,6 +17,8 @@ export interface ResolvedVisitor {
   context: VisitorContext;
   /** Set when the request carried no usable visitor id and one was made up for it. */
   newVisitorId?: string;
+  /** A bot (isCrawler): anonymous, without consent; its request is counted as kept out of the experiments it would reach. */
+  bot: boolean;
 }
 
 /** The visitor context; a missing or wrong signature simply means anonymous. */
@@ -47,7 +49,7 @@ export async function resolveVisitor(request: Request, q: QueryReader, secret: s
     // The store's switch: `consent=0` when the visitor has not agreed to analytics.
     consent: !bot && q.get("consent") !== "0",
   };
-  return known ? { context } : { context, newVisitorId: visitorId };
+  return known ? { context, bot } : { context, newVisitorId: visitorId, bot };
 }
 
 function cfCountry(request: Request): string | null {

@@ -12,6 +12,7 @@
  * remembers the ids it took (ExperimentShard.recordQueued), so a redelivered event counts nothing twice.
  */
 import type { QueuedEventOutcome, QueuedShardEvent, ShardEvent } from "./experiment-shard";
+import { EXPERIMENT_SHARDS } from "./experiment-shard";
 import type { ExperimentBindings } from "./experiments";
 import { experimentShard } from "./experiments";
 
@@ -22,6 +23,11 @@ export interface QueuedEvent {
   site: string;
   /** The unit's shard (storage/experiments.ts shardOf): the same number in every experiment. */
   shard: number;
+  /**
+   * Set for an event that names no unit (a refund: the store's backend knows the order, not the unit): it counts in
+   * every shard of each experiment (EXPERIMENT_SHARDS of them), and `shard` is ignored.
+   */
+  everyShard?: true;
   /** Per experiment (its key): the event as that experiment's shard records it (windows differ per experiment). */
   counts: { experiment: string; event: ShardEvent }[];
 }
@@ -119,12 +125,14 @@ interface ShardGroup {
   messages: Set<Message<EventsMessage>>;
 }
 
+const ALL_SHARDS = Array.from({ length: EXPERIMENT_SHARDS }, (_, shard) => shard);
+
 /** The batch's events grouped by the shard object they count in. */
 function byShard(messages: readonly Message<EventsMessage>[]): ShardGroup[] {
   const groups = new Map<string, ShardGroup>();
   for (const message of messages) {
-    for (const { id, site, shard, counts } of message.body.events) {
-      for (const { experiment, event } of counts) {
+    for (const { id, site, shard: own, everyShard, counts } of message.body.events) {
+      for (const { experiment, event } of counts) for (const shard of everyShard ? ALL_SHARDS : [own]) {
         const key = `${site}\n${experiment}\n${shard}`;
         let group = groups.get(key);
         if (!group) {

@@ -48,4 +48,22 @@ export const EXPERIMENT_SHARD_MIGRATIONS: readonly Migration[] = [
       sql.exec("CREATE INDEX IF NOT EXISTS seen_events_at ON seen_events (at)");
     },
   },
+  {
+    version: 4,
+    adds: "refunds (per order id and refund id, whatever unit the order is of) and kept_out (bot requests and events kept out of the experiment)",
+    apply: (sql) => {
+      // Every shard of an experiment keeps every refund (the store's backend knows the order, not the unit), so a
+      // refund that comes before its purchase, or weeks after it, still meets it. Keyed by order and refund id:
+      // partial refunds add up, the same refund sent again counts once ("" when the store gives no refund id).
+      sql.exec(`CREATE TABLE IF NOT EXISTS refunds (
+        order_id TEXT NOT NULL,
+        refund_id TEXT NOT NULL,
+        value REAL NOT NULL,
+        currency TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (order_id, refund_id)
+      )`);
+      sql.exec("CREATE TABLE IF NOT EXISTS kept_out (source TEXT PRIMARY KEY, n INTEGER NOT NULL)");
+    },
+  },
 ];

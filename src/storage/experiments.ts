@@ -4,7 +4,7 @@
  */
 import { fnv1a32 } from "../core/bucket";
 import type { Exposure, VisitorContext } from "../core/decide";
-import type { ExperimentCounts, RevenueCounts, VariantCounts } from "../core/experiment-results";
+import type { ExperimentCounts, KeptOutCounts, RevenueCounts, VariantCounts } from "../core/experiment-results";
 import { hmacHex } from "../platform/crypto";
 import type { ExperimentShard } from "./experiment-shard";
 import { EXPERIMENT_SHARDS } from "./experiment-shard";
@@ -78,7 +78,12 @@ export async function experimentAggregates(env: Pick<ExperimentBindings, "EXPERI
   const variants = new Map<string, VariantCounts>();
   const revenue = new Map<string, RevenueCounts>();
   let multipleVariantUnits = 0;
+  const netRevenue = new Map<string, RevenueCounts>();
+  const keptOut: KeptOutCounts = { requests: 0, events: 0 };
   for (const shard of shards) {
+    addRevenue(netRevenue, shard.netRevenue ?? []);
+    keptOut.requests += shard.keptOut?.requests ?? 0;
+    keptOut.events += shard.keptOut?.events ?? 0;
     multipleVariantUnits += shard.multipleVariantUnits;
     for (const v of shard.variants) {
       const sum = variants.get(v.variant);
@@ -91,6 +96,7 @@ export async function experimentAggregates(env: Pick<ExperimentBindings, "EXPERI
               clicked: sum.clicked + v.clicked,
               addedToCart: sum.addedToCart + v.addedToCart,
               purchased: sum.purchased + v.purchased,
+              refunded: (sum.refunded ?? 0) + (v.refunded ?? 0),
               firstExposure: Math.min(sum.firstExposure, v.firstExposure),
               lastExposure: Math.max(sum.lastExposure, v.lastExposure),
             }
@@ -108,5 +114,17 @@ export async function experimentAggregates(env: Pick<ExperimentBindings, "EXPERI
       );
     }
   }
-  return { variants: [...variants.values()], revenue: [...revenue.values()], multipleVariantUnits };
+  return { variants: [...variants.values()], revenue: [...revenue.values()], multipleVariantUnits, netRevenue: [...netRevenue.values()], keptOut };
+}
+
+/** Adds one shard's per-variant, per-currency sums into `sums`. */
+function addRevenue(sums: Map<string, RevenueCounts>, rows: readonly RevenueCounts[]): void {
+  for (const r of rows) {
+    const key = `${r.variant}\n${r.currency}`;
+    const sum = sums.get(key);
+    sums.set(
+      key,
+      sum ? { ...sum, buyers: sum.buyers + r.buyers, sum: sum.sum + r.sum, sumSquares: sum.sumSquares + r.sumSquares, cappedOrders: sum.cappedOrders + r.cappedOrders } : { ...r },
+    );
+  }
 }

@@ -302,6 +302,11 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
     for (const vid of visitors) await fetch(`${worker.url}/v1/decide/demo?vid=${vid}&country=US`);
     await setUsWeights(90, 10);
     for (const vid of moved) await fetch(`${worker.url}/v1/decide/demo?vid=${vid}&country=US`);
+    // A crawler's page view, kept out; a purchase of a visitor who stayed in one variant, for net revenue (issue 14).
+    await fetch(`${worker.url}/v1/decide/demo?vid=editorbot0001&country=US`, { headers: { "user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" } });
+    const buyer = visitors.find((vid) => !moved.includes(vid)) ?? "";
+    const purchase = { type: "purchase", vid: buyer, value: 30, currency: "USD", order_id: `editor-${buyer}`, experiments: ["us-free-shipping"] };
+    expect((await fetch(`${worker.url}/v1/events/demo`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(purchase) })).status).toBe(202);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
       await signIn(page, "demo", token);
@@ -316,6 +321,15 @@ describe.skipIf(skipBrowserTests)("the editor in Chromium", () => {
       await expect(us.locator("caption").first().textContent()).resolves.toBe("Click-through");
       await expect(us.locator('tr[data-variant="b"] .verdict').first().textContent()).resolves.toBe("Not enough data");
       await expect(us.locator('svg[role="img"]').first().getAttribute("aria-label")).resolves.toMatch(/^Click-through: a \d/);
+      // Net revenue and refund rate like the other metrics, and the bots kept out (counted through the queue, so polled).
+      await expect.poll(async () => {
+        await page.getByRole("button", { name: "Experiments" }).click();
+        await expect.poll(() => page.locator("#experiments").getAttribute("aria-busy")).toBe("false");
+        return [await us.locator("caption").allTextContents(), (await us.locator(".kept-out").textContent()) ?? ""];
+      }, { timeout: 15_000 }).toEqual([
+        expect.arrayContaining(["Revenue per visitor (USD)", "Net revenue per visitor after refunds (USD)", "Refund rate (lower is better)"]),
+        expect.stringMatching(/^[1-9][\d,]* bot requests? and \d[\d,]* bot events? kept out\.$/),
+      ]);
       await page.screenshot({ path: join(root, "test-artifacts", "editor-experiments.png"), fullPage: true });
     } finally {
       await setUsWeights(50, 50);

@@ -99,9 +99,9 @@ describe("the README's examples, run as written", () => {
     expect(run).toMatchObject({ code: 0, stdout: token });
   });
 
-  it("the curl commands publish the README's config, list the versions, roll back, and import its NDJSON and CSV rows", async () => {
+  it("the curl commands publish the README's config, list the versions, roll back, import its NDJSON and CSV rows, and send a signed refund", async () => {
     const curls = blocks.filter((b) => b.lang === "sh" && b.code.includes("curl "));
-    expect(curls.map((b) => b.code.match(/curl .*?localhost:8787(\S*)/g)?.length)).toEqual([3, 2]);
+    expect(curls.map((b) => b.code.match(/curl .*?localhost:8787(\S*)/g)?.length)).toEqual([3, 2, 1]);
     // config.json is the README's config example; members.ndjson and members.csv the rows shown under their commands.
     files.file("config.json", theBlock(README, "json", '"campaigns"').code);
     for (const block of curls) for (const [name, text] of filesShownUnder(block)) files.file(name, text);
@@ -109,6 +109,8 @@ describe("the README's examples, run as written", () => {
 
     const run = await bash(curls.map((b) => forThisWorker(b.code)).join("\n"));
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+    // The refund, signed in shell with openssl, was taken (a wrong signature would have failed curl with 401).
+    expect(run.stdout).toMatch(/\{"queued":1,"experiments":\[/);
 
     const versions = (await (await admin("/admin/sites/demo/config/versions")).json()) as { versions: { version: number; note: string }[] };
     expect(versions.versions.map((v) => v.note)).toContain("winter sale");

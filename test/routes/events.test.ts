@@ -117,15 +117,17 @@ describe("events: happy path", () => {
 });
 
 describe("events: a bot's events count nowhere (issue 14)", () => {
-  it("a crawler's User-Agent: 202, ignored, nothing queued; the same event from a browser counts", async () => {
+  it("a crawler's User-Agent: 202, ignored, nothing counted (only its kept-out count queued); the same event from a browser counts", async () => {
     const { site, vid, variant } = await exposedVisitor();
     const click = { type: "click", campaign: "ab", variant, vid };
     const headers = { "user-agent": "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)" };
     const { response, sent } = await eventThroughQueue(site, click, { headers });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ outcomes: {}, ignored: "bot" });
-    expect(sent).toEqual([]);
+    // Only the count of the bot's event kept out (src/service/kept-out.ts), queued after the answer.
+    expect(sent.flatMap((e) => e.counts.map((c) => c.event.kind))).toEqual(["kept_out"]);
     expect(conversionsOf((await results(site)).metrics.clickThrough, variant)).toBe(0);
+    expect((await results(site)).keptOut).toEqual({ requests: 0, events: 1 });
     const human = await eventThroughQueue(site, click);
     expect(await human.response.json()).toEqual({ outcomes: { ab: "queued" } });
     expect(conversionsOf((await results(site)).metrics.clickThrough, variant)).toBe(1);

@@ -1,5 +1,5 @@
 /**
- * @module The Worker's bundle, as `wrangler deploy` would upload it, within its gzip budget (60 KiB, issue 12), with
+ * @module The Worker's bundle, as `wrangler deploy` would upload it, within its gzip budget (60 KiB from issue 12, 61 KiB since issue 14), with
  * the static files out of it: the editor's script and style and the config's JSON Schema are Workers Static Assets
  * (wrangler.toml `[assets]`), which the bundle must not carry as well. Needs `npm run build` first (the bundle embeds
  * the snippet runtime, and wrangler reads the assets directory).

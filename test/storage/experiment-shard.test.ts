@@ -27,8 +27,8 @@ describe("exposures", () => {
     await shard.expose([{ unit: "u1", variant: "a", at: T0 + 3 * HOUR }]);
     const { variants, multipleVariantUnits } = await shard.aggregates();
     expect(variants).toEqual([
-      { variant: "a", units: 1, clicked: 0, addedToCart: 0, purchased: 0, firstExposure: T0, lastExposure: T0 + 3 * HOUR },
-      { variant: "b", units: 1, clicked: 0, addedToCart: 0, purchased: 0, firstExposure: T0 + 2 * HOUR, lastExposure: T0 + 2 * HOUR },
+      { variant: "a", units: 1, clicked: 0, addedToCart: 0, purchased: 0, refunded: 0, firstExposure: T0, lastExposure: T0 + 3 * HOUR },
+      { variant: "b", units: 1, clicked: 0, addedToCart: 0, purchased: 0, refunded: 0, firstExposure: T0 + 2 * HOUR, lastExposure: T0 + 2 * HOUR },
     ]);
     expect(multipleVariantUnits).toBe(0);
   });

@@ -49,6 +49,8 @@ function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResu
       `. Compared with ${r.control}.`,
       r.cappedOrders.total ? ` ${counted(r.cappedOrders.total, "order")} above the order value cap counted at the cap.` : "",
     ),
+    // Bots get the baseline and count nowhere; this says how many the test did not count.
+    el("p", { class: "kept-out" }, `${counted(r.keptOut.requests, "bot request")} and ${counted(r.keptOut.events, "bot event")} kept out.`),
     el(
       "ul",
       { class: "variant-list", "aria-label": "Variants" },
@@ -70,6 +72,9 @@ function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResu
     ["Add to cart", r.metrics.addToCart, pct],
     ["Purchase conversion", r.metrics.purchase, pct],
     ...Object.entries(r.metrics.revenuePerVisitor).map(([currency, m]): [string, MetricResult, (x: number) => string] => [`Revenue per visitor (${currency})`, m, (x) => x.toFixed(2)]),
+    ...Object.entries(r.metrics.netRevenuePerVisitor).map(([currency, m]): [string, MetricResult, (x: number) => string] => [`Net revenue per visitor after refunds (${currency})`, m, (x) => x.toFixed(2)]),
+    // Lower is better: the verdict and the chance to beat control already read it that way (Better = fewer refunds).
+    ["Refund rate (lower is better)", r.metrics.refundRate, pct],
   ];
   for (const [name, metric, format] of metrics) {
     const rows = metric.variants.map((v) => {
