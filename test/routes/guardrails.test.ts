@@ -64,32 +64,46 @@ function visitorsByVariant(perVariant: number): Record<string, string[]> {
 
 /**
  * Exposes every visitor in its variant and counts a purchase (EUR 40) for the first `buyers[variant]` of them, in
- * the shards the Worker writes (same unit keys, same shards).
+ * the shards the Worker writes (same unit keys, same shards). Answers each variant's order ids.
  */
-async function countTraffic(site: string, visitors: Record<string, string[]>, buyers: Record<string, number>): Promise<void> {
+async function countTraffic(site: string, visitors: Record<string, string[]>, buyers: Record<string, number>): Promise<Record<string, string[]>> {
   const at = Date.now() - 60_000;
   const exposures = Array.from({ length: EXPERIMENT_SHARDS }, () => [] as { unit: string; variant: string; at: number }[]);
-  const purchases: { shard: number; unit: string }[] = [];
+  const purchases: { shard: number; unit: string; variant: string }[] = [];
   for (const [variant, ids] of Object.entries(visitors)) {
     for (const [i, vid] of ids.entries()) {
       const unit = await unitKey(env.SIGNING_SECRET, { customerId: null, visitorId: vid });
       exposures[shardOf(unit)]?.push({ unit, variant, at });
-      if (i < (buyers[variant] ?? 0)) purchases.push({ shard: shardOf(unit), unit });
+      if (i < (buyers[variant] ?? 0)) purchases.push({ shard: shardOf(unit), unit, variant });
     }
   }
   await Promise.all(exposures.map((records, shard) => (records.length ? experimentShard(env, site, CAMPAIGN, shard).expose(records) : 0)));
-  for (const [n, { shard, unit }] of purchases.entries()) {
+  const orders: Record<string, string[]> = {};
+  for (const [n, { shard, unit, variant }] of purchases.entries()) {
+    const orderId = `order-${crypto.randomUUID()}-${n}`;
+    (orders[variant] ??= []).push(orderId);
     const outcome = await experimentShard(env, site, CAMPAIGN, shard).record({
       kind: "purchase",
       unit,
       at: at + 1_000,
       windowMs: 72 * 3_600_000,
-      orderId: `order-${n}`,
+      orderId,
       value: 40,
       currency: "EUR",
       capped: false,
     });
     expect(outcome).toBe("counted");
+  }
+  return orders;
+}
+
+/** Refunds these orders in full, as the refunds route's queue consumer does: in every shard of the experiment. */
+async function refundOrders(site: string, orderIds: readonly string[]): Promise<void> {
+  for (let shard = 0; shard < EXPERIMENT_SHARDS; shard++) {
+    const stub = experimentShard(env, site, CAMPAIGN, shard);
+    for (const orderId of orderIds) {
+      expect(await stub.record({ kind: "refund", orderId, refundId: "", value: 40, currency: "EUR", at: Date.now() })).toBe("counted");
+    }
   }
 }
 
@@ -257,6 +271,29 @@ describe("guardrails that act", () => {
     const live = await liveOf(site);
     expect(stoppedOf(live, "b")).toMatchObject({ by: "guardrail", metric: "revenuePerVisitor", currency: "EUR" });
     expect((await historyOf(site))[0]?.note).toMatch(/revenue per visitor \(EUR\) worse/);
+  });
+
+  it("stops a variant whose refund rate is significantly higher, though it sells as much (the refunds of the refunds API)", async () => {
+    const site = newSite("guard");
+    await publishConfig(site, experimentConfig(["refundRate"]));
+    const orders = await countTraffic(site, visitorsByVariant(250), { control: 80, b: 80, c: 80 });
+    await refundOrders(site, [...(orders.control ?? []).slice(0, 6), ...(orders.b ?? []).slice(0, 60), ...(orders.c ?? []).slice(0, 6)]);
+    await runCheck(site);
+    const live = await liveOf(site);
+    expect(stoppedOf(live, "b")).toMatchObject({ by: "guardrail", metric: "refundRate" });
+    expect(stoppedOf(live, "c")).toBeUndefined();
+    expect((await historyOf(site))[0]?.note).toMatch(/refund rate worse/);
+  });
+
+  it("stops a variant whose net revenue per visitor is significantly lower, though its gross revenue is the same", async () => {
+    const site = newSite("guard");
+    await publishConfig(site, experimentConfig(["netRevenuePerVisitor"]));
+    const orders = await countTraffic(site, visitorsByVariant(250), { control: 80, b: 80, c: 80 });
+    await refundOrders(site, (orders.b ?? []).slice(0, 70));
+    await runCheck(site);
+    const live = await liveOf(site);
+    expect(stoppedOf(live, "b")).toMatchObject({ by: "guardrail", metric: "netRevenuePerVisitor", currency: "EUR" });
+    expect(stoppedOf(live, "c")).toBeUndefined();
   });
 
   it("leaves a variant the marketer switched back on running while it stays worse on the same metric", async () => {
