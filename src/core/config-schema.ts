@@ -167,6 +167,11 @@ export const CampaignSchema = z
          * narrowest (src/core/sequential.ts). Not a stopping rule; default 10,000.
          */
         expectedUnitsPerVariant: z.optional(z.int().check(z.gte(100), z.lte(100_000_000))),
+        /**
+         * The membership covariate the results adjust for with CUPED (src/core/cuped.ts), stored with each unit at its
+         * first exposure; default "net_revenue_365d", which `valuebar segments compute` writes.
+         */
+        covariate: z.optional(slug),
       }),
     ),
   })

@@ -48,4 +48,20 @@ export const EXPERIMENT_SHARD_MIGRATIONS: readonly Migration[] = [
       sql.exec("CREATE INDEX IF NOT EXISTS seen_events_at ON seen_events (at)");
     },
   },
+  {
+    version: 4,
+    // Issue 14 is built on three branches at once: step 4 is the refunds branch's (orders refunded, net revenue).
+    // This placeholder keeps the numbering whole on this branch; the merge takes that branch's step in its place.
+    adds: "nothing on this branch (step 4 is the refunds branch's)",
+    apply: () => {},
+  },
+  {
+    version: 5,
+    adds: "units.covariate (the unit's CUPED covariate at its first exposure, 0 without one) and unit_segments (its hashed segments then, or a marker cell)",
+    apply: (sql) => {
+      addMissingColumns(sql, "units", { covariate: "REAL NOT NULL DEFAULT 0" });
+      // Keyed by unit first: the per-segment counts join it to units and orders by unit.
+      sql.exec("CREATE TABLE IF NOT EXISTS unit_segments (unit TEXT NOT NULL, segment TEXT NOT NULL, PRIMARY KEY (unit, segment)) WITHOUT ROWID");
+    },
+  },
 ];

@@ -8,7 +8,7 @@
  * experiment, while the results only have 16 objects to ask.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ExperimentCounts } from "../core/experiment-results";
+import type { ExperimentCounts, RevenueCounts, SegmentCell, VariantCounts } from "../core/experiment-results";
 import { EXPERIMENT_SHARD_MIGRATIONS } from "./experiment-shard-migrations";
 import { migrate } from "./sql-migrations";
 
@@ -21,7 +21,17 @@ export interface ExposureRecord {
   unit: string;
   variant: string;
   at: number;
+  /** The unit's CUPED covariate (experiment.covariate of its membership); 0 when absent. Kept from the first exposure. */
+  covariate?: number;
+  /** The unit's segment cells at exposure (keyed hashes, or a marker cell); at most MAX_UNIT_SEGMENTS, from the first exposure. */
+  segments?: readonly string[];
 }
+
+/**
+ * Segments kept per unit: the breakdown's cells cost a row each per unit, so a customer in many segments is counted in
+ * the first MAX_UNIT_SEGMENTS of them (in the config's precedence order, the caller's choice).
+ */
+export const MAX_UNIT_SEGMENTS = 8;
 
 export type ShardEvent =
   | { kind: "click" | "dismiss"; unit: string; variant: string; at: number; windowMs: number }
@@ -79,20 +89,27 @@ export class ExperimentShard extends DurableObject<object> {
     migrate(ctx.storage, EXPERIMENT_SHARD_MIGRATIONS);
   }
 
-  /** Records exposures: a unit's first one fixes its variant and time; another variant flags the unit. */
+  /**
+   * Records exposures: a unit's first one fixes its variant, time, covariate and segments; a later one moves its last
+   * time, and another variant flags the unit. One transaction: a failure writes none of the batch, and the Worker's
+   * next page view sends it again.
+   */
   expose(records: ExposureRecord[]): number {
-    for (const { unit, variant, at } of records) {
-      this.sql.exec(
-        `INSERT INTO units (unit, variant, first_at, last_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (unit) DO UPDATE SET
-           last_at = MAX(last_at, excluded.last_at),
-           multiple = multiple OR (variant <> excluded.variant)`,
-        unit,
-        variant,
-        at,
-        at,
-      );
-    }
+    this.ctx.storage.transactionSync(() => {
+      for (const { unit, variant, at, covariate, segments } of records) {
+        const fresh =
+          this.sql
+            .exec("INSERT INTO units (unit, variant, first_at, last_at, covariate) VALUES (?, ?, ?, ?, ?) ON CONFLICT (unit) DO NOTHING RETURNING 1", unit, variant, at, at, covariate ?? 0)
+            .toArray().length > 0;
+        if (!fresh) {
+          this.sql.exec("UPDATE units SET last_at = MAX(last_at, ?), multiple = multiple OR (variant <> ?) WHERE unit = ?", at, variant, unit);
+          continue;
+        }
+        for (const segment of (segments ?? []).slice(0, MAX_UNIT_SEGMENTS)) {
+          this.sql.exec("INSERT OR IGNORE INTO unit_segments (unit, segment) VALUES (?, ?)", unit, segment);
+        }
+      }
+    });
     return records.length;
   }
 
@@ -167,35 +184,113 @@ export class ExperimentShard extends DurableObject<object> {
     }
   }
 
-  /** Per-variant sums of this shard, units seen in several variants left out. */
+  /** Per-variant sums of this shard, units seen in several variants left out; the same per segment cell. */
   aggregates(): ExperimentCounts {
     const variants = this.sql
-      .exec<{ variant: string; units: number; clicked: number; added: number; purchased: number; first: number; last: number }>(
-        `SELECT variant, COUNT(*) AS units, SUM(clicked) AS clicked, SUM(added) AS added, SUM(purchased) AS purchased,
-                MIN(first_at) AS first, MAX(last_at) AS last
+      .exec<VariantRow>(
+        `SELECT variant, ${VARIANT_SUMS}
          FROM units WHERE multiple = 0 GROUP BY variant ORDER BY variant`,
       )
       .toArray()
-      .map((r) => ({
-        variant: r.variant,
-        units: r.units,
-        clicked: r.clicked,
-        addedToCart: r.added,
-        purchased: r.purchased,
-        firstExposure: r.first,
-        lastExposure: r.last,
-      }));
+      .map(variantCounts);
     const revenue = this.sql
-      .exec<{ variant: string; currency: string; buyers: number; sum: number; squares: number; capped: number }>(
-        `SELECT u.variant AS variant, o.currency AS currency, COUNT(*) AS buyers, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares,
-                SUM(o.capped) AS capped
-         FROM (SELECT unit, currency, SUM(value) AS total, SUM(capped) AS capped FROM orders GROUP BY unit, currency) AS o
+      .exec<RevenueRow>(
+        `SELECT u.variant AS variant, ${REVENUE_SUMS}
+         FROM ${ORDER_TOTALS} AS o
          JOIN units AS u ON u.unit = o.unit
          WHERE u.multiple = 0 GROUP BY u.variant, o.currency ORDER BY u.variant, o.currency`,
       )
       .toArray()
-      .map((r) => ({ variant: r.variant, currency: r.currency, buyers: r.buyers, sum: r.sum, sumSquares: r.squares, cappedOrders: r.capped }));
+      .map(revenueCounts);
     const multipleVariantUnits = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM units WHERE multiple = 1").one().n;
-    return { variants, revenue, multipleVariantUnits };
+    return { variants, revenue, multipleVariantUnits, segments: this.segmentCells() };
   }
+
+  /**
+   * The per-segment counts: the same sums as `aggregates`, one GROUP BY pass over the units' segment rows for the
+   * variants and one for revenue, however many cells there are. A unit in several segments counts in each.
+   * Units exposed before segments were stored have no row and are in no cell.
+   */
+  private segmentCells(): SegmentCell[] {
+    const cells = new Map<string, ExperimentCounts>();
+    const cell = (segment: string) => {
+      let counts = cells.get(segment);
+      if (!counts) cells.set(segment, (counts = { variants: [], revenue: [], multipleVariantUnits: 0 }));
+      return counts;
+    };
+    this.sql
+      .exec<VariantRow & { segment: string }>(
+        `SELECT s.segment AS segment, u.variant AS variant, ${VARIANT_SUMS}
+         FROM unit_segments AS s JOIN units AS u ON u.unit = s.unit
+         WHERE u.multiple = 0 GROUP BY s.segment, u.variant`,
+      )
+      .toArray()
+      .forEach((row) => cell(row.segment).variants.push(variantCounts(row)));
+    this.sql
+      .exec<RevenueRow & { segment: string }>(
+        `SELECT s.segment AS segment, u.variant AS variant, ${REVENUE_SUMS}
+         FROM ${ORDER_TOTALS} AS o
+         JOIN units AS u ON u.unit = o.unit
+         JOIN unit_segments AS s ON s.unit = o.unit
+         WHERE u.multiple = 0 GROUP BY s.segment, u.variant, o.currency`,
+      )
+      .toArray()
+      .forEach((row) => cell(row.segment).revenue.push(revenueCounts(row)));
+    return [...cells].map(([segment, counts]) => ({ cell: segment, counts }));
+  }
+}
+
+/** The sums of `aggregates` per variant (over `units`, aliased or not): its flags, run dates and CUPED's covariate sums. */
+const VARIANT_SUMS = `COUNT(*) AS units, SUM(clicked) AS clicked, SUM(added) AS added, SUM(purchased) AS purchased,
+  MIN(first_at) AS first, MAX(last_at) AS last, SUM(covariate) AS x, SUM(covariate * covariate) AS xx,
+  SUM(clicked * covariate) AS x_clicked, SUM(added * covariate) AS x_added, SUM(purchased * covariate) AS x_purchased`;
+
+interface VariantRow {
+  variant: string;
+  units: number;
+  clicked: number;
+  added: number;
+  purchased: number;
+  first: number;
+  last: number;
+  x: number;
+  xx: number;
+  x_clicked: number;
+  x_added: number;
+  x_purchased: number;
+  [key: string]: SqlStorageValue;
+}
+
+function variantCounts(r: VariantRow): VariantCounts {
+  return {
+    variant: r.variant,
+    units: r.units,
+    clicked: r.clicked,
+    addedToCart: r.added,
+    purchased: r.purchased,
+    firstExposure: r.first,
+    lastExposure: r.last,
+    covariate: { sum: r.x, sumSquares: r.xx, clicked: r.x_clicked, addedToCart: r.x_added, purchased: r.x_purchased },
+  };
+}
+
+/** Each unit's revenue per currency: the unit's orders added up, so the sums below are over units, not orders. */
+const ORDER_TOTALS = "(SELECT unit, currency, SUM(value) AS total, SUM(capped) AS capped FROM orders GROUP BY unit, currency)";
+
+const REVENUE_SUMS = `o.currency AS currency, COUNT(*) AS buyers, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares,
+  SUM(o.capped) AS capped, SUM(o.total * u.covariate) AS products`;
+
+interface RevenueRow {
+  variant: string;
+  currency: string;
+  buyers: number;
+  sum: number;
+  squares: number;
+  capped: number;
+  products: number;
+  [key: string]: SqlStorageValue;
+}
+
+function revenueCounts(r: RevenueRow): RevenueCounts {
+  return { variant: r.variant, currency: r.currency, buyers: r.buyers, sum: r.sum, sumSquares: r.squares, cappedOrders: r.capped, sumProducts: r.products };
 }

@@ -4,10 +4,11 @@
  */
 import { fnv1a32 } from "../core/bucket";
 import type { Exposure, VisitorContext } from "../core/decide";
-import type { ExperimentCounts, RevenueCounts, VariantCounts } from "../core/experiment-results";
+import type { CovariateSums, ExperimentCounts, RevenueCounts, VariantCounts } from "../core/experiment-results";
+import { ANONYMOUS_CELL, NO_SEGMENT_CELL } from "../core/exposure-unit";
 import { hmacHex } from "../platform/crypto";
 import type { ExperimentShard } from "./experiment-shard";
-import { EXPERIMENT_SHARDS } from "./experiment-shard";
+import { EXPERIMENT_SHARDS, MAX_UNIT_SEGMENTS } from "./experiment-shard";
 
 type Unit = Pick<VisitorContext, "customerId" | "visitorId">;
 
@@ -56,13 +57,43 @@ export function exposuresToLog(site: string, exposures: readonly Exposure[], con
   });
 }
 
-/** Writes a decision's exposures; meant for `waitUntil`, so it logs failures instead of throwing. */
-export async function logExposures(env: ExperimentBindings, site: string, exposures: readonly Exposure[], context: VisitorContext, at: number): Promise<void> {
+/**
+ * The stored name of a segment cell: a keyed hash of the site and segment id (no segment name is readable in the
+ * shards), 16 hex digits, enough to tell a site's hundred segments apart; the marker cells (src/core/exposure-unit.ts)
+ * as they are. The results hash the live config's segments the same way to name the cells back.
+ */
+export async function segmentCellKey(secret: string, site: string, segment: string): Promise<string> {
+  if (segment === ANONYMOUS_CELL || segment === NO_SEGMENT_CELL) return segment;
+  return (await hmacHex(secret, `segment\n${site}\n${segment}`)).slice(0, 16);
+}
+
+/**
+ * Writes a decision's exposures; meant for `waitUntil`, so it logs failures instead of throwing. Each carries the
+ * unit's covariate for its experiment and the unit's segments at exposure (src/core/exposure-unit.ts), which the
+ * shard keeps from the unit's first exposure.
+ */
+export async function logExposures(
+  env: ExperimentBindings,
+  site: string,
+  exposures: readonly (Exposure & { covariate?: number })[],
+  context: VisitorContext,
+  at: number,
+  segments: readonly string[] = [],
+): Promise<void> {
   if (exposures.length === 0) return;
   try {
-    const unit = await unitKey(env.SIGNING_SECRET, context);
+    const [unit, cells] = await Promise.all([
+      unitKey(env.SIGNING_SECRET, context),
+      Promise.all(segments.slice(0, MAX_UNIT_SEGMENTS).map((s) => segmentCellKey(env.SIGNING_SECRET, site, s))),
+    ]);
     const shard = shardOf(unit);
-    await Promise.all(exposures.map((e) => experimentShard(env, site, e.experiment, shard).expose([{ unit, variant: e.variant, at }])));
+    await Promise.all(
+      exposures.map((e) =>
+        experimentShard(env, site, e.experiment, shard).expose([
+          { unit, variant: e.variant, at, ...(e.covariate !== undefined ? { covariate: e.covariate } : {}), ...(cells.length > 0 ? { segments: cells } : {}) },
+        ]),
+      ),
+    );
   } catch (error) {
     // Not written: the next page view tries again.
     for (const e of exposures) recent.delete(recentKey(site, e, context));
@@ -75,6 +106,11 @@ export async function experimentAggregates(env: Pick<ExperimentBindings, "EXPERI
   const shards = await Promise.all(
     Array.from({ length: EXPERIMENT_SHARDS }, (_, shard) => experimentShard(env, site, experiment, shard).aggregates()),
   );
+  return addUpCounts(shards);
+}
+
+/** Counts added up: per variant, per variant and currency, CUPED's covariate sums, and per segment cell alike. */
+export function addUpCounts(shards: readonly ExperimentCounts[]): ExperimentCounts {
   const variants = new Map<string, VariantCounts>();
   const revenue = new Map<string, RevenueCounts>();
   let multipleVariantUnits = 0;
@@ -108,5 +144,35 @@ export async function experimentAggregates(env: Pick<ExperimentBindings, "EXPERI
       );
     }
   }
-  return { variants: [...variants.values()], revenue: [...revenue.values()], multipleVariantUnits };
+  const sum = { variants: [...variants.values()], revenue: [...revenue.values()], multipleVariantUnits };
+  return { ...sum, ...addUpCovariates(sum, shards), ...addUpSegments(shards) };
+}
+
+/** The covariate sums of `sum`'s variants and revenue, added up over the shards (absent when no shard has them). */
+function addUpCovariates(sum: ExperimentCounts, shards: readonly ExperimentCounts[]): Pick<ExperimentCounts, "variants" | "revenue"> {
+  const variants = sum.variants.map((v) => {
+    const parts = shards.flatMap((s) => s.variants.filter((x) => x.variant === v.variant && x.covariate).map((x) => x.covariate));
+    const covariate = parts.reduce<CovariateSums | undefined>(
+      (a, c) =>
+        c && a
+          ? { sum: a.sum + c.sum, sumSquares: a.sumSquares + c.sumSquares, clicked: a.clicked + c.clicked, addedToCart: a.addedToCart + c.addedToCart, purchased: a.purchased + c.purchased }
+          : (c ?? a),
+      undefined,
+    );
+    return covariate ? { ...v, covariate } : v;
+  });
+  const revenue = sum.revenue.map((r) => {
+    const parts = shards.flatMap((s) => s.revenue.filter((x) => x.variant === r.variant && x.currency === r.currency && x.sumProducts !== undefined));
+    return parts.length > 0 ? { ...r, sumProducts: parts.reduce((a, x) => a + (x.sumProducts ?? 0), 0) } : r;
+  });
+  return { variants, revenue };
+}
+
+function addUpSegments(shards: readonly ExperimentCounts[]): Pick<ExperimentCounts, "segments"> {
+  const byCell = new Map<string, ExperimentCounts[]>();
+  for (const shard of shards) {
+    for (const { cell, counts } of shard.segments ?? []) byCell.set(cell, [...(byCell.get(cell) ?? []), counts]);
+  }
+  if (byCell.size === 0) return {};
+  return { segments: [...byCell].map(([cell, counts]) => ({ cell, counts: addUpCounts(counts) })) };
 }

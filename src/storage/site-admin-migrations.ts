@@ -76,4 +76,10 @@ export const SITE_ADMIN_MIGRATIONS: readonly Migration[] = [
       addMissingColumns(sql, "syncs", { next_line: "INTEGER" });
     },
   },
+  {
+    version: 8,
+    // NULL for a member without covariates, as every row before this step.
+    adds: "members.covariates (the member's covariates as JSON, so a change of them alone is written to KV)",
+    apply: (sql) => addMissingColumns(sql, "members", { covariates: "TEXT" }),
+  },
 ];

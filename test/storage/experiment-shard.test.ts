@@ -11,6 +11,8 @@ import { EVENTS_PER_UNIT_PER_HOUR, ExperimentShard } from "../../src/storage/exp
 const HOUR = 3_600_000;
 const WINDOW = 72 * HOUR;
 const T0 = Date.parse("2026-11-20T10:00:00Z");
+/** CUPED's covariate sums of units exposed without a covariate (every one here but in the covariate tests). */
+const NO_COVARIATE = { sum: 0, sumSquares: 0, clicked: 0, addedToCart: 0, purchased: 0 };
 
 function freshShard() {
   return env.EXPERIMENTS.get(env.EXPERIMENTS.idFromName(`test\n${crypto.randomUUID()}\n0`));
@@ -27,8 +29,8 @@ describe("exposures", () => {
     await shard.expose([{ unit: "u1", variant: "a", at: T0 + 3 * HOUR }]);
     const { variants, multipleVariantUnits } = await shard.aggregates();
     expect(variants).toEqual([
-      { variant: "a", units: 1, clicked: 0, addedToCart: 0, purchased: 0, firstExposure: T0, lastExposure: T0 + 3 * HOUR },
-      { variant: "b", units: 1, clicked: 0, addedToCart: 0, purchased: 0, firstExposure: T0 + 2 * HOUR, lastExposure: T0 + 2 * HOUR },
+      { variant: "a", units: 1, clicked: 0, addedToCart: 0, purchased: 0, firstExposure: T0, lastExposure: T0 + 3 * HOUR, covariate: NO_COVARIATE },
+      { variant: "b", units: 1, clicked: 0, addedToCart: 0, purchased: 0, firstExposure: T0 + 2 * HOUR, lastExposure: T0 + 2 * HOUR, covariate: NO_COVARIATE },
     ]);
     expect(multipleVariantUnits).toBe(0);
   });
@@ -78,8 +80,8 @@ describe("events", () => {
     ]);
     // Unit u1 spent 40 and u2 spent 5: sum 45, sum of squares 40² + 5² = 1625.
     expect(revenue).toEqual([
-      { variant: "a", currency: "EUR", buyers: 2, sum: 45, sumSquares: 1625, cappedOrders: 0 },
-      { variant: "b", currency: "USD", buyers: 1, sum: 99, sumSquares: 9801, cappedOrders: 0 },
+      { variant: "a", currency: "EUR", buyers: 2, sum: 45, sumSquares: 1625, cappedOrders: 0, sumProducts: 0 },
+      { variant: "b", currency: "USD", buyers: 1, sum: 99, sumSquares: 9801, cappedOrders: 0, sumProducts: 0 },
     ]);
   });
 
@@ -90,7 +92,7 @@ describe("events", () => {
     expect(await shard.record(purchase)).toBe("counted");
     expect(await shard.record(purchase)).toBe("duplicate_order");
     expect(await shard.record({ ...purchase, value: 1000 })).toBe("duplicate_order");
-    expect((await shard.aggregates()).revenue).toEqual([{ variant: "a", currency: "EUR", buyers: 1, sum: 42.5, sumSquares: 42.5 * 42.5, cappedOrders: 0 }]);
+    expect((await shard.aggregates()).revenue).toEqual([{ variant: "a", currency: "EUR", buyers: 1, sum: 42.5, sumSquares: 42.5 * 42.5, cappedOrders: 0, sumProducts: 0 }]);
   });
 
   it("counts an order id once per unit: someone else sending it first does not shut out the buyer", async () => {
@@ -138,8 +140,8 @@ describe("events", () => {
     await shard.record({ ...order, unit: "u1", orderId: "small", value: 20, capped: false });
     await shard.record({ ...order, unit: "u2", orderId: "other", value: 30, capped: false });
     expect((await shard.aggregates()).revenue).toEqual([
-      { variant: "a", currency: "EUR", buyers: 1, sum: 5020, sumSquares: 5020 * 5020, cappedOrders: 1 },
-      { variant: "b", currency: "EUR", buyers: 1, sum: 30, sumSquares: 900, cappedOrders: 0 },
+      { variant: "a", currency: "EUR", buyers: 1, sum: 5020, sumSquares: 5020 * 5020, cappedOrders: 1, sumProducts: 0 },
+      { variant: "b", currency: "EUR", buyers: 1, sum: 30, sumSquares: 900, cappedOrders: 0, sumProducts: 0 },
     ]);
   });
 });
@@ -162,6 +164,6 @@ describe("an object made by an older version", () => {
       upgraded.record({ kind: "purchase", unit: "u1", at: T0 + 2, windowMs: WINDOW, orderId: "new", value: 100, currency: "EUR", capped: true });
       return upgraded.aggregates().revenue;
     });
-    expect(revenue).toEqual([{ variant: "a", currency: "EUR", buyers: 1, sum: 110, sumSquares: 110 * 110, cappedOrders: 1 }]);
+    expect(revenue).toEqual([{ variant: "a", currency: "EUR", buyers: 1, sum: 110, sumSquares: 110 * 110, cappedOrders: 1, sumProducts: 0 }]);
   });
 });
