@@ -57,11 +57,13 @@ export const EXPERIMENT_SHARD_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    adds: "units.covariate (the unit's CUPED covariate at its first exposure, 0 without one) and unit_segments (its hashed segments then, or a marker cell)",
+    adds: "units.covariate (the unit's CUPED covariate at its first exposure, 0 without one), units.segment_set and segment_sets (its hashed segments then)",
     apply: (sql) => {
-      addMissingColumns(sql, "units", { covariate: "REAL NOT NULL DEFAULT 0" });
-      // Keyed by unit first: the per-segment counts join it to units and orders by unit.
-      sql.exec("CREATE TABLE IF NOT EXISTS unit_segments (unit TEXT NOT NULL, segment TEXT NOT NULL, PRIMARY KEY (unit, segment)) WITHOUT ROWID");
+      // segment_set NULL: exposed before segments were stored, in no cell of the per-segment results.
+      addMissingColumns(sql, "units", { covariate: "REAL NOT NULL DEFAULT 0", segment_set: "INTEGER" });
+      // The distinct sets of segment cells this shard's units were in at exposure: few (a store's segments combine in
+      // few ways), so the per-segment counts are one GROUP BY over units, added up per cell after.
+      sql.exec("CREATE TABLE IF NOT EXISTS segment_sets (id INTEGER PRIMARY KEY, cells TEXT NOT NULL UNIQUE)");
     },
   },
 ];

@@ -9,7 +9,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ExperimentCounts, RevenueCounts, SegmentCell, VariantCounts } from "../core/experiment-results";
+import { addUpCounts } from "../core/experiment-counts";
 import { EXPERIMENT_SHARD_MIGRATIONS } from "./experiment-shard-migrations";
+import { isStringArray, readRows } from "./sql-rows";
 import { migrate } from "./sql-migrations";
 
 export const EXPERIMENT_SHARDS = 16;
@@ -99,18 +101,30 @@ export class ExperimentShard extends DurableObject<object> {
       for (const { unit, variant, at, covariate, segments } of records) {
         const fresh =
           this.sql
-            .exec("INSERT INTO units (unit, variant, first_at, last_at, covariate) VALUES (?, ?, ?, ?, ?) ON CONFLICT (unit) DO NOTHING RETURNING 1", unit, variant, at, at, covariate ?? 0)
+            .exec(
+              "INSERT INTO units (unit, variant, first_at, last_at, covariate, segment_set) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit) DO NOTHING RETURNING 1",
+              unit,
+              variant,
+              at,
+              at,
+              covariate ?? 0,
+              this.segmentSet(segments ?? []),
+            )
             .toArray().length > 0;
-        if (!fresh) {
-          this.sql.exec("UPDATE units SET last_at = MAX(last_at, ?), multiple = multiple OR (variant <> ?) WHERE unit = ?", at, variant, unit);
-          continue;
-        }
-        for (const segment of (segments ?? []).slice(0, MAX_UNIT_SEGMENTS)) {
-          this.sql.exec("INSERT OR IGNORE INTO unit_segments (unit, segment) VALUES (?, ?)", unit, segment);
-        }
+        if (!fresh) this.sql.exec("UPDATE units SET last_at = MAX(last_at, ?), multiple = multiple OR (variant <> ?) WHERE unit = ?", at, variant, unit);
       }
     });
     return records.length;
+  }
+
+  /** The id of a set of segment cells (at most MAX_UNIT_SEGMENTS, in a canonical order), added when new; null for none. */
+  private segmentSet(segments: readonly string[]): number | null {
+    const cells = [...new Set(segments.slice(0, MAX_UNIT_SEGMENTS))].sort();
+    if (cells.length === 0) return null;
+    const text = JSON.stringify(cells);
+    // Looked up, not cached in the object: an id handed out by a transaction that then rolls back could go to another set.
+    const known = this.sql.exec<{ id: number }>("SELECT id FROM segment_sets WHERE cells = ?", text).toArray()[0];
+    return known ? known.id : this.sql.exec<{ id: number }>("INSERT INTO segment_sets (cells) VALUES (?) RETURNING id", text).one().id;
   }
 
   /**
@@ -184,61 +198,58 @@ export class ExperimentShard extends DurableObject<object> {
     }
   }
 
-  /** Per-variant sums of this shard, units seen in several variants left out; the same per segment cell. */
-  aggregates(): ExperimentCounts {
-    const variants = this.sql
-      .exec<VariantRow>(
-        `SELECT variant, ${VARIANT_SUMS}
-         FROM units WHERE multiple = 0 GROUP BY variant ORDER BY variant`,
-      )
-      .toArray()
-      .map(variantCounts);
-    const revenue = this.sql
-      .exec<RevenueRow>(
-        `SELECT u.variant AS variant, ${REVENUE_SUMS}
-         FROM ${ORDER_TOTALS} AS o
-         JOIN units AS u ON u.unit = o.unit
-         WHERE u.multiple = 0 GROUP BY u.variant, o.currency ORDER BY u.variant, o.currency`,
-      )
-      .toArray()
-      .map(revenueCounts);
-    const multipleVariantUnits = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM units WHERE multiple = 1").one().n;
-    return { variants, revenue, multipleVariantUnits, segments: this.segmentCells() };
-  }
-
   /**
-   * The per-segment counts: the same sums as `aggregates`, one GROUP BY pass over the units' segment rows for the
-   * variants and one for revenue, however many cells there are. A unit in several segments counts in each.
-   * Units exposed before segments were stored have no row and are in no cell.
+   * Per-variant sums of this shard, units seen in several variants left out; the same per segment cell. One GROUP BY
+   * pass over the units (and one over their orders for revenue), by variant and segment set: the shard's figures are
+   * the sets' added up, and each cell's the sets it is in (a unit in several segments counts in each). Units exposed
+   * before segments were stored form the set NULL: in the shard's figures, in no cell.
    */
-  private segmentCells(): SegmentCell[] {
-    const cells = new Map<string, ExperimentCounts>();
-    const cell = (segment: string) => {
-      let counts = cells.get(segment);
-      if (!counts) cells.set(segment, (counts = { variants: [], revenue: [], multipleVariantUnits: 0 }));
+  aggregates(): ExperimentCounts {
+    const sets = new Map<number | null, ExperimentCounts>();
+    const set = (id: number | null) => {
+      let counts = sets.get(id);
+      if (!counts) sets.set(id, (counts = { variants: [], revenue: [], multipleVariantUnits: 0 }));
       return counts;
     };
     this.sql
-      .exec<VariantRow & { segment: string }>(
-        `SELECT s.segment AS segment, u.variant AS variant, ${VARIANT_SUMS}
-         FROM unit_segments AS s JOIN units AS u ON u.unit = s.unit
-         WHERE u.multiple = 0 GROUP BY s.segment, u.variant`,
+      .exec<VariantRow & { segment_set: number | null }>(
+        `SELECT segment_set, variant, ${VARIANT_SUMS}
+         FROM units WHERE multiple = 0 GROUP BY segment_set, variant`,
       )
       .toArray()
-      .forEach((row) => cell(row.segment).variants.push(variantCounts(row)));
+      .forEach((row) => set(row.segment_set).variants.push(variantCounts(row)));
     this.sql
-      .exec<RevenueRow & { segment: string }>(
-        `SELECT s.segment AS segment, u.variant AS variant, ${REVENUE_SUMS}
+      .exec<RevenueRow & { segment_set: number | null }>(
+        `SELECT u.segment_set AS segment_set, u.variant AS variant, ${REVENUE_SUMS}
          FROM ${ORDER_TOTALS} AS o
          JOIN units AS u ON u.unit = o.unit
-         JOIN unit_segments AS s ON s.unit = o.unit
-         WHERE u.multiple = 0 GROUP BY s.segment, u.variant, o.currency`,
+         WHERE u.multiple = 0 GROUP BY u.segment_set, u.variant, o.currency`,
       )
       .toArray()
-      .forEach((row) => cell(row.segment).revenue.push(revenueCounts(row)));
-    return [...cells].map(([segment, counts]) => ({ cell: segment, counts }));
+      .forEach((row) => set(row.segment_set).revenue.push(revenueCounts(row)));
+    const { variants, revenue } = addUpCounts([...sets.values()]);
+    const multipleVariantUnits = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM units WHERE multiple = 1").one().n;
+    return {
+      variants: variants.sort((a, b) => compareText(a.variant, b.variant)),
+      revenue: revenue.sort((a, b) => compareText(a.variant, b.variant) || compareText(a.currency, b.currency)),
+      multipleVariantUnits,
+      segments: this.segmentCells(sets),
+    };
+  }
+
+  /** Each segment cell's counts: the sets it is in, added up. */
+  private segmentCells(sets: ReadonlyMap<number | null, ExperimentCounts>): SegmentCell[] {
+    const byCell = new Map<string, ExperimentCounts[]>();
+    for (const row of readRows(this.sql.exec("SELECT id, cells FROM segment_sets"), "segment_sets")) {
+      const counts = sets.get(row.integer("id"));
+      if (!counts) continue;
+      for (const cell of row.json("cells", isStringArray, "a list of segment cells")) byCell.set(cell, [...(byCell.get(cell) ?? []), counts]);
+    }
+    return [...byCell].map(([cell, counts]) => ({ cell, counts: addUpCounts(counts) }));
   }
 }
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The sums of `aggregates` per variant (over `units`, aliased or not): its flags, run dates and CUPED's covariate sums. */
 const VARIANT_SUMS = `COUNT(*) AS units, SUM(clicked) AS clicked, SUM(added) AS added, SUM(purchased) AS purchased,

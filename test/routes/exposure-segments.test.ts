@@ -43,9 +43,10 @@ async function storedUnit(site: string, customerId: string | null, visitorId: st
   const unit = await unitKey(env.SIGNING_SECRET, { customerId, visitorId });
   const stub = experimentShard(env, site, "ab", shardOf(unit));
   return runInDurableObject(stub, (_o, state) => {
-    const row = state.storage.sql.exec<{ covariate: number }>("SELECT covariate FROM units WHERE unit = ?", unit).toArray()[0];
-    const segments = state.storage.sql.exec<{ segment: string }>("SELECT segment FROM unit_segments WHERE unit = ? ORDER BY segment", unit).toArray().map((r) => r.segment);
-    return row ? { covariate: row.covariate, segments } : null;
+    const row = state.storage.sql
+      .exec<{ covariate: number; cells: string | null }>("SELECT covariate, s.cells AS cells FROM units AS u LEFT JOIN segment_sets AS s ON s.id = u.segment_set WHERE unit = ?", unit)
+      .toArray()[0];
+    return row ? { covariate: row.covariate, segments: row.cells === null ? [] : (JSON.parse(row.cells) as string[]) } : null;
   });
 }
 
