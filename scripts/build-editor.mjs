@@ -31,9 +31,11 @@ import { browserBundle } from "./browser-bundle.mjs";
  * confirmation dialog, the working copy saved as the draft as you go with who saved it and a colleague's draft never
  * written over (about 1,200 B), "Who sees what" (about 900 B), the preview of any variant or the control (about
  * 600 B, with core/bucket.ts), and the sign-in's "no site"). The room above the size leaves space for a fix, not for
- * a feature: one that needs more raises this, saying why.
+ * a feature: one that needs more raises this, saying why. Issue 14 raised it by 1,000 B: the per-segment table (rows
+ * segments, columns variants, "Helps" / "Hurts" / "No clear effect" / "Not enough data" for a chosen metric) and the
+ * CUPED line under each metric (src/editor/client/experiments/segment-table.ts, about 1,100 B).
  */
-const GZIP_BUDGET = 24_000;
+const GZIP_BUDGET = 25_000;
 const root = fileURLToPath(new URL("..", import.meta.url));
 /** wrangler.toml's `[assets] directory`. */
 const assets = `${root}dist/assets`;

@@ -12,6 +12,7 @@ import type { Editor } from "../editor";
 import { counted } from "../plural";
 import { intervalChart } from "./chart";
 import { rolloutButton, stopButton } from "./rollout";
+import { cupedLine, segmentSection } from "./segment-table";
 import { sharePercent, variantText } from "./variants";
 
 const VERDICTS: Record<Verdict, string> = { better: "Better", worse: "Worse", inconclusive: "No clear difference", not_enough_data: "Not enough data" };
@@ -107,7 +108,9 @@ function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResu
         ),
       ),
       intervalChart(name, metric.variants, format),
+      ...cupedLine(metric, format),
     );
   }
+  section.append(...segmentSection(r));
   return section;
 }
