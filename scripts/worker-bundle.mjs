@@ -12,8 +12,11 @@ import { root } from "./dev-server.mjs";
  * before it (the editor's page, style and script, and zod's JSON Schema generator, in an unminified bundle); the
  * editor and the schema are static assets now (wrangler.toml `[assets]`) and the bundle is minified. What is left is
  * the Worker's own code, hono, zod/mini and the snippet runtime it serves: growth past this is a decision, not drift.
+ * Issue 14 raised it to 64 KiB (65,536 B): its CUPED and per-segment branch alone took main's 59,516 B to 62,917 B
+ * (+3,401 B: the CUPED and Holm statistics, the per-segment results, covariates in imports and the member index, the
+ * shard's segment sets), and the refunds and guardrails branches add their own.
  */
-export const WORKER_BUNDLE_GZIP_BUDGET = 61_440;
+export const WORKER_BUNDLE_GZIP_BUDGET = 65_536;
 
 /** Runs `wrangler deploy --dry-run --outdir outDir` (which also checks wrangler.toml) and measures its index.js. */
 export async function bundleWorker(outDir) {
