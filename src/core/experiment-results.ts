@@ -5,7 +5,9 @@
  * figures), the sequential test's always-valid p-value and confidence sequence (./sequential.ts), and a verdict read
  * from the sequential test, valid at every look, or "not_enough_data" below the minimums; plus the sample-ratio check,
  * the share of units seen in several variants, and the run dates. Pure: it takes the summed counts and does the
- * statistics of ./stats.ts and ./sequential.ts.
+ * statistics of ./stats.ts and ./sequential.ts. With covariate sums in the counts, each metric and variant also has its
+ * CUPED-adjusted figures (./cuped.ts); with segment cells, every metric per segment at exposure, corrected across the
+ * cells with Holm's method (`segments`).
  */
 import type { Campaign } from "./config-schema";
 import { baselineVariant, conversionWindowMs, experimentKey } from "./experiment";

@@ -1,7 +1,9 @@
 /**
  * @module ExperimentShard: one Durable Object per (site, experiment, shard), with SQLite storage. A unit (a
  * keyed hash of the customer id, else of the visitor id: never the raw id) always lands in the same shard, so
- * each shard alone can dedupe its units' exposures, orders and events, and the results add the shards up.
+ * each shard alone can dedupe its units' exposures, orders and events, and the results add the shards up. A unit keeps
+ * from its first exposure its CUPED covariate and the set of segment cells it was in (hashed by the Worker), which the
+ * aggregates break every figure down by in the same pass.
  *
  * Why EXPERIMENT_SHARDS = 16: one Durable Object runs one request at a time and does a few thousand small
  * SQLite writes a second; 16 of them take tens of thousands of exposures and events a second for one hot
