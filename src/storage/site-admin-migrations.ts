@@ -78,6 +78,13 @@ export const SITE_ADMIN_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 8,
+    // Issue 14 is built on three branches at once: step 8 is the guardrails branch's (guardrail_stops, merged into
+    // main while this branch was open). This placeholder keeps the numbering whole here; the merge takes that step.
+    adds: "nothing on this branch (step 8 is the guardrails branch's)",
+    apply: () => {},
+  },
+  {
+    version: 9,
     // NULL for a member without covariates, as every row before this step.
     adds: "members.covariates (the member's covariates as JSON, so a change of them alone is written to KV)",
     apply: (sql) => addMissingColumns(sql, "members", { covariates: "TEXT" }),
