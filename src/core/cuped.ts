@@ -14,8 +14,9 @@
  * θ is pooled within variants (the slope of Y on X with one intercept per variant, so a treatment effect does not bend
  * it), and the same θ adjusts every variant of the metric, as the difference of adjusted means needs.
  *
- * Intervals and p-values here are the normal (fixed-horizon) ones: the verdict stays the sequential test's on the raw
- * values (experiment-results.ts), and CUPED is reported beside it.
+ * Intervals and p-values here are the normal (fixed-horizon) ones. experiment-results.ts also runs the sequential test
+ * (./sequential.ts) on the adjusted means and variances, checked by an A/A simulation with daily looks; the verdict
+ * stays the sequential test's on the raw values, and CUPED is reported beside it.
  */
 import type { Arm, Interval } from "./stats";
 import { CONFIDENCE, normalCdf, normalQuantile } from "./stats";
@@ -29,8 +30,11 @@ export interface CovariateArm extends Arm {
 }
 
 export interface CupedArm {
+  units: number;
   /** The CUPED-adjusted mean: mean Y − θ (mean X of this variant − mean X of all variants). */
   mean: number;
+  /** The sample variance of the adjusted values y − θx (n − 1 in the denominator). */
+  variance: number;
   interval: Interval;
   /** 1 − adjusted variance / raw variance of this variant's values. */
   varianceReduction: number;
@@ -106,7 +110,7 @@ export function cuped(arms: readonly CovariateArm[]): Cuped | null {
     theta,
     arms: adjusted.map((a) => {
       const se = Math.sqrt(a.variance / a.n);
-      return { mean: a.mean, interval: [a.mean - z * se, a.mean + z * se], varianceReduction: reduction(a.variance, a.rawVariance) };
+      return { units: a.n, mean: a.mean, variance: a.variance, interval: [a.mean - z * se, a.mean + z * se], varianceReduction: reduction(a.variance, a.rawVariance) };
     }),
     comparisons: treatments.map((t) => {
       const variance = t.variance / t.n + control.variance / control.n;

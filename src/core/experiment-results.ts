@@ -129,8 +129,12 @@ export interface CupedResult {
   interval: Interval;
   /** 1 − the adjusted variance over the raw variance of this variant's values. */
   varianceReduction: number;
-  /** The adjusted difference against control; null on the control, and below the minimums. */
-  vsControl: CupedComparison | null;
+  /**
+   * The adjusted difference against control, with the sequential test on the adjusted values (always-valid p and
+   * confidence sequence, as the raw verdict's, with the adjusted variance: valid at every look by the A/A simulation of
+   * test/core/cuped.test.ts); null on the control, and below the minimums.
+   */
+  vsControl: (CupedComparison & { sequential: SequentialResult | null }) | null;
 }
 
 /** A verdict corrected for the number of cells of a metric in the per-segment table. */
@@ -346,7 +350,7 @@ function metric(
   data: (id: string) => { arm: Arm; conversions: number; covariate?: CovariateData },
 ): MetricResult {
   const base = data(control);
-  const adjusted = cupedOf(control, variantIds, data);
+  const adjusted = cupedOf(control, variantIds, expectedUnits, data);
   return {
     kind,
     variants: variantIds.map((id) => {
@@ -380,8 +384,9 @@ function metric(
 function cupedOf(
   control: string,
   variantIds: string[],
+  expectedUnits: number,
   data: (id: string) => { arm: Arm; covariate?: CovariateData },
-): Map<string, { arm: CupedArm; comparison: CupedComparison | null }> | null {
+): Map<string, { arm: CupedArm; comparison: NonNullable<CupedResult["vsControl"]> | null }> | null {
   const ids = [control, ...variantIds.filter((id) => id !== control)];
   const arms: CovariateArm[] = [];
   for (const id of ids) {
@@ -390,11 +395,18 @@ function cupedOf(
     arms.push({ ...arm, ...covariate });
   }
   const result = cuped(arms);
-  if (!result) return null;
+  const base = result?.arms[0];
+  if (!result || !base) return null;
+  // The sequential test on the adjusted values, tuned to the experiment's size as the raw one is.
+  const adjustedVersus = (arm: CupedArm, comparison: CupedComparison) => {
+    const sequential = sequentialCompare(base, arm, expectedUnits, ALPHA);
+    return { ...comparison, sequential: sequential && { pValue: sequential.pValue, interval: sequential.interval } };
+  };
   return new Map(
     ids.flatMap((id, i) => {
       const arm = result.arms[i];
-      return arm ? [[id, { arm, comparison: i === 0 ? null : (result.comparisons[i - 1] ?? null) }] as const] : [];
+      const comparison = i === 0 ? undefined : result.comparisons[i - 1];
+      return arm ? [[id, { arm, comparison: comparison ? adjustedVersus(arm, comparison) : null }] as const] : [];
     }),
   );
 }
