@@ -1,7 +1,8 @@
 // @module The experiment side of `npm run bench`: how many events a second the events route accepts (beacons of
 // exposed visitors, put on the events queue), whether every accepted one is counted exactly once once the queue has
 // drained and how long that takes, and how long the results route takes for an experiment of 1,000,000 units spread
-// over its 16 shards.
+// over its 16 shards, with covariates and segments (CUPED and the per-segment table) and without.
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 
@@ -105,29 +106,90 @@ async function drained(url, token, before, accepted, lastAccepted) {
   return { counted, countedWhenLoadEnded: countedAtLastAccept, lagMs, pollMs: DRAIN_POLL_MS };
 }
 
+/** The site's segments in the results bench: a store's usual value segments. */
+const RESULT_SEGMENTS = ["vip", "loyal", "at_risk", "bargain_hunter", "new_customer", "high_returner"];
+
 /**
- * Publishes a site with a 50/50 experiment, writes RESULT_UNITS exposures straight into its 16 shards (the
- * Worker's own RPC methods, through Miniflare) with RESULT_CONVERSIONS clicks and purchases, then times the
- * results route three times.
+ * Publishes a site with two 50/50 experiments and writes RESULT_UNITS exposures straight into each one's 16 shards
+ * (the Worker's own RPC methods, through Miniflare) with RESULT_CONVERSIONS clicks and purchases, then times the results
+ * route three times for each, in turn:
+ *   - "plain": exposures as before issue 14, with no covariate and no segments (the figure of earlier runs);
+ *   - "hero": the same with what the Worker now stores: 40% anonymous visitors (the anonymous cell), 10% signed-in
+ *     customers in no segment, the rest in one or two of RESULT_SEGMENTS (hashed as the Worker hashes them, with its
+ *     secret), each customer with a covariate (net revenue of the year before). Its results carry CUPED for every
+ *     metric and the per-segment table with Holm's correction.
+ * The ratio of the two medians, measured in the same run, is what segments and covariates cost.
  */
-export async function measureResults(url, token, namespace) {
+export async function measureResults(url, token, namespace, signingSecret) {
   const site = "bench-results";
+  const variants = [{ id: "a", weight: 50, message: { text: "A" } }, { id: "b", weight: 50, message: { text: "B" } }];
   const put = await fetch(`${url}/admin/sites/${site}/config`, {
     method: "PUT",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ campaigns: [{ id: "hero", placement: "topbar", variants: [{ id: "a", weight: 50, message: { text: "A" } }, { id: "b", weight: 50, message: { text: "B" } }] }] }),
+    body: JSON.stringify({
+      segments: RESULT_SEGMENTS,
+      campaigns: [
+        { id: "hero", placement: "topbar", variants },
+        { id: "plain", placement: "shipping", variants },
+      ],
+    }),
   });
   if (!put.ok) throw new Error(`publishing the results site failed: ${put.status} ${await put.text()}`);
+  const cells = await Promise.all(RESULT_SEGMENTS.map((segment) => segmentCellKey(signingSecret, site, segment)));
 
-  const at = Date.now() - 3_600_000;
   const seedStarted = performance.now();
-  const shards = Array.from({ length: RESULT_SHARDS }, (_, shard) => namespace.get(namespace.idFromName(`${site}\nhero\n${shard}`)));
+  await seedExperiment(namespace, site, "plain", () => ({}));
+  const plainSeedSeconds = (performance.now() - seedStarted) / 1000;
+  const heroStarted = performance.now();
+  await seedExperiment(namespace, site, "hero", (i) => {
+    const kind = i % 10;
+    if (kind < 4) return { covariate: 0, segments: [":anonymous"] };
+    // A year's net revenue, skewed as stores' are, deterministic per unit.
+    const covariate = Math.round(((i * 2654435761) % 100_000) ** 2 / 1e7) / 10;
+    if (kind === 4) return { covariate, segments: [":none"] };
+    const first = cells[i % cells.length];
+    return { covariate, segments: kind % 2 ? [first] : [first, cells[(i + 3) % cells.length]] };
+  });
+  const seedSeconds = (performance.now() - heroStarted) / 1000;
+
+  const timings = { hero: [], plain: [] };
+  let body;
+  for (let run = 0; run < 3; run++) {
+    for (const campaign of ["plain", "hero"]) {
+      const started = performance.now();
+      const answer = await results(url, token, site, campaign);
+      timings[campaign].push(performance.now() - started);
+      if (campaign === "hero") body = answer;
+    }
+  }
+  if (body.units.counted !== RESULT_UNITS) throw new Error(`the results count ${body.units.counted} units, not ${RESULT_UNITS}`);
+  const cellCount = body.segments?.cells.length ?? 0;
+  if (cellCount !== RESULT_SEGMENTS.length + 2) throw new Error(`the results have ${cellCount} segment cells, not ${RESULT_SEGMENTS.length + 2}`);
+  if (!body.metrics.revenuePerVisitor.EUR?.variants[1]?.cuped) throw new Error("the results have no CUPED figures");
+  const median = (list) => Math.round([...list].sort((a, b) => a - b)[1] ?? 0);
+  return {
+    units: RESULT_UNITS,
+    shards: RESULT_SHARDS,
+    conversions: RESULT_CONVERSIONS,
+    segmentCells: cellCount,
+    seedSeconds: Math.round(seedSeconds * 10) / 10,
+    resultsMs: timings.hero.map((t) => Math.round(t)),
+    medianMs: median(timings.hero),
+    withoutSegments: { seedSeconds: Math.round(plainSeedSeconds * 10) / 10, resultsMs: timings.plain.map((t) => Math.round(t)), medianMs: median(timings.plain) },
+    ratioToWithout: Math.round((median(timings.hero) / Math.max(1, median(timings.plain))) * 100) / 100,
+  };
+}
+
+/** RESULT_UNITS exposures of `campaign` over its shards, `extra(i)` adding each unit's covariate and segments. */
+async function seedExperiment(namespace, site, campaign, extra) {
+  const at = Date.now() - 3_600_000;
+  const shards = Array.from({ length: RESULT_SHARDS }, (_, shard) => namespace.get(namespace.idFromName(`${site}\n${campaign}\n${shard}`)));
   const perShard = RESULT_UNITS / RESULT_SHARDS;
   await Promise.all(
     shards.map(async (stub, shard) => {
       for (let from = 0; from < perShard; from += 20_000) {
         const records = [];
-        for (let i = from; i < Math.min(perShard, from + 20_000); i++) records.push({ unit: `unit-${shard}-${i}`, variant: i % 2 ? "b" : "a", at });
+        for (let i = from; i < Math.min(perShard, from + 20_000); i++) records.push({ unit: `unit-${shard}-${i}`, variant: i % 2 ? "b" : "a", at, ...extra(shard * perShard + i) });
         await stub.expose(records);
       }
       const converting = RESULT_CONVERSIONS / RESULT_SHARDS;
@@ -140,18 +202,11 @@ export async function measureResults(url, token, namespace) {
     }),
   );
   for (const stub of shards) stub[Symbol.dispose]?.();
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
+}
 
-  const timings = [];
-  let body;
-  for (let run = 0; run < 3; run++) {
-    const started = performance.now();
-    body = await results(url, token, site, "hero");
-    timings.push(performance.now() - started);
-  }
-  if (body.units.counted !== RESULT_UNITS) throw new Error(`the results count ${body.units.counted} units, not ${RESULT_UNITS}`);
-  timings.sort((a, b) => a - b);
-  return { units: RESULT_UNITS, shards: RESULT_SHARDS, conversions: RESULT_CONVERSIONS, seedSeconds: Math.round(seedSeconds * 10) / 10, resultsMs: timings.map((t) => Math.round(t)), medianMs: Math.round(timings[1] ?? 0) };
+/** A segment's cell key as the Worker stores it (segmentCellKey in src/storage/experiments.ts): 16 hex of an HMAC. */
+function segmentCellKey(secret, site, segment) {
+  return createHmac("sha256", secret).update(`segment\n${site}\n${segment}`).digest("hex").slice(0, 16);
 }
 
 /** CPU seconds workerd has used so far (Linux /proc, in USER_HZ ticks of 1/100 s), NaN without its pid. */

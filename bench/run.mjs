@@ -36,7 +36,9 @@ async function main() {
   // Read before bundling: the bundle embeds this same build (other work on the checkout may rebuild it later).
   const runtime = readRuntime();
   const bundle = await bundleWorker(BUNDLE_DIR);
-  if (parseArgs({ options: { "edge-only": { type: "boolean", default: false } } }).values["edge-only"]) return edgeOnly(bundle, secrets);
+  const { values: only } = parseArgs({ options: { "edge-only": { type: "boolean", default: false }, "results-only": { type: "boolean", default: false } } });
+  if (only["edge-only"]) return edgeOnly(bundle, secrets);
+  if (only["results-only"]) return resultsOnly(bundle, secrets);
   const worker = await startWorker(bundle.path, secrets);
   const stopOnSignal = async () => {
     await worker.stop();
@@ -53,7 +55,7 @@ async function main() {
     const sample = await fetchSnippet(scenarios.find((s) => s.name === "snippet identified").url);
     const load = await measureLoad(scenarios, worker.pid);
     const events = await measureEvents(worker.url, secrets.ADMIN_TOKEN, EDGE_HEADERS, worker.pid);
-    const experimentResults = await measureResults(worker.url, secrets.ADMIN_TOKEN, await worker.experiments());
+    const experimentResults = await measureResults(worker.url, secrets.ADMIN_TOKEN, await worker.experiments(), secrets.SIGNING_SECRET);
     const segments = await measureSegments(OUT, worker.url, secrets.ADMIN_TOKEN);
     results = {
       date: new Date().toISOString(),
@@ -90,6 +92,17 @@ function measureEdgeMode(bundle, secrets) {
     load: LOAD,
     demoConfig: readDemoConfig(root),
   });
+}
+
+/** `--results-only`: the results route for 1,000,000 units alone, printed and not written. */
+async function resultsOnly(bundle, secrets) {
+  const worker = await startWorker(bundle.path, secrets);
+  try {
+    const measured = await measureResults(worker.url, secrets.ADMIN_TOKEN, await worker.experiments(), secrets.SIGNING_SECRET);
+    console.log(JSON.stringify(measured, null, 2));
+  } finally {
+    await worker.stop();
+  }
 }
 
 /** `--edge-only`: the edge figures alone, printed and not written (bench/out/results.json keeps the last full run). */
@@ -468,8 +481,10 @@ function report(r) {
     `| events queue: counted after it drained | ${bytes(r.experiments.events.queue.counted)} of ${bytes(r.experiments.events.accepted)} accepted, each once; ` +
       `${bytes(r.experiments.events.queue.countedWhenLoadEnded)} counted when the load ended; lag from the last accepted to the last counted ${r.experiments.events.queue.lagMs} ms (polled every ${r.experiments.events.queue.pollMs} ms) |`,
     `| CPU per accepted event | workerd ${r.experiments.events.workerdCpuMsPerEvent.whileAccepting} ms while accepting (route, queue and consumer), ${r.experiments.events.workerdCpuMsPerEvent.untilCounted} ms until counted; load generator ${r.experiments.events.clientCpuMsPerEvent} ms |`,
-    `| results route, ${bytes(r.experiments.results.units)} units in ${r.experiments.results.shards} shards (${bytes(r.experiments.results.conversions)} clicks and purchases) | ` +
-      `median ${r.experiments.results.medianMs} ms of ${r.experiments.results.resultsMs.join(", ")} ms (seeding took ${r.experiments.results.seedSeconds} s) |`,
+    `| results route, ${bytes(r.experiments.results.units)} units in ${r.experiments.results.shards} shards (${bytes(r.experiments.results.conversions)} clicks and purchases), ` +
+      `covariates and ${r.experiments.results.segmentCells} segment cells | ` +
+      `median ${r.experiments.results.medianMs} ms of ${r.experiments.results.resultsMs.join(", ")} ms (seeding took ${r.experiments.results.seedSeconds} s); ` +
+      `${r.experiments.results.ratioToWithout}× the same units without (median ${r.experiments.results.withoutSegments.medianMs} ms) |`,
     "",
     "| segments CLI | figure |",
     "|---|---|",

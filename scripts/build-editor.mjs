@@ -30,12 +30,15 @@ import { browserBundle } from "./browser-bundle.mjs";
  * (about +5,100 B: the change summaries of publish, rollback and discard (core/config-diff.ts, about 1,100 B) in a
  * confirmation dialog, the working copy saved as the draft as you go with who saved it and a colleague's draft never
  * written over (about 1,200 B), "Who sees what" (about 900 B), the preview of any variant or the control (about
- * 600 B, with core/bucket.ts), and the sign-in's "no site"). Issue 14 raised it for guardrails (about +800 B: the
- * guardrail metrics of a campaign, a stopped variant said in words in the campaign and the experiments page, and
- * switching it back on behind a confirmation dialog). The room above the size leaves space for a fix, not for a
- * feature: one that needs more raises this, saying why.
+ * 600 B, with core/bucket.ts), and the sign-in's "no site"). The room above the size leaves space for a fix, not for
+ * a feature: one that needs more raises this, saying why. Issue 14 raised it by 2,000 B, for what a growth team reads
+ * and does on the experiments page: the per-segment table (rows segments, columns variants, "Helps" / "Hurts" / "No
+ * clear effect" / "Not enough data" for a chosen metric) and the CUPED line under each metric
+ * (src/editor/client/experiments/segment-table.ts, about 1,100 B); guardrails (about 800 B: a campaign's guardrail
+ * metrics, a stopped variant said in words, switching it back on behind a confirmation); net revenue, refund rate
+ * and the bots kept out (about 100 B).
  */
-const GZIP_BUDGET = 24_800;
+const GZIP_BUDGET = 26_000;
 const root = fileURLToPath(new URL("..", import.meta.url));
 /** wrangler.toml's `[assets] directory`. */
 const assets = `${root}dist/assets`;

@@ -12,11 +12,12 @@ import { root } from "./dev-server.mjs";
  * before it (the editor's page, style and script, and zod's JSON Schema generator, in an unminified bundle); the
  * editor and the schema are static assets now (wrangler.toml `[assets]`) and the bundle is minified. What is left is
  * the Worker's own code, hono, zod/mini and the snippet runtime it serves: growth past this is a decision, not drift.
- * Issue 14 raised it by 1 KiB to 61 KiB (62,464 B): the refunds API (its route and signature, about 950 B gzip), and
- * the refunds, net revenue, refund rate and bots kept out in the shards, the results and the hot path's counting
- * (about 1,400 B) took the bundle from 59,516 B to 61,899 B.
+ * Issue 14 raised it to 67 KiB (68,608 B) for experiments a growth team can trust while it watches them: from 59,516 B,
+ * the refunds API and the refunds, net revenue, refund rate and bots kept out (about +2,400 B), CUPED, Holm, the
+ * per-segment results, covariates in imports and the shard's segment sets (about +3,400 B), and guardrails that act
+ * (about +1,900 B: their schema, the check in SiteAdmin's alarm, stopped variants in the decision).
  */
-export const WORKER_BUNDLE_GZIP_BUDGET = 62_464;
+export const WORKER_BUNDLE_GZIP_BUDGET = 68_608;
 
 /** Runs `wrangler deploy --dry-run --outdir outDir` (which also checks wrangler.toml) and measures its index.js. */
 export async function bundleWorker(outDir) {

@@ -8,6 +8,7 @@ import { csvTextField } from "../core/csv";
 import { computeSegments } from "../core/segments/compute";
 import type { Rates } from "../core/segments/metrics";
 import { DAY_MS } from "../core/segments/metrics";
+import { DEFAULT_COVARIATE } from "../core/exposure-unit";
 import { InputError, parseTime } from "../core/segments/orders";
 import type { Rules } from "../core/segments/rules";
 import { DEFAULT_RULES, parseRules } from "../core/segments/rules";
@@ -86,7 +87,9 @@ export async function runCompute(args: ComputeArgs, log: (line: string) => void)
     for (const line of details) log(`  ${line}`);
   }
 
-  const members = result.customers.flatMap((m, i) => (result.segments[i]?.length ? [{ id: m.customerId, segments: result.segments[i] ?? [] }] : []));
+  const members = result.customers.flatMap((m, i) =>
+    result.segments[i]?.length ? [{ id: m.customerId, segments: result.segments[i] ?? [], netRevenue365d: Math.round(m.netRevenue365d * 100) / 100 }] : [],
+  );
   await writeWhole(args.out, ndjsonChunks(members));
   if (args.metrics) await writeWhole(args.metrics, metricsCsv(result));
 
@@ -100,10 +103,14 @@ export async function runCompute(args: ComputeArgs, log: (line: string) => void)
   return 0;
 }
 
-function* ndjsonChunks(members: { id: string; segments: string[] }[]): Generator<string> {
+/**
+ * The memberships, each with the covariate experiments adjust for (CUPED): net revenue of the 365 days before the
+ * reference date, net of refunds, in the customer's scoring currency (the base currency with --rates).
+ */
+function* ndjsonChunks(members: { id: string; segments: string[]; netRevenue365d: number }[]): Generator<string> {
   let text = "";
   for (const m of members) {
-    text += `${JSON.stringify({ customer_id: m.id, segments: m.segments })}\n`;
+    text += `${JSON.stringify({ customer_id: m.id, segments: m.segments, covariates: { [DEFAULT_COVARIATE]: m.netRevenue365d } })}\n`;
     if (text.length > 1 << 16) {
       yield text;
       text = "";

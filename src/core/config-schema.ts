@@ -198,6 +198,11 @@ export const CampaignSchema = z
             z.refine((metrics) => new Set(metrics).size === metrics.length, "list each guardrail metric once"),
           ),
         ),
+        /**
+         * The membership covariate the results adjust for with CUPED (src/core/cuped.ts), stored with each unit at its
+         * first exposure; default "net_revenue_365d", which `valuebar segments compute` writes.
+         */
+        covariate: z.optional(slug),
       }),
     ),
   })

@@ -24,6 +24,11 @@ import { pathMatches } from "./path-pattern";
 export interface Membership {
   segments: string[];
   expiresAt?: number;
+  /**
+   * Numeric facts about the customer from the store's history (e.g. "net_revenue_365d"), which experiments adjust
+   * for (CUPED, src/core/cuped.ts); absent when the import gave none. At most MAX_COVARIATES (./import-rows.ts).
+   */
+  covariates?: Record<string, number>;
 }
 
 export interface VisitorContext {

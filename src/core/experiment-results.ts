@@ -6,13 +6,18 @@
  * figures), the sequential test's always-valid p-value and confidence sequence (./sequential.ts), and a verdict read
  * from the sequential test, valid at every look, or "not_enough_data" below the minimums; plus the sample-ratio check,
  * the share of units seen in several variants, the run dates and the bots kept out. Pure: it takes the summed counts and does the
- * statistics of ./stats.ts and ./sequential.ts.
+ * statistics of ./stats.ts and ./sequential.ts. With covariate sums in the counts, each metric and variant also has its
+ * CUPED-adjusted figures (./cuped.ts); with segment cells, every metric per segment at exposure, corrected across the
+ * cells with Holm's method (`segments`).
  */
 import type { Campaign } from "./config-schema";
 import { baselineVariant, conversionWindowMs, experimentKey, isRunning } from "./experiment";
 import type { Arm, Comparison, Interval, MetricKind } from "./stats";
 import { compare, sampleRatioCheck, summarize } from "./stats";
 import { DEFAULT_EXPECTED_UNITS, sequentialCompare } from "./sequential";
+import type { CovariateArm, CupedArm, CupedComparison } from "./cuped";
+import { cuped, holmAdjust, MULTIPLE_COMPARISON_METHOD } from "./cuped";
+import { ANONYMOUS_CELL, NO_SEGMENT_CELL } from "./exposure-unit";
 
 /** One variant's units, and how many of them clicked, added to cart and bought. */
 export interface VariantCounts {
@@ -26,6 +31,29 @@ export interface VariantCounts {
   refunded?: number;
   firstExposure: number;
   lastExposure: number;
+  /** CUPED's sums of the covariate over this variant's units (absent from counts made before covariates were stored). */
+  covariate?: CovariateSums;
+}
+
+/**
+ * Σx and Σx² of one variant's covariate X (0 for a unit without one), and Σxy for each 0/1 metric Y: with the
+ * metric's own sums, what CUPED needs (./cuped.ts).
+ */
+export interface CovariateSums {
+  sum: number;
+  sumSquares: number;
+  clicked: number;
+  addedToCart: number;
+  purchased: number;
+  /** Σx over the units with a refunded order (absent from counts made before refunds). */
+  refunded?: number;
+}
+
+/** One cell of the per-segment breakdown: the units of one segment at exposure (or a marker cell), counted alike. */
+export interface SegmentCell {
+  /** The segment's keyed hash (src/storage/experiments.ts), or ANONYMOUS_CELL / NO_SEGMENT_CELL (./exposure-unit.ts). */
+  cell: string;
+  counts: ExperimentCounts;
 }
 
 /** One variant's revenue in one currency: sums over units of each unit's revenue and of its square. */
@@ -38,6 +66,8 @@ export interface RevenueCounts {
   sumSquares: number;
   /** Orders above the site's order value cap, counted at the cap. */
   cappedOrders: number;
+  /** Σ over buyers of their revenue times their covariate (CUPED's Σxy; absent without covariates). */
+  sumProducts?: number;
 }
 
 /** The counts results are computed from: one shard's, or what an experiment's shards add up to. */
@@ -53,6 +83,8 @@ export interface ExperimentCounts {
   netRevenue?: RevenueCounts[];
   /** Bots kept out of the experiment. */
   keptOut?: KeptOutCounts;
+  /** The same counts per segment at exposure, from the same queries grouped by segment (a shard's aggregates). */
+  segments?: SegmentCell[];
 }
 
 /**
@@ -97,7 +129,41 @@ export interface VariantMetric {
    * often the results are looked at; `pValue`, `absolute`, `relative` and `chanceToBeatControl` are the fixed-horizon
    * figures, valid only when read once, at a size fixed in advance.
    */
-  vsControl: (Omit<Comparison, "degreesOfFreedom"> & { sequential: SequentialResult; verdict: Verdict }) | { verdict: "not_enough_data" } | null;
+  vsControl:
+    | (Omit<Comparison, "degreesOfFreedom"> & {
+        sequential: SequentialResult;
+        verdict: Verdict;
+        /** In the per-segment table only: the sequential p-value corrected across the metric's cells, and its verdict. */
+        corrected?: CorrectedResult;
+      })
+    | { verdict: "not_enough_data" }
+    | null;
+  /**
+   * CUPED-adjusted figures (./cuped.ts) with the experiment's covariate, beside the raw ones; absent when the covariate
+   * does not vary (no unit has one). Fixed-horizon normal intervals: the verdict stays the sequential test's on the raw values.
+   */
+  cuped?: CupedResult;
+}
+
+export interface CupedResult {
+  /** The adjusted mean (rate, or value per unit) and its 95% interval. */
+  value: number;
+  interval: Interval;
+  /** 1 − the adjusted variance over the raw variance of this variant's values. */
+  varianceReduction: number;
+  /**
+   * The adjusted difference against control, with the sequential test on the adjusted values (always-valid p and
+   * confidence sequence, as the raw verdict's, with the adjusted variance: valid at every look by the A/A simulation of
+   * test/core/cuped.test.ts); null on the control, and below the minimums.
+   */
+  vsControl: (CupedComparison & { sequential: SequentialResult | null }) | null;
+}
+
+/** A verdict corrected for the number of cells of a metric in the per-segment table. */
+export interface CorrectedResult {
+  method: typeof MULTIPLE_COMPARISON_METHOD;
+  pValue: number;
+  verdict: Verdict;
 }
 
 export interface MetricResult {
@@ -138,54 +204,35 @@ export interface ExperimentResults {
   /** Bots kept out of the experiment (KeptOutCounts). */
   keptOut: KeptOutCounts;
   warnings: string[];
+  /** Every metric per segment at exposure (null before any unit's segments were stored). */
+  segments: SegmentTable | null;
 }
 
-export function experimentResults(campaign: Campaign, counts: ExperimentCounts): ExperimentResults {
+/**
+ * The per-segment table: one cell per segment the units were in at exposure (a unit in several segments counts in
+ * each), plus anonymous visitors and signed-in customers in no segment. Each cell's metrics are computed as the overall
+ * ones; each comparison's `corrected` verdict is the sequential p-value corrected by MULTIPLE_COMPARISON_METHOD across
+ * the cells and variants of that metric (and currency), which is the verdict to read in the table.
+ */
+export interface SegmentTable {
+  correction: typeof MULTIPLE_COMPARISON_METHOD;
+  cells: SegmentResult[];
+}
+
+export interface SegmentResult {
+  /** The segment's id in the live config; null for the marker cells and for a segment no longer in the config. */
+  segment: string | null;
+  kind: "segment" | "anonymous" | "no_segment" | "unknown";
+  units: number;
+  metrics: ExperimentResults["metrics"];
+}
+
+export function experimentResults(campaign: Campaign, counts: ExperimentCounts, segmentNames: ReadonlyMap<string, string> = new Map()): ExperimentResults {
   const control = baselineVariant(campaign)?.id ?? campaign.variants[0]?.id ?? "";
   const variantIds = campaign.variants.map((v) => v.id);
   const countOf = (id: string) => counts.variants.find((v) => v.variant === id);
   const unitsOf = (id: string) => countOf(id)?.units ?? 0;
   const expectedUnits = campaign.experiment?.expectedUnitsPerVariant ?? DEFAULT_EXPECTED_UNITS;
-
-  const binaryMetric = (converted: (id: string) => number): MetricResult =>
-    metric("binary", control, variantIds, expectedUnits, (id) => {
-      const x = converted(id);
-      return { arm: { units: unitsOf(id), sum: x, sumSquares: x }, conversions: x };
-    });
-  const currencies = [...new Set(counts.revenue.map((r) => r.currency))].sort();
-  const revenuePerVisitor = Object.fromEntries(
-    currencies.map((currency) => [
-      currency,
-      metric("continuous", control, variantIds, expectedUnits, (id) => {
-        const r = counts.revenue.find((x) => x.variant === id && x.currency === currency);
-        return { arm: { units: unitsOf(id), sum: r?.sum ?? 0, sumSquares: r?.sumSquares ?? 0 }, conversions: r?.buyers ?? 0 };
-      }),
-    ]),
-  );
-
-  const netRevenue = counts.netRevenue ?? [];
-  const netRevenuePerVisitor = Object.fromEntries(
-    currencies.map((currency) => [
-      currency,
-      metric("continuous", control, variantIds, expectedUnits, (id) => {
-        const r = netRevenue.find((x) => x.variant === id && x.currency === currency);
-        return { arm: { units: unitsOf(id), sum: r?.sum ?? 0, sumSquares: r?.sumSquares ?? 0 }, conversions: r?.buyers ?? 0 };
-      }),
-    ]),
-  );
-  // Per unit, not per order: the unit is what was randomized, so the test's independence holds; a unit with two
-  // refunded orders is one refunded unit. Lower is better.
-  const refundRate = metric(
-    "binary",
-    control,
-    variantIds,
-    expectedUnits,
-    (id) => {
-      const x = countOf(id)?.refunded ?? 0;
-      return { arm: { units: unitsOf(id), sum: x, sumSquares: x }, conversions: x };
-    },
-    true,
-  );
 
   const cappedByVariant = Object.fromEntries(
     variantIds.map((id) => [id, counts.revenue.filter((r) => r.variant === id).reduce((s, r) => s + r.cappedOrders, 0)]),
@@ -231,44 +278,202 @@ export function experimentResults(campaign: Campaign, counts: ExperimentCounts):
       ...srm,
       expectedShares: Object.fromEntries(campaign.variants.map((v) => [v.id, weightTotal > 0 && isRunning(v) ? v.weight / weightTotal : 0])),
     },
-    metrics: {
-      clickThrough: binaryMetric((id) => countOf(id)?.clicked ?? 0),
-      addToCart: binaryMetric((id) => countOf(id)?.addedToCart ?? 0),
-      purchase: binaryMetric((id) => countOf(id)?.purchased ?? 0),
-      revenuePerVisitor,
-      netRevenuePerVisitor,
-      refundRate,
-    },
+    metrics: experimentMetrics(campaign, counts, control),
     keptOut: { requests: counts.keptOut?.requests ?? 0, events: counts.keptOut?.events ?? 0 },
     warnings,
+    segments: segmentTable(campaign, counts, control, segmentNames),
   };
 }
+
+/** Every metric of `counts` against `control`: the overall results', and each segment cell's. */
+export function experimentMetrics(campaign: Campaign, counts: ExperimentCounts, control: string): ExperimentResults["metrics"] {
+  const variantIds = campaign.variants.map((v) => v.id);
+  const countOf = (id: string) => counts.variants.find((v) => v.variant === id);
+  const unitsOf = (id: string) => countOf(id)?.units ?? 0;
+  const expectedUnits = campaign.experiment?.expectedUnitsPerVariant ?? DEFAULT_EXPECTED_UNITS;
+  const covariateOf = (id: string, product: (c: CovariateSums) => number | undefined): CovariateData | undefined => {
+    const c = countOf(id)?.covariate;
+    const sumProducts = c && product(c);
+    return c && sumProducts !== undefined ? { sumCovariate: c.sum, sumCovariateSquares: c.sumSquares, sumProducts } : undefined;
+  };
+
+  const binaryMetric = (converted: (id: string) => number, product: (c: CovariateSums) => number): MetricResult =>
+    metric("binary", control, variantIds, expectedUnits, (id) => {
+      const x = converted(id);
+      const covariate = covariateOf(id, product);
+      return { arm: { units: unitsOf(id), sum: x, sumSquares: x }, conversions: x, ...(covariate ? { covariate } : {}) };
+    });
+  const currencies = [...new Set(counts.revenue.map((r) => r.currency))].sort();
+  const revenuePerVisitor = Object.fromEntries(
+    currencies.map((currency) => [
+      currency,
+      metric("continuous", control, variantIds, expectedUnits, (id) => {
+        const r = counts.revenue.find((x) => x.variant === id && x.currency === currency);
+        // A variant without buyers in this currency has Σxy = 0; a shard without covariates has no sumProducts.
+        const covariate = covariateOf(id, () => (r ? r.sumProducts : 0));
+        return { arm: { units: unitsOf(id), sum: r?.sum ?? 0, sumSquares: r?.sumSquares ?? 0 }, conversions: r?.buyers ?? 0, ...(covariate ? { covariate } : {}) };
+      }),
+    ]),
+  );
+  const netRevenue = counts.netRevenue ?? [];
+  const netRevenuePerVisitor = Object.fromEntries(
+    currencies.map((currency) => [
+      currency,
+      metric("continuous", control, variantIds, expectedUnits, (id) => {
+        const r = netRevenue.find((x) => x.variant === id && x.currency === currency);
+        const covariate = covariateOf(id, () => (r ? r.sumProducts : 0));
+        return { arm: { units: unitsOf(id), sum: r?.sum ?? 0, sumSquares: r?.sumSquares ?? 0 }, conversions: r?.buyers ?? 0, ...(covariate ? { covariate } : {}) };
+      }),
+    ]),
+  );
+  // Per unit, not per order: the unit is what was randomized, so the test's independence holds; a unit with two
+  // refunded orders is one refunded unit. Lower is better.
+  const refundRate = metric(
+    "binary",
+    control,
+    variantIds,
+    expectedUnits,
+    (id) => {
+      const x = countOf(id)?.refunded ?? 0;
+      const covariate = covariateOf(id, (c) => c.refunded ?? 0);
+      return { arm: { units: unitsOf(id), sum: x, sumSquares: x }, conversions: x, ...(covariate ? { covariate } : {}) };
+    },
+    true,
+  );
+  return {
+    clickThrough: binaryMetric((id) => countOf(id)?.clicked ?? 0, (c) => c.clicked),
+    addToCart: binaryMetric((id) => countOf(id)?.addedToCart ?? 0, (c) => c.addedToCart),
+    purchase: binaryMetric((id) => countOf(id)?.purchased ?? 0, (c) => c.purchased),
+    revenuePerVisitor,
+    netRevenuePerVisitor,
+    refundRate,
+  };
+}
+
+/** The per-segment table of `counts.segments`, cells named through the live config's segments, corrected per metric. */
+function segmentTable(campaign: Campaign, counts: ExperimentCounts, control: string, segmentNames: ReadonlyMap<string, string>): SegmentTable | null {
+  if (!counts.segments || counts.segments.length === 0) return null;
+  const kindOf = (cell: string): SegmentResult["kind"] =>
+    cell === ANONYMOUS_CELL ? "anonymous" : cell === NO_SEGMENT_CELL ? "no_segment" : segmentNames.has(cell) ? "segment" : "unknown";
+  const order = [...segmentNames.values()];
+  const rank = (r: SegmentResult) => (r.kind === "segment" && r.segment !== null ? order.indexOf(r.segment) : order.length + ["anonymous", "no_segment", "unknown"].indexOf(r.kind));
+  const cells = counts.segments
+    .map(({ cell, counts: c }): SegmentResult => ({
+      segment: segmentNames.get(cell) ?? null,
+      kind: kindOf(cell),
+      units: c.variants.reduce((s, v) => s + v.units, 0),
+      metrics: experimentMetrics(campaign, c, control),
+    }))
+    .sort((a, b) => rank(a) - rank(b));
+  correctAcrossCells(cells.map((c) => c.metrics));
+  return { correction: MULTIPLE_COMPARISON_METHOD, cells };
+}
+
+/**
+ * Holm's correction (./cuped.ts) of the sequential p-values of each metric (and currency) across the cells and
+ * variants that have a verdict, written into each comparison's `corrected`. Generic over the metrics, so a metric
+ * added to experimentMetrics is corrected too.
+ */
+function correctAcrossCells(cells: readonly ExperimentResults["metrics"][]): void {
+  const families = new Map<string, { sequential: SequentialResult; verdict: Verdict; corrected?: CorrectedResult }[]>();
+  const add = (family: string, result: MetricResult) => {
+    for (const v of result.variants) {
+      if (!v.vsControl || !("sequential" in v.vsControl)) continue;
+      families.set(family, [...(families.get(family) ?? []), v.vsControl]);
+    }
+  };
+  for (const metrics of cells) {
+    for (const [name, value] of Object.entries(metrics) as [string, MetricResult | Record<string, MetricResult>][]) {
+      if (isMetricResult(value)) add(name, value);
+      else for (const [currency, result] of Object.entries(value)) add(`${name}\n${currency}`, result);
+    }
+  }
+  for (const comparisons of families.values()) {
+    const adjusted = holmAdjust(comparisons.map((c) => c.sequential.pValue));
+    comparisons.forEach((c, i) => {
+      const pValue = adjusted[i] ?? 1;
+      // Holm's p is at least the raw one: significant after correction means significant before, in the same direction.
+      c.corrected = { method: MULTIPLE_COMPARISON_METHOD, pValue, verdict: pValue < ALPHA ? c.verdict : "inconclusive" };
+    });
+  }
+}
+
+function isMetricResult(value: MetricResult | Record<string, MetricResult>): value is MetricResult {
+  return Array.isArray((value as Partial<MetricResult>).variants) && typeof (value as Partial<MetricResult>).kind === "string";
+}
+
+/** CUPED's covariate sums of one variant for one metric. */
+type CovariateData = Pick<CovariateArm, "sumCovariate" | "sumCovariateSquares" | "sumProducts">;
 
 function metric(
   kind: MetricKind,
   control: string,
   variantIds: string[],
   expectedUnits: number,
-  data: (id: string) => { arm: Arm; conversions: number },
+  data: (id: string) => { arm: Arm; conversions: number; covariate?: CovariateData },
   lowerIsBetter = false,
 ): MetricResult {
   const base = data(control);
+  const adjusted = cupedOf(control, variantIds, expectedUnits, data);
   return {
     kind,
     ...(lowerIsBetter ? { lowerIsBetter: true as const } : {}),
     variants: variantIds.map((id) => {
       const { arm, conversions } = data(id);
       const summary = summarize(arm, kind);
+      const vsControl = id === control ? null : versus(base, { arm, conversions }, kind, expectedUnits, lowerIsBetter);
+      const cupedArm = adjusted?.get(id);
       return {
         variant: id,
         units: arm.units,
         conversions,
         value: summary.mean,
         interval: summary.interval,
-        vsControl: id === control ? null : versus(base, { arm, conversions }, kind, expectedUnits, lowerIsBetter),
+        vsControl,
+        ...(cupedArm
+          ? {
+              cuped: {
+                value: cupedArm.arm.mean,
+                interval: cupedArm.arm.interval,
+                varianceReduction: cupedArm.arm.varianceReduction,
+                vsControl: vsControl && "sequential" in vsControl ? cupedArm.comparison : null,
+              },
+            }
+          : {}),
       };
     }),
   };
+}
+
+/** CUPED over the metric's variants, the control first, per variant id; null without covariate sums for all of them. */
+function cupedOf(
+  control: string,
+  variantIds: string[],
+  expectedUnits: number,
+  data: (id: string) => { arm: Arm; covariate?: CovariateData },
+): Map<string, { arm: CupedArm; comparison: NonNullable<CupedResult["vsControl"]> | null }> | null {
+  const ids = [control, ...variantIds.filter((id) => id !== control)];
+  const arms: CovariateArm[] = [];
+  for (const id of ids) {
+    const { arm, covariate } = data(id);
+    if (!covariate) return null;
+    arms.push({ ...arm, ...covariate });
+  }
+  const result = cuped(arms);
+  const base = result?.arms[0];
+  if (!result || !base) return null;
+  // The sequential test on the adjusted values, tuned to the experiment's size as the raw one is.
+  const adjustedVersus = (arm: CupedArm, comparison: CupedComparison) => {
+    const sequential = sequentialCompare(base, arm, expectedUnits, ALPHA);
+    return { ...comparison, sequential: sequential && { pValue: sequential.pValue, interval: sequential.interval } };
+  };
+  return new Map(
+    ids.flatMap((id, i) => {
+      const arm = result.arms[i];
+      const comparison = i === 0 ? undefined : result.comparisons[i - 1];
+      return arm ? [[id, { arm, comparison: comparison ? adjustedVersus(arm, comparison) : null }] as const] : [];
+    }),
+  );
 }
 
 function versus(

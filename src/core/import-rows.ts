@@ -17,7 +17,16 @@ export interface ImportRow {
   expiresAt?: number;
   /** The row's expires_at had passed: it is read as a removal (`segments` is empty). */
   expired?: true;
+  /** Numeric covariates (CUPED, src/core/cuped.ts), e.g. {"net_revenue_365d": 412.5}; absent when the row gives none. */
+  covariates?: Record<string, number>;
 }
+
+/** Covariates one customer may carry: each is stored in the membership the hot path reads, so it stays small. */
+export const MAX_COVARIATES = 4;
+/** Covariates are amounts and counts: bounded so their squares, summed over millions of units, stay exact enough. */
+export const MAX_COVARIATE_MAGNITUDE = 1e9;
+/** A CSV column `covariate.<name>` carries the covariate `<name>` (an empty cell: none). */
+export const CSV_COVARIATE_PREFIX = "covariate.";
 
 export interface LineIssue {
   line: number;
@@ -39,7 +48,12 @@ export class TooManyRows extends Error {
  * Checks one row's fields; the same rules for both formats.
  * `customer_id` is a non-empty string of at most 128 characters (integers are accepted as such).
  */
-function checkImportRow(line: number, raw: { customer_id?: unknown; segments?: unknown; expires_at?: unknown }, now: number, issues: LineIssue[]): ImportRow | null {
+function checkImportRow(
+  line: number,
+  raw: { customer_id?: unknown; segments?: unknown; expires_at?: unknown; covariates?: unknown },
+  now: number,
+  issues: LineIssue[],
+): ImportRow | null {
   const before = issues.length;
   let customerId = "";
   if (typeof raw.customer_id === "number" && Number.isSafeInteger(raw.customer_id)) customerId = String(raw.customer_id);
@@ -68,9 +82,43 @@ function checkImportRow(line: number, raw: { customer_id?: unknown; segments?: u
     else if (parsed.ms <= now) expired = true;
     else expiresAt = parsed.ms;
   }
+  const covariates = checkCovariates(line, raw.covariates, issues);
   if (issues.length > before) return null;
   if (expired) return { line, customerId, segments: [], expired: true };
-  return { line, customerId, segments: [...new Set(segments)], ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  return {
+    line,
+    customerId,
+    segments: [...new Set(segments)],
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    // Kept with a membership only: a row in no segment is a removal, and its covariates go with it.
+    ...(covariates && segments.length > 0 ? { covariates } : {}),
+  };
+}
+
+/**
+ * `covariates`: an object of at most MAX_COVARIATES names (segment-id rules) to finite numbers within
+ * ±MAX_COVARIATE_MAGNITUDE; absent, null or {} is none. CSV cells arrive as text and are read as numbers here.
+ */
+function checkCovariates(line: number, raw: unknown, issues: LineIssue[]): Record<string, number> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    issues.push({ line, path: "covariates", message: 'covariates must be an object of names to numbers, such as {"net_revenue_365d": 412.5}' });
+    return undefined;
+  }
+  const entries = Object.entries(raw);
+  if (entries.length > MAX_COVARIATES) {
+    issues.push({ line, path: "covariates", message: `at most ${MAX_COVARIATES} covariates per customer` });
+    return undefined;
+  }
+  const covariates: Record<string, number> = {};
+  for (const [name, value] of entries) {
+    const number = typeof value === "number" ? value : typeof value === "string" && /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(value) ? Number(value) : NaN;
+    if (!SEGMENT_ID.test(name)) issues.push({ line, path: `covariates.${name.slice(0, 64)}`, message: `${JSON.stringify(name.slice(0, 64))} is not a covariate name (lowercase letters, digits, '-', '_')` });
+    else if (!Number.isFinite(number) || Math.abs(number) > MAX_COVARIATE_MAGNITUDE) {
+      issues.push({ line, path: `covariates.${name}`, message: `${JSON.stringify(value)} is not a finite number within ±${MAX_COVARIATE_MAGNITUDE.toExponential()}` });
+    } else covariates[name] = number;
+  }
+  return entries.length > 0 ? covariates : undefined;
 }
 
 /** One JSON object a line; blank lines are skipped. Lines are numbered from 1. */
@@ -105,8 +153,8 @@ export function ndjsonRow(line: number, content: string, now: number, issues: Li
 }
 
 /**
- * CSV with a header line `customer_id,segments[,expires_at]` (any column order); segments separated
- * by `|`. Read by the one CSV reader (RFC 4180, see csv.ts), as `segments compute` and the editor read files:
+ * CSV with a header line `customer_id,segments[,expires_at][,covariate.<name>...]` (any column order); segments
+ * separated by `|`; a `covariate.net_revenue_365d` column gives each row that covariate (an empty cell: none). Read by the one CSV reader (RFC 4180, see csv.ts), as `segments compute` and the editor read files:
  * quoted fields may hold commas, "" for a quote and line breaks; lines may end in LF, CRLF or CR alone; a
  * byte-order mark is skipped. Line 1 is the header; a row is numbered by the line it starts on, so a problem
  * in a row whose quoted field spans lines is reported at its first line.
@@ -144,7 +192,9 @@ class CsvImportRows implements CsvSink {
     }
     const record = Object.fromEntries(this.header.map((name, j) => [name, fields[j] ?? ""]));
     const segments = (record.segments ?? "").split("|").map((s) => s.trim()).filter(Boolean);
-    const row = checkImportRow(line, { customer_id: record.customer_id, segments, expires_at: record.expires_at }, this.now, this.issues);
+    const covariateCells = this.header.filter((name) => name.startsWith(CSV_COVARIATE_PREFIX) && (record[name] ?? "").trim() !== "");
+    const covariates = covariateCells.length > 0 ? Object.fromEntries(covariateCells.map((name) => [name.slice(CSV_COVARIATE_PREFIX.length), record[name] ?? ""])) : undefined;
+    const row = checkImportRow(line, { customer_id: record.customer_id, segments, expires_at: record.expires_at, covariates }, this.now, this.issues);
     if (row) this.rows.push(row);
   }
 
@@ -169,7 +219,7 @@ class CsvImportRows implements CsvSink {
       this.headerIssue = { line: 1, message: HEADER_RULE };
       return;
     }
-    const unknown = header.filter((h) => !["customer_id", "segments", "expires_at"].includes(h));
+    const unknown = header.filter((h) => !["customer_id", "segments", "expires_at"].includes(h) && !h.startsWith(CSV_COVARIATE_PREFIX));
     if (unknown.length) this.headerIssue = { line: 1, message: `unknown column(s): ${unknown.join(", ")}` };
     else this.header = header;
   }

@@ -8,7 +8,7 @@ import { experimentResults } from "../core/experiment-results";
 import type { AdminEnv } from "../http/auth";
 import { allow } from "../http/auth";
 import { ApiError } from "../http/errors";
-import { experimentAggregates } from "../storage/experiments";
+import { experimentAggregates, segmentCellKey } from "../storage/experiments";
 import { siteAdmin, validSite } from "./site";
 
 export const adminExperimentRoutes = new Hono<AdminEnv>().get("/admin/sites/:site/experiments/:campaign/results", allow("results:read"), async (c) => {
@@ -21,6 +21,10 @@ export const adminExperimentRoutes = new Hono<AdminEnv>().get("/admin/sites/:sit
   if (!isExperiment(campaign)) {
     throw new ApiError("BAD_REQUEST", `campaign "${id}" is not an experiment: it needs two or more variants with a weight above 0`);
   }
-  const counts = await experimentAggregates(c.env, site, experimentKey(campaign));
-  return c.json(experimentResults(campaign, counts));
+  const [counts, segmentNames] = await Promise.all([
+    experimentAggregates(c.env, site, experimentKey(campaign)),
+    // The shards hold segments as keyed hashes: the live config's segments, hashed alike, name them back.
+    Promise.all(live.config.segments.map(async (s) => [await segmentCellKey(c.env.SIGNING_SECRET, site, s), s] as const)).then((pairs) => new Map(pairs)),
+  ]);
+  return c.json(experimentResults(campaign, counts, segmentNames));
 });

@@ -105,7 +105,10 @@ async function requireSite(env: Env, site: string, what = "nothing was written; 
 }
 
 async function toWrite(secret: string, site: string, row: ImportRow): Promise<MembershipWrite> {
-  const membership = row.segments.length === 0 ? null : { segments: row.segments, ...(row.expiresAt ? { expiresAt: row.expiresAt } : {}) };
+  const membership =
+    row.segments.length === 0
+      ? null
+      : { segments: row.segments, ...(row.expiresAt ? { expiresAt: row.expiresAt } : {}), ...(row.covariates ? { covariates: row.covariates } : {}) };
   return { key: await membershipKey(secret, site, row.customerId), membership };
 }
 
@@ -335,6 +338,7 @@ export const adminSegmentRoutes = new Hono<AdminEnv>()
       customer_id: customerId,
       segments: membership.segments,
       ...(membership.expiresAt !== undefined ? { expires_at: new Date(membership.expiresAt).toISOString() } : {}),
+      ...(membership.covariates ? { covariates: membership.covariates } : {}),
     });
   })
   // The index marks the removal before KV deletes it and forgets the row only once KV confirmed: should the

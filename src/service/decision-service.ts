@@ -11,6 +11,7 @@ import type { Config } from "../core/config-schema";
 import type { Decision, Membership } from "../core/decide";
 import type { QueryReader } from "../core/query";
 import { decide, emptyDecision } from "../core/decide";
+import { exposureCovariate, segmentsAtExposure } from "../core/exposure-unit";
 import type { Env } from "../env";
 import { eventsToken } from "../platform/events-token";
 import { exposuresToLog, logExposures, unitKey } from "../storage/experiments";
@@ -97,7 +98,17 @@ export async function serveDecision(
   try {
     // Which exposures this isolate still has to write is asked when the counting runs: held by edge mode for a
     // page that then goes out without them, they stay unwritten, and the next page counts them.
-    if (!draft && decision.exposures.length > 0) count(async () => logExposures(env, site, exposuresToLog(site, decision.exposures, context, now), context, now));
+    // The membership read above gives the unit's covariate and segments at exposure: no read of their own.
+    if (!draft && decision.exposures.length > 0) {
+      const config = live.config;
+      count(async () => {
+        const exposures = exposuresToLog(site, decision.exposures, context, now).map((e) => ({
+          ...e,
+          covariate: exposureCovariate(config.campaigns.find((c) => c.id === e.campaign), membership, now),
+        }));
+        return logExposures(env, site, exposures, context, now, segmentsAtExposure(config.segments, membership, context.customerId, now));
+      });
+    }
   } catch (error) {
     // Counting must never cost the shopper their message.
     console.error(`valuebar: exposures of site ${site} not scheduled`, error);

@@ -66,4 +66,15 @@ export const EXPERIMENT_SHARD_MIGRATIONS: readonly Migration[] = [
       sql.exec("CREATE TABLE IF NOT EXISTS kept_out (source TEXT PRIMARY KEY, n INTEGER NOT NULL)");
     },
   },
+  {
+    version: 5,
+    adds: "units.covariate (the unit's CUPED covariate at its first exposure, 0 without one), units.segment_set and segment_sets (its hashed segments then)",
+    apply: (sql) => {
+      // segment_set NULL: exposed before segments were stored, in no cell of the per-segment results.
+      addMissingColumns(sql, "units", { covariate: "REAL NOT NULL DEFAULT 0", segment_set: "INTEGER" });
+      // The distinct sets of segment cells this shard's units were in at exposure: few (a store's segments combine in
+      // few ways), so the per-segment counts are one GROUP BY over units, added up per cell after.
+      sql.exec("CREATE TABLE IF NOT EXISTS segment_sets (id INTEGER PRIMARY KEY, cells TEXT NOT NULL UNIQUE)");
+    },
+  },
 ];

@@ -3,14 +3,18 @@
  * keyed hash of the customer id, else of the visitor id: never the raw id) always lands in the same shard, so
  * each shard alone can dedupe its units' exposures, orders and events, and the results add the shards up. A refund
  * names an order, not a unit, so every shard of the experiment keeps every refund and nets it against its own orders.
+ * A unit keeps from its first exposure its CUPED covariate and the set of segment cells it was in (hashed by the
+ * Worker), which the aggregates break every figure down by in the same pass.
  *
  * Why EXPERIMENT_SHARDS = 16: one Durable Object runs one request at a time and does a few thousand small
  * SQLite writes a second; 16 of them take tens of thousands of exposures and events a second for one hot
  * experiment, while the results only have 16 objects to ask.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ExperimentCounts, KeptOutCounts, RevenueCounts } from "../core/experiment-results";
+import type { ExperimentCounts, KeptOutCounts, RevenueCounts, SegmentCell, VariantCounts } from "../core/experiment-results";
+import { addUpCounts } from "../core/experiment-counts";
 import { EXPERIMENT_SHARD_MIGRATIONS } from "./experiment-shard-migrations";
+import { isStringArray, readRows } from "./sql-rows";
 import { migrate } from "./sql-migrations";
 
 export const EXPERIMENT_SHARDS = 16;
@@ -22,7 +26,17 @@ export interface ExposureRecord {
   unit: string;
   variant: string;
   at: number;
+  /** The unit's CUPED covariate (experiment.covariate of its membership); 0 when absent. Kept from the first exposure. */
+  covariate?: number;
+  /** The unit's segment cells at exposure (keyed hashes, or a marker cell); at most MAX_UNIT_SEGMENTS, from the first exposure. */
+  segments?: readonly string[];
 }
+
+/**
+ * Segments kept per unit: the breakdown's cells cost a row each per unit, so a customer in many segments is counted in
+ * the first MAX_UNIT_SEGMENTS of them (in the config's precedence order, the caller's choice).
+ */
+export const MAX_UNIT_SEGMENTS = 8;
 
 export type ShardEvent =
   | { kind: "click" | "dismiss"; unit: string; variant: string; at: number; windowMs: number }
@@ -109,21 +123,40 @@ export class ExperimentShard extends DurableObject<object> {
     migrate(ctx.storage, EXPERIMENT_SHARD_MIGRATIONS);
   }
 
-  /** Records exposures: a unit's first one fixes its variant and time; another variant flags the unit. */
+  /**
+   * Records exposures: a unit's first one fixes its variant, time, covariate and segments; a later one moves its last
+   * time, and another variant flags the unit. One transaction: a failure writes none of the batch, and the Worker's
+   * next page view sends it again.
+   */
   expose(records: ExposureRecord[]): number {
-    for (const { unit, variant, at } of records) {
-      this.sql.exec(
-        `INSERT INTO units (unit, variant, first_at, last_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (unit) DO UPDATE SET
-           last_at = MAX(last_at, excluded.last_at),
-           multiple = multiple OR (variant <> excluded.variant)`,
-        unit,
-        variant,
-        at,
-        at,
-      );
-    }
+    this.ctx.storage.transactionSync(() => {
+      for (const { unit, variant, at, covariate, segments } of records) {
+        const fresh =
+          this.sql
+            .exec(
+              "INSERT INTO units (unit, variant, first_at, last_at, covariate, segment_set) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit) DO NOTHING RETURNING 1",
+              unit,
+              variant,
+              at,
+              at,
+              covariate ?? 0,
+              this.segmentSet(segments ?? []),
+            )
+            .toArray().length > 0;
+        if (!fresh) this.sql.exec("UPDATE units SET last_at = MAX(last_at, ?), multiple = multiple OR (variant <> ?) WHERE unit = ?", at, variant, unit);
+      }
+    });
     return records.length;
+  }
+
+  /** The id of a set of segment cells (at most MAX_UNIT_SEGMENTS, in a canonical order), added when new; null for none. */
+  private segmentSet(segments: readonly string[]): number | null {
+    const cells = [...new Set(segments.slice(0, MAX_UNIT_SEGMENTS))].sort();
+    if (cells.length === 0) return null;
+    const text = JSON.stringify(cells);
+    // Looked up, not cached in the object: an id handed out by a transaction that then rolls back could go to another set.
+    const known = this.sql.exec<{ id: number }>("SELECT id FROM segment_sets WHERE cells = ?", text).toArray()[0];
+    return known ? known.id : this.sql.exec<{ id: number }>("INSERT INTO segment_sets (cells) VALUES (?) RETURNING id", text).one().id;
   }
 
   /**
@@ -231,78 +264,76 @@ export class ExperimentShard extends DurableObject<object> {
     }
   }
 
-  /** Per-variant sums of this shard, units seen in several variants left out. */
+  /**
+   * Per-variant sums of this shard, units seen in several variants left out; the same per segment cell. One GROUP BY
+   * pass over the units (and one over their orders for revenue), by variant and segment set: the shard's figures are
+   * the sets' added up, and each cell's the sets it is in (a unit in several segments counts in each). Units exposed
+   * before segments were stored form the set NULL: in the shard's figures, in no cell.
+   */
   aggregates(): ExperimentCounts {
-    const variants = this.sql
-      .exec<{ variant: string; units: number; clicked: number; added: number; purchased: number; first: number; last: number }>(
-        `SELECT variant, COUNT(*) AS units, SUM(clicked) AS clicked, SUM(added) AS added, SUM(purchased) AS purchased,
-                MIN(first_at) AS first, MAX(last_at) AS last
-         FROM units WHERE multiple = 0 GROUP BY variant ORDER BY variant`,
+    const sets = new Map<number | null, ExperimentCounts>();
+    const set = (id: number | null) => {
+      let counts = sets.get(id);
+      if (!counts) sets.set(id, (counts = { variants: [], revenue: [], netRevenue: [], multipleVariantUnits: 0 }));
+      return counts;
+    };
+    this.sql
+      .exec<VariantRow & { segment_set: number | null }>(
+        `SELECT segment_set, variant, ${VARIANT_SUMS}
+         FROM units WHERE multiple = 0 GROUP BY segment_set, variant`,
       )
       .toArray()
-      .map((r) => ({
-        variant: r.variant,
-        units: r.units,
-        clicked: r.clicked,
-        addedToCart: r.added,
-        purchased: r.purchased,
-        firstExposure: r.first,
-        lastExposure: r.last,
-      }));
-    const revenue = this.sql
-      .exec<{ variant: string; currency: string; buyers: number; sum: number; squares: number; capped: number }>(
-        `SELECT u.variant AS variant, o.currency AS currency, COUNT(*) AS buyers, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares,
-                SUM(o.capped) AS capped
-         FROM (SELECT unit, currency, SUM(value) AS total, SUM(capped) AS capped FROM orders GROUP BY unit, currency) AS o
+      .forEach((row) => set(row.segment_set).variants.push(variantCounts(row)));
+    this.sql
+      .exec<{ segment_set: number | null; variant: string; units: number; x: number }>(
+        `SELECT segment_set, variant, COUNT(*) AS units, SUM(covariate) AS x
+         FROM units WHERE multiple = 0 AND unit IN (${REFUNDED_UNITS}) GROUP BY segment_set, variant`,
+      )
+      .toArray()
+      .forEach((row) => {
+        const v = set(row.segment_set).variants.find((x) => x.variant === row.variant);
+        if (v) Object.assign(v, { refunded: row.units, ...(v.covariate ? { covariate: { ...v.covariate, refunded: row.x } } : {}) });
+      });
+    this.sql
+      .exec<RevenueRow & { segment_set: number | null }>(
+        `SELECT u.segment_set AS segment_set, u.variant AS variant, ${REVENUE_SUMS}
+         FROM ${ORDER_TOTALS} AS o
          JOIN units AS u ON u.unit = o.unit
-         WHERE u.multiple = 0 GROUP BY u.variant, o.currency ORDER BY u.variant, o.currency`,
+         WHERE u.multiple = 0 GROUP BY u.segment_set, u.variant, o.currency`,
       )
       .toArray()
-      .map((r) => ({ variant: r.variant, currency: r.currency, buyers: r.buyers, sum: r.sum, sumSquares: r.squares, cappedOrders: r.capped }));
+      .forEach((row) => set(row.segment_set).revenue.push(revenueCounts(row)));
+    this.sql
+      .exec<RevenueRow & { segment_set: number | null }>(
+        `SELECT u.segment_set AS segment_set, u.variant AS variant, ${REVENUE_SUMS}
+         FROM ${NET_ORDER_TOTALS} AS o
+         JOIN units AS u ON u.unit = o.unit
+         WHERE u.multiple = 0 GROUP BY u.segment_set, u.variant, o.currency`,
+      )
+      .toArray()
+      .forEach((row) => set(row.segment_set).netRevenue?.push(revenueCounts(row)));
+    const { variants, revenue, netRevenue = [] } = addUpCounts([...sets.values()]);
     const multipleVariantUnits = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM units WHERE multiple = 1").one().n;
-    const refunded = new Map(this.refundedUnits().map((r) => [r.variant, r.units]));
+    const byVariantAndCurrency = (a: RevenueCounts, b: RevenueCounts) => compareText(a.variant, b.variant) || compareText(a.currency, b.currency);
     return {
-      variants: variants.map((v) => ({ ...v, refunded: refunded.get(v.variant) ?? 0 })),
-      revenue,
+      variants: variants.sort((a, b) => compareText(a.variant, b.variant)),
+      revenue: revenue.sort(byVariantAndCurrency),
       multipleVariantUnits,
-      netRevenue: this.netRevenue(),
+      netRevenue: netRevenue.sort(byVariantAndCurrency),
       keptOut: this.keptOut(),
+      segments: this.segmentCells(sets),
     };
   }
 
-  /**
-   * Per variant and currency, sums over units of each unit's revenue after refunds, and of its square. An order's
-   * refunds (in its currency: a refund in another one has no rate to convert it and reduces nothing) count up to the
-   * order's counted value, so an order never goes below 0 and a capped order is refunded from its cap.
-   */
-  private netRevenue(): RevenueCounts[] {
-    return this.sql
-      .exec<{ variant: string; currency: string; buyers: number; sum: number; squares: number; capped: number }>(
-        `SELECT u.variant AS variant, o.currency AS currency, COUNT(*) AS buyers, SUM(o.net) AS sum, SUM(o.net * o.net) AS squares,
-                SUM(o.capped) AS capped
-         FROM (SELECT d.unit AS unit, d.currency AS currency, SUM(d.value - MIN(d.value, COALESCE(r.refunded, 0))) AS net, SUM(d.capped) AS capped
-               FROM orders AS d
-               LEFT JOIN (SELECT order_id, currency, SUM(value) AS refunded FROM refunds GROUP BY order_id, currency) AS r
-                 ON r.order_id = d.order_id AND r.currency = d.currency
-               GROUP BY d.unit, d.currency) AS o
-         JOIN units AS u ON u.unit = o.unit
-         WHERE u.multiple = 0 GROUP BY u.variant, o.currency ORDER BY u.variant, o.currency`,
-      )
-      .toArray()
-      .map((r) => ({ variant: r.variant, currency: r.currency, buyers: r.buyers, sum: r.sum, sumSquares: r.squares, cappedOrders: r.capped }));
-  }
-
-  /** Per variant, the units with at least one counted order that has a refund in its currency. */
-  private refundedUnits(): { variant: string; units: number }[] {
-    return this.sql
-      .exec<{ variant: string; units: number }>(
-        `SELECT u.variant AS variant, COUNT(DISTINCT d.unit) AS units
-         FROM orders AS d
-         JOIN refunds AS r ON r.order_id = d.order_id AND r.currency = d.currency
-         JOIN units AS u ON u.unit = d.unit
-         WHERE u.multiple = 0 GROUP BY u.variant`,
-      )
-      .toArray();
+  /** Each segment cell's counts: the sets it is in, added up. */
+  private segmentCells(sets: ReadonlyMap<number | null, ExperimentCounts>): SegmentCell[] {
+    const byCell = new Map<string, ExperimentCounts[]>();
+    for (const row of readRows(this.sql.exec("SELECT id, cells FROM segment_sets"), "segment_sets")) {
+      const counts = sets.get(row.integer("id"));
+      if (!counts) continue;
+      for (const cell of row.json("cells", isStringArray, "a list of segment cells")) byCell.set(cell, [...(byCell.get(cell) ?? []), counts]);
+    }
+    return [...byCell].map(([cell, counts]) => ({ cell, counts: addUpCounts(counts) }));
   }
 
   private keptOut(): KeptOutCounts {
@@ -312,4 +343,76 @@ export class ExperimentShard extends DurableObject<object> {
     }
     return counts;
   }
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The sums of `aggregates` per variant (over `units`, aliased or not): its flags, run dates and CUPED's covariate sums. */
+const VARIANT_SUMS = `COUNT(*) AS units, SUM(clicked) AS clicked, SUM(added) AS added, SUM(purchased) AS purchased,
+  MIN(first_at) AS first, MAX(last_at) AS last, SUM(covariate) AS x, SUM(covariate * covariate) AS xx,
+  SUM(clicked * covariate) AS x_clicked, SUM(added * covariate) AS x_added, SUM(purchased * covariate) AS x_purchased`;
+
+interface VariantRow {
+  variant: string;
+  units: number;
+  clicked: number;
+  added: number;
+  purchased: number;
+  first: number;
+  last: number;
+  x: number;
+  xx: number;
+  x_clicked: number;
+  x_added: number;
+  x_purchased: number;
+  [key: string]: SqlStorageValue;
+}
+
+function variantCounts(r: VariantRow): VariantCounts {
+  return {
+    variant: r.variant,
+    units: r.units,
+    clicked: r.clicked,
+    addedToCart: r.added,
+    purchased: r.purchased,
+    refunded: 0,
+    firstExposure: r.first,
+    lastExposure: r.last,
+    covariate: { sum: r.x, sumSquares: r.xx, clicked: r.x_clicked, addedToCart: r.x_added, purchased: r.x_purchased, refunded: 0 },
+  };
+}
+
+/** Each unit's revenue per currency: the unit's orders added up, so the sums below are over units, not orders. */
+const ORDER_TOTALS = "(SELECT unit, currency, SUM(value) AS total, SUM(capped) AS capped FROM orders GROUP BY unit, currency)";
+
+/**
+ * Each unit's revenue per currency after refunds. An order's refunds (in its currency: a refund in another one has no
+ * rate to convert it and reduces nothing) count up to the order's counted value, so an order never goes below 0 and a
+ * capped order is refunded from its cap. `buyers` below are still the units with an order.
+ */
+const NET_ORDER_TOTALS = `(SELECT d.unit AS unit, d.currency AS currency, SUM(d.value - MIN(d.value, COALESCE(r.refunded, 0))) AS total, SUM(d.capped) AS capped
+  FROM orders AS d
+  LEFT JOIN (SELECT order_id, currency, SUM(value) AS refunded FROM refunds GROUP BY order_id, currency) AS r
+    ON r.order_id = d.order_id AND r.currency = d.currency
+  GROUP BY d.unit, d.currency)`;
+
+/** The units with at least one counted order that has a refund in its currency. */
+const REFUNDED_UNITS = "SELECT d.unit FROM orders AS d JOIN refunds AS r ON r.order_id = d.order_id AND r.currency = d.currency";
+
+const REVENUE_SUMS = `o.currency AS currency, COUNT(*) AS buyers, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares,
+  SUM(o.capped) AS capped, SUM(o.total * u.covariate) AS products`;
+
+interface RevenueRow {
+  variant: string;
+  currency: string;
+  buyers: number;
+  sum: number;
+  squares: number;
+  capped: number;
+  products: number;
+  [key: string]: SqlStorageValue;
+}
+
+function revenueCounts(r: RevenueRow): RevenueCounts {
+  return { variant: r.variant, currency: r.currency, buyers: r.buyers, sum: r.sum, sumSquares: r.squares, cappedOrders: r.capped, sumProducts: r.products };
 }

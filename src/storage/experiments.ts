@@ -4,10 +4,12 @@
  */
 import { fnv1a32 } from "../core/bucket";
 import type { Exposure, VisitorContext } from "../core/decide";
-import type { ExperimentCounts, KeptOutCounts, RevenueCounts, VariantCounts } from "../core/experiment-results";
+import { addUpCounts } from "../core/experiment-counts";
+import type { ExperimentCounts } from "../core/experiment-results";
+import { ANONYMOUS_CELL, NO_SEGMENT_CELL } from "../core/exposure-unit";
 import { hmacHex } from "../platform/crypto";
 import type { ExperimentShard } from "./experiment-shard";
-import { EXPERIMENT_SHARDS } from "./experiment-shard";
+import { EXPERIMENT_SHARDS, MAX_UNIT_SEGMENTS } from "./experiment-shard";
 
 type Unit = Pick<VisitorContext, "customerId" | "visitorId">;
 
@@ -56,13 +58,43 @@ export function exposuresToLog(site: string, exposures: readonly Exposure[], con
   });
 }
 
-/** Writes a decision's exposures; meant for `waitUntil`, so it logs failures instead of throwing. */
-export async function logExposures(env: ExperimentBindings, site: string, exposures: readonly Exposure[], context: VisitorContext, at: number): Promise<void> {
+/**
+ * The stored name of a segment cell: a keyed hash of the site and segment id (no segment name is readable in the
+ * shards), 16 hex digits, enough to tell a site's hundred segments apart; the marker cells (src/core/exposure-unit.ts)
+ * as they are. The results hash the live config's segments the same way to name the cells back.
+ */
+export async function segmentCellKey(secret: string, site: string, segment: string): Promise<string> {
+  if (segment === ANONYMOUS_CELL || segment === NO_SEGMENT_CELL) return segment;
+  return (await hmacHex(secret, `segment\n${site}\n${segment}`)).slice(0, 16);
+}
+
+/**
+ * Writes a decision's exposures; meant for `waitUntil`, so it logs failures instead of throwing. Each carries the
+ * unit's covariate for its experiment and the unit's segments at exposure (src/core/exposure-unit.ts), which the
+ * shard keeps from the unit's first exposure.
+ */
+export async function logExposures(
+  env: ExperimentBindings,
+  site: string,
+  exposures: readonly (Exposure & { covariate?: number })[],
+  context: VisitorContext,
+  at: number,
+  segments: readonly string[] = [],
+): Promise<void> {
   if (exposures.length === 0) return;
   try {
-    const unit = await unitKey(env.SIGNING_SECRET, context);
+    const [unit, cells] = await Promise.all([
+      unitKey(env.SIGNING_SECRET, context),
+      Promise.all(segments.slice(0, MAX_UNIT_SEGMENTS).map((s) => segmentCellKey(env.SIGNING_SECRET, site, s))),
+    ]);
     const shard = shardOf(unit);
-    await Promise.all(exposures.map((e) => experimentShard(env, site, e.experiment, shard).expose([{ unit, variant: e.variant, at }])));
+    await Promise.all(
+      exposures.map((e) =>
+        experimentShard(env, site, e.experiment, shard).expose([
+          { unit, variant: e.variant, at, ...(e.covariate !== undefined ? { covariate: e.covariate } : {}), ...(cells.length > 0 ? { segments: cells } : {}) },
+        ]),
+      ),
+    );
   } catch (error) {
     // Not written: the next page view tries again.
     for (const e of exposures) recent.delete(recentKey(site, e, context));
@@ -75,56 +107,5 @@ export async function experimentAggregates(env: Pick<ExperimentBindings, "EXPERI
   const shards = await Promise.all(
     Array.from({ length: EXPERIMENT_SHARDS }, (_, shard) => experimentShard(env, site, experiment, shard).aggregates()),
   );
-  const variants = new Map<string, VariantCounts>();
-  const revenue = new Map<string, RevenueCounts>();
-  let multipleVariantUnits = 0;
-  const netRevenue = new Map<string, RevenueCounts>();
-  const keptOut: KeptOutCounts = { requests: 0, events: 0 };
-  for (const shard of shards) {
-    addRevenue(netRevenue, shard.netRevenue ?? []);
-    keptOut.requests += shard.keptOut?.requests ?? 0;
-    keptOut.events += shard.keptOut?.events ?? 0;
-    multipleVariantUnits += shard.multipleVariantUnits;
-    for (const v of shard.variants) {
-      const sum = variants.get(v.variant);
-      variants.set(
-        v.variant,
-        sum
-          ? {
-              variant: v.variant,
-              units: sum.units + v.units,
-              clicked: sum.clicked + v.clicked,
-              addedToCart: sum.addedToCart + v.addedToCart,
-              purchased: sum.purchased + v.purchased,
-              refunded: (sum.refunded ?? 0) + (v.refunded ?? 0),
-              firstExposure: Math.min(sum.firstExposure, v.firstExposure),
-              lastExposure: Math.max(sum.lastExposure, v.lastExposure),
-            }
-          : { ...v },
-      );
-    }
-    for (const r of shard.revenue) {
-      const key = `${r.variant}\n${r.currency}`;
-      const sum = revenue.get(key);
-      revenue.set(
-        key,
-        sum
-          ? { ...sum, buyers: sum.buyers + r.buyers, sum: sum.sum + r.sum, sumSquares: sum.sumSquares + r.sumSquares, cappedOrders: sum.cappedOrders + r.cappedOrders }
-          : { ...r },
-      );
-    }
-  }
-  return { variants: [...variants.values()], revenue: [...revenue.values()], multipleVariantUnits, netRevenue: [...netRevenue.values()], keptOut };
-}
-
-/** Adds one shard's per-variant, per-currency sums into `sums`. */
-function addRevenue(sums: Map<string, RevenueCounts>, rows: readonly RevenueCounts[]): void {
-  for (const r of rows) {
-    const key = `${r.variant}\n${r.currency}`;
-    const sum = sums.get(key);
-    sums.set(
-      key,
-      sum ? { ...sum, buyers: sum.buyers + r.buyers, sum: sum.sum + r.sum, sumSquares: sum.sumSquares + r.sumSquares, cappedOrders: sum.cappedOrders + r.cappedOrders } : { ...r },
-    );
-  }
+  return addUpCounts(shards);
 }

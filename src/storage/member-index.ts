@@ -13,7 +13,7 @@
  * Counts show the index's intended state (the latest word of the imports) and say how many rows are pending:
  * for those, KV may still hold the value from before.
  *
- * Rows: `segments` (JSON list; `[]` with `pending = 1` is a removal not yet confirmed), `expires_at` (ms),
+ * Rows: `segments` (JSON list; `[]` with `pending = 1` is a removal not yet confirmed), `expires_at` (ms), `covariates` (JSON or NULL),
  * `sync` (the push that last wrote the row), `updated_at` (when any write last did), `pending`. Stored values are
  * checked as they are read (sql-rows.ts). Also the `meta` row `last_import`.
  */
@@ -27,6 +27,15 @@ const SYNC_KEPT_MS = 30 * 86_400_000;
 const REMOVAL = "[]";
 /** Rows neither written by the push (`sync`, first parameter) nor updated since it started (second parameter). */
 const STALE = "(sync IS NULL OR sync <> ?) AND (updated_at IS NULL OR updated_at < ?)";
+
+/** A membership's covariates as the index stores them: JSON, or null without any. */
+function covariatesText(membership: Membership): string | null {
+  return membership.covariates ? JSON.stringify(membership.covariates) : null;
+}
+
+function isCovariates(value: unknown): value is Record<string, number> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "number" && Number.isFinite(v));
+}
 
 /** What the site's object knows of one push (`segments push`, or any import sent with `?sync=`). */
 export interface PushRecord {
@@ -67,8 +76,13 @@ export class MemberIndex {
   }
 
   private holds(key: string, membership: Membership): boolean {
-    const row = readRow(this.sql.exec("SELECT segments, expires_at FROM members WHERE key = ? AND (pending IS NULL OR pending = 0)", key).toArray()[0], "members");
-    return row !== undefined && row.text("segments") === JSON.stringify(membership.segments) && row.integerOrNull("expires_at") === (membership.expiresAt ?? null);
+    const row = readRow(this.sql.exec("SELECT segments, expires_at, covariates FROM members WHERE key = ? AND (pending IS NULL OR pending = 0)", key).toArray()[0], "members");
+    return (
+      row !== undefined &&
+      row.text("segments") === JSON.stringify(membership.segments) &&
+      row.integerOrNull("expires_at") === (membership.expiresAt ?? null) &&
+      row.textOrNull("covariates") === covariatesText(membership)
+    );
   }
 
   /**
@@ -84,10 +98,11 @@ export class MemberIndex {
       writes.forEach(({ key, membership }, i) => {
         if (isChanged.has(i)) {
           this.sql.exec(
-            "INSERT OR REPLACE INTO members (key, segments, expires_at, sync, updated_at, pending) VALUES (?, ?, ?, ?, ?, 1)",
+            "INSERT OR REPLACE INTO members (key, segments, expires_at, covariates, sync, updated_at, pending) VALUES (?, ?, ?, ?, ?, ?, 1)",
             key,
             membership === null ? REMOVAL : JSON.stringify(membership.segments),
             membership?.expiresAt ?? null,
+            membership === null ? null : covariatesText(membership),
             sync,
             now,
           );
@@ -122,12 +137,13 @@ export class MemberIndex {
 
   /** Up to `limit` rows whose KV value is not confirmed, as the writes that would confirm them. */
   pendingWrites(limit: number): MembershipWrite[] {
-    return readRows(this.sql.exec("SELECT key, segments, expires_at FROM members WHERE pending = 1 LIMIT ?", limit), "members").map((row) => {
+    return readRows(this.sql.exec("SELECT key, segments, expires_at, covariates FROM members WHERE pending = 1 LIMIT ?", limit), "members").map((row) => {
       const key = row.text("key");
       const segments = row.json("segments", isStringArray, "a list of segments");
       if (segments.length === 0) return { key, membership: null };
       const expiresAt = row.integerOrNull("expires_at");
-      return { key, membership: { segments, ...(expiresAt === null ? {} : { expiresAt }) } };
+      const covariates = row.textOrNull("covariates") === null ? null : row.json("covariates", isCovariates, "an object of covariates");
+      return { key, membership: { segments, ...(expiresAt === null ? {} : { expiresAt }), ...(covariates ? { covariates } : {}) } };
     });
   }
 

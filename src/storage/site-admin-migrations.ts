@@ -83,4 +83,10 @@ export const SITE_ADMIN_MIGRATIONS: readonly Migration[] = [
     apply: (sql) =>
       sql.exec("CREATE TABLE IF NOT EXISTS guardrail_stops (experiment TEXT NOT NULL, breach TEXT NOT NULL, PRIMARY KEY (experiment, breach))"),
   },
+  {
+    version: 9,
+    // NULL for a member without covariates, as every row before this step.
+    adds: "members.covariates (the member's covariates as JSON, so a change of them alone is written to KV)",
+    apply: (sql) => addMissingColumns(sql, "members", { covariates: "TEXT" }),
+  },
 ];

@@ -14,7 +14,7 @@ const ndjsonRows = (path: string) =>
   readFileSync(path, "utf8")
     .trim()
     .split("\n")
-    .map((line) => JSON.parse(line) as { customer_id: string; segments: string[] });
+    .map((line) => JSON.parse(line) as { customer_id: string; segments: string[]; covariates?: Record<string, number> });
 
 /** The cells of one CSV line (RFC 4180 quoting, no line breaks inside fields). */
 function csvCells(line: string): string[] {
@@ -52,6 +52,15 @@ describe("segments compute", () => {
     // Customers in no segment are left out of the file (push --replace removes them from the site).
     expect(rows.length).toBe([...expected.values()].filter((c) => c.expected.length > 0).length);
     for (const row of rows) expect(row.segments, row.customer_id).toEqual(expected.get(row.customer_id)?.expected);
+    // Each membership carries the CUPED covariate, net revenue of the year before (checked against Python in
+    // test/core/segments.test.ts), in cents; no more than the customer's net revenue of all time.
+    const monetary = new Map(readFileSync(files.path("metrics.csv"), "utf8").trim().split("\n").slice(1).map((line) => [line.split(",")[0], Number(line.split(",")[5])]));
+    for (const row of rows) {
+      const covariate = row.covariates?.net_revenue_365d;
+      expect(Object.keys(row.covariates ?? {}), row.customer_id).toEqual(["net_revenue_365d"]);
+      expect(Number.isFinite(covariate) && Math.abs(Math.round((covariate ?? 0) * 100) - (covariate ?? 0) * 100) < 1e-6 ? true : covariate, row.customer_id).toBe(true);
+      expect(covariate ?? 0, row.customer_id).toBeLessThanOrEqual((monetary.get(row.customer_id) ?? 0) + 0.01);
+    }
 
     const metrics = readFileSync(files.path("metrics.csv"), "utf8").trim().split("\n");
     expect(metrics[0]).toBe("customer_id,orders,recency_days,tenure_days,currency,monetary,aov,discount_share,return_rate,r_score,f_score,m_score,aov_score,expected_value,segments");

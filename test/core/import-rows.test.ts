@@ -321,3 +321,58 @@ describe("batch size", () => {
     ]);
   });
 });
+
+describe("covariates (issue 14: CUPED's pre-experiment data)", () => {
+  it("NDJSON: reads an object of names to numbers; a row without them keeps today's row exactly", () => {
+    const text = ndjson(
+      json({ customer_id: "c1", segments: ["vip"], covariates: { net_revenue_365d: 412.5, orders_365d: 3 } }),
+      json({ customer_id: "c2", segments: ["vip"] }),
+      json({ customer_id: "c3", segments: ["vip"], covariates: {} }),
+    );
+    expect(parseNdjson(text, NOW)).toEqual({
+      rows: [
+        { line: 1, customerId: "c1", segments: ["vip"], covariates: { net_revenue_365d: 412.5, orders_365d: 3 } },
+        { line: 2, customerId: "c2", segments: ["vip"] },
+        { line: 3, customerId: "c3", segments: ["vip"] },
+      ],
+      issues: [],
+    });
+  });
+
+  it("CSV: a covariate.<name> column per covariate, an empty cell for none", () => {
+    const text = "customer_id,segments,covariate.net_revenue_365d\nc1,vip,412.5\nc2,vip,\nc3,vip,-1e3\n";
+    expect(parseCsv(text, NOW)).toEqual({
+      rows: [
+        { line: 2, customerId: "c1", segments: ["vip"], covariates: { net_revenue_365d: 412.5 } },
+        { line: 3, customerId: "c2", segments: ["vip"] },
+        { line: 4, customerId: "c3", segments: ["vip"], covariates: { net_revenue_365d: -1000 } },
+      ],
+      issues: [],
+    });
+  });
+
+  it("reports a bad name, a value that is no finite number, too many, and a non-object, each at its line and field", () => {
+    const text = ndjson(
+      json({ customer_id: "c1", segments: ["vip"], covariates: { "Net Revenue": 1 } }),
+      json({ customer_id: "c2", segments: ["vip"], covariates: { net_revenue_365d: "lots" } }),
+      json({ customer_id: "c3", segments: ["vip"], covariates: { a: 1, b: 2, c: 3, d: 4, e: 5 } }),
+      json({ customer_id: "c4", segments: ["vip"], covariates: [1] }),
+      json({ customer_id: "c5", segments: ["vip"], covariates: { net_revenue_365d: 1e12 } }),
+    );
+    const { rows, issues } = parseNdjson(text, NOW);
+    expect(rows).toEqual([]);
+    expect(issues.map((i) => [i.line, i.path])).toEqual([
+      [1, "covariates.Net Revenue"],
+      [2, "covariates.net_revenue_365d"],
+      [3, "covariates"],
+      [4, "covariates"],
+      [5, "covariates.net_revenue_365d"],
+    ]);
+    const csv = parseCsv("customer_id,segments,covariate.net_revenue_365d\nc1,vip,12abc\n", NOW);
+    expect(csv.issues).toEqual([{ line: 2, path: "covariates.net_revenue_365d", message: expect.stringContaining('"12abc" is not a finite number') }]);
+  });
+
+  it("a row in no segment is a removal: its covariates go with it", () => {
+    expect(parseNdjson(json({ customer_id: "c1", segments: [], covariates: { net_revenue_365d: 5 } }), NOW).rows).toEqual([{ line: 1, customerId: "c1", segments: [] }]);
+  });
+});

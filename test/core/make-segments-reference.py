@@ -41,6 +41,10 @@ for o in orders:
     t[0] += 1
     t[1] += total
     t[2] += min(float(o["refunded"]), total)
+    c.setdefault("recent", defaultdict(float))
+    # Net revenue of the 365 days before as_of (the covariate `net_revenue_365d`), per currency.
+    if as_of - 365 * DAY_MS < ms(o["created_at"]) <= as_of:
+        c["recent"][o["currency"]] += total - min(float(o["refunded"]), total)
 
 rows = {}
 for cid, c in people.items():
@@ -55,6 +59,7 @@ for cid, c in people.items():
         "tenureDays": max(0, (as_of - first) // DAY_MS),
         "currency": currency,
         "monetary": gross - refunded,
+        "netRevenue365d": c.get("recent", {}).get(currency, 0.0),
         "aov": gross / n_main,
         "discountShare": c["discounted"] / n,
         "returnRate": refunded / gross if gross > 0 else 0.0,

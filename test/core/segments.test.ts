@@ -125,7 +125,7 @@ describe("metrics and scores against the Python reference", () => {
         currency: want.currency,
       });
       expect([m.rScore, m.fScore, m.mScore, m.aovScore], at).toEqual([want.rScore, want.fScore, want.mScore, want.aovScore]);
-      for (const key of ["monetary", "aov", "discountShare", "returnRate", "expectedValue"] as const) {
+      for (const key of ["monetary", "netRevenue365d", "aov", "discountShare", "returnRate", "expectedValue"] as const) {
         expect(Math.abs(m[key] - want[key]), `${at} ${key}: ${m[key]} vs ${want[key]}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want[key])));
       }
       expect(result.segments[i], at).toEqual(want.segments);

@@ -19,7 +19,7 @@ const SCHEMA = {
   meta: ["key", "value"],
   tokens: ["name", "role", "hash", "created_at", "created_by"],
   audit: ["id", "at", "actor", "action", "summary"],
-  members: ["key", "segments", "expires_at", "sync", "updated_at", "pending"],
+  members: ["key", "segments", "expires_at", "sync", "updated_at", "pending", "covariates"],
   syncs: ["id", "started_at", "finished_at", "next_line"],
 };
 

@@ -22,7 +22,16 @@ interface CurrencyTotals {
   orders: number;
   gross: number;
   refunded: number;
+  /**
+   * Time and net amount of each order that may fall in the 365 days before `asOf`, flat ([at, net, at, net, ...]):
+   * an order more than 365 days before the latest order read so far never can, and is not kept, so this holds a
+   * year of the customer's orders at most.
+   */
+  recent: number[];
 }
+
+/** The window of `netRevenue365d`. */
+const YEAR_MS = 365 * DAY_MS;
 
 interface Customer {
   id: string;
@@ -53,6 +62,11 @@ export interface CustomerMetrics {
   discountShare: number;
   /** Refunded value over bought value. */
   returnRate: number;
+  /**
+   * Net revenue (bought minus refunded) of the 365 days before `asOf`: the covariate experiments adjust for (CUPED),
+   * written into the memberships as `net_revenue_365d`.
+   */
+  netRevenue365d: number;
   /** Estimated net revenue in the next 365 days (see `expectedValue`). */
   expectedValue: number;
   rScore: number;
@@ -115,7 +129,7 @@ export class CustomerBook {
         lastOrderId: "",
         lastOrderLine: 0,
         currency,
-        totals: { orders: 0, gross: 0, refunded: 0 },
+        totals: { orders: 0, gross: 0, refunded: 0, recent: [] },
         others: null,
       };
       this.customers.set(order.customerId, customer);
@@ -129,12 +143,13 @@ export class CustomerBook {
     let totals = customer.totals;
     if (currency !== customer.currency) {
       customer.others ??= new Map();
-      totals = customer.others.get(currency) ?? { orders: 0, gross: 0, refunded: 0 };
+      totals = customer.others.get(currency) ?? { orders: 0, gross: 0, refunded: 0, recent: [] };
       customer.others.set(currency, totals);
     }
     totals.orders++;
     totals.gross += total;
     totals.refunded += refunded;
+    if (order.at >= this.latest - YEAR_MS) totals.recent.push(order.at, total - refunded);
     this.latest = Math.max(this.latest, order.at);
     this.orders++;
     return null;
@@ -175,6 +190,7 @@ export class CustomerBook {
         tenureDays,
         currency,
         monetary: main.gross - main.refunded,
+        netRevenue365d: netInWindow(main.recent, asOf - YEAR_MS, asOf),
         aov: main.gross / main.orders,
         discountShare: c.discounted / c.orders,
         returnRate: main.gross > 0 ? main.refunded / main.gross : 0,
@@ -215,6 +231,16 @@ export class CustomerBook {
     });
     return { customers: rows, store };
   }
+}
+
+/** The net amounts of the orders in `recent` (flat [at, net, ...]) placed after `from` and up to `to`. */
+function netInWindow(recent: readonly number[], from: number, to: number): number {
+  let net = 0;
+  for (let i = 0; i + 1 < recent.length; i += 2) {
+    const at = recent[i] ?? 0;
+    if (at > from && at <= to) net += recent[i + 1] ?? 0;
+  }
+  return net;
 }
 
 /** The currency most of a customer's orders were in (ties: the larger gross), with its totals. */

@@ -62,6 +62,8 @@ export interface Member {
   customer_id: string;
   segments: string[];
   expires_at?: string;
+  /** Numbers from the store's history that experiments adjust for (CUPED). */
+  covariates?: Record<string, number>;
 }
 
 /** A dry run's answer: the batch is valid, nothing was written. */

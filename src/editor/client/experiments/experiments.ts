@@ -12,6 +12,7 @@ import type { Editor } from "../editor";
 import { counted } from "../plural";
 import { intervalChart } from "./chart";
 import { rolloutButton, stopButton } from "./rollout";
+import { cupedLine, segmentSection } from "./segment-table";
 import { stoppedLine } from "./switch-on";
 import { sharePercent, variantText } from "./variants";
 
@@ -113,7 +114,9 @@ function experimentSection(editor: Editor, campaign: Campaign, r: ExperimentResu
         ),
       ),
       intervalChart(name, metric.variants, format),
+      ...cupedLine(metric, format),
     );
   }
+  section.append(...segmentSection(r));
   return section;
 }
