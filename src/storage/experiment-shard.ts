@@ -294,24 +294,18 @@ export class ExperimentShard extends DurableObject<object> {
         const v = set(row.segment_set).variants.find((x) => x.variant === row.variant);
         if (v) Object.assign(v, { refunded: row.units, ...(v.covariate ? { covariate: { ...v.covariate, refunded: row.x } } : {}) });
       });
-    this.sql
-      .exec<RevenueRow & { segment_set: number | null }>(
-        `SELECT u.segment_set AS segment_set, u.variant AS variant, ${REVENUE_SUMS}
-         FROM ${ORDER_TOTALS} AS o
-         JOIN units AS u ON u.unit = o.unit
-         WHERE u.multiple = 0 GROUP BY u.segment_set, u.variant, o.currency`,
-      )
-      .toArray()
-      .forEach((row) => set(row.segment_set).revenue.push(revenueCounts(row)));
-    this.sql
-      .exec<RevenueRow & { segment_set: number | null }>(
-        `SELECT u.segment_set AS segment_set, u.variant AS variant, ${REVENUE_SUMS}
-         FROM ${NET_ORDER_TOTALS} AS o
-         JOIN units AS u ON u.unit = o.unit
-         WHERE u.multiple = 0 GROUP BY u.segment_set, u.variant, o.currency`,
-      )
-      .toArray()
-      .forEach((row) => set(row.segment_set).netRevenue?.push(revenueCounts(row)));
+    // Revenue, then revenue after refunds: the same sums over each unit's total per currency.
+    const revenueSums = (totals: string) =>
+      this.sql
+        .exec<RevenueRow & { segment_set: number | null }>(
+          `SELECT u.segment_set AS segment_set, u.variant AS variant, ${REVENUE_SUMS}
+           FROM ${totals} AS o
+           JOIN units AS u ON u.unit = o.unit
+           WHERE u.multiple = 0 GROUP BY u.segment_set, u.variant, o.currency`,
+        )
+        .toArray();
+    for (const row of revenueSums(ORDER_TOTALS)) set(row.segment_set).revenue.push(revenueCounts(row));
+    for (const row of revenueSums(NET_ORDER_TOTALS)) set(row.segment_set).netRevenue?.push(revenueCounts(row));
     const { variants, revenue, netRevenue = [] } = addUpCounts([...sets.values()]);
     const multipleVariantUnits = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM units WHERE multiple = 1").one().n;
     const byVariantAndCurrency = (a: RevenueCounts, b: RevenueCounts) => compareText(a.variant, b.variant) || compareText(a.currency, b.currency);
