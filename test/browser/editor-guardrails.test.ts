@@ -73,6 +73,10 @@ describe.skipIf(skipBrowserTests)("guardrails in the editor (issue 14)", () => {
     const site = await freshSite(h, "settings", guardedConfig());
     const { page, problems } = await editorPage(h);
     await signIn(h, page, site);
+    // The grid says the variant is off, and its visitors' share is the baseline's.
+    const grid = page.locator('table.grid [data-campaign="vip-express"]').first();
+    await expect(grid.locator('[data-variant="early"] .weight').textContent()).resolves.toBe("Off");
+    await expect(grid.locator('[data-variant="express"] .weight').textContent()).resolves.toBe(" 100%");
     await page.getByRole("button", { name: VIP }).click();
     const early = page.locator('.panel fieldset[data-variant="early"]');
     await expect(early.locator(".stopped").textContent()).resolves.toBe(`${SAID}. Its visitors see the baseline.`);

@@ -5,7 +5,8 @@
  * shoppers read them ({{threshold}} as the amount), and a segment without a message of its own shows what it gets
  * instead: the default, after any geo, page or device campaign.
  */
-import type { Campaign, Config, Message } from "../../../core/config-schema";
+import type { Campaign, Config, Message, Variant } from "../../../core/config-schema";
+import { baselineVariant } from "../../../core/experiment";
 import { fillPlaceholders, formatMoney } from "../../../core/money";
 import type { Placement } from "../../../core/shared";
 import { PLACEMENTS, targetedSegments } from "../../../core/shared";
@@ -68,6 +69,10 @@ function cell(config: Config, placement: Placement, segment: string | null, open
   for (const campaign of campaigns) {
     const index = config.campaigns.indexOf(campaign);
     const total = campaign.variants.reduce((s, v) => s + v.weight, 0) || 1;
+    // A stopped variant's visitors see the baseline: its share is the baseline's (core/decide.ts).
+    const baseline = baselineVariant(campaign);
+    const stoppedWeight = campaign.variants.reduce((s, v) => s + (v.stopped ? v.weight : 0), 0);
+    const share = (v: Variant) => ` ${Math.round(((v.weight + (v === baseline ? stoppedWeight : 0)) / total) * 100)}%`;
     const list = el(
       "ul",
       { class: "variants" },
@@ -77,7 +82,9 @@ function cell(config: Config, placement: Placement, segment: string | null, open
           { "data-variant": v.id },
           v.message ? line(v.message) : el("span", { class: "none" }, "Control: the default"),
           // A weight being typed may be empty for a moment (the schema then says so at its field).
-          el("span", { class: "weight" }, Number.isFinite(v.weight) ? ` ${Math.round((v.weight / total) * 100)}%` : " ?"),
+          ...(v.stopped
+            ? [" ", el("span", { class: "weight stopped", title: "Switched off: its visitors see the baseline" }, "Off")]
+            : [el("span", { class: "weight" }, Number.isFinite(v.weight) ? share(v) : " ?")]),
         ),
       ),
     );
