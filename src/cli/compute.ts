@@ -174,6 +174,7 @@ export function summaryLines(result: ComputeResult, args: Pick<ComputeArgs, "ord
       `${count(result.mixedCurrencyCustomers)} customer(s) bought in more than one currency: their amounts count the currency of most of their orders; pass --rates to convert instead.`,
     );
   }
+  lines.push(repeatLine(result));
   lines.push("");
   const header = ["segment", "customers", "share", ...result.currencies.map((c) => (result.currencies.length > 1 ? `revenue ${c}` : "revenue"))];
   const rows = result.summary.map((s) => [s.segment, count(s.customers), percent(s.share), ...result.currencies.map((c) => percent(s.revenueShare[c] ?? 0))]);
@@ -183,6 +184,17 @@ export function summaryLines(result: ComputeResult, args: Pick<ComputeArgs, "ord
   lines.push("(A customer can be in several segments; revenue is net of refunds, as a share of all customers' net revenue.)", "");
   lines.push(...holdoutLines(result));
   return lines;
+}
+
+/** What a customer-value model is fitted to: the repeat orders, counted one a day as the model counts them. */
+function repeatLine(result: ComputeResult): string {
+  let orders = 0;
+  let customers = 0;
+  for (const x of result.repeat.orders) {
+    orders += x;
+    if (x > 0) customers++;
+  }
+  return `Repeat orders (after each customer's first; orders of one UTC day count as one): ${count(orders)} by ${count(customers)} customer(s).`;
 }
 
 /**
