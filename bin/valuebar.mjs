@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // @module `npx valuebar ...`: bundles the TypeScript CLI (src/cli) with esbuild, then runs it. The bundle is
 // rebuilt whenever a source is newer than it, so a checkout never runs stale code.
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "node_modules", ".cache", "valuebar", "cli.mjs");
+// One bundle per checkout: worktrees share node_modules (a symlink), and a bundle is fresh by its time alone, so a
+// shared name would run one checkout's code in another.
+const out = join(root, "node_modules", ".cache", "valuebar", `cli-${createHash("sha256").update(root).digest("hex").slice(0, 12)}.mjs`);
 
 /** The newest modification time under the folders the CLI is built from. */
 function newest(dir) {

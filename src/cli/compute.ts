@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { ComputeResult } from "../core/segments/compute";
 import { csvTextField } from "../core/csv";
-import { computeSegments } from "../core/segments/compute";
+import { computeSegments, DEFAULT_HORIZON_DAYS, HOLDOUT_TOP_ROW, MAX_HORIZON_DAYS, parseHorizonDays } from "../core/segments/compute";
 import type { Rates } from "../core/segments/metrics";
 import { DAY_MS } from "../core/segments/metrics";
 import { DEFAULT_COVARIATE } from "../core/exposure-unit";
@@ -22,6 +22,7 @@ export interface ComputeArgs {
   rules?: string | undefined;
   rates?: string | undefined;
   asOf?: string | undefined;
+  horizonDays?: string | undefined;
   out: string;
   metrics?: string | undefined;
   strict: boolean;
@@ -65,6 +66,13 @@ export async function runCompute(args: ComputeArgs, log: (line: string) => void)
     if (/^\d{4}-\d{2}-\d{2}$/.test(args.asOf.trim())) asOf += DAY_MS - 1;
   }
 
+  let horizonDays = DEFAULT_HORIZON_DAYS;
+  if (args.horizonDays !== undefined) {
+    const parsed = parseHorizonDays(args.horizonDays);
+    if (parsed === null) throw new CliError(`--horizon-days ${JSON.stringify(args.horizonDays)} is not a whole number of days from 1 to ${MAX_HORIZON_DAYS} (365: a year)`);
+    horizonDays = parsed;
+  }
+
   let result: ComputeResult;
   try {
     result = await computeSegments(textChunks(args.orders, NOT_ORDERS), {
@@ -72,6 +80,7 @@ export async function runCompute(args: ComputeArgs, log: (line: string) => void)
       rates,
       customers: args.customers ? textChunks(args.customers, "expected Shopify's customers export (CSV)") : null,
       ...(asOf !== undefined ? { asOf } : {}),
+      horizonDays,
       keepIssues: LISTED,
     });
   } catch (error) {
@@ -165,6 +174,7 @@ export function summaryLines(result: ComputeResult, args: Pick<ComputeArgs, "ord
       `${count(result.mixedCurrencyCustomers)} customer(s) bought in more than one currency: their amounts count the currency of most of their orders; pass --rates to convert instead.`,
     );
   }
+  lines.push(repeatLine(result));
   lines.push("");
   const header = ["segment", "customers", "share", ...result.currencies.map((c) => (result.currencies.length > 1 ? `revenue ${c}` : "revenue"))];
   const rows = result.summary.map((s) => [s.segment, count(s.customers), percent(s.share), ...result.currencies.map((c) => percent(s.revenueShare[c] ?? 0))]);
@@ -172,5 +182,39 @@ export function summaryLines(result: ComputeResult, args: Pick<ComputeArgs, "ord
   const format = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
   lines.push(format(header), ...rows.map(format));
   lines.push("(A customer can be in several segments; revenue is net of refunds, as a share of all customers' net revenue.)", "");
+  lines.push(...holdoutLines(result));
+  return lines;
+}
+
+/** What a customer-value model is fitted to: the repeat orders, counted one a day as the model counts them. */
+function repeatLine(result: ComputeResult): string {
+  let orders = 0;
+  let customers = 0;
+  for (const x of result.repeat.orders) {
+    orders += x;
+    if (x > 0) customers++;
+  }
+  return `Repeat orders (after each customer's first; orders of one UTC day count as one): ${count(orders)} by ${count(customers)} customer(s).`;
+}
+
+/**
+ * The repeat orders after --as-of by the customers' repeat orders before it (Fader, Hardie & Lee 2005, Figure 4),
+ * one a day as the model counts them.
+ */
+function holdoutLines(result: ComputeResult): string[] {
+  const holdout = result.holdout;
+  if (!holdout) return [];
+  const lines = [
+    `After --as-of (${count(holdout.days)} day(s) to the latest order): repeat orders (one a day) of the customers known on ${new Date(result.store.asOf).toISOString().slice(0, 10)}, ` +
+      "by their repeat orders before it:",
+  ];
+  const header = ["repeat orders before", "customers", "actual after"];
+  const rows = holdout.byCalibrationOrders.map((r) => [r.x === HOLDOUT_TOP_ROW ? `${r.x}+` : String(r.x), count(r.customers), count(r.actual)]);
+  rows.push(["total", count(result.customers.length), count(holdout.total)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const format = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  lines.push(format(header), ...rows.map(format));
+  if (holdout.newCustomers) lines.push(`(${count(holdout.newCustomers)} customer(s) ordered first after --as-of: in no row.)`);
+  lines.push("");
   return lines;
 }

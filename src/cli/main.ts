@@ -16,7 +16,9 @@ const USAGE = `valuebar: value segments for the valuebar Worker
       [--customers customers_export.csv]  Shopify: maps the orders export's emails to customer ids
       [--rules rules.json]                segment rules (default: valuebar segments rules)
       [--rates rates.json]                {"base":"EUR","rates":{"USD":0.92}}: score in one currency
-      [--as-of 2026-11-01]                reference day (default: the latest order in the file)
+      [--as-of 2026-11-01]                reference day (default: the latest order in the file); later orders
+                                          are left out, their repeat orders shown against the earlier ones
+      [--horizon-days 365]                the horizon of expected orders: the next this many days
       [--metrics metrics.csv]             every customer's metrics and scores
       [--strict]                          any bad row is fatal (default: reported by line and left out)
 
@@ -58,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
           rules: { type: "string" },
           rates: { type: "string" },
           "as-of": { type: "string" },
+          "horizon-days": { type: "string" },
           out: { type: "string" },
           metrics: { type: "string" },
           strict: { type: "boolean", default: false },
@@ -73,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
           rules: values.rules,
           rates: values.rates,
           asOf: values["as-of"],
+          horizonDays: values["horizon-days"],
           out: values.out,
           metrics: values.metrics,
           strict: values.strict,

@@ -198,6 +198,19 @@ describe("segments compute", () => {
     expect(run.stderr).toMatch(/rates file .* is invalid .*:\n {2}base: use an ISO 4217 currency code such as EUR\n {2}rates\.USD: a rate is a positive number\n$/);
   });
 
+  it("takes the horizon of expected orders in whole days, and names --horizon-days when it is not one", async () => {
+    const files = scratch();
+    const orders = files.file("orders.csv", genericOrdersCsv({ customers: 50, seed: 24 }));
+    const good = await valuebar(["segments", "compute", "--orders", orders, "--out", files.path("a.ndjson"), "--horizon-days", "90"]);
+    expect(good.code, good.stderr).toBe(0);
+    for (const bad of ["0", "3651", "1.5", "a year"]) {
+      const run = await valuebar(["segments", "compute", "--orders", orders, "--out", files.path("b.ndjson"), "--horizon-days", bad]);
+      expect(run.code, bad).toBe(1);
+      expect(run.stderr, bad).toBe(`valuebar: --horizon-days ${JSON.stringify(bad)} is not a whole number of days from 1 to 3650 (365: a year)\n`);
+      expect(existsSync(files.path("b.ndjson")), bad).toBe(false);
+    }
+  });
+
   it("explains its usage", async () => {
     const help = await valuebar(["--help"]);
     expect(help.code).toBe(0);

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { GenerateOptions } from "../../scripts/generate-orders.mjs";
 import { expectedSegments, genericOrdersCsv, shopifyCustomersCsv, shopifyOrdersCsv } from "../../scripts/generate-orders.mjs";
 import type { ComputeOptions, ComputeResult } from "../../src/core/segments/compute";
-import { computeSegments } from "../../src/core/segments/compute";
+import { computeSegments, DEFAULT_HORIZON_DAYS, parseHorizonDays } from "../../src/core/segments/compute";
 import { InputError, parseTime } from "../../src/core/segments/orders";
 import type { Rules } from "../../src/core/segments/rules";
 import { DEFAULT_RULES, parseRules } from "../../src/core/segments/rules";
@@ -181,6 +181,105 @@ describe("as of an earlier day", () => {
     const text = [HEADER, "a,1,2026-10-31T23:30:00Z,10,EUR,0,0", "b,2,2026-11-01T09:00:00Z,10,EUR,0,0", "c,3,2026-10-02T00:10:00Z,10,EUR,0,0"].join("\n");
     const result = await compute(text);
     expect(result.customers.map((m) => [m.customerId, m.recencyDays])).toEqual([["a", 1], ["b", 0], ["c", 30]]);
+  });
+});
+
+describe("repeat history for a customer-value model", () => {
+  /** x, tx, T, mean repeat value and repeat orders after as-of of each customer, by id. */
+  function history(result: ComputeResult): Record<string, [number, number, number, number, number]> {
+    const { repeat } = result;
+    return Object.fromEntries(
+      result.customers.map((m, i) => [
+        m.customerId,
+        [repeat.orders[i] ?? -1, repeat.spanDays[i] ?? -1, repeat.observedDays[i] ?? -1, repeat.meanValue[i] ?? -1, repeat.laterOrders[i] ?? -1],
+      ]),
+    );
+  }
+
+  it("counts the days ordered on after the first, in any file order, and keeps every order in the other metrics", async () => {
+    const text = [
+      HEADER,
+      // a: four days, two with two orders; the file neither old-first nor new-first, a day inside the range last.
+      "a,1,2026-09-10T08:00:00Z,20,EUR,0,0",
+      "a,2,2026-09-01T10:00:00Z,10,EUR,0,0",
+      "a,3,2026-09-30T09:00:00Z,40,EUR,0,30",
+      "a,4,2026-09-01T23:59:00Z,5,EUR,0,0",
+      "a,5,2026-09-10T20:00:00Z,30,EUR,0,0",
+      "a,6,2026-09-20T12:00:00Z,10,EUR,0,0",
+      "a,7,2026-09-20T13:00:00Z,10,EUR,0,0",
+      // b: one order; c: two orders on one day, no repeat; d: two days in two currencies.
+      "b,8,2026-09-15T12:00:00Z,99,EUR,0,0",
+      "c,9,2026-09-25T01:00:00Z,15,EUR,0,0",
+      "c,10,2026-09-25T22:00:00Z,25,EUR,0,0",
+      "d,11,2026-09-02,10,EUR,0,0",
+      "d,12,2026-09-03,10,USD,0,0",
+    ].join("\n");
+    const result = await compute(text, { asOf: Date.UTC(2026, 9, 1) - 1 });
+    expect(history(result)).toEqual({
+      // x = 3 days after 1 September; tx = 29 days to 30 September; T = 29 to the as-of day; the repeat orders'
+      // mean is gross, refunds left to the return rate, the first day (10 + 5) left out: (50 + 20 + 40) / 3.
+      a: [3, 29, 29, 110 / 3, 0],
+      b: [0, 0, 15, Number.NaN, 0],
+      c: [0, 0, 5, Number.NaN, 0],
+      // Amounts of one currency cannot be averaged over the repeat days of two.
+      d: [1, 1, 28, Number.NaN, 0],
+    });
+    expect(result.customers.map((m) => [m.customerId, m.orders])).toEqual([["a", 7], ["b", 1], ["c", 2], ["d", 2]]);
+    expect(result.holdout).toBeNull();
+  });
+
+  it("converts the repeat orders' value with --rates", async () => {
+    const text = [HEADER, "a,1,2026-09-01,10,EUR,0,0", "a,2,2026-09-05,10,USD,0,0", "a,3,2026-09-09,30,EUR,0,0"].join("\n");
+    const result = await compute(text, { rates: { base: "EUR", rates: { USD: 0.5 } } });
+    expect(history(result)).toEqual({ a: [2, 8, 8, 17.5, 0] });
+  });
+
+  it("counts the repeat orders after --as-of, one a day, by the customers' repeat orders before it", async () => {
+    const rows = [HEADER];
+    // Customers with 0 to 9 repeat orders before 1 October, each with (x + 1) orders on as many days after it,
+    // two of them on one day; the file new-first, as Shopify's is.
+    for (let x = 0; x <= 9; x++) {
+      for (let day = 0; day <= x; day++) rows.push(`c${x},${x}-${day},2026-09-${String(1 + day).padStart(2, "0")}T12:00:00Z,10,EUR,0,0`);
+      for (let day = 0; day <= x; day++) {
+        rows.push(`c${x},${x}-l${day}a,2026-10-${String(2 + day).padStart(2, "0")}T08:00:00Z,10,EUR,0,0`);
+        rows.push(`c${x},${x}-l${day}b,2026-10-${String(2 + day).padStart(2, "0")}T18:00:00Z,10,EUR,0,0`);
+      }
+    }
+    rows.push("late,n1,2026-10-20,10,EUR,0,0", "late,n2,2026-10-31,10,EUR,0,0");
+    const result = await compute([rows[0] ?? "", ...rows.slice(1).reverse()].join("\n"), { asOf: Date.UTC(2026, 9, 1) - 1 });
+    expect(result.skipped.afterAsOf).toBe(2 * 55 + 2);
+    expect(result.customers.length).toBe(10);
+    expect(result.holdout).toEqual({
+      // 30 September to 31 October.
+      days: 31,
+      byCalibrationOrders: [
+        ...[0, 1, 2, 3, 4, 5, 6].map((x) => ({ x, customers: 1, actual: x + 1 })),
+        { x: 7, customers: 3, actual: 8 + 9 + 10 },
+      ],
+      total: 55,
+      newCustomers: 1,
+    });
+    // Orders after --as-of stay out of every other figure.
+    expect(result.customers.every((m, i) => m.orders === (result.repeat.orders[i] ?? 0) + 1)).toBe(true);
+    expect(history(result).c3).toEqual([3, 3, 29, 10, 4]);
+  });
+
+  it("has no holdout when --as-of is at or after the latest order", async () => {
+    const text = [HEADER, "a,1,2026-09-01,10,EUR,0,0", "a,2,2026-09-05,10,EUR,0,0"].join("\n");
+    const result = await compute(text, { asOf: Date.UTC(2026, 9, 1) - 1 });
+    expect(result.holdout).toBeNull();
+    expect(history(result)).toEqual({ a: [1, 4, 29, 10, 0] });
+  });
+});
+
+describe("horizon of expected orders", () => {
+  it("is a whole number of days from 1 to ten years, a year by default", async () => {
+    expect(DEFAULT_HORIZON_DAYS).toBe(365);
+    expect([" 365", "1", "3650", "90"].map(parseHorizonDays)).toEqual([365, 1, 3650, 90]);
+    for (const bad of ["0", "3651", "-5", "1.5", "1e3", "", "a year"]) expect(parseHorizonDays(bad), bad).toBeNull();
+    const text = [HEADER, "a,1,2026-09-01,10,EUR,0,0"].join("\n");
+    expect((await compute(text)).horizonDays).toBe(365);
+    expect((await compute(text, { horizonDays: 90 })).horizonDays).toBe(90);
   });
 });
 

@@ -3,8 +3,8 @@
  * in as chunks of text, every customer's metrics and segments plus a summary out. The CLI adds the files.
  */
 import { CsvReader } from "../csv";
-import type { CustomerMetrics, Rates, StoreFigures } from "./metrics";
-import { CustomerBook } from "./metrics";
+import type { CustomerMetrics, Rates, RepeatHistory, StoreFigures } from "./metrics";
+import { CustomerBook, DAY_MS } from "./metrics";
 import type { Layout, RowIssue, Skipped } from "./orders";
 import { CustomerRows, InputError, OrderRows } from "./orders";
 import type { Rules } from "./rules";
@@ -19,7 +19,47 @@ export interface ComputeOptions {
   asOf?: number;
   /** Bad rows kept with their message (all are counted). */
   keepIssues?: number;
+  /** The horizon of expected orders: the next this many days (default DEFAULT_HORIZON_DAYS). */
+  horizonDays?: number;
 }
+
+/** The horizon of expected orders by default: a year. */
+export const DEFAULT_HORIZON_DAYS = 365;
+/** The longest horizon accepted: ten years, beyond which no store's history says anything. */
+export const MAX_HORIZON_DAYS = 3650;
+
+/** A horizon in whole days, 1 to MAX_HORIZON_DAYS, from text (a command-line value); null when it is not one. */
+export function parseHorizonDays(text: string): number | null {
+  if (!/^\d+$/.test(text.trim())) return null;
+  const days = Number(text.trim());
+  return days >= 1 && days <= MAX_HORIZON_DAYS ? days : null;
+}
+
+/** Customers with a given number of repeat orders before `asOf` and their repeat orders after it. */
+export interface HoldoutRow {
+  /** Repeat orders before `asOf` (x); the last row counts this many or more. */
+  x: number;
+  customers: number;
+  /** Their repeat orders after `asOf`, one a UTC day. */
+  actual: number;
+}
+
+/**
+ * The later period when `asOf` is before the latest order: the calibration check of Fader, Hardie & Lee (2005),
+ * Figure 4. Customers whose first order came after `asOf` are in no row (`newCustomers`).
+ */
+export interface Holdout {
+  /** Days from the day of `asOf` to the day of the latest order. */
+  days: number;
+  /** x = 0, 1, ..., HOLDOUT_TOP_ROW (that many or more). */
+  byCalibrationOrders: HoldoutRow[];
+  /** Repeat orders after `asOf` of all customers known at `asOf`. */
+  total: number;
+  newCustomers: number;
+}
+
+/** The holdout table's last row: this many repeat orders or more, as in the paper. */
+export const HOLDOUT_TOP_ROW = 7;
 
 export interface SegmentSummary {
   segment: string;
@@ -42,6 +82,8 @@ export interface ComputeResult {
   customers: CustomerMetrics[];
   /** Segments of `customers[i]`. */
   segments: string[][];
+  /** The repeat-purchase history of `customers[i]`, for a customer-value model. */
+  repeat: RepeatHistory;
   store: StoreFigures;
   /** Scoring currencies, largest net revenue first. */
   currencies: string[];
@@ -49,6 +91,10 @@ export interface ComputeResult {
   mixedCurrencyCustomers: number;
   /** Per rule in order, then "(none)" for customers in no segment. */
   summary: SegmentSummary[];
+  /** The horizon of expected orders, in days. */
+  horizonDays: number;
+  /** The repeat orders after `asOf`, when there were orders after it; null otherwise. */
+  holdout: Holdout | null;
 }
 
 /** Reads all of `source` into `sink` through a CSV reader. */
@@ -81,6 +127,7 @@ export async function computeSegments(orders: AsyncIterable<string>, options: Co
         // Scoring as of an earlier day: what came after did not exist yet.
         if (options.asOf !== undefined && order.at > options.asOf) {
           reader.skipped.afterAsOf++;
+          book.addLater(order.customerId, order.at);
           return;
         }
         const issue = book.add(order);
@@ -99,7 +146,7 @@ export async function computeSegments(orders: AsyncIterable<string>, options: Co
     );
   }
 
-  const { customers, store } = book.metrics(options.asOf);
+  const { customers, store, repeat } = book.metrics(options.asOf);
   const totals = new Map<string, number>();
   let mixedCurrencyCustomers = 0;
   for (const m of customers) {
@@ -125,10 +172,34 @@ export async function computeSegments(orders: AsyncIterable<string>, options: Co
     issues,
     customers,
     segments,
+    repeat,
     store,
     currencies,
     mixedCurrencyCustomers,
     summary: summarize(options.rules, customers, segments, totals),
+    horizonDays: options.horizonDays ?? DEFAULT_HORIZON_DAYS,
+    holdout: options.asOf !== undefined && reader.skipped.afterAsOf > 0 ? holdout(repeat, book, options.asOf) : null,
+  };
+}
+
+/** The repeat orders after `asOf`, by the customers' repeat orders before it. */
+function holdout(repeat: RepeatHistory, book: CustomerBook, asOf: number): Holdout {
+  const rows: HoldoutRow[] = Array.from({ length: HOLDOUT_TOP_ROW + 1 }, (_, x) => ({ x, customers: 0, actual: 0 }));
+  let total = 0;
+  repeat.orders.forEach((x, i) => {
+    const later = repeat.laterOrders[i] ?? 0;
+    const row = rows[Math.min(HOLDOUT_TOP_ROW, x)];
+    if (row) {
+      row.customers++;
+      row.actual += later;
+    }
+    total += later;
+  });
+  return {
+    days: Math.floor(book.latestLater / DAY_MS) - Math.floor(asOf / DAY_MS),
+    byCalibrationOrders: rows,
+    total,
+    newCustomers: book.laterOnlyCustomers,
   };
 }
 
