@@ -3,7 +3,8 @@ NumPy (an implementation independent of ours): ln Γ, ln B and the Gauss hyperge
 every branch of ours (series, negative z, z near 1, c − a − b near an integer); and on the CDNOW sample
 (../shared/data/cdnow, calibration = the 39 weeks to 1997-09-30, same-day purchases one transaction, time in weeks,
 T = days from the first purchase to 1997-09-30, divided by 7) the maximum-likelihood parameters of both models
-(scipy.optimize.minimize on the log-parameters) and, at those parameters, a spread of customers' P(alive),
+(scipy.optimize.minimize on the log-parameters) and, at those parameters, the paper's Figure 4 table (the 39 holdout weeks' predicted and actual
+repeat transactions by calibration repeat transactions) and a spread of customers' P(alive),
 E[Y(39 weeks) | x, tx, T] and E[M | x, m̄].
 
 Run: python3 test/core/make-clv-reference.py > test/core/clv-reference.json
@@ -126,6 +127,12 @@ def main():
     gx = np.array([c["x"] for c in spenders], dtype=float)
     gm = np.array([c["meanValue"] for c in spenders])
     gg, gg_ll = fit(gamma_gamma_ll, [1.0, 1.0, float(gm.mean())], gx, gm)
+    figure4 = defaultdict(lambda: {"customers": 0, "actual": 0, "predicted": 0.0})
+    for c in customers:
+        row = figure4["7+" if c["x"] >= 7 else str(c["x"])]
+        row["customers"] += 1
+        row["actual"] += c["holdout"]
+        row["predicted"] += float(expected_orders(bg, c["x"], c["tx"], c["T"], 39.0))
     # A spread: every 59th customer, and the ones with the most repeat purchases.
     chosen = customers[::59] + sorted(customers, key=lambda c: -c["x"])[:5]
     return {
@@ -136,6 +143,10 @@ def main():
             "spenders": len(spenders),
             "bgNbd": {"params": dict(zip(["r", "alpha", "a", "b"], map(float, bg))), "logLikelihood": float(bg_ll)},
             "gammaGamma": {"params": dict(zip(["p", "q", "gamma"], map(float, gg))), "logLikelihood": float(gg_ll)},
+            "holdoutTransactions": sum(c["holdout"] for c in customers),
+            # The paper's Figure 4: by calibration repeat transactions, the holdout's actual and predicted (the sum of
+            # E[Y(39 weeks) | x, tx, T] at SciPy's parameters) repeat transactions.
+            "figure4": dict(sorted(figure4.items())),
             "perCustomer": [
                 {
                     "id": c["id"], "x": c["x"], "tx": c["tx"], "T": c["T"], "meanValue": c["meanValue"],
