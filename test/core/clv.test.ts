@@ -9,6 +9,7 @@ import { expectedRepeatOrders, fitBgNbd, probabilityAlive } from "../../src/core
 import { expectedOrderValue, fitGammaGamma } from "../../src/core/clv/gamma-gamma";
 import { minimize } from "../../src/core/clv/nelder-mead";
 import { hyp2f1, lnBeta, lnGamma } from "../../src/core/clv/special";
+import { normal, random } from "../random";
 import reference from "./clv-reference.json";
 
 function expectClose(actual: number, expected: number, relative: number): void {
@@ -69,3 +70,76 @@ describe("the fits on a few customers", () => {
     expect(fitGammaGamma(spend).params).toEqual(fitGammaGamma([...spend].reverse()).params);
   });
 });
+
+/** A gamma(shape, scale 1) draw (Marsaglia & Tsang 2000; shape < 1 by Stuart's boost). */
+function gammaDraw(next: () => number, shape: number): number {
+  if (shape < 1) return gammaDraw(next, shape + 1) * next() ** (1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const z = normal(next);
+    const v = (1 + c * z) ** 3;
+    if (v > 0 && Math.log(1 - next()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+describe("the fits recover the parameters of data simulated from the models", () => {
+  it("BG/NBD: 20,000 customers drawn with r = 0.25, α = 4, a = 0.8, b = 2.5 over 27 to 39 weeks", () => {
+    const next = random(15);
+    const customers = Array.from({ length: 20_000 }, () => {
+      const lambda = gammaDraw(next, 0.25) / 4;
+      const g = gammaDraw(next, 0.8);
+      const dropout = g / (g + gammaDraw(next, 2.5));
+      const T = 27 + 12 * next();
+      let x = 0;
+      let tx = 0;
+      for (let t = 0; ; ) {
+        t += -Math.log(1 - next()) / lambda;
+        if (t > T) break;
+        x++;
+        tx = t;
+        if (next() < dropout) break;
+      }
+      return { x, tx, T };
+    });
+    const fit = fitBgNbd(customers);
+    expect(fit.converged).toBe(true);
+    // Sampling error at this size is a few percent (a and b the least determined).
+    expectRelative(fit.params.r, 0.25, 0.1);
+    expectRelative(fit.params.alpha, 4, 0.15);
+    expectRelative(fit.params.a, 0.8, 0.2);
+    expectRelative(fit.params.b, 2.5, 0.25);
+  });
+
+  it("Gamma-Gamma: 5,000 customers drawn with p = 6, q = 4, γ = 15", () => {
+    const next = random(16);
+    const customers = Array.from({ length: 5_000 }, () => {
+      const nu = gammaDraw(next, 4) / 15;
+      const x = 1 + Math.floor(next() * 8);
+      let sum = 0;
+      for (let i = 0; i < x; i++) sum += gammaDraw(next, 6) / nu;
+      return { x, meanValue: sum / x };
+    });
+    const fit = fitGammaGamma(customers);
+    expect(fit.converged).toBe(true);
+    expectRelative(fit.params.p, 6, 0.1);
+    expectRelative(fit.params.q, 4, 0.15);
+    expectRelative(fit.params.gamma, 15, 0.2);
+  });
+
+  it("Gamma-Gamma on order values that do not vary within a customer stops at the shape bound, E[M] ≈ the own mean", () => {
+    const next = random(17);
+    // Each customer's orders all of one value, 6/ν with ν ~ gamma(4, 15): the model's limit p → ∞ at pγ = 6 × 15.
+    const customers = Array.from({ length: 2_000 }, () => ({ x: 1 + Math.floor(next() * 5), meanValue: 6 / (gammaDraw(next, 4) / 15) }));
+    const fit = fitGammaGamma(customers);
+    expect(fit.converged).toBe(true);
+    expect(fit.params.p).toBeGreaterThan(1e3);
+    expect(fit.params.p).toBeLessThanOrEqual(1e4 * (1 + 1e-9));
+    expectRelative(fit.params.p * fit.params.gamma, 90, 0.1);
+    expectRelative(expectedOrderValue(fit.params, { x: 3, meanValue: 50 }), 50, 0.01);
+  });
+});
+
+function expectRelative(actual: number, expected: number, relative: number): void {
+  expect(Math.abs(actual / expected - 1), `${actual} vs ${expected}`).toBeLessThanOrEqual(relative);
+}

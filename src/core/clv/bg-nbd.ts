@@ -9,9 +9,10 @@
  *   A₃ = −(r+x) ln(α+T),  A₄ = ln a − ln(b+x−1) − (r+x) ln(α+tₓ).
  * P(alive | x, tₓ, T) is the paper's eq. 13 and E[Y(t) | x, tₓ, T] its eq. 10. Time is in whatever unit the histories
  * use (α shares it). Customers with the same (x, tₓ, T) add the same term, so the fit evaluates each distinct triple
- * once, weighted by its count: a few hundred thousand customers fold into far fewer terms.
+ * once, weighted by its count, and its gamma functions once per distinct x: a few hundred thousand customers
+ * fold into far fewer terms.
  */
-import { minimize } from "./nelder-mead";
+import { minimize, withinShapeBounds } from "./nelder-mead";
 import { hyp2f1, lnGamma } from "./special";
 
 export interface BgNbdParams {
@@ -36,20 +37,71 @@ export interface BgNbdFit {
   converged: boolean;
 }
 
-interface Group extends RepeatHistory {
-  count: number;
+/**
+ * The customers folded for the likelihood: each distinct (x, tₓ, T) once with its count, as indices into the distinct
+ * x, tₓ and T values. The gamma-function terms depend on x alone and the logarithms on tₓ or T alone, so one
+ * evaluation computes them per distinct value and spends one exp and one log per distinct triple.
+ */
+interface Folded {
+  xs: Float64Array;
+  txs: Float64Array;
+  Ts: Float64Array;
+  count: Float64Array;
+  xIndex: Int32Array;
+  txIndex: Int32Array;
+  TIndex: Int32Array;
 }
 
-function groupHistories(customers: readonly RepeatHistory[]): Group[] {
-  const groups = new Map<string, Group>();
-  for (const { x, tx, T } of customers) {
-    const key = `${x} ${tx} ${T}`;
-    const group = groups.get(key);
-    if (group) group.count++;
-    else groups.set(key, { x, tx, T, count: 1 });
+function distinctIndex(values: readonly number[]): { values: Float64Array; index: Map<number, number> } {
+  const sorted = [...new Set(values)].sort((p, q) => p - q);
+  return { values: Float64Array.from(sorted), index: new Map(sorted.map((v, i) => [v, i])) };
+}
+
+function fold(customers: readonly RepeatHistory[]): Folded {
+  const triples = new Map<string, { h: RepeatHistory; count: number }>();
+  for (const h of customers) {
+    const key = `${h.x} ${h.tx} ${h.T}`;
+    const triple = triples.get(key);
+    if (triple) triple.count++;
+    else triples.set(key, { h, count: 1 });
   }
   // In a fixed order, so the sum (and the fit) does not depend on the order of the customers.
-  return [...groups.values()].sort((p, q) => p.x - q.x || p.tx - q.tx || p.T - q.T);
+  const groups = [...triples.values()].sort((p, q) => p.h.x - q.h.x || p.h.tx - q.h.tx || p.h.T - q.h.T);
+  const x = distinctIndex(groups.map((g) => g.h.x));
+  const tx = distinctIndex(groups.map((g) => g.h.tx));
+  const T = distinctIndex(groups.map((g) => g.h.T));
+  return {
+    xs: x.values,
+    txs: tx.values,
+    Ts: T.values,
+    count: Float64Array.from(groups, (g) => g.count),
+    xIndex: Int32Array.from(groups, (g) => x.index.get(g.h.x) ?? 0),
+    txIndex: Int32Array.from(groups, (g) => tx.index.get(g.h.tx) ?? 0),
+    TIndex: Int32Array.from(groups, (g) => T.index.get(g.h.T) ?? 0),
+  };
+}
+
+/** The log-likelihood of all folded customers: eq. 6 summed, term by term as bgNbdLogLikelihood writes it. */
+function foldedLogLikelihood(p: BgNbdParams, f: Folded): number {
+  const { r, alpha, a, b } = p;
+  const base = r * Math.log(alpha) - lnGamma(r) + lnGamma(a + b) - lnGamma(b);
+  const shared = f.xs.map((x) => base + lnGamma(r + x) + lnGamma(b + x) - lnGamma(a + b + x));
+  const dropout = f.xs.map((x) => (x > 0 ? Math.log(a) - Math.log(b + x - 1) : 0));
+  const lnT = f.Ts.map((T) => Math.log(alpha + T));
+  const lnTx = f.txs.map((tx) => Math.log(alpha + tx));
+  let total = 0;
+  for (let i = 0; i < f.count.length; i++) {
+    const k = f.xIndex[i] ?? 0;
+    const x = f.xs[k] ?? 0;
+    const a3 = -(r + x) * (lnT[f.TIndex[i] ?? 0] ?? 0);
+    let term = (shared[k] ?? 0) + a3;
+    if (x > 0) {
+      const a4 = (dropout[k] ?? 0) - (r + x) * (lnTx[f.txIndex[i] ?? 0] ?? 0);
+      term = (shared[k] ?? 0) + Math.max(a3, a4) + Math.log1p(Math.exp(-Math.abs(a3 - a4)));
+    }
+    total += (f.count[i] ?? 0) * term;
+  }
+  return total;
 }
 
 /** One customer's log-likelihood (eq. 6, in the note's A₁..A₄ form). */
@@ -71,7 +123,7 @@ export function bgNbdLogLikelihood(p: BgNbdParams, h: RepeatHistory): number {
  * customers' mean T (α is a time scale; starting on the data's scale keeps the start independent of the unit).
  */
 export function fitBgNbd(customers: readonly RepeatHistory[]): BgNbdFit {
-  const groups = groupHistories(customers);
+  const folded = fold(customers);
   const n = customers.length;
   const meanT = customers.reduce((sum, c) => sum + c.T, 0) / Math.max(1, n);
   const toParams = (v: readonly number[]): BgNbdParams => ({
@@ -81,12 +133,9 @@ export function fitBgNbd(customers: readonly RepeatHistory[]): BgNbdFit {
     b: Math.exp(v[3] ?? 0),
   });
   // The mean negative log-likelihood: per customer, so the tolerances mean the same for any store size.
-  const objective = (v: readonly number[]): number => {
-    const p = toParams(v);
-    let total = 0;
-    for (const g of groups) total += g.count * bgNbdLogLikelihood(p, g);
-    return -total / n;
-  };
+  // r, a and b within 10⁻⁴..10⁴ (nelder-mead.ts says why); α is on the time scale and free.
+  const objective = (v: readonly number[]): number =>
+    withinShapeBounds(v, [0, 2, 3]) ? -foldedLogLikelihood(toParams(v), folded) / n : Number.POSITIVE_INFINITY;
   const result = minimize(objective, [0, Math.log(Math.max(meanT, 1e-6)), 0, 0]);
   return { params: toParams(result.x), logLikelihood: -result.value * n, iterations: result.iterations, converged: result.converged };
 }

@@ -27,6 +27,19 @@ interface Vertex {
   value: number;
 }
 
+/**
+ * A shape parameter's log kept within ln 10⁻⁴..ln 10⁴ by the models' objectives (+∞ outside). Some data push a
+ * likelihood's maximum to infinity along one parameter (a store whose customers' order values hardly vary within each
+ * customer: Gamma-Gamma's p → ∞, a CV of 1/√p); the search then stops at the bound, where the model's expectations
+ * have all but reached their limit, instead of running out its iterations along a ridge.
+ */
+export const SHAPE_LOG_BOUND = Math.log(1e4);
+
+/** Whether every shape parameter's log (the entries at `indices`) lies within ±SHAPE_LOG_BOUND. */
+export function withinShapeBounds(v: readonly number[], indices: readonly number[]): boolean {
+  return indices.every((i) => Math.abs(v[i] ?? 0) <= SHAPE_LOG_BOUND);
+}
+
 /** Minimise `f` from `start`. A non-finite value counts as +∞, so the search backs away from where `f` is undefined. */
 export function nelderMead(f: (x: readonly number[]) => number, start: readonly number[], options: MinimizeOptions = {}): MinimizeResult {
   const { step = 0.5, maxIterations = 5_000, xTolerance = 1e-8, fTolerance = 1e-10 } = options;
