@@ -60,6 +60,11 @@ describe("the fits on a few customers", () => {
     expect(probabilityAlive(p, { x: 0, tx: 0, T: 30 })).toBe(1);
     expect(probabilityAlive(p, { x: 3, tx: 29, T: 30 })).toBeGreaterThan(probabilityAlive(p, { x: 3, tx: 5, T: 30 }));
     expect(expectedRepeatOrders(p, { x: 3, tx: 29, T: 30 }, 0)).toBe(0);
+    // Eq. 10 is 0/0 at a = 1: the expectation there is the limit of its neighbours.
+    const h = { x: 2, tx: 20, T: 30 };
+    const above = expectedRepeatOrders({ ...p, a: 1 + 1e-4 }, h, 39);
+    const below = expectedRepeatOrders({ ...p, a: 1 - 1e-4 }, h, 39);
+    expectClose(expectedRepeatOrders({ ...p, a: 1 }, h, 39), (above + below) / 2, 1e-6);
   });
   it("are deterministic and do not depend on the order of the customers", () => {
     const customers = reference.cdnow.perCustomer.map((c) => ({ x: c.x, tx: c.tx, T: c.T }));

@@ -146,10 +146,13 @@ export function probabilityAlive(p: BgNbdParams, h: RepeatHistory): number {
   return 1 / (1 + (p.a / (p.b + h.x - 1)) * Math.exp((p.r + h.x) * Math.log((p.alpha + h.T) / (p.alpha + h.tx))));
 }
 
-/** E[Y(t) | x, tₓ, T]: expected repeat transactions in the next t (conditional expectation, paper eq. 10). Defined for a ≠ 1 (for a < 1 both factors of eq. 10 are negative). */
+/** E[Y(t) | x, tₓ, T]: expected repeat transactions in the next t (conditional expectation, paper eq. 10). For a < 1 both factors of eq. 10 are negative. */
 export function expectedRepeatOrders(p: BgNbdParams, h: RepeatHistory, t: number): number {
   if (t <= 0) return 0;
-  const { r, alpha, a, b } = p;
+  const { r, alpha, b } = p;
+  // At a = 1 eq. 10 is 0/0 (its limit is finite); next to it the subtraction loses about eps/|a − 1| relative, so a
+  // fit that lands within 10⁻⁷ of 1 is evaluated 10⁻⁷ away: an error near 10⁻⁷ instead of a division by zero.
+  const a = Math.abs(p.a - 1) < 1e-7 ? 1 + 1e-7 : p.a;
   const { x, T } = h;
   const z = t / (alpha + T + t);
   const decay = Math.exp((r + x) * Math.log((alpha + T) / (alpha + T + t)));
