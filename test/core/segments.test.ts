@@ -108,7 +108,9 @@ describe("metrics and scores against the Python reference", () => {
   const customers = reference.customers as Record<string, Row>;
 
   it("matches recency, frequency, money, scores, expected value and segments for every customer", async () => {
-    const result = await compute(referenceOrders);
+    // The reference computes the heuristic expected value, the fallback of the fitted model (value-model.ts).
+    const result = await compute(referenceOrders, { valueModel: "heuristic" });
+    expect(result.model.kind).toBe("heuristic");
     expect(result.store.asOf).toBe(reference.asOf);
     expect(result.store.typicalGapDays).toBeCloseTo(reference.typicalGapDays, 9);
     expect(result.store.repeatRate).toBeCloseTo(reference.repeatRate, 12);
@@ -253,12 +255,15 @@ describe("repeat history for a customer-value model", () => {
       // 30 September to 31 October.
       days: 31,
       byCalibrationOrders: [
-        ...[0, 1, 2, 3, 4, 5, 6].map((x) => ({ x, customers: 1, actual: x + 1 })),
-        { x: 7, customers: 3, actual: 8 + 9 + 10 },
+        ...[0, 1, 2, 3, 4, 5, 6].map((x) => ({ x, customers: 1, actual: x + 1, predicted: null })),
+        { x: 7, customers: 3, actual: 8 + 9 + 10, predicted: null },
       ],
       total: 55,
+      // Ten customers are too few to fit a model: no predicted side.
+      predictedTotal: null,
       newCustomers: 1,
     });
+    expect(result.model).toMatchObject({ kind: "heuristic" });
     // Orders after --as-of stay out of every other figure.
     expect(result.customers.every((m, i) => m.orders === (result.repeat.orders[i] ?? 0) + 1)).toBe(true);
     expect(history(result).c3).toEqual([3, 3, 29, 10, 4]);
