@@ -211,13 +211,15 @@ function modelLines(result: ComputeResult): string[] {
     return [`Expected value (${horizon}): the heuristic (mean days between orders, at least 7), not the fitted model: ${model.reason}.`];
   }
   const { r, alpha, a, b } = model.bgNbd.params;
-  const { p, q, gamma } = model.gammaGamma.params;
   return [
     `Expected value (${horizon}): fitted model BG/NBD + Gamma-Gamma (Fader, Hardie & Lee 2005).`,
     `  BG/NBD on ${count(model.bgNbd.customers)} customer(s), time in days: r = ${fixed(r, 4)}, alpha = ${fixed(alpha, 3)} days (${fixed(alpha / 7, 3)} weeks), ` +
       `a = ${fixed(a, 4)}, b = ${fixed(b, 4)}; log-likelihood ${fixed(model.bgNbd.logLikelihood, 2)}.`,
-    `  Gamma-Gamma on ${count(model.gammaGamma.customers)} customer(s) with repeat orders, mean repeat order value: p = ${fixed(p, 4)}, q = ${fixed(q, 4)}, ` +
-      `gamma = ${fixed(gamma, 3)}; log-likelihood ${fixed(model.gammaGamma.logLikelihood, 2)}.`,
+    ...model.gammaGamma.map(
+      (g) =>
+        `  Gamma-Gamma on ${count(g.customers)} customer(s) with repeat orders, mean repeat order value in ${g.currency}: p = ${fixed(g.params.p, 4)}, ` +
+        `q = ${fixed(g.params.q, 4)}, gamma = ${fixed(g.params.gamma, 3)}; log-likelihood ${fixed(g.logLikelihood, 2)}.`,
+    ),
   ];
 }
 

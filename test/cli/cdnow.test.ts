@@ -98,7 +98,7 @@ describe("the CDNOW sample as an orders export", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/^Expected value \(the next 365 day\(s\)\): fitted model BG\/NBD \+ Gamma-Gamma/m);
     const bg = /^ {2}BG\/NBD on 2,357 customer\(s\), time in days: r = ([\d.]+), alpha = ([\d.]+) days \(([\d.]+) weeks\), a = ([\d.]+), b = ([\d.]+); log-likelihood (-[\d,.]+)\.$/m.exec(run.stderr);
-    const gg = /^ {2}Gamma-Gamma on 946 customer\(s\) with repeat orders, mean repeat order value: p = ([\d.]+), q = ([\d.]+), gamma = ([\d.]+); log-likelihood (-[\d,.]+)\.$/m.exec(run.stderr);
+    const gg = /^ {2}Gamma-Gamma on 946 customer\(s\) with repeat orders, mean repeat order value in USD: p = ([\d.]+), q = ([\d.]+), gamma = ([\d.]+); log-likelihood (-[\d,.]+)\.$/m.exec(run.stderr);
     if (!bg || !gg) throw new Error(run.stderr);
     const near = (value: string | undefined, published: number, tolerance: number) => expect(Math.abs(number(value) / published - 1), `${value} vs ${published}`).toBeLessThan(tolerance);
     // Fader, Hardie & Lee (2005), in weeks: r 0.243, α 4.414, a 0.793, b 2.426; α in days is 7 × 4.414. T is counted

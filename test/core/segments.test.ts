@@ -423,6 +423,7 @@ describe("the expected value's model", () => {
     if (result.model.kind !== "bg-nbd+gamma-gamma") throw new Error(JSON.stringify(result.model));
     expect(result.model.bgNbd.timeUnit).toBe("days");
     expect(result.model.bgNbd.customers).toBe(1000);
+    expect(result.model.gammaGamma.map((g) => g.currency)).toEqual(["EUR"]);
     for (const m of result.customers) {
       expect(m.probabilityActive).toBeGreaterThan(0);
       expect(m.probabilityActive).toBeLessThanOrEqual(1);
@@ -430,19 +431,31 @@ describe("the expected value's model", () => {
     }
     // A longer horizon, more expected orders for every customer.
     const longer = await compute(genericOrdersCsv({ customers: 1000, seed: 32 }), { horizonDays: 730 });
+    expect(longer.model).toEqual(result.model);
     longer.customers.forEach((m, i) => expect(m.expectedOrders).toBeGreaterThan(result.customers[i]?.expectedOrders ?? Number.POSITIVE_INFINITY));
   });
 
-  it("keeps the heuristic, and says why, for a store too young to fit or in several currencies", async () => {
+  it("fits the spend model per scoring currency: USD order values (10% higher in the generator) against USD customers", async () => {
+    const result = await compute(genericOrdersCsv({ customers: 3000, seed: 34, usdShare: 0.3 }));
+    if (result.model.kind !== "bg-nbd+gamma-gamma") throw new Error(JSON.stringify(result.model));
+    const [eur, usd] = result.model.gammaGamma;
+    expect([eur?.currency, usd?.currency]).toEqual(["EUR", "USD"]);
+    const mean = (g: typeof eur) => (g ? (g.params.p * g.params.gamma) / (g.params.q - 1) : Number.NaN);
+    expect(mean(usd) / mean(eur)).toBeGreaterThan(1.1 * 0.95);
+    expect(mean(usd) / mean(eur)).toBeLessThan(1.1 * 1.05);
+  });
+
+  it("keeps the heuristic, and says why, for a store too young to fit or with too few repeat customers in a currency", async () => {
     // 100 customers, each with two orders, all within the last two months.
     const young = [HEADER, ...Array.from({ length: 100 }, (_, i) => [`y${i},a${i},2026-09-${String(1 + (i % 28)).padStart(2, "0")},40,EUR,0,0`, `y${i},b${i},2026-10-30,50,EUR,0,0`]).flat()].join("\n");
     const youngResult = await compute(young);
     expect(youngResult.model).toEqual({ kind: "heuristic", reason: "59 day(s) of history, fewer than the 90 the fit needs" });
     expect(youngResult.customers.every((m) => m.expectedValue > 0 && m.probabilityActive > 0)).toBe(true);
 
-    const twoCurrencies = await compute(genericOrdersCsv({ customers: 1000, seed: 33, usdShare: 0.3 }));
-    expect(twoCurrencies.model).toEqual({ kind: "heuristic", reason: "orders in 2 currencies: the spend model needs one (pass --rates)" });
-    const converted = await compute(genericOrdersCsv({ customers: 1000, seed: 33, usdShare: 0.3 }), { rates: { base: "EUR", rates: { USD: 1 / 1.1 } } });
+    // The spend model is fitted per currency; a currency with too few repeat customers sends the store back.
+    const twoCurrencies = await compute(genericOrdersCsv({ customers: 200, seed: 33, usdShare: 0.1 }));
+    expect(twoCurrencies.model).toMatchObject({ kind: "heuristic", reason: expect.stringMatching(/^\d+ customer\(s\) with repeat orders in USD \(pass --rates to pool the currencies\), fewer than the 50 the fit needs$/) });
+    const converted = await compute(genericOrdersCsv({ customers: 200, seed: 33, usdShare: 0.1 }), { rates: { base: "EUR", rates: { USD: 1 / 1.1 } } });
     expect(converted.model.kind).toBe("bg-nbd+gamma-gamma");
   });
 });

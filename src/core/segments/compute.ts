@@ -173,7 +173,7 @@ export async function computeSegments(orders: AsyncIterable<string>, options: Co
     );
   }
 
-  const model: ValueModel = options.valueModel === "heuristic" ? { kind: "heuristic", reason: "asked for (valueModel)" } : fitValueModel(repeat, currencies);
+  const model: ValueModel = options.valueModel === "heuristic" ? { kind: "heuristic", reason: "asked for (valueModel)" } : fitValueModel(customers, repeat, currencies);
   if (model.kind !== "heuristic") applyValueModel(model, customers, repeat, horizonDays);
 
   const segments = customers.map((m) => assignSegments(options.rules, m));

@@ -15,8 +15,11 @@ export interface FittedModel {
   kind: "bg-nbd+gamma-gamma";
   /** Time in days (α too: α / 7 is the papers' weeks). */
   bgNbd: { params: BgNbdParams; timeUnit: "days"; logLikelihood: number; customers: number; iterations: number };
-  /** Order values in the scoring currency, gross of refunds. */
-  gammaGamma: { params: GammaGammaParams; logLikelihood: number; customers: number; iterations: number };
+  /**
+   * One fit per scoring currency, largest net revenue first (order values are gross of refunds, in that currency):
+   * a customer's order values are compared with their own currency's customers, as their M score is.
+   */
+  gammaGamma: { currency: string; params: GammaGammaParams; logLikelihood: number; customers: number; iterations: number }[];
 }
 
 export type ValueModel = FittedModel | { kind: "heuristic"; reason: string };
@@ -36,37 +39,44 @@ export const MIN_HISTORY_DAYS = 90;
 export const RETURN_PRIOR_ORDERS = 4;
 
 /**
- * Fits the model to the store's repeat histories, or says why the heuristic stays: too few repeat customers, too
- * short a history, several scoring currencies (a spend model pools one currency's values), a fit that did not
- * converge, or a spend model without a finite mean (q ≤ 1).
+ * Fits the model to the store's repeat histories, or says why the heuristic stays: too few customers with repeat
+ * orders (in any one scoring currency: the spend model is fitted per currency), too short a history, a fit that did
+ * not converge, or a spend model without a finite mean (q ≤ 1).
  */
-export function fitValueModel(repeat: RepeatHistory, currencies: readonly string[]): ValueModel {
+export function fitValueModel(customers: readonly CustomerMetrics[], repeat: RepeatHistory, currencies: readonly string[]): ValueModel {
   const n = repeat.orders.length;
   let history = 0;
   const triples: Triple[] = new Array<Triple>(n);
-  const spend: SpendHistory[] = [];
+  const spend = new Map<string, SpendHistory[]>(currencies.map((c) => [c, []]));
   for (let i = 0; i < n; i++) {
     const x = repeat.orders[i] ?? 0;
     const T = repeat.observedDays[i] ?? 0;
     history = Math.max(history, T);
     triples[i] = { x, tx: repeat.spanDays[i] ?? 0, T };
     const meanValue = repeat.meanValue[i] ?? Number.NaN;
-    if (x > 0 && meanValue > 0) spend.push({ x, meanValue });
+    if (x > 0 && meanValue > 0) spend.get(customers[i]?.currency ?? "")?.push({ x, meanValue });
   }
-  if (currencies.length > 1) return { kind: "heuristic", reason: `orders in ${currencies.length} currencies: the spend model needs one (pass --rates)` };
-  if (spend.length < MIN_REPEAT_CUSTOMERS) {
-    return { kind: "heuristic", reason: `${spend.length} customer(s) with repeat orders, fewer than the ${MIN_REPEAT_CUSTOMERS} the fit needs` };
+  for (const [currency, spenders] of spend) {
+    if (spenders.length < MIN_REPEAT_CUSTOMERS) {
+      const where = currencies.length > 1 ? ` in ${currency} (pass --rates to pool the currencies)` : "";
+      return { kind: "heuristic", reason: `${spenders.length} customer(s) with repeat orders${where}, fewer than the ${MIN_REPEAT_CUSTOMERS} the fit needs` };
+    }
   }
   if (history < MIN_HISTORY_DAYS) return { kind: "heuristic", reason: `${history} day(s) of history, fewer than the ${MIN_HISTORY_DAYS} the fit needs` };
   const bgNbd = fitBgNbd(triples);
   if (!bgNbd.converged || !Number.isFinite(bgNbd.logLikelihood)) return { kind: "heuristic", reason: "the BG/NBD fit did not converge" };
-  const gammaGamma = fitGammaGamma(spend);
-  if (!gammaGamma.converged || !Number.isFinite(gammaGamma.logLikelihood)) return { kind: "heuristic", reason: "the Gamma-Gamma fit did not converge" };
-  if (gammaGamma.params.q <= 1) return { kind: "heuristic", reason: "the Gamma-Gamma fit has no finite mean order value (q ≤ 1)" };
+  const gammaGamma: FittedModel["gammaGamma"] = [];
+  for (const [currency, spenders] of spend) {
+    const fit = fitGammaGamma(spenders);
+    const where = currencies.length > 1 ? ` (${currency})` : "";
+    if (!fit.converged || !Number.isFinite(fit.logLikelihood)) return { kind: "heuristic", reason: `the Gamma-Gamma fit${where} did not converge` };
+    if (fit.params.q <= 1) return { kind: "heuristic", reason: `the Gamma-Gamma fit${where} has no finite mean order value (q ≤ 1)` };
+    gammaGamma.push({ currency, params: fit.params, logLikelihood: fit.logLikelihood, customers: spenders.length, iterations: fit.iterations });
+  }
   return {
     kind: "bg-nbd+gamma-gamma",
     bgNbd: { params: bgNbd.params, timeUnit: "days", logLikelihood: bgNbd.logLikelihood, customers: n, iterations: bgNbd.iterations },
-    gammaGamma: { params: gammaGamma.params, logLikelihood: gammaGamma.logLikelihood, customers: spend.length, iterations: gammaGamma.iterations },
+    gammaGamma,
   };
 }
 
@@ -86,7 +96,7 @@ export function applyValueModel(model: FittedModel, customers: CustomerMetrics[]
   }
   const storeReturnRate = gross > 0 ? refunded / gross : 0;
   const bg = model.bgNbd.params;
-  const gg = model.gammaGamma.params;
+  const spendModel = new Map(model.gammaGamma.map((g) => [g.currency, g.params]));
   // Customers with the same (x, tₓ, T) share P(alive) and E[Y(t)]: each distinct triple once (eq. 10's 2F1 is the cost).
   const perTriple = new Map<number, [number, number]>();
   customers.forEach((m, i) => {
@@ -99,7 +109,9 @@ export function applyValueModel(model: FittedModel, customers: CustomerMetrics[]
       perTriple.set(key, expected);
     }
     const meanValue = repeat.meanValue[i] ?? Number.NaN;
-    const orderValue = expectedOrderValue(gg, Number.isFinite(meanValue) ? { x: h.x, meanValue } : { x: 0, meanValue: 0 });
+    const gg = spendModel.get(m.currency);
+    // Without a repeat order (or with them in several currencies) the customer's own mean says nothing: the currency's mean.
+    const orderValue = gg ? expectedOrderValue(gg, Number.isFinite(meanValue) ? { x: h.x, meanValue } : { x: 0, meanValue: 0 }) : 0;
     const returnRate = (m.orders * m.returnRate + RETURN_PRIOR_ORDERS * storeReturnRate) / (m.orders + RETURN_PRIOR_ORDERS);
     m.probabilityActive = expected[0];
     m.expectedOrders = expected[1];
