@@ -212,7 +212,7 @@ function modelLines(result: ComputeResult): string[] {
   }
   const { r, alpha, a, b } = model.bgNbd.params;
   return [
-    `Expected value (${horizon}): fitted model BG/NBD + Gamma-Gamma (Fader, Hardie & Lee 2005).`,
+    `Expected value (${horizon}): fitted model BG/NBD + Gamma-Gamma (Fader, Hardie & Lee 2005), fitted in ${model.fitSeconds.toFixed(2)} s.`,
     `  BG/NBD on ${count(model.bgNbd.customers)} customer(s), time in days: r = ${fixed(r, 4)}, alpha = ${fixed(alpha, 3)} days (${fixed(alpha / 7, 3)} weeks), ` +
       `a = ${fixed(a, 4)}, b = ${fixed(b, 4)}; log-likelihood ${fixed(model.bgNbd.logLikelihood, 2)}.`,
     ...model.gammaGamma.map(

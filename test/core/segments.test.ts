@@ -431,7 +431,7 @@ describe("the expected value's model", () => {
     }
     // A longer horizon, more expected orders for every customer.
     const longer = await compute(genericOrdersCsv({ customers: 1000, seed: 32 }), { horizonDays: 730 });
-    expect(longer.model).toEqual(result.model);
+    expect({ ...longer.model, fitSeconds: 0 }).toEqual({ ...result.model, fitSeconds: 0 });
     longer.customers.forEach((m, i) => expect(m.expectedOrders).toBeGreaterThan(result.customers[i]?.expectedOrders ?? Number.POSITIVE_INFINITY));
   });
 
