@@ -218,7 +218,7 @@ function modelLines(result: ComputeResult): string[] {
     ...model.gammaGamma.map(
       (g) =>
         `  Gamma-Gamma on ${count(g.customers)} customer(s) with repeat orders, mean repeat order value in ${g.currency}: p = ${fixed(g.params.p, 4)}, ` +
-        `q = ${fixed(g.params.q, 4)}, gamma = ${fixed(g.params.gamma, 3)}; log-likelihood ${fixed(g.logLikelihood, 2)}.`,
+        `q = ${fixed(g.params.q, 4)}, gamma = ${g.params.gamma < 1 ? g.params.gamma.toPrecision(4) : fixed(g.params.gamma, 3)}; log-likelihood ${fixed(g.logLikelihood, 2)}.`,
     ),
   ];
 }
