@@ -489,7 +489,8 @@ function report(r) {
     "| segments CLI | figure |",
     "|---|---|",
     `| compute, generic CSV: ${bytes(r.segments.generic.orders)} orders of ${bytes(r.segments.generic.customers)} customers (${mb(r.segments.generic.fileBytes)}) | ` +
-      `${r.segments.generic.seconds} s (${bytes(r.segments.generic.ordersPerSecond)} orders/s), peak memory ${r.segments.generic.peakMemoryMb} MB |`,
+      `${r.segments.generic.seconds} s (${bytes(r.segments.generic.ordersPerSecond)} orders/s), peak memory ${r.segments.generic.peakMemoryMb} MB` +
+      `${r.segments.generic.modelFitSeconds !== undefined ? `, of which the value model's fit ${r.segments.generic.modelFitSeconds} s` : ""} |`,
     `| compute, the same customers with twice the orders (${bytes(r.segments.sameCustomersTwiceTheOrders.orders)}, ${mb(r.segments.sameCustomersTwiceTheOrders.fileBytes)}) | ` +
       `${r.segments.sameCustomersTwiceTheOrders.seconds} s, peak memory ${r.segments.sameCustomersTwiceTheOrders.peakMemoryMb} MB |`,
     `| compute, Shopify export: ${bytes(r.segments.shopify.orders)} orders in ${bytes(r.segments.shopify.rows)} line-item rows (${mb(r.segments.shopify.fileBytes)}) | ` +

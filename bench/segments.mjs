@@ -45,11 +45,13 @@ function valuebar(args, env = {}) {
       if (code !== 0) return reject(new Error(`valuebar ${args.slice(0, 2).join(" ")} exited ${code}: ${stderr.slice(-2000)}`));
       const peak = /peak memory (\d+) MB/.exec(stderr);
       const read = /^Read ([\d,]+) order\(s\) of ([\d,]+) customer\(s\)/m.exec(stderr);
+      const fit = /fitted model BG\/NBD \+ Gamma-Gamma .*, fitted in ([\d.]+) s\./.exec(stderr);
       const pushed = /^Pushed ([\d,]+) row\(s\).*: ([\d,]+) set, ([\d,]+) unchanged/m.exec(stderr);
       const number = (text) => Number(String(text).replace(/,/g, ""));
       resolve({
         seconds: Math.round(seconds * 100) / 100,
         ...(peak ? { peakMemoryMb: Number(peak[1]) } : {}),
+        ...(fit ? { modelFitSeconds: Number(fit[1]) } : {}),
         ...(read ? { orders: number(read[1]), customers: number(read[2]) } : {}),
         ...(pushed ? { rows: number(pushed[1]), written: number(pushed[2]), unchanged: number(pushed[3]) } : {}),
       });

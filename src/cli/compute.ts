@@ -128,7 +128,9 @@ function* ndjsonChunks(members: { id: string; segments: string[]; netRevenue365d
   yield text;
 }
 
-const METRIC_COLUMNS = "customer_id,orders,recency_days,tenure_days,currency,monetary,aov,discount_share,return_rate,r_score,f_score,m_score,aov_score,expected_value,segments\n";
+const METRIC_COLUMNS =
+  "customer_id,orders,recency_days,tenure_days,currency,monetary,aov,discount_share,return_rate,r_score,f_score,m_score,aov_score,expected_value," +
+  "probability_active,expected_orders,expected_order_value,segments\n";
 
 /**
  * Every customer's metrics. Text cells (customer id, currency, segments) come from the store's export, so they
@@ -140,6 +142,7 @@ function* metricsCsv(result: ComputeResult): Generator<string> {
     text +=
       `${csvTextField(m.customerId)},${m.orders},${m.recencyDays},${m.tenureDays},${csvTextField(m.currency)},${m.monetary.toFixed(2)},${m.aov.toFixed(2)},` +
       `${round(m.discountShare)},${round(m.returnRate)},${m.rScore},${m.fScore},${m.mScore},${m.aovScore},${m.expectedValue.toFixed(2)},` +
+      `${round(m.probabilityActive)},${round(m.expectedOrders)},${m.expectedOrderValue.toFixed(2)},` +
       `${csvTextField((result.segments[i] ?? []).join("|"))}\n`;
     if (text.length > 1 << 16) {
       yield text;
@@ -175,6 +178,7 @@ export function summaryLines(result: ComputeResult, args: Pick<ComputeArgs, "ord
     );
   }
   lines.push(repeatLine(result));
+  lines.push(...modelLines(result));
   lines.push("");
   const header = ["segment", "customers", "share", ...result.currencies.map((c) => (result.currencies.length > 1 ? `revenue ${c}` : "revenue"))];
   const rows = result.summary.map((s) => [s.segment, count(s.customers), percent(s.share), ...result.currencies.map((c) => percent(s.revenueShare[c] ?? 0))]);
@@ -197,6 +201,28 @@ function repeatLine(result: ComputeResult): string {
   return `Repeat orders (after each customer's first; orders of one UTC day count as one): ${count(orders)} by ${count(customers)} customer(s).`;
 }
 
+const fixed = (x: number, digits: number) => x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** Which model gave the expected values, and the fitted parameters with their units and log-likelihoods. */
+function modelLines(result: ComputeResult): string[] {
+  const model = result.model;
+  const horizon = `the next ${count(result.horizonDays)} day(s)`;
+  if (model.kind === "heuristic") {
+    return [`Expected value (${horizon}): the heuristic (mean days between orders, at least 7), not the fitted model: ${model.reason}.`];
+  }
+  const { r, alpha, a, b } = model.bgNbd.params;
+  return [
+    `Expected value (${horizon}): fitted model BG/NBD + Gamma-Gamma (Fader, Hardie & Lee 2005), fitted in ${model.fitSeconds.toFixed(2)} s.`,
+    `  BG/NBD on ${count(model.bgNbd.customers)} customer(s), time in days: r = ${fixed(r, 4)}, alpha = ${fixed(alpha, 3)} days (${fixed(alpha / 7, 3)} weeks), ` +
+      `a = ${fixed(a, 4)}, b = ${fixed(b, 4)}; log-likelihood ${fixed(model.bgNbd.logLikelihood, 2)}.`,
+    ...model.gammaGamma.map(
+      (g) =>
+        `  Gamma-Gamma on ${count(g.customers)} customer(s) with repeat orders, mean repeat order value in ${g.currency}: p = ${fixed(g.params.p, 4)}, ` +
+        `q = ${fixed(g.params.q, 4)}, gamma = ${g.params.gamma < 1 ? g.params.gamma.toPrecision(4) : fixed(g.params.gamma, 3)}; log-likelihood ${fixed(g.logLikelihood, 2)}.`,
+    ),
+  ];
+}
+
 /**
  * The repeat orders after --as-of by the customers' repeat orders before it (Fader, Hardie & Lee 2005, Figure 4),
  * one a day as the model counts them.
@@ -208,9 +234,15 @@ function holdoutLines(result: ComputeResult): string[] {
     `After --as-of (${count(holdout.days)} day(s) to the latest order): repeat orders (one a day) of the customers known on ${new Date(result.store.asOf).toISOString().slice(0, 10)}, ` +
       "by their repeat orders before it:",
   ];
-  const header = ["repeat orders before", "customers", "actual after"];
-  const rows = holdout.byCalibrationOrders.map((r) => [r.x === HOLDOUT_TOP_ROW ? `${r.x}+` : String(r.x), count(r.customers), count(r.actual)]);
-  rows.push(["total", count(result.customers.length), count(holdout.total)]);
+  const predicted = holdout.predictedTotal !== null;
+  const header = ["repeat orders before", "customers", "actual after", ...(predicted ? ["predicted"] : [])];
+  const rows = holdout.byCalibrationOrders.map((r) => [
+    r.x === HOLDOUT_TOP_ROW ? `${r.x}+` : String(r.x),
+    count(r.customers),
+    count(r.actual),
+    ...(r.predicted !== null ? [fixed(r.predicted, 1)] : []),
+  ]);
+  rows.push(["total", count(result.customers.length), count(holdout.total), ...(holdout.predictedTotal !== null ? [fixed(holdout.predictedTotal, 1)] : [])]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const format = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
   lines.push(format(header), ...rows.map(format));

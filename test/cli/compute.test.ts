@@ -63,7 +63,7 @@ describe("segments compute", () => {
     }
 
     const metrics = readFileSync(files.path("metrics.csv"), "utf8").trim().split("\n");
-    expect(metrics[0]).toBe("customer_id,orders,recency_days,tenure_days,currency,monetary,aov,discount_share,return_rate,r_score,f_score,m_score,aov_score,expected_value,segments");
+    expect(metrics[0]).toBe("customer_id,orders,recency_days,tenure_days,currency,monetary,aov,discount_share,return_rate,r_score,f_score,m_score,aov_score,expected_value,probability_active,expected_orders,expected_order_value,segments");
     expect(metrics).toHaveLength(2001);
 
     expect(run.stderr).toMatch(/^Read [\d,]+ order\(s\) of 2,000 customer\(s\) from .*orders\.csv \(generic orders CSV/m);
@@ -209,6 +209,69 @@ describe("segments compute", () => {
       expect(run.stderr, bad).toBe(`valuebar: --horizon-days ${JSON.stringify(bad)} is not a whole number of days from 1 to 3650 (365: a year)\n`);
       expect(existsSync(files.path("b.ndjson")), bad).toBe(false);
     }
+  });
+
+  it("ranks every archetype's expected value as a person would, a customer with two orders three days apart far below a VIP", async () => {
+    const files = scratch();
+    const options = { customers: 2000, seed: 21 };
+    // The issue's case: two orders three days apart, recently. The heuristic read the short gap as a habit of an
+    // order every 7 days and gave this customer five times a VIP's value.
+    const twoQuick = "two-quick,#q1,2026-10-20T10:00:00Z,60.00,EUR,0,0\ntwo-quick,#q2,2026-10-23T10:00:00Z,60.00,EUR,0,0\n";
+    const orders = files.file("orders.csv", [...genericOrdersCsv(options)].join("") + twoQuick);
+    const run = await valuebar(["segments", "compute", "--orders", orders, "--out", files.path("m.ndjson"), "--metrics", files.path("metrics.csv")]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^Expected value \(the next 365 day\(s\)\): fitted model BG\/NBD \+ Gamma-Gamma/m);
+
+    const archetypes = expectedSegments(options);
+    const [header = "", ...lines] = readFileSync(files.path("metrics.csv"), "utf8").trim().split("\n");
+    const column = (name: string) => header.split(",").indexOf(name);
+    const byArchetype = new Map<string, { value: number; active: number; orders: number }[]>();
+    for (const line of lines) {
+      const cells = csvCells(line);
+      const id = cells[0] ?? "";
+      const archetype = archetypes.get(id)?.archetype ?? id;
+      const list = byArchetype.get(archetype) ?? [];
+      list.push({ value: Number(cells[column("expected_value")]), active: Number(cells[column("probability_active")]), orders: Number(cells[column("expected_orders")]) });
+      byArchetype.set(archetype, list);
+    }
+    const values = (archetype: string) => (byArchetype.get(archetype) ?? []).map((c) => c.value).sort((p, q) => p - q);
+    const median = (archetype: string) => values(archetype)[values(archetype).length >> 1] ?? Number.NaN;
+    const lowest = (archetype: string) => values(archetype)[0] ?? Number.NaN;
+    const highest = (archetype: string) => values(archetype).at(-1) ?? Number.NaN;
+    for (const row of byArchetype.values()) {
+      for (const c of row) {
+        expect(c.active).toBeGreaterThanOrEqual(0);
+        expect(c.active).toBeLessThanOrEqual(1);
+        expect(c.orders).toBeGreaterThanOrEqual(0);
+        expect(c.value).toBeGreaterThanOrEqual(0);
+      }
+    }
+    // Every VIP above every one-off buyer (new, valuable, lost) and above every lapsing or occasional customer.
+    for (const other of ["new", "valuable", "lost", "occasional", "at_risk", "high_returner", "bargain_hunter"]) {
+      expect(lowest("vip"), other).toBeGreaterThan(highest(other));
+    }
+    // A customer who came back is worth more than one who bought once long ago; a lapsing one less than a VIP.
+    expect(median("occasional")).toBeGreaterThan(median("lost"));
+    expect(median("new")).toBeGreaterThan(median("lost"));
+    // The lapsing buyers are the least likely to be active of the repeat buyers.
+    const meanActive = (archetype: string) => (byArchetype.get(archetype) ?? []).reduce((sum, c) => sum + c.active, 0) / (byArchetype.get(archetype)?.length ?? 1);
+    for (const other of ["vip", "high_returner", "bargain_hunter"]) expect(meanActive("at_risk"), other).toBeLessThan(meanActive(other));
+    // The two quick orders: below half of a typical VIP's value, not five times it.
+    expect(highest("two-quick")).toBeLessThan(median("vip") / 2);
+  });
+
+  it("keeps the heuristic on a store too small to fit the model, and says so", async () => {
+    const files = scratch();
+    const orders = files.file("orders.csv", genericOrdersCsv({ customers: 60, seed: 25 }));
+    const run = await valuebar(["segments", "compute", "--orders", orders, "--out", files.path("m.ndjson"), "--metrics", files.path("metrics.csv")]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      /^Expected value \(the next 365 day\(s\)\): the heuristic \(mean days between orders, at least 7\), not the fitted model: \d+ customer\(s\) with repeat orders, fewer than the 50 the fit needs\.$/m,
+    );
+    expect(run.stderr).not.toMatch(/BG\/NBD on/);
+    const [header = "", ...lines] = readFileSync(files.path("metrics.csv"), "utf8").trim().split("\n");
+    const at = header.split(",").indexOf("expected_value");
+    expect(lines.some((line) => Number(csvCells(line)[at]) > 0)).toBe(true);
   });
 
   it("explains its usage", async () => {

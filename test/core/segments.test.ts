@@ -108,7 +108,9 @@ describe("metrics and scores against the Python reference", () => {
   const customers = reference.customers as Record<string, Row>;
 
   it("matches recency, frequency, money, scores, expected value and segments for every customer", async () => {
-    const result = await compute(referenceOrders);
+    // The reference computes the heuristic expected value, the fallback of the fitted model (value-model.ts).
+    const result = await compute(referenceOrders, { valueModel: "heuristic" });
+    expect(result.model.kind).toBe("heuristic");
     expect(result.store.asOf).toBe(reference.asOf);
     expect(result.store.typicalGapDays).toBeCloseTo(reference.typicalGapDays, 9);
     expect(result.store.repeatRate).toBeCloseTo(reference.repeatRate, 12);
@@ -253,12 +255,15 @@ describe("repeat history for a customer-value model", () => {
       // 30 September to 31 October.
       days: 31,
       byCalibrationOrders: [
-        ...[0, 1, 2, 3, 4, 5, 6].map((x) => ({ x, customers: 1, actual: x + 1 })),
-        { x: 7, customers: 3, actual: 8 + 9 + 10 },
+        ...[0, 1, 2, 3, 4, 5, 6].map((x) => ({ x, customers: 1, actual: x + 1, predicted: null })),
+        { x: 7, customers: 3, actual: 8 + 9 + 10, predicted: null },
       ],
       total: 55,
+      // Ten customers are too few to fit a model: no predicted side.
+      predictedTotal: null,
       newCustomers: 1,
     });
+    expect(result.model).toMatchObject({ kind: "heuristic" });
     // Orders after --as-of stay out of every other figure.
     expect(result.customers.every((m, i) => m.orders === (result.repeat.orders[i] ?? 0) + 1)).toBe(true);
     expect(history(result).c3).toEqual([3, 3, 29, 10, 4]);
@@ -364,6 +369,35 @@ describe("rules files", () => {
     expect(result.issues.find((i) => i.path === "segments.2.when")?.message).toMatch(/colour/);
   });
 
+  it("takes the fitted model's measures as conditions: probability_active within 0..1, expected_orders not below 0", async () => {
+    const bad = parseRules({
+      segments: [
+        { id: "fading", when: { probability_active: { max: 1.5 } } },
+        { id: "loyal", when: { expected_orders: { min: -1 } } },
+      ],
+    });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.issues.map((i) => i.path)).toEqual(["segments.0.when.probability_active.max", "segments.1.when.expected_orders.min"]);
+
+    const parsed = parseRules({
+      segments: [
+        { id: "fading", when: { orders: { min: 2 }, probability_active: { max: 0.5 } } },
+        { id: "loyal", when: { expected_orders: { min: 4 } } },
+      ],
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const result = await compute(genericOrdersCsv({ customers: 1000, seed: 31 }), { rules: parsed.rules });
+    expect(result.model.kind).toBe("bg-nbd+gamma-gamma");
+    result.customers.forEach((m, i) => {
+      const want = [...(m.orders >= 2 && m.probabilityActive <= 0.5 ? ["fading"] : []), ...(m.expectedOrders >= 4 ? ["loyal"] : [])];
+      expect(result.segments[i], m.customerId).toEqual(want);
+    });
+    // Both segments are there, so the check above is not vacuous.
+    expect(result.segments.some((s) => s.includes("fading"))).toBe(true);
+    expect(result.segments.some((s) => s.includes("loyal"))).toBe(true);
+  });
+
   it("accepts the default rules as a rules file", () => {
     expect(parseRules(JSON.parse(JSON.stringify(DEFAULT_RULES)))).toEqual({ ok: true, rules: DEFAULT_RULES });
   });
@@ -382,3 +416,57 @@ describe("rules files", () => {
     expect(Object.fromEntries(segmentsById(result))).toEqual({ a: "big_spender", b: "everyone_else", c: "returned_all" });
   });
 });
+
+describe("the expected value's model", () => {
+  it("fits BG/NBD + Gamma-Gamma on a store with the history for it, and sets every customer's measures from it", async () => {
+    const result = await compute(genericOrdersCsv({ customers: 1000, seed: 32 }));
+    if (result.model.kind !== "bg-nbd+gamma-gamma") throw new Error(JSON.stringify(result.model));
+    expect(result.model.bgNbd.timeUnit).toBe("days");
+    expect(result.model.bgNbd.customers).toBe(1000);
+    expect(result.model.gammaGamma.map((g) => g.currency)).toEqual(["EUR"]);
+    for (const m of result.customers) {
+      expect(m.probabilityActive).toBeGreaterThan(0);
+      expect(m.probabilityActive).toBeLessThanOrEqual(1);
+      expect(m.expectedValue).toBeCloseTo(m.expectedOrders * m.expectedOrderValue * (1 - shrunk(m, result)), 8);
+    }
+    // A longer horizon, more expected orders for every customer.
+    const longer = await compute(genericOrdersCsv({ customers: 1000, seed: 32 }), { horizonDays: 730 });
+    expect({ ...longer.model, fitSeconds: 0 }).toEqual({ ...result.model, fitSeconds: 0 });
+    longer.customers.forEach((m, i) => expect(m.expectedOrders).toBeGreaterThan(result.customers[i]?.expectedOrders ?? Number.POSITIVE_INFINITY));
+  });
+
+  it("fits the spend model per scoring currency: USD order values (10% higher in the generator) against USD customers", async () => {
+    const result = await compute(genericOrdersCsv({ customers: 3000, seed: 34, usdShare: 0.3 }));
+    if (result.model.kind !== "bg-nbd+gamma-gamma") throw new Error(JSON.stringify(result.model));
+    const [eur, usd] = result.model.gammaGamma;
+    expect([eur?.currency, usd?.currency]).toEqual(["EUR", "USD"]);
+    const mean = (g: typeof eur) => (g ? (g.params.p * g.params.gamma) / (g.params.q - 1) : Number.NaN);
+    expect(mean(usd) / mean(eur)).toBeGreaterThan(1.1 * 0.95);
+    expect(mean(usd) / mean(eur)).toBeLessThan(1.1 * 1.05);
+  });
+
+  it("keeps the heuristic, and says why, for a store too young to fit or with too few repeat customers in a currency", async () => {
+    // 100 customers, each with two orders, all within the last two months.
+    const young = [HEADER, ...Array.from({ length: 100 }, (_, i) => [`y${i},a${i},2026-09-${String(1 + (i % 28)).padStart(2, "0")},40,EUR,0,0`, `y${i},b${i},2026-10-30,50,EUR,0,0`]).flat()].join("\n");
+    const youngResult = await compute(young);
+    expect(youngResult.model).toEqual({ kind: "heuristic", reason: "59 day(s) of history, fewer than the 90 the fit needs" });
+    expect(youngResult.customers.every((m) => m.expectedValue > 0 && m.probabilityActive > 0)).toBe(true);
+
+    // The spend model is fitted per currency; a currency with too few repeat customers sends the store back.
+    const twoCurrencies = await compute(genericOrdersCsv({ customers: 200, seed: 33, usdShare: 0.1 }));
+    expect(twoCurrencies.model).toMatchObject({ kind: "heuristic", reason: expect.stringMatching(/^\d+ customer\(s\) with repeat orders in USD \(pass --rates to pool the currencies\), fewer than the 50 the fit needs$/) });
+    const converted = await compute(genericOrdersCsv({ customers: 200, seed: 33, usdShare: 0.1 }), { rates: { base: "EUR", rates: { USD: 1 / 1.1 } } });
+    expect(converted.model.kind).toBe("bg-nbd+gamma-gamma");
+  });
+});
+
+/** The return rate value-model.ts nets the expected value of: the customer's, shrunk towards the store's by 4 orders. */
+function shrunk(m: ComputeResult["customers"][number], result: ComputeResult): number {
+  let gross = 0;
+  let refunded = 0;
+  for (const c of result.customers) {
+    gross += c.aov * c.orders;
+    refunded += c.aov * c.orders * c.returnRate;
+  }
+  return (m.orders * m.returnRate + 4 * (refunded / gross)) / (m.orders + 4);
+}

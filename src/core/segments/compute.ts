@@ -9,6 +9,8 @@ import type { Layout, RowIssue, Skipped } from "./orders";
 import { CustomerRows, InputError, OrderRows } from "./orders";
 import type { Rules } from "./rules";
 import { assignSegments, moneyConditions } from "./rules";
+import type { FittedModel, ValueModel } from "./value-model";
+import { applyValueModel, fitValueModel, predictedRepeatOrders } from "./value-model";
 
 export interface ComputeOptions {
   rules: Rules;
@@ -21,6 +23,8 @@ export interface ComputeOptions {
   keepIssues?: number;
   /** The horizon of expected orders: the next this many days (default DEFAULT_HORIZON_DAYS). */
   horizonDays?: number;
+  /** "heuristic": keep the heuristic expected value without fitting (its reference test); default: fit when the store allows. */
+  valueModel?: "fitted" | "heuristic";
 }
 
 /** The horizon of expected orders by default: a year. */
@@ -42,6 +46,8 @@ export interface HoldoutRow {
   customers: number;
   /** Their repeat orders after `asOf`, one a UTC day. */
   actual: number;
+  /** The fitted model's expected repeat orders of theirs in those days (Σ E[Y(t)]); null without a fitted model. */
+  predicted: number | null;
 }
 
 /**
@@ -55,6 +61,8 @@ export interface Holdout {
   byCalibrationOrders: HoldoutRow[];
   /** Repeat orders after `asOf` of all customers known at `asOf`. */
   total: number;
+  /** The fitted model's expectation of `total`; null without a fitted model. */
+  predictedTotal: number | null;
   newCustomers: number;
 }
 
@@ -95,6 +103,8 @@ export interface ComputeResult {
   horizonDays: number;
   /** The repeat orders after `asOf`, when there were orders after it; null otherwise. */
   holdout: Holdout | null;
+  /** Which model gave the expected values: the fitted one with its parameters, or the heuristic and why. */
+  model: ValueModel;
 }
 
 /** Reads all of `source` into `sink` through a CSV reader. */
@@ -146,7 +156,8 @@ export async function computeSegments(orders: AsyncIterable<string>, options: Co
     );
   }
 
-  const { customers, store, repeat } = book.metrics(options.asOf);
+  const horizonDays = options.horizonDays ?? DEFAULT_HORIZON_DAYS;
+  const { customers, store, repeat } = book.metrics(options.asOf, horizonDays);
   const totals = new Map<string, number>();
   let mixedCurrencyCustomers = 0;
   for (const m of customers) {
@@ -161,6 +172,9 @@ export async function computeSegments(orders: AsyncIterable<string>, options: Co
         "convert them to one currency with --rates, or use scores (m_score, aov_score) instead",
     );
   }
+
+  const model: ValueModel = options.valueModel === "heuristic" ? { kind: "heuristic", reason: "asked for (valueModel)" } : fitValueModel(customers, repeat, currencies);
+  if (model.kind !== "heuristic") applyValueModel(model, customers, repeat, horizonDays);
 
   const segments = customers.map((m) => assignSegments(options.rules, m));
   return {
@@ -177,28 +191,35 @@ export async function computeSegments(orders: AsyncIterable<string>, options: Co
     currencies,
     mixedCurrencyCustomers,
     summary: summarize(options.rules, customers, segments, totals),
-    horizonDays: options.horizonDays ?? DEFAULT_HORIZON_DAYS,
-    holdout: options.asOf !== undefined && reader.skipped.afterAsOf > 0 ? holdout(repeat, book, options.asOf) : null,
+    horizonDays,
+    holdout: options.asOf !== undefined && reader.skipped.afterAsOf > 0 ? holdout(repeat, book, options.asOf, model.kind === "heuristic" ? null : model) : null,
+    model,
   };
 }
 
 /** The repeat orders after `asOf`, by the customers' repeat orders before it. */
-function holdout(repeat: RepeatHistory, book: CustomerBook, asOf: number): Holdout {
-  const rows: HoldoutRow[] = Array.from({ length: HOLDOUT_TOP_ROW + 1 }, (_, x) => ({ x, customers: 0, actual: 0 }));
+function holdout(repeat: RepeatHistory, book: CustomerBook, asOf: number, model: FittedModel | null): Holdout {
+  const days = Math.floor(book.latestLater / DAY_MS) - Math.floor(asOf / DAY_MS);
+  const rows: HoldoutRow[] = Array.from({ length: HOLDOUT_TOP_ROW + 1 }, (_, x) => ({ x, customers: 0, actual: 0, predicted: model ? 0 : null }));
   let total = 0;
+  let predictedTotal = 0;
   repeat.orders.forEach((x, i) => {
     const later = repeat.laterOrders[i] ?? 0;
+    const predicted = model ? predictedRepeatOrders(model, repeat, i, days) : 0;
     const row = rows[Math.min(HOLDOUT_TOP_ROW, x)];
     if (row) {
       row.customers++;
       row.actual += later;
+      if (row.predicted !== null) row.predicted += predicted;
     }
     total += later;
+    predictedTotal += predicted;
   });
   return {
-    days: Math.floor(book.latestLater / DAY_MS) - Math.floor(asOf / DAY_MS),
+    days,
     byCalibrationOrders: rows,
     total,
+    predictedTotal: model ? predictedTotal : null,
     newCustomers: book.laterOnlyCustomers,
   };
 }

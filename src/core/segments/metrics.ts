@@ -76,8 +76,18 @@ export interface CustomerMetrics {
    * written into the memberships as `net_revenue_365d`.
    */
   netRevenue365d: number;
-  /** Estimated net revenue in the next 365 days (see `expectedValue`). */
+  /**
+   * Expected net revenue in the next `horizonDays` (default 365): expectedOrders × expectedOrderValue, net of the
+   * customer's return rate shrunk towards the store's (value-model.ts), or the heuristic's (`expectedValue`) when
+   * the store is too small or too young to fit the model (ComputeResult.model says which).
+   */
   expectedValue: number;
+  /** The chance the customer is still active, 0..1 (BG/NBD's P(alive); the heuristic's when it stands in). */
+  probabilityActive: number;
+  /** Expected repeat orders (one a UTC day) in the next `horizonDays` (BG/NBD's E[Y(t)]; the heuristic: orders). */
+  expectedOrders: number;
+  /** Expected value of one of those orders, gross (Gamma-Gamma's E[M]; the heuristic: net, pulled to the store's). */
+  expectedOrderValue: number;
   rScore: number;
   fScore: number;
   mScore: number;
@@ -240,7 +250,7 @@ export class CustomerBook {
    * file, in UTC, so an old export scores as it would have on its day; days are then calendar days). Orders
    * after `asOf` must be left out before (`computeSegments` does).
    */
-  metrics(asOf: number = endOfDay(this.latest)): { customers: CustomerMetrics[]; store: StoreFigures; repeat: RepeatHistory } {
+  metrics(asOf: number = endOfDay(this.latest), horizonDays = 365): { customers: CustomerMetrics[]; store: StoreFigures; repeat: RepeatHistory } {
     const rows: CustomerMetrics[] = [];
     const gaps: number[] = [];
     // Per row: the customer's own days between orders (null for one order) and orders in the scoring currency.
@@ -286,6 +296,9 @@ export class CustomerBook {
         discountShare: c.discounted / c.orders,
         returnRate: main.gross > 0 ? main.refunded / main.gross : 0,
         expectedValue: 0,
+        probabilityActive: 0,
+        expectedOrders: 0,
+        expectedOrderValue: 0,
         rScore: 0,
         fScore: 0,
         mScore: 0,
@@ -324,7 +337,11 @@ export class CustomerBook {
       });
     }
     rows.forEach((m, i) => {
-      m.expectedValue = expectedValue(m, ordersInCurrency[i] ?? m.orders, ownGap[i] ?? null, store);
+      const h = heuristicValue(m, ordersInCurrency[i] ?? m.orders, ownGap[i] ?? null, store);
+      m.probabilityActive = h.active;
+      m.expectedOrders = (h.active * h.ordersAYear * horizonDays) / 365;
+      m.expectedOrderValue = h.orderValue;
+      m.expectedValue = m.expectedOrders * h.orderValue;
     });
     return { customers: rows, store, repeat };
   }
@@ -409,7 +426,8 @@ const MAX_ORDERS_A_YEAR = 52;
 const PRIOR_ORDERS = 2;
 
 /**
- * Expected net revenue in the next 365 days: the chance the customer is still active, times the orders a
+ * The heuristic the fitted model (value-model.ts) replaces, kept as its fallback for a store too small or too young
+ * to fit. Expected net revenue in the next 365 days: the chance the customer is still active, times the orders a
  * year they place when active, times what an order of theirs is worth after refunds.
  * - Orders a year: 365 over their mean days between orders; one-time buyers get the store's typical gap.
  * - Still active: 1 until they are overdue by one gap, then falling as exp(-overdue / gap); a one-time
@@ -418,6 +436,12 @@ const PRIOR_ORDERS = 2;
  *   large order is not taken for a habit.
  */
 export function expectedValue(m: CustomerMetrics, ordersInCurrency: number, gapDays: number | null, store: StoreFigures): number {
+  const { active, ordersAYear, orderValue } = heuristicValue(m, ordersInCurrency, gapDays, store);
+  return active * ordersAYear * orderValue;
+}
+
+/** The heuristic's three factors: still active, orders a year when active, net value of an order. */
+function heuristicValue(m: CustomerMetrics, ordersInCurrency: number, gapDays: number | null, store: StoreFigures): { active: number; ordersAYear: number; orderValue: number } {
   const gap = gapDays ?? store.typicalGapDays;
   const overdue = Math.max(0, m.recencyDays - gap);
   const active = (gapDays === null ? store.repeatRate : 1) * Math.exp(-overdue / gap);
@@ -425,7 +449,7 @@ export function expectedValue(m: CustomerMetrics, ordersInCurrency: number, gapD
   const ownValue = m.monetary / ordersInCurrency;
   const storeValue = store.netOrderValue[m.currency] ?? ownValue;
   const orderValue = (ordersInCurrency * ownValue + PRIOR_ORDERS * storeValue) / (ordersInCurrency + PRIOR_ORDERS);
-  return active * ordersAYear * orderValue;
+  return { active, ordersAYear, orderValue };
 }
 
 /**
