@@ -89,7 +89,7 @@ describe.skipIf(skipBrowserTests)("guardrails in the editor (issue 14)", () => {
     await revenue.check();
     await early.getByRole("button", { name: "Switch variant early back on" }).click();
     await expect(early.locator(".stopped").count()).resolves.toBe(0);
-    await expect.poll(() => page.locator("#status").textContent()).toBe("Variant early switched back on: publish to show it again");
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toBe("Variant early switched back on: publish to show it again");
     // The working copy (saved as the draft) has both changes; the live config has neither until published.
     await expect
       .poll(async () => {

@@ -369,7 +369,7 @@ describe("rules files", () => {
     expect(result.issues.find((i) => i.path === "segments.2.when")?.message).toMatch(/colour/);
   });
 
-  it("takes the fitted model's measures as conditions: probability_active within 0..1, expected_orders not below 0", async () => {
+  it("takes the fitted model's measures as conditions: probability_active within 0..1, expected_orders not below 0, expected_order_value", async () => {
     const bad = parseRules({
       segments: [
         { id: "fading", when: { probability_active: { max: 1.5 } } },
@@ -384,18 +384,25 @@ describe("rules files", () => {
       segments: [
         { id: "fading", when: { orders: { min: 2 }, probability_active: { max: 0.5 } } },
         { id: "loyal", when: { expected_orders: { min: 4 } } },
+        { id: "big_basket", when: { expected_order_value: { min: 150 } } },
       ],
     });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
     const result = await compute(genericOrdersCsv({ customers: 1000, seed: 31 }), { rules: parsed.rules });
     expect(result.model.kind).toBe("bg-nbd+gamma-gamma");
     result.customers.forEach((m, i) => {
-      const want = [...(m.orders >= 2 && m.probabilityActive <= 0.5 ? ["fading"] : []), ...(m.expectedOrders >= 4 ? ["loyal"] : [])];
+      const want = [
+        ...(m.orders >= 2 && m.probabilityActive <= 0.5 ? ["fading"] : []),
+        ...(m.expectedOrders >= 4 ? ["loyal"] : []),
+        ...(m.expectedOrderValue >= 150 ? ["big_basket"] : []),
+      ];
       expect(result.segments[i], m.customerId).toEqual(want);
     });
     // Both segments are there, so the check above is not vacuous.
     expect(result.segments.some((s) => s.includes("fading"))).toBe(true);
     expect(result.segments.some((s) => s.includes("loyal"))).toBe(true);
+    expect(result.segments.some((s) => s.includes("big_basket"))).toBe(true);
+    expect(result.segments.some((s, i) => !s.includes("big_basket") && (result.customers[i]?.orders ?? 0) > 1)).toBe(true);
   });
 
   it("accepts the default rules as a rules file", () => {

@@ -18,6 +18,7 @@ const METRICS = {
   expected_value: (m: CustomerMetrics) => m.expectedValue,
   probability_active: (m: CustomerMetrics) => m.probabilityActive,
   expected_orders: (m: CustomerMetrics) => m.expectedOrders,
+  expected_order_value: (m: CustomerMetrics) => m.expectedOrderValue,
   discount_share: (m: CustomerMetrics) => m.discountShare,
   return_rate: (m: CustomerMetrics) => m.returnRate,
   r_score: (m: CustomerMetrics) => m.rScore,
@@ -28,7 +29,7 @@ const METRICS = {
 type Metric = keyof typeof METRICS;
 
 /** Conditions in an amount of money: they only mean something when every customer is scored in one currency. */
-export const MONEY_METRICS: readonly Metric[] = ["monetary", "aov", "expected_value"];
+export const MONEY_METRICS: readonly Metric[] = ["monetary", "aov", "expected_value", "expected_order_value"];
 
 
 /** `{"min", "max"}` of `bound` values: at least one of them, min not above max. */
@@ -51,6 +52,7 @@ const ConditionsSchema = z.strictObject({
   expected_value: RangeSchema.optional(),
   probability_active: ShareRange.optional(),
   expected_orders: range(z.number().min(0)).optional(),
+  expected_order_value: RangeSchema.optional(),
   discount_share: ShareRange.optional(),
   return_rate: ShareRange.optional(),
   r_score: ScoreRange.optional(),
