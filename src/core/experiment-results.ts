@@ -97,7 +97,10 @@ export interface KeptOutCounts {
   events: number;
 }
 
-/** Below these, in either of the two variants compared, the answer is "not_enough_data" rather than a verdict. */
+/**
+ * Below MIN_UNITS_PER_VARIANT units in either of the two variants compared, or 2 × MIN_CONVERSIONS_PER_VARIANT
+ * conversions in the two together, the answer is "not_enough_data" rather than a verdict.
+ */
 export const MIN_UNITS_PER_VARIANT = 100;
 export const MIN_CONVERSIONS_PER_VARIANT = 5;
 /** p below this is a significant difference. */
@@ -326,8 +329,9 @@ export function experimentMetrics(campaign: Campaign, counts: ExperimentCounts, 
       }),
     ]),
   );
-  // Per unit, not per order: the unit is what was randomized, so the test's independence holds; a unit with two
-  // refunded orders is one refunded unit. Lower is better.
+  // Among the units that bought: a message that sells more, with buyers refunded as often, must not read as a higher
+  // refund rate (per visitor it would, and the guardrail would stop a winner). A unit with two refunded orders is one
+  // refunded buyer. Lower is better. No CUPED: its sums are over all units, not over buyers.
   const refundRate = metric(
     "binary",
     control,
@@ -335,8 +339,8 @@ export function experimentMetrics(campaign: Campaign, counts: ExperimentCounts, 
     expectedUnits,
     (id) => {
       const x = countOf(id)?.refunded ?? 0;
-      const covariate = covariateOf(id, (c) => c.refunded ?? 0);
-      return { arm: { units: unitsOf(id), sum: x, sumSquares: x }, conversions: x, ...(covariate ? { covariate } : {}) };
+      const buyers = countOf(id)?.purchased ?? 0;
+      return { arm: { units: buyers, sum: x, sumSquares: x }, conversions: x };
     },
     true,
   );
@@ -483,7 +487,12 @@ function versus(
   expectedUnits: number,
   lowerIsBetter = false,
 ): VariantMetric["vsControl"] {
-  const enough = [control, treatment].every((side) => side.arm.units >= MIN_UNITS_PER_VARIANT && side.conversions >= MIN_CONVERSIONS_PER_VARIANT);
+  // Conversions are counted over both arms: a variant that stopped selling (none against thousands) is a verdict, not
+  // too little data, and a guardrail must see it.
+  const enough =
+    control.arm.units >= MIN_UNITS_PER_VARIANT &&
+    treatment.arm.units >= MIN_UNITS_PER_VARIANT &&
+    control.conversions + treatment.conversions >= 2 * MIN_CONVERSIONS_PER_VARIANT;
   const result = enough ? compare(control.arm, treatment.arm, kind) : null;
   const sequential = result && sequentialCompare(summarize(control.arm, kind), summarize(treatment.arm, kind), expectedUnits, ALPHA);
   if (!result || !sequential) return { verdict: "not_enough_data" };

@@ -384,14 +384,14 @@ const ORDER_TOTALS = "(SELECT unit, currency, SUM(value) AS total, SUM(capped) A
  * rate to convert it and reduces nothing) count up to the order's counted value, so an order never goes below 0 and a
  * capped order is refunded from its cap. `buyers` below are still the units with an order.
  */
-const NET_ORDER_TOTALS = `(SELECT d.unit AS unit, d.currency AS currency, SUM(d.value - MIN(d.value, COALESCE(r.refunded, 0))) AS total, SUM(d.capped) AS capped
-  FROM orders AS d
-  LEFT JOIN (SELECT order_id, currency, SUM(value) AS refunded FROM refunds GROUP BY order_id, currency) AS r
-    ON r.order_id = d.order_id AND r.currency = d.currency
-  GROUP BY d.unit, d.currency)`;
+// Each order looks up its own refunds (the refunds' key starts with the order id), so the work follows this shard's
+// orders, not every refund of the store that every shard keeps.
+const ORDER_REFUNDS = "(SELECT SUM(r.value) FROM refunds AS r WHERE r.order_id = d.order_id AND r.currency = d.currency)";
+const NET_ORDER_TOTALS = `(SELECT d.unit AS unit, d.currency AS currency, SUM(d.value - MIN(d.value, COALESCE(${ORDER_REFUNDS}, 0))) AS total, SUM(d.capped) AS capped
+  FROM orders AS d GROUP BY d.unit, d.currency)`;
 
 /** The units with at least one counted order that has a refund in its currency. */
-const REFUNDED_UNITS = "SELECT d.unit FROM orders AS d JOIN refunds AS r ON r.order_id = d.order_id AND r.currency = d.currency";
+const REFUNDED_UNITS = "SELECT d.unit FROM orders AS d WHERE EXISTS (SELECT 1 FROM refunds AS r WHERE r.order_id = d.order_id AND r.currency = d.currency)";
 
 const REVENUE_SUMS = `o.currency AS currency, COUNT(*) AS buyers, SUM(o.total) AS sum, SUM(o.total * o.total) AS squares,
   SUM(o.capped) AS capped, SUM(o.total * u.covariate) AS products`;

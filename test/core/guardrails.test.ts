@@ -123,6 +123,35 @@ describe("which variants the guardrail stops", () => {
     expect(guardrailDecision(campaign, clear, new Set()).stops).toEqual([]);
   });
 
+  it("does not stop a variant that sells more with the same share of buyers refunded (refund rate is among buyers)", () => {
+    // 100,000 units an arm; the variant sells 20% more, a fifth of the buyers in both arms refunded, every order EUR 50.
+    const two = configOf(campaignInput([{ id: "control", weight: 1, control: true }, { id: "b", weight: 1, message: { text: "B" } }], { guardrails: ["refundRate", "netRevenuePerVisitor"] })).campaigns[0] as Campaign;
+    const arm = (variant: string, buyers: number) => ({ variant, units: 100_000, clicked: 0, addedToCart: 0, purchased: buyers, refunded: buyers / 5, firstExposure: NOW, lastExposure: NOW });
+    const money = (variant: string, buyers: number, each: number) => ({ variant, currency: "EUR", buyers, sum: buyers * each, sumSquares: buyers * each * each, cappedOrders: 0 });
+    const results = experimentResults(two, {
+      variants: [arm("control", 5_000), arm("b", 6_000)],
+      revenue: [money("control", 5_000, 50), money("b", 6_000, 50)],
+      // A refunded buyer's order is refunded in full: 4,000 and 4,800 buyers keep EUR 50.
+      netRevenue: [money("control", 4_000, 50), money("b", 4_800, 50)],
+      multipleVariantUnits: 0,
+    });
+    expect(results.metrics.netRevenuePerVisitor.EUR?.variants[1]?.vsControl).toMatchObject({ verdict: "better" });
+    expect(results.metrics.refundRate.variants[1]).toMatchObject({ units: 6_000, conversions: 1_200, value: 0.2 });
+    expect(results.metrics.refundRate.variants[1]?.vsControl).toMatchObject({ verdict: "inconclusive" });
+    expect(guardrailDecision(two, results, new Set()).stops).toEqual([]);
+  });
+
+  it("stops a variant that stopped selling: no purchase at all against thousands is a verdict, not too little data", () => {
+    for (const sold of [0, 4]) {
+      const results = experimentResults(campaign, counts({ control: 100_000, b: 100_000, c: 100_000 }, { control: 5_000, b: sold, c: 5_000 }));
+      expect(results.metrics.purchase.variants[1]?.vsControl, `b sold ${sold}`).toMatchObject({ verdict: "worse" });
+      expect(guardrailDecision(campaign, results, new Set()).stops.map((s) => s.breach.variant)).toEqual(["b"]);
+    }
+    // Too few conversions in both arms together is still not enough data.
+    const rare = experimentResults(campaign, counts({ control: 1_000, b: 1_000, c: 1_000 }, { control: 5, b: 0, c: 5 }));
+    expect(rare.metrics.purchase.variants[1]?.vsControl).toEqual({ verdict: "not_enough_data" });
+  });
+
   it("reads metrics the results do not have yet as no verdict, and uses them once they are there (per currency, or one)", () => {
     // The results as they will be once net revenue and refund rate are in: b worse on net revenue in EUR, c on refunds.
     const worseOn = (variant: string) => ({ kind: "continuous", variants: ["control", "b", "c"].map((v) => ({ variant: v, vsControl: v === "control" ? null : v === variant ? { verdict: "worse", sequential: { pValue: 0.01, interval: [-2, -1] } } : { verdict: "inconclusive", sequential: { pValue: 0.5, interval: [-1, 1] } } })) });

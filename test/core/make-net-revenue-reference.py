@@ -19,7 +19,7 @@ EXPECTED_UNITS = 1000
 ALPHA = 0.05
 
 units = []
-for variant, units_n, buy_p, refund_p in [("control", 260, 0.3, 0.35), ("free-returns", 240, 0.38, 0.2)]:
+for variant, units_n, buy_p, refund_p in [("control", 520, 0.3, 0.35), ("free-returns", 480, 0.38, 0.2)]:
     for i in range(units_n):
         unit = f"{variant}-{i:04d}"
         orders, refunds = [], []
@@ -88,6 +88,8 @@ buyers = {v: sum(1 for u in units if u["variant"] == v and u["orders"]) for v in
 for u in units:
     total, was_refunded = net_of(u)
     net[u["variant"]].append(total)
-    refunded[u["variant"]].append(1.0 if was_refunded else 0.0)
+    # Refund rate is among the units that bought: a unit without an order is in neither count.
+    if u["orders"]:
+        refunded[u["variant"]].append(1.0 if was_refunded else 0.0)
 
 print(json.dumps({"expectedUnitsPerVariant": EXPECTED_UNITS, "units": units, "netRevenuePerVisitor": metric(net, conversions=buyers), "refundRate": metric(refunded, binary=True)}, indent=1))

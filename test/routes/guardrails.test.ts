@@ -276,8 +276,9 @@ describe("guardrails that act", () => {
   it("stops a variant whose refund rate is significantly higher, though it sells as much (the refunds of the refunds API)", async () => {
     const site = newSite("guard");
     await publishConfig(site, experimentConfig(["refundRate"]));
-    const orders = await countTraffic(site, visitorsByVariant(250), { control: 80, b: 80, c: 80 });
-    await refundOrders(site, [...(orders.control ?? []).slice(0, 6), ...(orders.b ?? []).slice(0, 60), ...(orders.c ?? []).slice(0, 6)]);
+    // Refund rate is among buyers: at least 100 of them in each variant for a verdict.
+    const orders = await countTraffic(site, visitorsByVariant(250), { control: 120, b: 120, c: 120 });
+    await refundOrders(site, [...(orders.control ?? []).slice(0, 8), ...(orders.b ?? []).slice(0, 60), ...(orders.c ?? []).slice(0, 8)]);
     await runCheck(site);
     const live = await liveOf(site);
     expect(stoppedOf(live, "b")).toMatchObject({ by: "guardrail", metric: "refundRate" });
