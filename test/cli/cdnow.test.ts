@@ -11,7 +11,7 @@ import { root } from "../../scripts/dev-server.mjs";
 import { scratch, valuebar } from "./run";
 
 /** The sample and its README (format, calibration period) sit beside the checkout. */
-const CDNOW = join(root, "..", "shared", "data", "cdnow", "CDNOW_sample.txt");
+const CDNOW = join(root, "test", "fixtures", "cdnow", "CDNOW_sample.txt");
 /** The last day of the calibration period, as YYYYMMDD. */
 const CALIBRATION_END = "19970930";
 

@@ -1,7 +1,7 @@
 """Reference values for src/core/clv/ (the BG/NBD and Gamma-Gamma customer-value models), computed with SciPy and
 NumPy (an implementation independent of ours): ln Γ, ln B and the Gauss hypergeometric 2F1 at points that exercise
 every branch of ours (series, negative z, z near 1, c − a − b near an integer); and on the CDNOW sample
-(../shared/data/cdnow, calibration = the 39 weeks to 1997-09-30, same-day purchases one transaction, time in weeks,
+(test/fixtures/cdnow, a copy of ../shared/data/cdnow; calibration = the 39 weeks to 1997-09-30, same-day purchases one transaction, time in weeks,
 T = days from the first purchase to 1997-09-30, divided by 7) the maximum-likelihood parameters of both models
 (scipy.optimize.minimize on the log-parameters) and, at those parameters, the paper's Figure 4 table (the 39 holdout weeks' predicted and actual
 repeat transactions by calibration repeat transactions) and a spread of customers' P(alive),
@@ -19,7 +19,7 @@ import numpy as np
 from scipy import optimize, special
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CDNOW = os.path.join(HERE, "..", "..", "..", "shared", "data", "cdnow", "CDNOW_sample.txt")
+CDNOW = os.path.join(HERE, "..", "fixtures", "cdnow", "CDNOW_sample.txt")
 CALIBRATION_END = date(1997, 9, 30)
 
 

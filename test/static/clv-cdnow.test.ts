@@ -1,6 +1,6 @@
 /**
  * @module The customer-value models against the published CDNOW results: the 1/10 CDNOW sample
- * (../shared/data/cdnow/CDNOW_sample.txt, read here with node:fs; the worker suite cannot read files outside the
+ * (test/fixtures/cdnow/CDNOW_sample.txt, a copy of ../shared/data/cdnow, read here with node:fs; the worker suite cannot read files outside the
  * project) converted as the papers do: same-day purchases of a customer are one transaction, calibration = the 39
  * weeks to 1997-09-30, holdout = the 39 weeks after. Time is in weeks; T = days from the customer's first purchase to
  * 1997-09-30, divided by 7 (so a customer who first bought on 1997-01-01 has T = 272/7 = 38.86, as in Fader, Hardie &
@@ -19,7 +19,7 @@ import { expectedRepeatOrders, fitBgNbd } from "../../src/core/clv/bg-nbd";
 import { fitGammaGamma } from "../../src/core/clv/gamma-gamma";
 import reference from "../core/clv-reference.json";
 
-const CDNOW = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "shared", "data", "cdnow", "CDNOW_sample.txt");
+const CDNOW = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "cdnow", "CDNOW_sample.txt");
 const DAY = 86_400_000;
 const CALIBRATION_END = Date.UTC(1997, 8, 30);
 
