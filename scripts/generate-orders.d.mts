@@ -20,6 +20,8 @@ export interface GeneratedCustomer {
   expected: string[];
   currency: string;
 }
+/** mulberry32: a seeded PRNG, uniform on [0, 1). */
+export declare function random(seed: number): () => number;
 export declare function genericOrdersCsv(options: GenerateOptions): Generator<string>;
 export declare function shopifyOrdersCsv(options: GenerateOptions): Generator<string>;
 export declare function shopifyCustomersCsv(options: GenerateOptions): Generator<string>;

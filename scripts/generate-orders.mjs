@@ -28,8 +28,8 @@ const MIX = [
 
 const DAY = 86_400_000;
 
-/** mulberry32: a small seeded PRNG, so a seed always gives the same file. */
-function random(seed) {
+/** mulberry32: a small seeded PRNG, so a seed always gives the same file (and the tests' simulations the same figures). */
+export function random(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -379,14 +379,14 @@ function variantCounts(r: VariantRow): VariantCounts {
 /** Each unit's revenue per currency: the unit's orders added up, so the sums below are over units, not orders. */
 const ORDER_TOTALS = "(SELECT unit, currency, SUM(value) AS total, SUM(capped) AS capped FROM orders GROUP BY unit, currency)";
 
+/** An order's refunds in its currency: looked up by the refunds' key, which starts with the order id. */
+const ORDER_REFUNDS = "(SELECT SUM(r.value) FROM refunds AS r WHERE r.order_id = d.order_id AND r.currency = d.currency)";
 /**
  * Each unit's revenue per currency after refunds. An order's refunds (in its currency: a refund in another one has no
  * rate to convert it and reduces nothing) count up to the order's counted value, so an order never goes below 0 and a
- * capped order is refunded from its cap. `buyers` below are still the units with an order.
+ * capped order is refunded from its cap. `buyers` below are still the units with an order. Each order looks up its own
+ * refunds, so the work follows this shard's orders, not every refund of the store that every shard keeps.
  */
-// Each order looks up its own refunds (the refunds' key starts with the order id), so the work follows this shard's
-// orders, not every refund of the store that every shard keeps.
-const ORDER_REFUNDS = "(SELECT SUM(r.value) FROM refunds AS r WHERE r.order_id = d.order_id AND r.currency = d.currency)";
 const NET_ORDER_TOTALS = `(SELECT d.unit AS unit, d.currency AS currency, SUM(d.value - MIN(d.value, COALESCE(${ORDER_REFUNDS}, 0))) AS total, SUM(d.capped) AS capped
   FROM orders AS d GROUP BY d.unit, d.currency)`;
 
